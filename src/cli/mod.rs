@@ -1,0 +1,71 @@
+//! Subcommands of the `clv` binary, one file each; this file only dispatches.
+
+mod common;
+
+mod at_risk;
+mod churn;
+mod demo;
+mod describe;
+mod evaluate;
+mod fit;
+mod predict;
+mod report;
+mod score;
+mod score_new;
+mod segment;
+mod simulate;
+mod summarize;
+mod train;
+
+use clap::{Parser, Subcommand};
+
+/// Churn and customer-lifetime-value engine: order histories in, CLV, churn risk and ad
+/// budgets out.
+#[derive(Debug, Parser)]
+#[command(name = "clv", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Hide progress bars and informational messages on stderr.
+    #[arg(long, global = true)]
+    quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Summarize(summarize::Args),
+    Describe(describe::Args),
+    Segment(segment::Args),
+    Simulate(simulate::Args),
+    Fit(fit::Args),
+    Predict(predict::Args),
+    #[command(subcommand)]
+    Churn(churn::Command),
+    Evaluate(evaluate::Args),
+    AtRisk(at_risk::Args),
+    Train(train::Args),
+    Score(score::Args),
+    ScoreNew(score_new::Args),
+    Report(report::Args),
+    Demo(demo::Args),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let ui = common::Ui::new(cli.quiet);
+    match cli.command {
+        Command::Summarize(a) => summarize::run(a, &ui),
+        Command::Describe(a) => describe::run(a, &ui),
+        Command::Segment(a) => segment::run(a, &ui),
+        Command::Simulate(a) => simulate::run(a, &ui),
+        Command::Fit(a) => fit::run(a, &ui),
+        Command::Predict(a) => predict::run(a, &ui),
+        Command::Churn(c) => churn::run(c, &ui),
+        Command::Evaluate(a) => evaluate::run(a, &ui),
+        Command::AtRisk(a) => at_risk::run(a, &ui),
+        Command::Train(a) => train::run(a, &ui),
+        Command::Score(a) => score::run(a, &ui),
+        Command::ScoreNew(a) => score_new::run(a, &ui),
+        Command::Report(a) => report::run(a, &ui),
+        Command::Demo(a) => demo::run(a, &ui),
+    }
+}

@@ -1,0 +1,1 @@
+//! Features: per-customer summaries (being written).

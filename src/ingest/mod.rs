@@ -1,0 +1,1 @@
+//! Ingestion: transaction CSVs to typed rows (being written).

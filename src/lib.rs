@@ -1,0 +1,26 @@
+//! `clv`: a churn and customer-lifetime-value engine.
+//!
+//! The pipeline, one module per stage:
+//! - [`ingest`]: transaction CSVs to typed rows, every row used or rejected with a reason;
+//! - [`features`]: rows to per-customer recency / frequency / monetary summaries, RFM segments,
+//!   cohort tables and the history-based CLV metrics;
+//! - [`models`]: the "buy till you die" models (BG/NBD, Pareto/NBD, MBG/NBD, BG/BB),
+//!   Gamma-Gamma spend and shifted-beta-geometric retention, behind one trait, and the optimiser
+//!   that fits them;
+//! - [`simulate`]: synthetic order histories from known parameters;
+//! - [`churn`]: the logistic churn classifier and its evaluation;
+//! - [`predict`]: discounted CLV, model bundles, scoring of existing and new customers;
+//! - [`report`]: the HTML report.
+//!
+//! The library never prints and never exits; the `clv` binary is a thin CLI on top.
+
+pub mod churn;
+pub mod error;
+pub mod features;
+pub mod ingest;
+pub mod models;
+pub mod predict;
+pub mod report;
+pub mod simulate;
+
+pub use error::{ClvError, Result};

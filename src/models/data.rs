@@ -1,0 +1,208 @@
+//! Model inputs: the per-customer sufficient statistics, compressed into weighted patterns.
+//!
+//! Identical rows are merged before fitting so that the likelihood costs grow with the number
+//! of distinct patterns, not with the number of customers.
+
+use std::collections::HashMap;
+
+use crate::error::{ClvError, Result};
+
+/// Continuous-time purchase histories: repeat purchases `x`, time of last repeat purchase
+/// `t_x`, age `t` (the literature's T), each pattern counted `weights` times.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RfmData {
+    pub x: Vec<f64>,
+    pub t_x: Vec<f64>,
+    pub t: Vec<f64>,
+    pub weights: Vec<f64>,
+}
+
+impl RfmData {
+    /// Validates and compresses per-customer rows (weight 1 each unless `weights` is given).
+    pub fn new(x: &[f64], t_x: &[f64], t: &[f64], weights: Option<&[f64]>) -> Result<Self> {
+        let n = x.len();
+        if t_x.len() != n || t.len() != n || weights.is_some_and(|w| w.len() != n) {
+            return Err(ClvError::InvalidParameter(
+                "x, t_x, T and weights must have the same length".into(),
+            ));
+        }
+        let mut index: HashMap<[u64; 3], usize> = HashMap::new();
+        let mut out = RfmData::default();
+        for i in 0..n {
+            let (xi, txi, ti) = (x[i], t_x[i], t[i]);
+            let w = weights.map_or(1.0, |w| w[i]);
+            if !(xi.is_finite() && txi.is_finite() && ti.is_finite() && w.is_finite()) {
+                return Err(ClvError::InvalidParameter(format!(
+                    "row {}: non-finite value (x={xi}, t_x={txi}, T={ti}, weight={w})",
+                    i + 1
+                )));
+            }
+            if xi < 0.0 || txi < 0.0 || ti < 0.0 || txi > ti + 1e-9 || w < 0.0 {
+                return Err(ClvError::InvalidParameter(format!(
+                    "row {}: need x >= 0, 0 <= t_x <= T, weight >= 0 (x={xi}, t_x={txi}, T={ti}, weight={w})",
+                    i + 1
+                )));
+            }
+            if xi == 0.0 && txi != 0.0 {
+                return Err(ClvError::InvalidParameter(format!(
+                    "row {}: t_x must be 0 when x = 0 (t_x={txi})",
+                    i + 1
+                )));
+            }
+            if w == 0.0 {
+                continue;
+            }
+            let key = [xi.to_bits(), txi.to_bits(), ti.to_bits()];
+            match index.get(&key) {
+                Some(&j) => out.weights[j] += w,
+                None => {
+                    index.insert(key, out.x.len());
+                    out.x.push(xi);
+                    out.t_x.push(txi);
+                    out.t.push(ti);
+                    out.weights.push(w);
+                }
+            }
+        }
+        if out.x.is_empty() {
+            return Err(ClvError::InvalidParameter("no customers to fit on".into()));
+        }
+        Ok(out)
+    }
+
+    /// Number of distinct patterns.
+    pub fn patterns(&self) -> usize {
+        self.x.len()
+    }
+
+    /// Number of customers (sum of weights).
+    pub fn customers(&self) -> f64 {
+        self.weights.iter().sum()
+    }
+}
+
+/// Gamma-Gamma input: repeat buyers only, `x` repeat purchases with mean value `mean_spend`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RepeatSpendData {
+    pub x: Vec<f64>,
+    pub mean_spend: Vec<f64>,
+    pub weights: Vec<f64>,
+}
+
+impl RepeatSpendData {
+    /// Keeps customers with `x > 0` and a positive mean spend; returns the data and the number
+    /// of customers left out (non-repeat buyers and zero-value repeat buyers).
+    pub fn new(x: &[f64], mean_spend: &[f64], weights: Option<&[f64]>) -> Result<(Self, usize)> {
+        if mean_spend.len() != x.len() || weights.is_some_and(|w| w.len() != x.len()) {
+            return Err(ClvError::InvalidParameter(
+                "x, monetary_value and weights must have the same length".into(),
+            ));
+        }
+        let mut out = RepeatSpendData::default();
+        let mut left_out = 0;
+        for i in 0..x.len() {
+            let w = weights.map_or(1.0, |w| w[i]);
+            let (xi, mi) = (x[i], mean_spend[i]);
+            if !(xi.is_finite() && mi.is_finite() && w.is_finite()) || mi < 0.0 || w < 0.0 {
+                return Err(ClvError::InvalidParameter(format!(
+                    "row {}: need finite x, monetary_value >= 0, weight >= 0 (x={xi}, m={mi}, w={w})",
+                    i + 1
+                )));
+            }
+            if xi > 0.0 && mi > 0.0 && w > 0.0 {
+                out.x.push(xi);
+                out.mean_spend.push(mi);
+                out.weights.push(w);
+            } else {
+                left_out += 1;
+            }
+        }
+        if out.x.is_empty() {
+            return Err(ClvError::InvalidParameter(
+                "Gamma-Gamma needs at least one repeat buyer with positive spend".into(),
+            ));
+        }
+        Ok((out, left_out))
+    }
+}
+
+/// Discrete-time (BG/BB) input: `x` transactions in `n` opportunities, the last at
+/// opportunity `t_x`, each pattern counted `weights` times.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BgBbData {
+    pub x: Vec<f64>,
+    pub t_x: Vec<f64>,
+    pub n: Vec<f64>,
+    pub weights: Vec<f64>,
+}
+
+impl BgBbData {
+    pub fn new(x: &[f64], t_x: &[f64], n: &[f64], weights: Option<&[f64]>) -> Result<Self> {
+        if t_x.len() != x.len() || n.len() != x.len() || weights.is_some_and(|w| w.len() != x.len())
+        {
+            return Err(ClvError::InvalidParameter(
+                "frequency, recency, periods and weights must have the same length".into(),
+            ));
+        }
+        for i in 0..x.len() {
+            let w = weights.map_or(1.0, |w| w[i]);
+            let ok = [x[i], t_x[i], n[i]]
+                .iter()
+                .all(|v| v.is_finite() && *v >= 0.0 && v.fract() == 0.0)
+                && x[i] <= t_x[i]
+                && t_x[i] <= n[i]
+                && (x[i] > 0.0 || t_x[i] == 0.0)
+                && w.is_finite()
+                && w >= 0.0;
+            if !ok {
+                return Err(ClvError::InvalidParameter(format!(
+                    "row {}: need whole numbers 0 <= x <= t_x <= n (t_x = 0 when x = 0), weight >= 0 \
+                     (x={}, t_x={}, n={}, weight={w})",
+                    i + 1,
+                    x[i],
+                    t_x[i],
+                    n[i]
+                )));
+            }
+        }
+        if x.is_empty() {
+            return Err(ClvError::InvalidParameter("no patterns to fit on".into()));
+        }
+        Ok(BgBbData {
+            x: x.to_vec(),
+            t_x: t_x.to_vec(),
+            n: n.to_vec(),
+            weights: weights.map_or_else(|| vec![1.0; x.len()], |w| w.to_vec()),
+        })
+    }
+}
+
+/// Contractual retention (sBG) input: number of customers still active at the start of each
+/// period, `survivors[0]` being the cohort size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurvivorData {
+    pub survivors: Vec<f64>,
+}
+
+impl SurvivorData {
+    pub fn new(survivors: &[f64]) -> Result<Self> {
+        if survivors.len() < 2 {
+            return Err(ClvError::InvalidParameter(
+                "sBG needs at least two survivor counts (cohort size and one later period)".into(),
+            ));
+        }
+        if survivors.iter().any(|s| !s.is_finite() || *s < 0.0) || survivors[0] <= 0.0 {
+            return Err(ClvError::InvalidParameter(
+                "survivor counts must be finite, non-negative, the first positive".into(),
+            ));
+        }
+        if survivors.windows(2).any(|w| w[1] > w[0]) {
+            return Err(ClvError::InvalidParameter(
+                "survivor counts must not increase from one period to the next".into(),
+            ));
+        }
+        Ok(SurvivorData {
+            survivors: survivors.to_vec(),
+        })
+    }
+}

@@ -1,0 +1,65 @@
+//! The probabilistic models and what they share.
+//!
+//! Every model implements [`Model`]: parameters as a plain validated struct, the full
+//! log-likelihood (as the papers report it) and its analytic gradient with respect to the
+//! natural parameters. [`Model::fit`] hands both to the model-agnostic optimiser in [`optim`],
+//! which knows nothing of the model. Transaction models (BG/NBD, Pareto/NBD, MBG/NBD) also
+//! implement [`TransactionModel`], the per-customer predictions the predictor and the churn
+//! classifier consume.
+
+pub mod bgbb;
+pub mod bgnbd;
+pub mod data;
+pub mod gamma_gamma;
+pub mod mbgnbd;
+pub mod optim;
+pub mod pnbd;
+pub mod sbg;
+pub mod special;
+
+pub use data::{BgBbData, RepeatSpendData, RfmData, SurvivorData};
+pub use optim::{FitOptions, FitReport, Fitted};
+
+use crate::error::Result;
+
+/// A model fitted by maximum likelihood.
+///
+/// Parameters are strictly positive in every model of this family, so the optimiser works on
+/// their logarithms; the model only ever sees natural parameters.
+pub trait Model: Sized + Clone {
+    /// The data the likelihood is evaluated on.
+    type Data: Sync;
+    /// Short name used on the CLI and in model files (`bgnbd`, `pnbd`, ...).
+    const NAME: &'static str;
+    /// The literature's parameter names, in the order of [`Model::params`].
+    const PARAM_NAMES: &'static [&'static str];
+
+    /// Builds the model from natural parameters, validating them (all finite and > 0).
+    fn from_params(params: &[f64]) -> Result<Self>;
+    /// The natural parameters in the order of [`Model::PARAM_NAMES`].
+    fn params(&self) -> Vec<f64>;
+    /// Full log-likelihood of the data (weights count identical rows).
+    fn log_likelihood(&self, data: &Self::Data) -> f64;
+    /// Gradient of [`Model::log_likelihood`] with respect to the natural parameters.
+    fn gradient(&self, data: &Self::Data) -> Vec<f64>;
+    /// Starting points for the optimiser (natural parameters); several are tried.
+    fn initial_guesses(data: &Self::Data) -> Vec<Vec<f64>>;
+
+    /// Maximum-likelihood fit from several starting points.
+    fn fit(data: &Self::Data, options: &FitOptions) -> Result<Fitted<Self>> {
+        optim::fit_model::<Self>(data, options)
+    }
+}
+
+/// Per-customer predictions of a continuous-time transaction model, for a customer with
+/// `x` repeat purchases, the last at `t_x`, observed for `t` periods since the first purchase.
+pub trait TransactionModel: Send + Sync {
+    /// Probability that the customer is still active at the end of observation.
+    fn p_alive(&self, x: f64, t_x: f64, t: f64) -> f64;
+    /// Expected number of purchases in the next `horizon` periods.
+    fn expected_purchases(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64;
+    /// Expected number of repeat purchases of a just-acquired customer in `horizon` periods.
+    fn expected_purchases_new(&self, horizon: f64) -> f64;
+    /// Probability of exactly `n` purchases in the next `horizon` periods.
+    fn prob_n_purchases(&self, n: u32, horizon: f64, x: f64, t_x: f64, t: f64) -> f64;
+}

@@ -1,0 +1,509 @@
+//! Maximum-likelihood fitting, independent of any particular model.
+//!
+//! The optimiser sees only a function of an unconstrained vector returning a value and its
+//! gradient. Positive parameters p are mapped to `u = ln p` and, to keep a run-away parameter
+//! (a maximum on the boundary, such as BG/NBD's `b` when no dropout is detectable) from
+//! overflowing, `u` itself is squashed smoothly into `[-BOUND, BOUND]` with a scaled tanh.
+//! L-BFGS (argmin) does the search from several starting points; Newton steps on the
+//! finite-differenced analytic gradient polish the best one, and the same Hessian gives the
+//! observed information matrix for the standard errors.
+
+use std::cell::RefCell;
+
+use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason, TerminationStatus};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::LBFGS;
+use serde::{Deserialize, Serialize};
+
+use super::Model;
+use crate::error::{ClvError, Result};
+
+/// Largest |ln p| the search can reach: parameters stay within about [1e-11, 7e10].
+const BOUND: f64 = 25.0;
+/// |ln p| beyond which a parameter is reported as sitting on the boundary.
+const BOUNDARY_WARN: f64 = 16.0;
+
+/// Settings of a fit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FitOptions {
+    /// L2 penalty: the objective is `LL - penalty * sum(p^2)`.
+    pub penalty: f64,
+    /// Iteration cap for each L-BFGS run.
+    pub max_iters: u64,
+    /// Gradient tolerance on the per-customer objective.
+    pub grad_tolerance: f64,
+    /// Extra starting points to try besides the model's own.
+    pub extra_starts: Vec<Vec<f64>>,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            penalty: 0.0,
+            max_iters: 1000,
+            grad_tolerance: 1e-10,
+            extra_starts: Vec::new(),
+        }
+    }
+}
+
+impl FitOptions {
+    pub fn validate(&self) -> Result<()> {
+        if !(self.penalty.is_finite() && self.penalty >= 0.0) {
+            return Err(ClvError::InvalidParameter(format!(
+                "penalty must be finite and >= 0, got {}",
+                self.penalty
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// What a fit found and how it got there.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FitReport {
+    pub model: String,
+    pub param_names: Vec<String>,
+    pub estimates: Vec<f64>,
+    /// Standard errors from the observed information; `None` where it is not invertible.
+    pub std_errors: Vec<Option<f64>>,
+    /// 95% Wald intervals, estimate ± 1.96 standard errors, clipped at 0 from below.
+    pub ci95: Vec<Option<(f64, f64)>>,
+    /// Covariance of the estimates (natural parameters), when the information is invertible.
+    pub covariance: Option<Vec<Vec<f64>>>,
+    /// Full log-likelihood at the estimates (without the penalty).
+    pub log_likelihood: f64,
+    /// Norm of the log-likelihood gradient with respect to ln p, per customer.
+    pub gradient_norm: f64,
+    pub iterations: u64,
+    pub converged: bool,
+    /// Parameters that ran to the edge of the search space.
+    pub at_boundary: Vec<String>,
+    pub warnings: Vec<String>,
+    pub starts_tried: usize,
+    pub penalty: f64,
+}
+
+/// A fitted model with its report.
+#[derive(Debug, Clone)]
+pub struct Fitted<M> {
+    pub model: M,
+    pub report: FitReport,
+}
+
+/// Fits `M` to `data`: multi-start L-BFGS, Newton polish, standard errors.
+pub fn fit_model<M: Model>(data: &M::Data, options: &FitOptions) -> Result<Fitted<M>> {
+    options.validate()?;
+    let k = M::PARAM_NAMES.len();
+    let scale = {
+        let probe = M::initial_guesses(data);
+        let first = probe
+            .first()
+            .ok_or_else(|| ClvError::Fit(format!("{}: no starting point", M::NAME)))?;
+        // Normalise by |LL| at the first start so tolerances mean the same on any data size.
+        let ll = M::from_params(first)
+            .map(|m| m.log_likelihood(data))
+            .unwrap_or(f64::NAN);
+        if ll.is_finite() && ll.abs() > 1.0 { ll.abs() } else { 1.0 }
+    };
+    let penalty = options.penalty;
+    // Penalised negative log-likelihood and its gradient in ln p, divided by `scale`.
+    let objective = |u: &[f64]| -> Option<(f64, Vec<f64>)> {
+        let p: Vec<f64> = u.iter().map(|v| v.exp()).collect();
+        let model = M::from_params(&p).ok()?;
+        let ll = model.log_likelihood(data) - penalty * p.iter().map(|v| v * v).sum::<f64>();
+        let g = model.gradient(data);
+        if !ll.is_finite() || g.len() != k || g.iter().any(|v| !v.is_finite()) {
+            return None;
+        }
+        let gu: Vec<f64> = (0..k)
+            .map(|i| -(g[i] - 2.0 * penalty * p[i]) * p[i] / scale)
+            .collect();
+        Some((-ll / scale, gu))
+    };
+
+    let mut starts = M::initial_guesses(data);
+    starts.extend(options.extra_starts.iter().cloned());
+    let mut best: Option<(Vec<f64>, f64, u64, bool)> = None;
+    let mut tried = 0;
+    for start in &starts {
+        if start.len() != k || start.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+            continue;
+        }
+        tried += 1;
+        let u0: Vec<f64> = start.iter().map(|v| v.ln().clamp(-BOUND + 1.0, BOUND - 1.0)).collect();
+        if let Some((u, f, iters, conv)) = lbfgs(&objective, squash_inverse(&u0), options) {
+            if best.as_ref().is_none_or(|b| f < b.1) {
+                best = Some((u, f, iters, conv));
+            }
+        }
+    }
+    let (u, _, iterations, lbfgs_converged) = best.ok_or_else(|| {
+        ClvError::Fit(format!(
+            "{}: the log-likelihood is not finite at any starting point",
+            M::NAME
+        ))
+    })?;
+    let mut u = u;
+    let near_boundary = |u: &[f64]| u.iter().any(|v| v.abs() > BOUNDARY_WARN);
+    if !near_boundary(&u) {
+        u = newton_polish(&objective, u);
+    }
+    let p: Vec<f64> = u.iter().map(|v| v.exp()).collect();
+    let model = M::from_params(&p)?;
+    let ll = model.log_likelihood(data);
+    let gradient_norm = objective(&u)
+        .map(|(_, g)| g.iter().map(|v| v * v).sum::<f64>().sqrt())
+        .unwrap_or(f64::INFINITY);
+
+    let mut warnings = Vec::new();
+    let at_boundary: Vec<String> = (0..k)
+        .filter(|&i| u[i].abs() > BOUNDARY_WARN)
+        .map(|i| M::PARAM_NAMES[i].to_string())
+        .collect();
+    if !at_boundary.is_empty() {
+        warnings.push(format!(
+            "the maximum lies on the boundary: {} ran to {}; the likelihood is flat there, \
+             predictions remain usable but these estimates are not identified",
+            at_boundary.join(", "),
+            at_boundary
+                .iter()
+                .map(|n| {
+                    let i = M::PARAM_NAMES.iter().position(|m| m == n).unwrap_or(0);
+                    format!("{n}={:.3e}", p[i])
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let converged = (lbfgs_converged || gradient_norm < 1e-6) && at_boundary.is_empty();
+    if !converged && at_boundary.is_empty() {
+        warnings.push(format!(
+            "the optimiser did not converge (gradient norm {gradient_norm:.2e}); estimates may be imprecise"
+        ));
+    }
+
+    let covariance = observed_covariance(&model, data, penalty);
+    if covariance.is_none() {
+        warnings.push(
+            "the observed information matrix is not invertible: no standard errors".to_string(),
+        );
+    }
+    let std_errors: Vec<Option<f64>> = (0..k)
+        .map(|i| {
+            covariance
+                .as_ref()
+                .map(|c| c[i][i])
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .map(f64::sqrt)
+        })
+        .collect();
+    let ci95 = (0..k)
+        .map(|i| std_errors[i].map(|se| ((p[i] - 1.96 * se).max(0.0), p[i] + 1.96 * se)))
+        .collect();
+    let report = FitReport {
+        model: M::NAME.to_string(),
+        param_names: M::PARAM_NAMES.iter().map(|s| s.to_string()).collect(),
+        estimates: p,
+        std_errors,
+        ci95,
+        covariance,
+        log_likelihood: ll,
+        gradient_norm,
+        iterations,
+        converged,
+        at_boundary,
+        warnings,
+        starts_tried: tried,
+        penalty,
+    };
+    Ok(Fitted { model, report })
+}
+
+/// Smooth map from the search variable to `u = ln p`, bounded in `[-BOUND, BOUND]`.
+fn squash(v: f64) -> f64 {
+    BOUND * (v / BOUND).tanh()
+}
+
+fn squash_inverse(u: &[f64]) -> Vec<f64> {
+    u.iter().map(|v| BOUND * (v / BOUND).atanh()).collect()
+}
+
+/// The problem argmin sees: the objective composed with the squashing map. The last
+/// evaluation is cached because the line search asks for cost and gradient at the same point.
+struct Problem<'a, F> {
+    objective: &'a F,
+    cache: RefCell<Option<(Vec<f64>, Option<(f64, Vec<f64>)>)>>,
+}
+
+impl<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>> Problem<'_, F> {
+    fn eval(&self, v: &[f64]) -> Option<(f64, Vec<f64>)> {
+        if let Some((at, val)) = self.cache.borrow().as_ref() {
+            if at.as_slice() == v {
+                return val.clone();
+            }
+        }
+        let u: Vec<f64> = v.iter().map(|x| squash(*x)).collect();
+        let val = (self.objective)(&u).map(|(f, g)| {
+            let gv = g
+                .iter()
+                .zip(v)
+                .map(|(gi, x)| {
+                    let t = (x / BOUND).tanh();
+                    gi * (1.0 - t * t)
+                })
+                .collect();
+            (f, gv)
+        });
+        *self.cache.borrow_mut() = Some((v.to_vec(), val.clone()));
+        val
+    }
+}
+
+impl<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>> CostFunction for Problem<'_, F> {
+    type Param = Vec<f64>;
+    type Output = f64;
+    fn cost(&self, v: &Vec<f64>) -> std::result::Result<f64, argmin::core::Error> {
+        // A huge finite value lets the line search back off from a non-finite region.
+        Ok(self.eval(v).map_or(f64::MAX / 4.0, |(f, _)| f))
+    }
+}
+
+impl<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>> Gradient for Problem<'_, F> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+    fn gradient(&self, v: &Vec<f64>) -> std::result::Result<Vec<f64>, argmin::core::Error> {
+        self.eval(v)
+            .map(|(_, g)| g)
+            .ok_or_else(|| argmin::core::Error::msg("non-finite log-likelihood"))
+    }
+}
+
+/// One L-BFGS run from `v0` (search space). Returns the point in `u = ln p`, the objective,
+/// the iterations used and whether it converged.
+fn lbfgs<F>(objective: &F, v0: Vec<f64>, options: &FitOptions) -> Option<(Vec<f64>, f64, u64, bool)>
+where
+    F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>,
+{
+    let problem = Problem {
+        objective,
+        cache: RefCell::new(None),
+    };
+    problem.eval(&v0)?;
+    let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
+        .with_tolerance_grad(options.grad_tolerance)
+        .ok()?
+        .with_tolerance_cost(1e-15)
+        .ok()?;
+    let result = Executor::new(problem, solver)
+        .configure(|state| state.param(v0.clone()).max_iters(options.max_iters))
+        .run();
+    let (v, f, iters, converged) = match result {
+        Ok(res) => {
+            let state = res.state();
+            let v = state.get_best_param()?.clone();
+            let conv = matches!(
+                state.get_termination_status(),
+                TerminationStatus::Terminated(TerminationReason::SolverConverged)
+            );
+            (v, state.get_best_cost(), state.get_iter(), conv)
+        }
+        // A line search that fails from this start leaves it to the other starts.
+        Err(_) => {
+            let f = objective(&v0.iter().map(|x| squash(*x)).collect::<Vec<_>>())?.0;
+            (v0, f, 0, false)
+        }
+    };
+    if !f.is_finite() {
+        return None;
+    }
+    Some((v.iter().map(|x| squash(*x)).collect(), f, iters, converged))
+}
+
+/// Newton steps in `u = ln p` with a finite-differenced Hessian and step halving: L-BFGS
+/// stops on flat ridges (Pareto/NBD's beta) before the last digits the papers quote.
+fn newton_polish<F>(objective: &F, mut u: Vec<f64>) -> Vec<f64>
+where
+    F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>,
+{
+    let Some((mut f, mut g)) = objective(&u) else {
+        return u;
+    };
+    for _ in 0..30 {
+        let Some(h) = jacobian_fd(|x| objective(x).map(|(_, g)| g), &u) else {
+            break;
+        };
+        let Some(step) = solve_spd(&h, &g) else {
+            break;
+        };
+        let mut t = 1.0;
+        let mut improved = false;
+        for _ in 0..30 {
+            let cand: Vec<f64> = u.iter().zip(&step).map(|(a, s)| a - t * s).collect();
+            if let Some((fc, gc)) = objective(&cand) {
+                if fc <= f {
+                    improved = fc < f || gc.iter().map(|v| v * v).sum::<f64>() < g.iter().map(|v| v * v).sum::<f64>();
+                    u = cand;
+                    f = fc;
+                    g = gc;
+                    break;
+                }
+            }
+            t *= 0.5;
+        }
+        if !improved || g.iter().map(|v| v.abs()).fold(0.0, f64::max) < 1e-13 {
+            break;
+        }
+    }
+    u
+}
+
+/// Central-difference Jacobian of a vector function (used on analytic gradients).
+fn jacobian_fd<G: Fn(&[f64]) -> Option<Vec<f64>>>(g: G, x: &[f64]) -> Option<Vec<Vec<f64>>> {
+    let k = x.len();
+    let mut h = vec![vec![0.0; k]; k];
+    for j in 0..k {
+        let step = 1e-5 * x[j].abs().max(1e-2);
+        let mut xp = x.to_vec();
+        let mut xm = x.to_vec();
+        xp[j] += step;
+        xm[j] -= step;
+        let (gp, gm) = (g(&xp)?, g(&xm)?);
+        for i in 0..k {
+            h[i][j] = (gp[i] - gm[i]) / (2.0 * step);
+        }
+    }
+    // Symmetrise: the true Hessian is symmetric, the differences only nearly.
+    for i in 0..k {
+        for j in 0..i {
+            let m = 0.5 * (h[i][j] + h[j][i]);
+            h[i][j] = m;
+            h[j][i] = m;
+        }
+    }
+    if h.iter().flatten().all(|v| v.is_finite()) { Some(h) } else { None }
+}
+
+/// Solves `A x = b` for a symmetric positive-definite `A` by Cholesky; `None` if not SPD.
+fn solve_spd(a: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
+    let l = cholesky(a)?;
+    let k = b.len();
+    let mut y = vec![0.0; k];
+    for i in 0..k {
+        let s: f64 = (0..i).map(|j| l[i][j] * y[j]).sum();
+        y[i] = (b[i] - s) / l[i][i];
+    }
+    let mut x = vec![0.0; k];
+    for i in (0..k).rev() {
+        let s: f64 = (i + 1..k).map(|j| l[j][i] * x[j]).sum();
+        x[i] = (y[i] - s) / l[i][i];
+    }
+    Some(x)
+}
+
+fn cholesky(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
+    let k = a.len();
+    let mut l = vec![vec![0.0; k]; k];
+    for i in 0..k {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|m| l[i][m] * l[j][m]).sum();
+            if i == j {
+                let d = a[i][i] - s;
+                if !(d > 0.0 && d.is_finite()) {
+                    return None;
+                }
+                l[i][i] = d.sqrt();
+            } else {
+                l[i][j] = (a[i][j] - s) / l[j][j];
+            }
+        }
+    }
+    Some(l)
+}
+
+/// Inverse of an SPD matrix through its Cholesky factor.
+pub fn invert_spd(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
+    let k = a.len();
+    let mut inv = vec![vec![0.0; k]; k];
+    for j in 0..k {
+        let mut e = vec![0.0; k];
+        e[j] = 1.0;
+        let col = solve_spd(a, &e)?;
+        for i in 0..k {
+            inv[i][j] = col[i];
+        }
+    }
+    Some(inv)
+}
+
+/// Covariance of the estimates: the inverse of the observed information, minus the Hessian of
+/// the (penalised) log-likelihood in the natural parameters.
+fn observed_covariance<M: Model>(model: &M, data: &M::Data, penalty: f64) -> Option<Vec<Vec<f64>>> {
+    let p = model.params();
+    let neg_grad = |q: &[f64]| -> Option<Vec<f64>> {
+        let m = M::from_params(q).ok()?;
+        let g = m.gradient(data);
+        Some(g.iter().zip(q).map(|(gi, qi)| -(gi - 2.0 * penalty * qi)).collect())
+    };
+    let info = jacobian_fd(neg_grad, &p)?;
+    invert_spd(&info)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A toy model: independent normal means with known unit variance, parameterised by
+    /// positive means, so the MLE and the covariance are known exactly.
+    #[derive(Clone)]
+    struct Toy(Vec<f64>);
+    impl Model for Toy {
+        type Data = Vec<Vec<f64>>;
+        const NAME: &'static str = "toy";
+        const PARAM_NAMES: &'static [&'static str] = &["m1", "m2"];
+        fn from_params(p: &[f64]) -> Result<Self> {
+            Ok(Toy(p.to_vec()))
+        }
+        fn params(&self) -> Vec<f64> {
+            self.0.clone()
+        }
+        fn log_likelihood(&self, d: &Self::Data) -> f64 {
+            d.iter()
+                .zip(&self.0)
+                .map(|(xs, m)| xs.iter().map(|x| -0.5 * (x - m).powi(2)).sum::<f64>())
+                .sum()
+        }
+        fn gradient(&self, d: &Self::Data) -> Vec<f64> {
+            d.iter()
+                .zip(&self.0)
+                .map(|(xs, m)| xs.iter().map(|x| x - m).sum())
+                .collect()
+        }
+        fn initial_guesses(_: &Self::Data) -> Vec<Vec<f64>> {
+            vec![vec![1.0, 1.0], vec![10.0, 0.1]]
+        }
+    }
+
+    #[test]
+    fn recovers_means_and_standard_errors() {
+        let data = vec![vec![2.0, 3.0, 4.0, 3.0], vec![0.5, 1.5]];
+        let fit = Toy::fit(&data, &FitOptions::default()).unwrap();
+        assert!((fit.report.estimates[0] - 3.0).abs() < 1e-7);
+        assert!((fit.report.estimates[1] - 1.0).abs() < 1e-7);
+        // Var of a mean of n unit-variance draws is 1/n.
+        assert!((fit.report.std_errors[0].unwrap() - 0.5).abs() < 1e-5);
+        assert!((fit.report.std_errors[1].unwrap() - 0.5f64.sqrt()).abs() < 1e-5);
+        assert!(fit.report.converged);
+        assert!(fit.report.at_boundary.is_empty());
+    }
+
+    #[test]
+    fn maximum_on_the_boundary_is_reported_not_an_error() {
+        // The mean of the second group is negative: the positive-parameter MLE is at 0.
+        let data = vec![vec![2.0, 3.0], vec![-1.0, -2.0]];
+        let fit = Toy::fit(&data, &FitOptions::default()).unwrap();
+        assert_eq!(fit.report.at_boundary, vec!["m2".to_string()]);
+        assert!(!fit.report.warnings.is_empty());
+        assert!(fit.report.estimates.iter().all(|v| v.is_finite()));
+    }
+}
