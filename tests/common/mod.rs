@@ -1,0 +1,62 @@
+//! Helpers shared by the integration tests: locating the reference datasets.
+//!
+//! Reference-data tests read the folder from `CLV_DATASETS`. Unset: the test is skipped and
+//! says so. Set but the file missing: the test fails.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// Path of a reference dataset, or `None` (with a message) when `CLV_DATASETS` is unset.
+/// Panics when the variable is set but the file is not there.
+pub fn dataset(name: &str) -> Option<PathBuf> {
+    match std::env::var_os("CLV_DATASETS") {
+        None => {
+            eprintln!("skipped: CLV_DATASETS is not set, so the reference-data test on {name} did not run");
+            None
+        }
+        Some(dir) => {
+            let path = PathBuf::from(dir).join(name);
+            assert!(
+                path.is_file(),
+                "CLV_DATASETS is set but {} does not exist",
+                path.display()
+            );
+            Some(path)
+        }
+    }
+}
+
+/// The CDNOW 39-week summary as columns: ids, x, t_x, T, monetary value.
+pub struct CdnowSummary {
+    pub ids: Vec<String>,
+    pub x: Vec<f64>,
+    pub t_x: Vec<f64>,
+    pub t: Vec<f64>,
+    pub monetary: Vec<f64>,
+}
+
+pub fn cdnow_summary() -> Option<CdnowSummary> {
+    let path = dataset("cdnow_sample_summary_39wk.csv")?;
+    let mut rdr = csv::Reader::from_path(&path).expect("open summary");
+    let mut s = CdnowSummary { ids: vec![], x: vec![], t_x: vec![], t: vec![], monetary: vec![] };
+    for rec in rdr.records() {
+        let rec = rec.expect("summary row");
+        s.ids.push(rec[0].to_string());
+        s.x.push(rec[1].parse().unwrap());
+        s.t_x.push(rec[2].parse().unwrap());
+        s.t.push(rec[3].parse().unwrap());
+        s.monetary.push(rec[4].parse().unwrap());
+    }
+    Some(s)
+}
+
+/// `reference_lifetimes_cdnow.json` parsed.
+pub fn reference_predictions() -> Option<serde_json::Value> {
+    let path = dataset("reference_lifetimes_cdnow.json")?;
+    Some(serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap())
+}
+
+/// Relative difference, safe at zero.
+pub fn rel(a: f64, b: f64) -> f64 {
+    (a - b).abs() / b.abs().max(1e-12)
+}
