@@ -19,6 +19,7 @@ pub mod error;
 pub mod features;
 pub mod ingest;
 pub mod models;
+pub mod persist;
 pub mod predict;
 pub mod report;
 pub mod simulate;

@@ -1,0 +1,142 @@
+//! Versioned JSON files written atomically: model files and bundles.
+//!
+//! Every file carries a `format` tag and a `version`; loading checks both before anything
+//! else, so a file from another tool, a newer release, or a truncated or edited file gives an
+//! error naming the problem. Writes go to a temporary file in the same folder, are flushed to
+//! disk, then renamed over the target: a crash never leaves a half-written model.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ClvError, Result};
+
+/// Writes `contents` to `path` atomically (temporary file + fsync + rename).
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| ClvError::input(path.display().to_string(), "not a file path"))?
+        .to_string_lossy()
+        .to_string();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = File::create(&tmp)?;
+        f.write_all(contents)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(ClvError::ModelFile {
+            path: path.display().to_string(),
+            message: format!("cannot write: {e}"),
+        });
+    }
+    Ok(())
+}
+
+/// Serialises `value` as pretty JSON and writes it atomically.
+pub fn save_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let mut text = serde_json::to_vec_pretty(value)?;
+    text.push(b'\n');
+    write_atomic(path, &text)
+}
+
+/// Reads a versioned JSON file: checks that it parses, that its `format` is `format` and
+/// that its `version` is one this build reads, then deserialises it.
+pub fn load_json<T: DeserializeOwned>(path: &Path, format: &str, version: u32) -> Result<T> {
+    let err = |message: String| ClvError::ModelFile {
+        path: path.display().to_string(),
+        message,
+    };
+    let text = fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        err(format!(
+            "not valid JSON ({e}); the file is truncated or was edited"
+        ))
+    })?;
+    let found_format = value.get("format").and_then(|v| v.as_str()).unwrap_or("");
+    if found_format != format {
+        return Err(err(format!(
+            "expected a '{format}' file, found format '{found_format}'"
+        )));
+    }
+    match value.get("version").and_then(|v| v.as_u64()) {
+        Some(v) if v == u64::from(version) => {}
+        Some(v) => {
+            return Err(err(format!(
+                "schema version {v} is not supported by this build (it reads version {version})"
+            )));
+        }
+        None => return Err(err("no schema version".into())),
+    }
+    serde_json::from_value(value)
+        .map_err(|e| err(format!("does not match the version {version} schema: {e}")))
+}
+
+/// A short, stable fingerprint of numbers (FNV-1a over their bit patterns), to tie a model
+/// to the data it was fitted on.
+pub fn fingerprint<'a>(columns: impl IntoIterator<Item = &'a [f64]>) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for col in columns {
+        for v in col {
+            for byte in v.to_bits().to_le_bytes() {
+                h ^= u64::from(byte);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("fnv1a64:{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Doc {
+        format: String,
+        version: u32,
+        x: f64,
+    }
+
+    #[test]
+    fn round_trip_and_version_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        let doc = Doc { format: "clv-test".into(), version: 1, x: 0.1 };
+        save_json(&path, &doc).unwrap();
+        let back: Doc = load_json(&path, "clv-test", 1).unwrap();
+        assert_eq!(back, doc);
+        // No temporary file is left behind.
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+
+        let e = load_json::<Doc>(&path, "clv-test", 2).unwrap_err().to_string();
+        assert!(e.contains("schema version 1"), "{e}");
+        let e = load_json::<Doc>(&path, "clv-other", 1).unwrap_err().to_string();
+        assert!(e.contains("expected a 'clv-other'"), "{e}");
+
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, &text[..text.len() / 2]).unwrap();
+        let e = load_json::<Doc>(&path, "clv-test", 1).unwrap_err().to_string();
+        assert!(e.contains("truncated"), "{e}");
+    }
+
+    #[test]
+    fn fingerprint_changes_with_the_data() {
+        let a = fingerprint([[1.0, 2.0].as_slice()]);
+        assert_eq!(a, fingerprint([[1.0, 2.0].as_slice()]));
+        assert_ne!(a, fingerprint([[1.0, 2.5].as_slice()]));
+        assert_ne!(a, fingerprint([[1.0].as_slice(), [2.0].as_slice()]));
+    }
+}
