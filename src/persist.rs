@@ -114,21 +114,31 @@ mod tests {
     fn round_trip_and_version_checks() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.json");
-        let doc = Doc { format: "clv-test".into(), version: 1, x: 0.1 };
+        let doc = Doc {
+            format: "clv-test".into(),
+            version: 1,
+            x: 0.1,
+        };
         save_json(&path, &doc).unwrap();
         let back: Doc = load_json(&path, "clv-test", 1).unwrap();
         assert_eq!(back, doc);
         // No temporary file is left behind.
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
 
-        let e = load_json::<Doc>(&path, "clv-test", 2).unwrap_err().to_string();
+        let e = load_json::<Doc>(&path, "clv-test", 2)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("schema version 1"), "{e}");
-        let e = load_json::<Doc>(&path, "clv-other", 1).unwrap_err().to_string();
+        let e = load_json::<Doc>(&path, "clv-other", 1)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("expected a 'clv-other'"), "{e}");
 
         let text = fs::read_to_string(&path).unwrap();
         fs::write(&path, &text[..text.len() / 2]).unwrap();
-        let e = load_json::<Doc>(&path, "clv-test", 1).unwrap_err().to_string();
+        let e = load_json::<Doc>(&path, "clv-test", 1)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("truncated"), "{e}");
     }
 

@@ -24,7 +24,12 @@ pub enum PurchaseProcess {
     MbgNbd { r: f64, alpha: f64, a: f64, b: f64 },
     /// Pareto/NBD: Poisson purchases at rate λ ~ Gamma(r, α) during an exponential lifetime
     /// with rate μ ~ Gamma(s, β).
-    ParetoNbd { r: f64, alpha: f64, s: f64, beta: f64 },
+    ParetoNbd {
+        r: f64,
+        alpha: f64,
+        s: f64,
+        beta: f64,
+    },
 }
 
 /// Gamma-Gamma spend: each customer's mean-spend scale ν ~ Gamma(q, γ), each order's value
@@ -74,7 +79,8 @@ impl SimulationSpec {
             }
         };
         match self.process {
-            PurchaseProcess::BgNbd { r, alpha, a, b } | PurchaseProcess::MbgNbd { r, alpha, a, b } => {
+            PurchaseProcess::BgNbd { r, alpha, a, b }
+            | PurchaseProcess::MbgNbd { r, alpha, a, b } => {
                 positive("r", r)?;
                 positive("alpha", alpha)?;
                 positive("a", a)?;
@@ -105,7 +111,9 @@ impl SimulationSpec {
         }
         if let Some(c) = &self.covariates {
             if c.purchase.iter().chain(&c.dropout).any(|v| !v.is_finite()) {
-                return Err(ClvError::InvalidParameter("covariate effects must be finite".into()));
+                return Err(ClvError::InvalidParameter(
+                    "covariate effects must be finite".into(),
+                ));
             }
         }
         Ok(())
@@ -130,10 +138,22 @@ impl SimulatedCustomer {
     /// Sufficient statistics at `end` (periods from the start): repeat purchases, time of the
     /// last one since the first purchase, age, mean repeat-order value (0 without repeats).
     pub fn summary_at(&self, end: f64) -> (f64, f64, f64, f64) {
-        let n = self.purchase_times.iter().take_while(|&&t| t <= end).count();
+        let n = self
+            .purchase_times
+            .iter()
+            .take_while(|&&t| t <= end)
+            .count();
         let x = n.saturating_sub(1) as f64;
-        let t_x = if n > 1 { self.purchase_times[n - 1] - self.birth } else { 0.0 };
-        let m = if n > 1 { self.amounts[1..n].iter().sum::<f64>() / x } else { 0.0 };
+        let t_x = if n > 1 {
+            self.purchase_times[n - 1] - self.birth
+        } else {
+            0.0
+        };
+        let m = if n > 1 {
+            self.amounts[1..n].iter().sum::<f64>() / x
+        } else {
+            0.0
+        };
         (x, t_x, end - self.birth, m)
     }
 }
@@ -174,7 +194,9 @@ fn simulate_one(spec: &SimulationSpec, index: usize) -> Result<SimulatedCustomer
     match spec.process {
         PurchaseProcess::BgNbd { r, alpha, a, b } | PurchaseProcess::MbgNbd { r, alpha, a, b } => {
             let lambda = gamma(r, alpha * (-purchase_shift).exp())?.sample(&mut rng);
-            let p = Beta::new(a, b * dropout_shift.exp()).map_err(dist_err)?.sample(&mut rng);
+            let p = Beta::new(a, b * dropout_shift.exp())
+                .map_err(dist_err)?
+                .sample(&mut rng);
             let modified = matches!(spec.process, PurchaseProcess::MbgNbd { .. });
             let gap = Exp::new(lambda.max(1e-300)).map_err(dist_err)?;
             let mut alive = !(modified && rng.random::<f64>() < p);
@@ -223,7 +245,11 @@ mod tests {
     fn spec(process: PurchaseProcess, customers: usize) -> SimulationSpec {
         SimulationSpec {
             process,
-            spend: SpendProcess { p: 6.0, q: 4.0, gamma: 15.0 },
+            spend: SpendProcess {
+                p: 6.0,
+                q: 4.0,
+                gamma: 15.0,
+            },
             customers,
             acquisition_periods: 12.0,
             horizon_periods: 78.0,
@@ -234,7 +260,15 @@ mod tests {
 
     #[test]
     fn reproducible_for_a_seed_and_different_across_seeds() {
-        let s = spec(PurchaseProcess::BgNbd { r: 0.25, alpha: 4.0, a: 0.8, b: 2.4 }, 500);
+        let s = spec(
+            PurchaseProcess::BgNbd {
+                r: 0.25,
+                alpha: 4.0,
+                a: 0.8,
+                b: 2.4,
+            },
+            500,
+        );
         let a = simulate(&s).unwrap();
         let b = simulate(&s).unwrap();
         assert_eq!(a, b);
@@ -248,30 +282,67 @@ mod tests {
         let s = SimulationSpec {
             acquisition_periods: 0.0,
             horizon_periods: 10.0,
-            ..spec(PurchaseProcess::ParetoNbd { r: 2.0, alpha: 4.0, s: 0.01, beta: 1e6 }, 40_000)
+            ..spec(
+                PurchaseProcess::ParetoNbd {
+                    r: 2.0,
+                    alpha: 4.0,
+                    s: 0.01,
+                    beta: 1e6,
+                },
+                40_000,
+            )
         };
         let sims = simulate(&s).unwrap();
         let mean = sims.iter().map(|c| c.summary_at(10.0).0).sum::<f64>() / sims.len() as f64;
-        assert!((mean - 5.0).abs() < 0.1, "mean repeat purchases {mean}, expected 5");
+        assert!(
+            (mean - 5.0).abs() < 0.1,
+            "mean repeat purchases {mean}, expected 5"
+        );
     }
 
     #[test]
     fn spend_mean_matches_gamma_gamma() {
         // E[z] = p γ / (q − 1) for the Gamma-Gamma model.
-        let sims = simulate(&spec(PurchaseProcess::BgNbd { r: 1.0, alpha: 1.0, a: 1.0, b: 5.0 }, 40_000)).unwrap();
+        let sims = simulate(&spec(
+            PurchaseProcess::BgNbd {
+                r: 1.0,
+                alpha: 1.0,
+                a: 1.0,
+                b: 5.0,
+            },
+            40_000,
+        ))
+        .unwrap();
         let (sum, n) = sims
             .iter()
             .map(|c| (c.amounts[0], 1.0))
             .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
         let expected = 6.0 * 15.0 / 3.0;
-        assert!((sum / n - expected).abs() / expected < 0.03, "mean {} vs {expected}", sum / n);
+        assert!(
+            (sum / n - expected).abs() / expected < 0.03,
+            "mean {} vs {expected}",
+            sum / n
+        );
     }
 
     #[test]
     fn invalid_spec_is_an_error() {
-        let mut s = spec(PurchaseProcess::BgNbd { r: -1.0, alpha: 4.0, a: 0.8, b: 2.4 }, 10);
+        let mut s = spec(
+            PurchaseProcess::BgNbd {
+                r: -1.0,
+                alpha: 4.0,
+                a: 0.8,
+                b: 2.4,
+            },
+            10,
+        );
         assert!(simulate(&s).is_err());
-        s.process = PurchaseProcess::BgNbd { r: 1.0, alpha: 4.0, a: 0.8, b: 2.4 };
+        s.process = PurchaseProcess::BgNbd {
+            r: 1.0,
+            alpha: 4.0,
+            a: 0.8,
+            b: 2.4,
+        };
         s.acquisition_periods = 100.0;
         assert!(simulate(&s).is_err());
     }

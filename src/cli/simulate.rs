@@ -42,14 +42,20 @@ impl SimUnit {
 /// Draw synthetic order histories from a BG/NBD, MBG/NBD or Pareto/NBD purchase process with
 /// Gamma-Gamma order values.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  clv simulate --model bgnbd --params 0.24,4.41,0.79,2.43 --customers 5000 \
---seed 42 --output data/demo_transactions.csv")]
+#[command(
+    after_help = "Example:\n  clv simulate --model bgnbd --params 0.24,4.41,0.79,2.43 --customers 5000 \
+--seed 42 --output data/demo_transactions.csv"
+)]
 pub struct Args {
     /// Purchase process.
     #[arg(long, value_enum, default_value = "bgnbd")]
     model: SimModel,
     /// Process parameters: r,alpha,a,b (bgnbd, mbgnbd) or r,alpha,s,beta (pnbd), per time unit.
-    #[arg(long, value_delimiter = ',', default_value = "0.2426,4.4136,0.7929,2.4259")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "0.2426,4.4136,0.7929,2.4259"
+    )]
     params: Vec<f64>,
     /// Gamma-Gamma order-value parameters p,q,gamma.
     #[arg(long, value_delimiter = ',', default_value = "6.25,3.74,15.44")]
@@ -98,18 +104,39 @@ fn four(v: &[f64], what: &str) -> anyhow::Result<[f64; 4]> {
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let [r, alpha, third, fourth] = four(&args.params, "--params")?;
     let process = match args.model {
-        SimModel::Bgnbd => PurchaseProcess::BgNbd { r, alpha, a: third, b: fourth },
-        SimModel::Mbgnbd => PurchaseProcess::MbgNbd { r, alpha, a: third, b: fourth },
-        SimModel::Pnbd => PurchaseProcess::ParetoNbd { r, alpha, s: third, beta: fourth },
+        SimModel::Bgnbd => PurchaseProcess::BgNbd {
+            r,
+            alpha,
+            a: third,
+            b: fourth,
+        },
+        SimModel::Mbgnbd => PurchaseProcess::MbgNbd {
+            r,
+            alpha,
+            a: third,
+            b: fourth,
+        },
+        SimModel::Pnbd => PurchaseProcess::ParetoNbd {
+            r,
+            alpha,
+            s: third,
+            beta: fourth,
+        },
     };
     let [p, q, gamma]: [f64; 3] = args.spend.as_slice().try_into().map_err(|_| {
-        anyhow::anyhow!("--spend needs 3 comma-separated numbers p,q,gamma, got {}", args.spend.len())
+        anyhow::anyhow!(
+            "--spend needs 3 comma-separated numbers p,q,gamma, got {}",
+            args.spend.len()
+        )
     })?;
     let covariates = match &args.covariate_effects {
         None => None,
         Some(v) => {
             let [p1, p2, d1, d2] = four(v, "--covariate-effects")?;
-            Some(CovariateEffects { purchase: [p1, p2], dropout: [d1, d2] })
+            Some(CovariateEffects {
+                purchase: [p1, p2],
+                dropout: [d1, d2],
+            })
         }
     };
     let spec = SimulationSpec {
@@ -129,14 +156,22 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     }
     // Dates are formatted once per day, not once per row.
     let dates: Vec<String> = (0..=horizon_days)
-        .map(|d| (args.start + Duration::days(d)).format("%Y-%m-%d").to_string())
+        .map(|d| {
+            (args.start + Duration::days(d))
+                .format("%Y-%m-%d")
+                .to_string()
+        })
         .collect();
     // (customer index, day offset, amount in cents): compact enough to shuffle 12M rows.
     let mut rows: Vec<(u32, u32, u64)> = Vec::new();
     for c in &customers {
         for (t, amount) in c.purchase_times.iter().zip(&c.amounts) {
             let day = ((t * days_per_unit).floor() as i64).clamp(0, horizon_days) as u32;
-            rows.push((c.index as u32, day, (amount * 100.0).round().max(1.0) as u64));
+            rows.push((
+                c.index as u32,
+                day,
+                (amount * 100.0).round().max(1.0) as u64,
+            ));
         }
     }
     if args.shuffle {
@@ -150,7 +185,14 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     }
     writeln!(out)?;
     for (idx, day, cents) in &rows {
-        write!(out, "{},{},{}.{:02}", idx + 1, dates[*day as usize], cents / 100, cents % 100)?;
+        write!(
+            out,
+            "{},{},{}.{:02}",
+            idx + 1,
+            dates[*day as usize],
+            cents / 100,
+            cents % 100
+        )?;
         if with_cov {
             let cov = customers[*idx as usize].covariates;
             let channel = if cov[0] > 0.5 { "paid" } else { "organic" };
@@ -166,13 +208,17 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             let (x, t_x, t, m) = c.summary_at(at);
             writeln!(w, "{},{x},{t_x:.6},{t:.6},{m:.4}", c.index + 1)?;
         }
-        w.flush().with_context(|| format!("writing {}", path.display()))?;
+        w.flush()
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     ui.info(format!(
         "simulated {} customers, {} transactions{}",
         customers.len(),
         rows.len(),
-        args.output.as_ref().map(|p| format!(" -> {}", p.display())).unwrap_or_default()
+        args.output
+            .as_ref()
+            .map(|p| format!(" -> {}", p.display()))
+            .unwrap_or_default()
     ));
     Ok(())
 }

@@ -67,7 +67,7 @@ pub struct FitReport {
     pub estimates: Vec<f64>,
     /// Standard errors from the observed information; `None` where it is not invertible.
     pub std_errors: Vec<Option<f64>>,
-    /// 95% Wald intervals, estimate ± 1.96 standard errors, clipped at 0 from below.
+    /// 95% Wald intervals, estimate ± 1.96 standard errors (positive parameters clipped at 0).
     pub ci95: Vec<Option<(f64, f64)>>,
     /// Covariance of the estimates (natural parameters), when the information is invertible.
     pub covariance: Option<Vec<Vec<f64>>>,
@@ -93,85 +93,133 @@ pub struct Fitted<M> {
 
 /// Fits `M` to `data`: multi-start L-BFGS, Newton polish, standard errors.
 pub fn fit_model<M: Model>(data: &M::Data, options: &FitOptions) -> Result<Fitted<M>> {
-    options.validate()?;
     let k = M::PARAM_NAMES.len();
-    let scale = {
-        let probe = M::initial_guesses(data);
-        let first = probe
-            .first()
-            .ok_or_else(|| ClvError::Fit(format!("{}: no starting point", M::NAME)))?;
-        // Normalise by |LL| at the first start so tolerances mean the same on any data size.
-        let ll = M::from_params(first)
-            .map(|m| m.log_likelihood(data))
-            .unwrap_or(f64::NAN);
-        if ll.is_finite() && ll.abs() > 1.0 { ll.abs() } else { 1.0 }
+    let log_likelihood = |p: &[f64]| -> Option<(f64, Vec<f64>)> {
+        let model = M::from_params(p).ok()?;
+        Some((model.log_likelihood(data), model.gradient(data)))
     };
+    let problem = Problem {
+        model: M::NAME.to_string(),
+        names: M::PARAM_NAMES.iter().map(|s| s.to_string()).collect(),
+        positive: vec![true; k],
+        starts: M::initial_guesses(data),
+        log_likelihood: &log_likelihood,
+    };
+    let report = maximise(&problem, options)?;
+    let model = M::from_params(&report.estimates)?;
+    Ok(Fitted { model, report })
+}
+
+/// A likelihood to maximise, described without reference to any model type.
+pub struct Problem<'a> {
+    /// Name used in messages and reports.
+    pub model: String,
+    pub names: Vec<String>,
+    /// Which parameters must stay > 0 (searched on the log scale); the others are free.
+    pub positive: Vec<bool>,
+    /// Starting points in natural parameters.
+    pub starts: Vec<Vec<f64>>,
+    /// Log-likelihood and its gradient in natural parameters; `None` where undefined.
+    pub log_likelihood: &'a (dyn Fn(&[f64]) -> Option<(f64, Vec<f64>)> + Sync),
+}
+
+impl Problem<'_> {
+    fn to_natural(&self, u: &[f64]) -> Vec<f64> {
+        u.iter()
+            .zip(&self.positive)
+            .map(|(v, &pos)| if pos { v.exp() } else { *v })
+            .collect()
+    }
+}
+
+/// Multi-start L-BFGS, Newton polish and standard errors for any [`Problem`].
+pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
+    options.validate()?;
+    let k = problem.names.len();
+    let name = &problem.model;
+    if problem.positive.len() != k {
+        return Err(ClvError::Fit(format!(
+            "{name}: parameter description mismatch"
+        )));
+    }
+    let scale = problem
+        .starts
+        .first()
+        .and_then(|s| (problem.log_likelihood)(s))
+        .map(|(ll, _)| ll.abs())
+        .filter(|v| v.is_finite() && *v > 1.0)
+        // Normalise by |LL| at the first start so tolerances mean the same on any data size.
+        .unwrap_or(1.0);
     let penalty = options.penalty;
-    // Penalised negative log-likelihood and its gradient in ln p, divided by `scale`.
+    // Penalised negative log-likelihood and its gradient in u (ln p for positive parameters),
+    // divided by `scale`.
     let objective = |u: &[f64]| -> Option<(f64, Vec<f64>)> {
-        let p: Vec<f64> = u.iter().map(|v| v.exp()).collect();
-        let model = M::from_params(&p).ok()?;
-        let ll = model.log_likelihood(data) - penalty * p.iter().map(|v| v * v).sum::<f64>();
-        let g = model.gradient(data);
+        let p = problem.to_natural(u);
+        let (ll, g) = (problem.log_likelihood)(&p)?;
+        let ll = ll - penalty * p.iter().map(|v| v * v).sum::<f64>();
         if !ll.is_finite() || g.len() != k || g.iter().any(|v| !v.is_finite()) {
             return None;
         }
         let gu: Vec<f64> = (0..k)
-            .map(|i| -(g[i] - 2.0 * penalty * p[i]) * p[i] / scale)
+            .map(|i| {
+                let dp = g[i] - 2.0 * penalty * p[i];
+                -(if problem.positive[i] { dp * p[i] } else { dp }) / scale
+            })
             .collect();
         Some((-ll / scale, gu))
     };
 
-    let mut starts = M::initial_guesses(data);
+    let mut starts = problem.starts.clone();
     starts.extend(options.extra_starts.iter().cloned());
     let mut best: Option<(Vec<f64>, f64, u64, bool)> = None;
     let mut tried = 0;
     for start in &starts {
-        if start.len() != k || start.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+        let valid = start.len() == k
+            && start
+                .iter()
+                .zip(&problem.positive)
+                .all(|(v, &pos)| v.is_finite() && (!pos || *v > 0.0));
+        if !valid {
             continue;
         }
         tried += 1;
-        let u0: Vec<f64> = start.iter().map(|v| v.ln().clamp(-BOUND + 1.0, BOUND - 1.0)).collect();
+        let u0: Vec<f64> = start
+            .iter()
+            .zip(&problem.positive)
+            .map(|(v, &pos)| if pos { v.ln() } else { *v }.clamp(-BOUND + 1.0, BOUND - 1.0))
+            .collect();
         if let Some((u, f, iters, conv)) = lbfgs(&objective, squash_inverse(&u0), options) {
             if best.as_ref().is_none_or(|b| f < b.1) {
                 best = Some((u, f, iters, conv));
             }
         }
     }
-    let (u, _, iterations, lbfgs_converged) = best.ok_or_else(|| {
+    let (mut u, _, iterations, lbfgs_converged) = best.ok_or_else(|| {
         ClvError::Fit(format!(
-            "{}: the log-likelihood is not finite at any starting point",
-            M::NAME
+            "{name}: the log-likelihood is not finite at any starting point"
         ))
     })?;
-    let mut u = u;
-    let near_boundary = |u: &[f64]| u.iter().any(|v| v.abs() > BOUNDARY_WARN);
-    if !near_boundary(&u) {
+    if !u.iter().any(|v| v.abs() > BOUNDARY_WARN) {
         u = newton_polish(&objective, u);
     }
-    let p: Vec<f64> = u.iter().map(|v| v.exp()).collect();
-    let model = M::from_params(&p)?;
-    let ll = model.log_likelihood(data);
+    let p = problem.to_natural(&u);
+    let ll = (problem.log_likelihood)(&p)
+        .map(|(ll, _)| ll)
+        .ok_or_else(|| ClvError::Fit(format!("{name}: log-likelihood undefined at the optimum")))?;
     let gradient_norm = objective(&u)
         .map(|(_, g)| g.iter().map(|v| v * v).sum::<f64>().sqrt())
         .unwrap_or(f64::INFINITY);
 
     let mut warnings = Vec::new();
-    let at_boundary: Vec<String> = (0..k)
-        .filter(|&i| u[i].abs() > BOUNDARY_WARN)
-        .map(|i| M::PARAM_NAMES[i].to_string())
-        .collect();
-    if !at_boundary.is_empty() {
+    let boundary: Vec<usize> = (0..k).filter(|&i| u[i].abs() > BOUNDARY_WARN).collect();
+    let at_boundary: Vec<String> = boundary.iter().map(|&i| problem.names[i].clone()).collect();
+    if !boundary.is_empty() {
         warnings.push(format!(
-            "the maximum lies on the boundary: {} ran to {}; the likelihood is flat there, \
+            "the maximum lies on the boundary: {} ran off; the likelihood is flat there, \
              predictions remain usable but these estimates are not identified",
-            at_boundary.join(", "),
-            at_boundary
+            boundary
                 .iter()
-                .map(|n| {
-                    let i = M::PARAM_NAMES.iter().position(|m| m == n).unwrap_or(0);
-                    format!("{n}={:.3e}", p[i])
-                })
+                .map(|&i| format!("{}={:.3e}", problem.names[i], p[i]))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -183,7 +231,16 @@ pub fn fit_model<M: Model>(data: &M::Data, options: &FitOptions) -> Result<Fitte
         ));
     }
 
-    let covariance = observed_covariance(&model, data, penalty);
+    let neg_grad = |q: &[f64]| -> Option<Vec<f64>> {
+        let (_, g) = (problem.log_likelihood)(q)?;
+        Some(
+            g.iter()
+                .zip(q)
+                .map(|(gi, qi)| -(gi - 2.0 * penalty * qi))
+                .collect(),
+        )
+    };
+    let covariance = jacobian_fd(neg_grad, &p).and_then(|info| invert_spd(&info));
     if covariance.is_none() {
         warnings.push(
             "the observed information matrix is not invertible: no standard errors".to_string(),
@@ -199,11 +256,19 @@ pub fn fit_model<M: Model>(data: &M::Data, options: &FitOptions) -> Result<Fitte
         })
         .collect();
     let ci95 = (0..k)
-        .map(|i| std_errors[i].map(|se| ((p[i] - 1.96 * se).max(0.0), p[i] + 1.96 * se)))
+        .map(|i| {
+            std_errors[i].map(|se| {
+                let lo = p[i] - 1.96 * se;
+                (
+                    if problem.positive[i] { lo.max(0.0) } else { lo },
+                    p[i] + 1.96 * se,
+                )
+            })
+        })
         .collect();
-    let report = FitReport {
-        model: M::NAME.to_string(),
-        param_names: M::PARAM_NAMES.iter().map(|s| s.to_string()).collect(),
+    Ok(FitReport {
+        model: name.clone(),
+        param_names: problem.names.clone(),
         estimates: p,
         std_errors,
         ci95,
@@ -216,8 +281,7 @@ pub fn fit_model<M: Model>(data: &M::Data, options: &FitOptions) -> Result<Fitte
         warnings,
         starts_tried: tried,
         penalty,
-    };
-    Ok(Fitted { model, report })
+    })
 }
 
 /// Smooth map from the search variable to `u = ln p`, bounded in `[-BOUND, BOUND]`.
@@ -231,12 +295,12 @@ fn squash_inverse(u: &[f64]) -> Vec<f64> {
 
 /// The problem argmin sees: the objective composed with the squashing map. The last
 /// evaluation is cached because the line search asks for cost and gradient at the same point.
-struct Problem<'a, F> {
+struct SearchProblem<'a, F> {
     objective: &'a F,
     cache: RefCell<Option<(Vec<f64>, Option<(f64, Vec<f64>)>)>>,
 }
 
-impl<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>> Problem<'_, F> {
+impl<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>> SearchProblem<'_, F> {
     fn eval(&self, v: &[f64]) -> Option<(f64, Vec<f64>)> {
         if let Some((at, val)) = self.cache.borrow().as_ref() {
             if at.as_slice() == v {
@@ -260,7 +324,7 @@ impl<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>> Problem<'_, F> {
     }
 }
 
-impl<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>> CostFunction for Problem<'_, F> {
+impl<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>> CostFunction for SearchProblem<'_, F> {
     type Param = Vec<f64>;
     type Output = f64;
     fn cost(&self, v: &Vec<f64>) -> std::result::Result<f64, argmin::core::Error> {
@@ -269,7 +333,7 @@ impl<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>> CostFunction for Problem<'_, F> {
     }
 }
 
-impl<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>> Gradient for Problem<'_, F> {
+impl<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>> Gradient for SearchProblem<'_, F> {
     type Param = Vec<f64>;
     type Gradient = Vec<f64>;
     fn gradient(&self, v: &Vec<f64>) -> std::result::Result<Vec<f64>, argmin::core::Error> {
@@ -285,7 +349,7 @@ fn lbfgs<F>(objective: &F, v0: Vec<f64>, options: &FitOptions) -> Option<(Vec<f6
 where
     F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>,
 {
-    let problem = Problem {
+    let problem = SearchProblem {
         objective,
         cache: RefCell::new(None),
     };
@@ -342,7 +406,9 @@ where
             let cand: Vec<f64> = u.iter().zip(&step).map(|(a, s)| a - t * s).collect();
             if let Some((fc, gc)) = objective(&cand) {
                 if fc <= f {
-                    improved = fc < f || gc.iter().map(|v| v * v).sum::<f64>() < g.iter().map(|v| v * v).sum::<f64>();
+                    improved = fc < f
+                        || gc.iter().map(|v| v * v).sum::<f64>()
+                            < g.iter().map(|v| v * v).sum::<f64>();
                     u = cand;
                     f = fc;
                     g = gc;
@@ -381,7 +447,11 @@ fn jacobian_fd<G: Fn(&[f64]) -> Option<Vec<f64>>>(g: G, x: &[f64]) -> Option<Vec
             h[j][i] = m;
         }
     }
-    if h.iter().flatten().all(|v| v.is_finite()) { Some(h) } else { None }
+    if h.iter().flatten().all(|v| v.is_finite()) {
+        Some(h)
+    } else {
+        None
+    }
 }
 
 /// Solves `A x = b` for a symmetric positive-definite `A` by Cholesky; `None` if not SPD.
@@ -434,19 +504,6 @@ pub fn invert_spd(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
         }
     }
     Some(inv)
-}
-
-/// Covariance of the estimates: the inverse of the observed information, minus the Hessian of
-/// the (penalised) log-likelihood in the natural parameters.
-fn observed_covariance<M: Model>(model: &M, data: &M::Data, penalty: f64) -> Option<Vec<Vec<f64>>> {
-    let p = model.params();
-    let neg_grad = |q: &[f64]| -> Option<Vec<f64>> {
-        let m = M::from_params(q).ok()?;
-        let g = m.gradient(data);
-        Some(g.iter().zip(q).map(|(gi, qi)| -(gi - 2.0 * penalty * qi)).collect())
-    };
-    let info = jacobian_fd(neg_grad, &p)?;
-    invert_spd(&info)
 }
 
 #[cfg(test)]

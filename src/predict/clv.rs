@@ -152,7 +152,12 @@ mod tests {
 
     #[test]
     fn steady_customer_is_a_discounted_annuity() {
-        let s = ClvSettings { periods: 12, period_length: 4.345, discount_per_period: 0.01, margin: 0.3 };
+        let s = ClvSettings {
+            periods: 12,
+            period_length: 4.345,
+            discount_per_period: 0.01,
+            margin: 0.3,
+        };
         let rate = 0.5;
         let per_period = rate * 4.345 * 20.0 * 0.3;
         // Annuity: Σ_{k=1}^{12} v^k = (1 − v^12)/d with v = 1/1.01.
@@ -164,7 +169,8 @@ mod tests {
 
     #[test]
     fn annual_rate_converts_to_a_per_period_rate() {
-        let s = ClvSettings::from_annual_rate(12, 4.345, 12.0, 1.01f64.powi(12) - 1.0, 1.0).unwrap();
+        let s =
+            ClvSettings::from_annual_rate(12, 4.345, 12.0, 1.01f64.powi(12) - 1.0, 1.0).unwrap();
         assert!((s.discount_per_period - 0.01).abs() < 1e-12);
         assert!(ClvSettings::from_annual_rate(0, 1.0, 12.0, 0.1, 1.0).is_err());
         assert!(ClvSettings::from_annual_rate(12, 1.0, 12.0, -1.5, 1.0).is_err());
