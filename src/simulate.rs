@@ -42,7 +42,7 @@ pub struct SpendProcess {
 }
 
 /// Time-invariant covariates and their effects (Fader & Hardie 2007): the purchase scale α and
-/// the dropout scale (β of Pareto/NBD; b of BG/NBD enters as b·exp(γ'z)) vary as exp(−γ'z).
+/// the dropout scale (β of Pareto/NBD, b of BG/NBD) vary as exp(−γ'z).
 /// Two covariates are drawn per customer: `channel` (0 = organic, 1 = paid, each with
 /// probability ½) and `score` (standard normal).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -194,7 +194,7 @@ fn simulate_one(spec: &SimulationSpec, index: usize) -> Result<SimulatedCustomer
     match spec.process {
         PurchaseProcess::BgNbd { r, alpha, a, b } | PurchaseProcess::MbgNbd { r, alpha, a, b } => {
             let lambda = gamma(r, alpha * (-purchase_shift).exp())?.sample(&mut rng);
-            let p = Beta::new(a, b * dropout_shift.exp())
+            let p = Beta::new(a, b * (-dropout_shift).exp())
                 .map_err(dist_err)?
                 .sample(&mut rng);
             let modified = matches!(spec.process, PurchaseProcess::MbgNbd { .. });
