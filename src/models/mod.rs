@@ -9,6 +9,7 @@
 
 pub mod bgbb;
 pub mod bgnbd;
+pub mod covariates;
 pub mod data;
 pub mod gamma_gamma;
 pub mod mbgnbd;
