@@ -12,8 +12,14 @@ fn close(a: f64, b: f64) -> bool {
 #[test]
 fn auc_of_perfect_reversed_and_tied_rankings() {
     let labels = [true, true, false, false, false];
-    assert!(close(roc_auc(&[0.9, 0.8, 0.3, 0.2, 0.1], &labels).unwrap(), 1.0));
-    assert!(close(roc_auc(&[0.1, 0.2, 0.3, 0.8, 0.9], &labels).unwrap(), 0.0));
+    assert!(close(
+        roc_auc(&[0.9, 0.8, 0.3, 0.2, 0.1], &labels).unwrap(),
+        1.0
+    ));
+    assert!(close(
+        roc_auc(&[0.1, 0.2, 0.3, 0.8, 0.9], &labels).unwrap(),
+        0.0
+    ));
     assert!(close(roc_auc(&[0.5; 5], &labels).unwrap(), 0.5));
 }
 
@@ -33,10 +39,20 @@ fn average_precision_by_hand() {
     // Thresholds 0.9 (P=1, R=1/2), 0.8 group (P=2/3, R=1), 0.3 (no recall gain).
     let scores = [0.9, 0.8, 0.8, 0.3];
     let labels = [true, false, true, false];
-    assert!(close(average_precision(&scores, &labels).unwrap(), 0.5 + 0.5 * 2.0 / 3.0));
+    assert!(close(
+        average_precision(&scores, &labels).unwrap(),
+        0.5 + 0.5 * 2.0 / 3.0
+    ));
     // Perfect ranking: AP = 1; all churners last of five: precisions 1/4 and 2/5 at the tail.
-    assert!(close(average_precision(&[3.0, 2.0, 1.0], &[true, false, false]).unwrap(), 1.0));
-    let ap = average_precision(&[5.0, 4.0, 3.0, 2.0, 1.0], &[false, false, false, true, true]).unwrap();
+    assert!(close(
+        average_precision(&[3.0, 2.0, 1.0], &[true, false, false]).unwrap(),
+        1.0
+    ));
+    let ap = average_precision(
+        &[5.0, 4.0, 3.0, 2.0, 1.0],
+        &[false, false, false, true, true],
+    )
+    .unwrap();
     assert!(close(ap, 0.5 * 0.25 + 0.5 * 0.4));
 }
 
@@ -46,7 +62,10 @@ fn brier_and_log_loss_of_constants() {
     assert!(close(brier(&[0.5; 4], &labels).unwrap(), 0.25));
     // Constant 0.25 against a 25% churn rate: (0.75² + 3 · 0.25²) / 4 = 0.1875.
     assert!(close(brier(&[0.25; 4], &labels).unwrap(), 0.1875));
-    assert!(close(log_loss(&[0.5; 4], &labels).unwrap(), std::f64::consts::LN_2));
+    assert!(close(
+        log_loss(&[0.5; 4], &labels).unwrap(),
+        std::f64::consts::LN_2
+    ));
     let ll = log_loss(&[0.25; 4], &labels).unwrap();
     assert!(close(ll, -(0.25f64.ln() + 3.0 * 0.75f64.ln()) / 4.0));
     // A confident mistake is clipped, not infinite.
@@ -96,7 +115,12 @@ fn confusion_matrix_at_threshold() {
     let labels = [true, false, true, true, false];
     let c = confusion(&probs, &labels, 0.5).unwrap();
     assert_eq!(
-        (c.true_positives, c.false_positives, c.true_negatives, c.false_negatives),
+        (
+            c.true_positives,
+            c.false_positives,
+            c.true_negatives,
+            c.false_negatives
+        ),
         (2, 1, 1, 1)
     );
     assert!(close(c.precision, 2.0 / 3.0) && close(c.recall, 2.0 / 3.0) && close(c.accuracy, 0.6));
