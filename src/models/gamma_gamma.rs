@@ -9,8 +9,8 @@
 
 use statrs::function::gamma::digamma;
 
-use super::Model;
 use super::data::RepeatSpendData;
+use super::{FitOptions, Fitted, Model, optim};
 use super::sbg::{check_positive, ln_beta};
 use crate::error::{ClvError, Result};
 
@@ -129,6 +129,20 @@ impl Model for GammaGamma {
             grad[2] += w * (q / g - (p * x + q) / (g + total));
         }
         grad.to_vec()
+    }
+
+    /// As the shared optimiser, but refuses data whose mean spends are all equal (one repeat
+    /// buyer included): the likelihood then grows without bound as p and q go to infinity
+    /// (the spend distribution collapsing onto that one value), so there is no estimate.
+    fn fit(data: &RepeatSpendData, options: &FitOptions) -> Result<Fitted<Self>> {
+        let first = data.mean_spend[0];
+        if data.mean_spend.iter().all(|z| *z == first) {
+            return Err(ClvError::Fit(format!(
+                "gamma-gamma: every repeat buyer has the same mean spend ({first}), so the \
+                 likelihood has no maximum; use the mean spend itself as the prediction"
+            )));
+        }
+        optim::fit_model::<Self>(data, options)
     }
 
     fn initial_guesses(data: &RepeatSpendData) -> Vec<Vec<f64>> {

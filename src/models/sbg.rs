@@ -13,8 +13,8 @@
 
 use statrs::function::gamma::{digamma, ln_gamma};
 
-use super::Model;
 use super::data::SurvivorData;
+use super::{FitOptions, Fitted, Model, optim};
 use crate::error::{ClvError, Result};
 
 /// Terms after which a discounted sum that has not met its tolerance is declared divergent.
@@ -188,6 +188,22 @@ impl Model for ShiftedBetaGeometric {
         vec![ga, gb]
     }
 
+    /// As the shared optimiser, but a cohort in which nobody churned is flagged: its maximum
+    /// lies at churn probability 0 (alpha -> 0 or beta -> infinity), which the optimiser may
+    /// approach without reaching the edge of its search space.
+    fn fit(data: &SurvivorData, options: &FitOptions) -> Result<Fitted<Self>> {
+        let mut fitted = optim::fit_model::<Self>(data, options)?;
+        let s = &data.survivors;
+        if s[s.len() - 1] == s[0] {
+            flag_boundary(
+                &mut fitted,
+                &["alpha", "beta"],
+                "no customer churned, so the estimated churn probability is 0",
+            );
+        }
+        Ok(fitted)
+    }
+
     fn initial_guesses(data: &SurvivorData) -> Vec<Vec<f64>> {
         let mut starts = vec![vec![1.0, 1.0], vec![0.5, 3.0], vec![2.0, 10.0]];
         // The first period's churn rate is alpha / (alpha + beta): match it with alpha = 1.
@@ -198,6 +214,31 @@ impl Model for ShiftedBetaGeometric {
         }
         starts
     }
+}
+
+/// Marks a fit whose data put the maximum on the boundary of the parameter space: the named
+/// parameters are listed as at the boundary, a warning says why, and the fit is not reported
+/// as converged (the estimates are not identified; predictions remain usable).
+pub(super) fn flag_boundary<M>(fitted: &mut Fitted<M>, params: &[&str], why: &str) {
+    let report = &mut fitted.report;
+    for p in params {
+        if !report.at_boundary.iter().any(|b| b == p) {
+            report.at_boundary.push((*p).to_string());
+        }
+    }
+    report.converged = false;
+    report.warnings.push(format!(
+        "the maximum lies on the boundary: {why}; {} are not identified (estimates {}), \
+         predictions remain usable",
+        params.join(", "),
+        report
+            .param_names
+            .iter()
+            .zip(&report.estimates)
+            .map(|(n, v)| format!("{n}={v:.3e}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
 }
 
 /// `1 / (1 + d)` for a per-period discount rate `d > 0`.
