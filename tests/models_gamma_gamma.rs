@@ -22,15 +22,24 @@ fn cdnow_fit_matches_published_estimates() {
     assert!((m.q - 3.74).abs() < 0.01, "q {}", m.q);
     assert!((m.gamma - 15.44).abs() < 0.01, "gamma {}", m.gamma);
     // lifetimes 0.11.3 reaches the same maximum: p 6.248802, q 3.744588, gamma 15.447748.
-    assert!(rel(m.p, 6.248802) < 1e-4 && rel(m.q, 3.744588) < 1e-4, "{m:?}");
+    assert!(
+        rel(m.p, 6.248802) < 1e-4 && rel(m.q, 3.744588) < 1e-4,
+        "{m:?}"
+    );
     assert!(rel(m.gamma, 15.447748) < 1e-4, "{m:?}");
-    assert!((f.report.log_likelihood + 4055.92).abs() < 0.01, "LL {}", f.report.log_likelihood);
+    assert!(
+        (f.report.log_likelihood + 4055.92).abs() < 0.01,
+        "LL {}",
+        f.report.log_likelihood
+    );
     assert!(f.report.converged, "{:?}", f.report);
 }
 
 #[test]
 fn conditional_spend_matches_reference() {
-    let (Some(s), Some(r)) = (cdnow_summary(), reference_predictions()) else { return };
+    let (Some(s), Some(r)) = (cdnow_summary(), reference_predictions()) else {
+        return;
+    };
     let gg = &r["gamma_gamma"];
     let par = &gg["params"];
     let m = GammaGamma::from_params(&[
@@ -39,20 +48,28 @@ fn conditional_spend_matches_reference() {
         par["v"].as_f64().unwrap(),
     ])
     .unwrap();
-    let expected = gg["conditional_expected_average_spend"].as_object().unwrap();
+    let expected = gg["conditional_expected_average_spend"]
+        .as_object()
+        .unwrap();
     assert_eq!(expected.len(), 7);
     let population = m.population_mean_spend().unwrap();
     for (id, want) in expected {
         let i = s.ids.iter().position(|x| x == id).unwrap();
         let want = want.as_f64().unwrap();
-        let got = m.conditional_expected_average_spend(s.x[i], s.monetary[i]).unwrap();
+        let got = m
+            .conditional_expected_average_spend(s.x[i], s.monetary[i])
+            .unwrap();
         assert!(rel(got, want) < 1e-4, "id {id}: {got} vs {want}");
         // The rule for customers without repeat purchases (ids 3 and 2357): population mean.
         if s.x[i] == 0.0 {
             assert!(rel(want, population) < 1e-6, "id {id}");
         }
     }
-    assert!(expected.keys().any(|id| s.x[s.ids.iter().position(|x| x == id).unwrap()] == 0.0));
+    assert!(
+        expected
+            .keys()
+            .any(|id| s.x[s.ids.iter().position(|x| x == id).unwrap()] == 0.0)
+    );
     assert_eq!(m.expected_average_spend_new().unwrap(), population);
 }
 
@@ -70,9 +87,15 @@ fn gradient_matches_central_differences() {
             up[j] += h;
             down[j] -= h;
             let fd = (GammaGamma::from_params(&up).unwrap().log_likelihood(&data)
-                - GammaGamma::from_params(&down).unwrap().log_likelihood(&data))
+                - GammaGamma::from_params(&down)
+                    .unwrap()
+                    .log_likelihood(&data))
                 / (2.0 * h);
-            assert!((g[j] - fd).abs() <= 1e-5 * fd.abs().max(1.0), "{params:?} d{j}: {} vs {fd}", g[j]);
+            assert!(
+                (g[j] - fd).abs() <= 1e-5 * fd.abs().max(1.0),
+                "{params:?} d{j}: {} vs {fd}",
+                g[j]
+            );
         }
     }
 }
@@ -98,7 +121,10 @@ fn density_of_mean_spend_integrates_to_one_and_has_the_model_mean() {
             mean += z * dens(z) * jac;
         }
         assert!((mass - 1.0).abs() < 1e-5, "x={x}: mass {mass}");
-        assert!(rel(mean, m.population_mean_spend().unwrap()) < 1e-3, "x={x}: mean {mean}");
+        assert!(
+            rel(mean, m.population_mean_spend().unwrap()) < 1e-3,
+            "x={x}: mean {mean}"
+        );
     }
 }
 
@@ -108,7 +134,12 @@ fn predictions_validate_inputs() {
     assert!(m.expected_average_spend_new().is_err(), "q <= 1: no mean");
     assert!(m.conditional_expected_average_spend(0.0, 0.0).is_err());
     // With purchases the posterior mean exists once p x + q > 1.
-    assert!(rel(m.conditional_expected_average_spend(2.0, 5.0).unwrap(), 2.0 * 20.0 / 3.8) < 1e-12);
+    assert!(
+        rel(
+            m.conditional_expected_average_spend(2.0, 5.0).unwrap(),
+            2.0 * 20.0 / 3.8
+        ) < 1e-12
+    );
     assert!(m.conditional_expected_average_spend(-1.0, 5.0).is_err());
     assert!(m.conditional_expected_average_spend(1.0, f64::NAN).is_err());
     assert!(GammaGamma::from_params(&[1.0, 1.0]).is_err());
@@ -156,5 +187,8 @@ fn all_equal_spends_error_cleanly() {
 #[test]
 fn two_buyers_or_tiny_spread_fit_or_error_cleanly() {
     fits_or_errors_cleanly(&[1.0, 4.0], &[20.0, 35.0]);
-    fits_or_errors_cleanly(&[1.0, 2.0, 4.0, 1.0, 7.0], &[20.0, 20.0, 20.0, 20.0, 20.000001]);
+    fits_or_errors_cleanly(
+        &[1.0, 2.0, 4.0, 1.0, 7.0],
+        &[20.0, 20.0, 20.0, 20.0, 20.000001],
+    );
 }

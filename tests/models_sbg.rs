@@ -16,18 +16,34 @@ fn fit(survivors: &[f64]) -> clv::models::Fitted<ShiftedBetaGeometric> {
 #[test]
 fn high_end_segment_matches_fader_hardie_2007() {
     let f = fit(&HIGH_END);
-    assert!((f.model.alpha - 0.668).abs() < 5e-4, "alpha {}", f.model.alpha);
+    assert!(
+        (f.model.alpha - 0.668).abs() < 5e-4,
+        "alpha {}",
+        f.model.alpha
+    );
     assert!((f.model.beta - 3.806).abs() < 5e-4, "beta {}", f.model.beta);
-    assert!((f.report.log_likelihood + 1611.16).abs() < 0.01, "LL {}", f.report.log_likelihood);
+    assert!(
+        (f.report.log_likelihood + 1611.16).abs() < 0.01,
+        "LL {}",
+        f.report.log_likelihood
+    );
     assert!(f.report.converged && f.report.at_boundary.is_empty());
 }
 
 #[test]
 fn regular_segment_matches_fader_hardie_2007() {
     let f = fit(&REGULAR);
-    assert!((f.model.alpha - 0.704).abs() < 5e-4, "alpha {}", f.model.alpha);
+    assert!(
+        (f.model.alpha - 0.704).abs() < 5e-4,
+        "alpha {}",
+        f.model.alpha
+    );
     assert!((f.model.beta - 1.182).abs() < 5e-4, "beta {}", f.model.beta);
-    assert!((f.report.log_likelihood + 1680.27).abs() < 0.01, "LL {}", f.report.log_likelihood);
+    assert!(
+        (f.report.log_likelihood + 1680.27).abs() < 0.01,
+        "LL {}",
+        f.report.log_likelihood
+    );
 }
 
 #[test]
@@ -41,10 +57,18 @@ fn gradient_matches_central_differences() {
             let (mut up, mut down) = (params, params);
             up[j] += h;
             down[j] -= h;
-            let fd = (ShiftedBetaGeometric::from_params(&up).unwrap().log_likelihood(&data)
-                - ShiftedBetaGeometric::from_params(&down).unwrap().log_likelihood(&data))
+            let fd = (ShiftedBetaGeometric::from_params(&up)
+                .unwrap()
+                .log_likelihood(&data)
+                - ShiftedBetaGeometric::from_params(&down)
+                    .unwrap()
+                    .log_likelihood(&data))
                 / (2.0 * h);
-            assert!((g[j] - fd).abs() <= 1e-5 * fd.abs().max(1.0), "{params:?} d{j}: {} vs {fd}", g[j]);
+            assert!(
+                (g[j] - fd).abs() <= 1e-5 * fd.abs().max(1.0),
+                "{params:?} d{j}: {} vs {fd}",
+                g[j]
+            );
         }
     }
 }
@@ -120,7 +144,10 @@ fn discounted_lifetimes_match_the_beta_integral() {
         let derl = m.discounted_expected_residual_lifetime(d, n).unwrap();
         let nf = f64::from(n);
         let derl_int = beta_expectation(a, b + nf, |th| (1.0 - th) / (1.0 - (1.0 - th) * z));
-        assert!((derl - derl_int).abs() < 1e-7 * derl_int, "n={n}: {derl} vs {derl_int}");
+        assert!(
+            (derl - derl_int).abs() < 1e-7 * derl_int,
+            "n={n}: {derl} vs {derl_int}"
+        );
     }
     // DEL = S(0) + z DERL(0): the first period plus the discounted residual.
     let derl0 = m.discounted_expected_residual_lifetime(d, 0).unwrap();
@@ -143,8 +170,15 @@ fn no_churn_is_a_boundary_fit_with_finite_predictions() {
     assert!(m.retention_rate(3).unwrap().is_finite());
     let del = m.discounted_expected_lifetime(0.1).unwrap();
     // Nobody churns: DEL approaches sum of 1.1^-t = 11.
-    assert!(del.is_finite() && del > 10.9 && del <= 11.0 + 1e-9, "DEL {del}");
-    assert!(m.discounted_expected_residual_lifetime(0.1, 5).unwrap().is_finite());
+    assert!(
+        del.is_finite() && del > 10.9 && del <= 11.0 + 1e-9,
+        "DEL {del}"
+    );
+    assert!(
+        m.discounted_expected_residual_lifetime(0.1, 5)
+            .unwrap()
+            .is_finite()
+    );
 }
 
 #[test]
@@ -154,6 +188,9 @@ fn extreme_parameters_stay_finite() {
     assert!(m.churn_probability(1000).unwrap() >= 0.0);
     assert!(ShiftedBetaGeometric::from_params(&[0.0, 1.0]).is_err());
     assert!(ShiftedBetaGeometric::from_params(&[1.0]).is_err());
-    let bad = ShiftedBetaGeometric { alpha: -1.0, beta: 1.0 };
+    let bad = ShiftedBetaGeometric {
+        alpha: -1.0,
+        beta: 1.0,
+    };
     assert!(bad.survival(2).is_err());
 }

@@ -7,9 +7,12 @@
 //! opportunities, the last at `t_x`. The likelihood is one term for "still alive after n" plus
 //! one for each possible death time between `t_x` and `n`, summed in log space.
 
-use super::Model;
 use super::data::BgBbData;
-use super::sbg::{check_positive, digamma_diff, discount_factor, discounted_sum, ln_beta, log_sum_exp};
+use super::sbg::{
+    check_positive, digamma_diff, discount_factor, discounted_sum, flag_boundary, ln_beta,
+    log_sum_exp, stirling_correction,
+};
+use super::{FitOptions, Fitted, Model, optim};
 use crate::error::{ClvError, Result};
 
 /// Horizons above which the expected-transactions sums use their telescoped closed form.
@@ -85,7 +88,8 @@ impl BgBb {
     /// ln of E[p (1-theta)^... ] prefactor shared by the conditional predictions:
     /// ln [B(alpha + x + 1, beta + n - x) / B(alpha, beta)] - ln L.
     fn ln_transact_factor(&self, x: f64, t_x: f64, n: f64) -> f64 {
-        ln_beta(self.alpha + x + 1.0, self.beta + n - x) - ln_beta(self.alpha, self.beta)
+        ln_beta(self.alpha + x + 1.0, self.beta + n - x)
+            - ln_beta(self.alpha, self.beta)
             - self.ln_likelihood_one(x, t_x, n)
     }
 
@@ -103,8 +107,9 @@ impl BgBb {
         // Telescoping: with f(m) = Gamma(d+m+1)/Gamma(g+d+m), f(m-1) - f(m) = (g-1) Gamma(d+m)/
         // Gamma(g+d+m), so the sum is Gamma(g+d)/Gamma(d) [f(start) - f(start+N)] / (g-1).
         let h = f64::from(horizon);
-        let ln_ratio = ln_gamma_ratio(d + start + 1.0, h) - ln_gamma_ratio(g + d + start, h);
-        let ln_f_start = ln_gamma_ratio(d, start + 1.0) - ln_gamma_ratio(g + d, start);
+        let b = g + d + start;
+        let ln_ratio = ln_gamma_shift(b + h, 1.0 - g) - ln_gamma_shift(b, 1.0 - g);
+        let ln_f_start = ln_gamma_shift(b, 1.0 - g) - ln_gamma_shift(g + d, -g);
         ln_f_start.exp() * -ln_ratio.exp_m1() / (g - 1.0)
     }
 
@@ -114,12 +119,20 @@ impl BgBb {
         let ln_alive = ln_beta(self.alpha + x, self.beta + n - x) - ln_beta(self.alpha, self.beta)
             + ln_beta(self.gamma, self.delta + n + 1.0)
             - ln_beta(self.gamma, self.delta);
-        Ok((ln_alive - self.ln_likelihood_one(x, t_x, n)).exp().min(1.0))
+        Ok((ln_alive - self.ln_likelihood_one(x, t_x, n))
+            .exp()
+            .min(1.0))
     }
 
     /// Expected transactions in the next `horizon` opportunities, n + 1 ..= n + horizon,
     /// for a customer with history (x, t_x, n).
-    pub fn conditional_expected_transactions(&self, horizon: u32, x: u32, t_x: u32, n: u32) -> Result<f64> {
+    pub fn conditional_expected_transactions(
+        &self,
+        horizon: u32,
+        x: u32,
+        t_x: u32,
+        n: u32,
+    ) -> Result<f64> {
         let (x, t_x, n) = self.history(x, t_x, n)?;
         Ok(self.ln_transact_factor(x, t_x, n).exp() * self.survival_sum(n, horizon))
     }
@@ -142,10 +155,30 @@ impl BgBb {
         // ln C(i, x) = -ln(i + 1) - ln B(x + 1, i - x + 1).
         let ln_choose = |i: f64| -(i + 1.0).ln() - ln_beta(xf + 1.0, i - xf + 1.0);
         let mut lt = Vec::with_capacity((n - x) as usize + 1);
-        lt.push(ln_choose(nf) + self.ln_term(xf, Term { m: nf - xf, c: 0.0, k: nf }));
+        lt.push(
+            ln_choose(nf)
+                + self.ln_term(
+                    xf,
+                    Term {
+                        m: nf - xf,
+                        c: 0.0,
+                        k: nf,
+                    },
+                ),
+        );
         for i in x..n {
             let i = f64::from(i);
-            lt.push(ln_choose(i) + self.ln_term(xf, Term { m: i - xf, c: 1.0, k: i }));
+            lt.push(
+                ln_choose(i)
+                    + self.ln_term(
+                        xf,
+                        Term {
+                            m: i - xf,
+                            c: 1.0,
+                            k: i,
+                        },
+                    ),
+            );
         }
         Ok(log_sum_exp(&lt).exp().min(1.0))
     }
@@ -154,11 +187,18 @@ impl BgBb {
     /// sum over k >= 1 of P(transact at n + k | history) / (1 + d)^k, the paper's
     /// B(alpha+x+1, beta+n-x)/B(alpha,beta) * B(gamma, delta+n+1)/B(gamma,delta) / (1+d)
     /// * 2F1(1, delta+n+1; gamma+delta+n+1; 1/(1+d)) / L, summed as its convergent series.
-    pub fn discounted_expected_residual_transactions(&self, d: f64, x: u32, t_x: u32, n: u32) -> Result<f64> {
+    pub fn discounted_expected_residual_transactions(
+        &self,
+        d: f64,
+        x: u32,
+        t_x: u32,
+        n: u32,
+    ) -> Result<f64> {
         let (x, t_x, n) = self.history(x, t_x, n)?;
         let r = discount_factor(d)?;
         let (g, dl) = (self.gamma, self.delta);
-        let ln_first = self.ln_transact_factor(x, t_x, n) + ln_beta(g, dl + n + 1.0) - ln_beta(g, dl);
+        let ln_first =
+            self.ln_transact_factor(x, t_x, n) + ln_beta(g, dl + n + 1.0) - ln_beta(g, dl);
         // Successive alive probabilities fall by (delta+n+k)/(gamma+delta+n+k) < 1.
         let series = discounted_sum(1.0, r, |j| {
             let m = dl + n + 1.0 + j as f64;
@@ -168,13 +208,16 @@ impl BgBb {
     }
 }
 
-/// ln Gamma(a + h) - ln Gamma(a) for a > 0, h >= 0, via ln B to keep large arguments exact:
-/// Gamma(a + h) / Gamma(a) = Gamma(h) / B(a, h) for h > 0.
-fn ln_gamma_ratio(a: f64, h: f64) -> f64 {
-    if h == 0.0 {
-        return 0.0;
+/// ln Gamma(x + h) - ln Gamma(x) for x > 0, x + h > 0. For large arguments Stirling's series
+/// is differenced analytically, so a small shift of a huge argument keeps its digits.
+fn ln_gamma_shift(x: f64, h: f64) -> f64 {
+    use statrs::function::gamma::ln_gamma;
+    let y = x + h;
+    if x.min(y) < 10.0 {
+        return ln_gamma(y) - ln_gamma(x);
     }
-    statrs::function::gamma::ln_gamma(h) - ln_beta(a, h)
+    // (y - 1/2) ln y - (x - 1/2) ln x - h, plus the difference of the Stirling corrections.
+    (x - 0.5) * (h / x).ln_1p() + h * y.ln() - h + (stirling_correction(y) - stirling_correction(x))
 }
 
 impl Model for BgBb {
@@ -243,6 +286,32 @@ impl Model for BgBb {
         grad.to_vec()
     }
 
+    /// As the shared optimiser, but flags the two data sets whose maximum lies at the edge of
+    /// the parameter space, which the optimiser may approach without reaching its bound:
+    /// everyone transacting at every opportunity (p -> 1 and theta -> 0), and nobody
+    /// transacting at all (p -> 0, dropout not identified).
+    fn fit(data: &BgBbData, options: &FitOptions) -> Result<Fitted<Self>> {
+        let mut fitted = optim::fit_model::<Self>(data, options)?;
+        let used = |i: &usize| data.weights[*i] > 0.0;
+        let rows = 0..data.x.len();
+        if rows.clone().filter(used).all(|i| data.x[i] == data.n[i]) {
+            flag_boundary(
+                &mut fitted,
+                Self::PARAM_NAMES,
+                "every customer transacted at every opportunity, so the estimated transaction \
+                 probability is 1 and the dropout probability 0",
+            );
+        } else if rows.filter(used).all(|i| data.x[i] == 0.0) {
+            flag_boundary(
+                &mut fitted,
+                Self::PARAM_NAMES,
+                "no customer transacted, so the estimated transaction probability is 0 and \
+                 dropout cannot be told from inactivity",
+            );
+        }
+        Ok(fitted)
+    }
+
     fn initial_guesses(data: &BgBbData) -> Vec<Vec<f64>> {
         // Transaction rate among opportunities while plausibly alive (up to t_x) sets the
         // mean of p; the dropout starts are generic.
@@ -251,12 +320,38 @@ impl Model for BgBb {
             xs += data.weights[i] * data.x[i];
             opp += data.weights[i] * data.n[i];
         }
-        let mean_p = if opp > 0.0 { (xs / opp).clamp(0.05, 0.95) } else { 0.5 };
+        let mean_p = if opp > 0.0 {
+            (xs / opp).clamp(0.05, 0.95)
+        } else {
+            0.5
+        };
         vec![
             vec![mean_p, 1.0 - mean_p, 1.0, 1.0],
             vec![1.0, 1.0, 1.0, 1.0],
             vec![2.0 * mean_p, 2.0 * (1.0 - mean_p), 0.5, 3.0],
             vec![0.5, 0.5, 0.5, 5.0],
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ln_gamma_shift_matches_recurrence() {
+        // Gamma(x + 1) / Gamma(x) = x; Gamma(x + 2) / Gamma(x) = x (x + 1); shifts may be negative.
+        for &x in &[0.4, 9.5, 10.0, 123.25, 4e6, 1e12] {
+            assert!(
+                (ln_gamma_shift(x, 1.0) - x.ln()).abs() < 1e-13 * x.ln().abs().max(1.0),
+                "{x}"
+            );
+            let two = x.ln() + (x + 1.0).ln();
+            assert!(
+                (ln_gamma_shift(x, 2.0) - two).abs() < 1e-13 * two.abs().max(1.0),
+                "{x}"
+            );
+            assert!((ln_gamma_shift(x + 1.0, -1.0) + x.ln()).abs() < 1e-13 * x.ln().abs().max(1.0));
+        }
     }
 }

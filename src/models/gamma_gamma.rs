@@ -10,8 +10,8 @@
 use statrs::function::gamma::digamma;
 
 use super::data::RepeatSpendData;
-use super::{FitOptions, Fitted, Model, optim};
 use super::sbg::{check_positive, ln_beta};
+use super::{FitOptions, Fitted, Model, optim};
 use crate::error::{ClvError, Result};
 
 /// The Gamma-Gamma model: shape `p` of the spend distribution, shape `q` and scale `gamma` of
@@ -165,7 +165,11 @@ impl Model for GammaGamma {
             .sum::<f64>()
             / wsum;
         let mut starts = Vec::new();
-        let q_moment = if var > 0.0 { 2.0 + mean * mean / var } else { 10.0 };
+        let q_moment = if var > 0.0 {
+            2.0 + mean * mean / var
+        } else {
+            10.0
+        };
         for q in [q_moment, 3.0] {
             for p in [1.0, 5.0] {
                 starts.push(vec![p, q, mean * (q - 1.0) / p]);

@@ -110,12 +110,18 @@ impl ShiftedBetaGeometric {
     /// sum over t > n of S(t) / S(n) / (1 + d)^(t - n - 1) (Fader & Hardie 2010; equals
     /// (beta + n) / (alpha + beta + n) * 2F1(1, beta + n + 1; alpha + beta + n + 1; 1/(1+d))).
     /// The next renewal counts undiscounted, each later one a period further discounted.
-    pub fn discounted_expected_residual_lifetime(&self, discount: f64, renewals: u32) -> Result<f64> {
+    pub fn discounted_expected_residual_lifetime(
+        &self,
+        discount: f64,
+        renewals: u32,
+    ) -> Result<f64> {
         self.check()?;
         let r = discount_factor(discount)?;
         let (a, b, n) = (self.alpha, self.beta, f64::from(renewals));
         let first = (b + n) / (a + b + n);
-        discounted_sum(first, r, |k| (b + n + 1.0 + k as f64) / (a + b + n + 1.0 + k as f64))
+        discounted_sum(first, r, |k| {
+            (b + n + 1.0 + k as f64) / (a + b + n + 1.0 + k as f64)
+        })
     }
 }
 
@@ -288,7 +294,7 @@ pub(super) fn check_positive(values: &[(&str, f64)]) -> Result<()> {
 const ASYMPTOTIC_FROM: f64 = 10.0;
 
 /// ln Gamma(x) - [(x - 1/2) ln x - x + ln(2 pi) / 2] for x >= 10 (Stirling correction).
-fn stirling_correction(x: f64) -> f64 {
+pub(super) fn stirling_correction(x: f64) -> f64 {
     let z = 1.0 / (x * x);
     (1.0 / 12.0 - z * (1.0 / 360.0 - z * (1.0 / 1260.0 - z * (1.0 / 1680.0 - z / 1188.0)))) / x
 }
@@ -317,7 +323,8 @@ pub(super) fn ln_beta(a: f64, b: f64) -> f64 {
 /// psi(x) - ln x for x >= 10 (asymptotic series).
 fn digamma_minus_ln(x: f64) -> f64 {
     let z = 1.0 / (x * x);
-    -0.5 / x - z * (1.0 / 12.0 - z * (1.0 / 120.0 - z * (1.0 / 252.0 - z * (1.0 / 240.0 - z / 132.0))))
+    -0.5 / x
+        - z * (1.0 / 12.0 - z * (1.0 / 120.0 - z * (1.0 / 252.0 - z * (1.0 / 240.0 - z / 132.0))))
 }
 
 /// psi(a + h) - psi(a) for a > 0, h >= 0, without the cancellation of the plain difference
@@ -347,9 +354,18 @@ mod tests {
 
     #[test]
     fn ln_beta_matches_direct_sum_and_stays_accurate_for_large_arguments() {
-        for &(a, b) in &[(0.5, 3.0), (12.0, 0.7), (15.0, 40.0), (2.5, 1e3), (300.0, 500.5)] {
+        for &(a, b) in &[
+            (0.5, 3.0),
+            (12.0, 0.7),
+            (15.0, 40.0),
+            (2.5, 1e3),
+            (300.0, 500.5),
+        ] {
             let direct = ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b);
-            assert!((ln_beta(a, b) - direct).abs() < 1e-11 * direct.abs().max(1.0), "{a} {b}");
+            assert!(
+                (ln_beta(a, b) - direct).abs() < 1e-11 * direct.abs().max(1.0),
+                "{a} {b}"
+            );
         }
         // B(1, b) = 1 / b exactly; B(2, b) = 1 / (b (b + 1)).
         for &b in &[10.0, 1e6, 1e12] {
