@@ -9,8 +9,8 @@
 
 use super::data::BgBbData;
 use super::sbg::{
-    check_positive, digamma_diff, discount_factor, discounted_sum, flag_boundary, ln_beta,
-    log_sum_exp, stirling_correction,
+    LogSumExp, check_positive, digamma_diff, discount_factor, discounted_sum, flag_boundary,
+    ln_beta, stirling_correction,
 };
 use super::{FitOptions, Fitted, Model, optim};
 use crate::error::{ClvError, Result};
@@ -70,8 +70,9 @@ impl BgBb {
 
     /// ln L(alpha, beta, gamma, delta | x, t_x, n) for one history.
     fn ln_likelihood_one(&self, x: f64, t_x: f64, n: f64) -> f64 {
-        let lt: Vec<f64> = Self::terms(x, t_x, n).map(|t| self.ln_term(x, t)).collect();
-        log_sum_exp(&lt)
+        let mut acc = LogSumExp::new();
+        Self::terms(x, t_x, n).for_each(|t| acc.push(self.ln_term(x, t)));
+        acc.value()
     }
 
     /// Validates a single history given as whole numbers.
@@ -85,7 +86,8 @@ impl BgBb {
         Ok((f64::from(x), f64::from(t_x), f64::from(n)))
     }
 
-    /// ln of E[p (1-theta)^... ] prefactor shared by the conditional predictions:
+    /// Log of the factor shared by the conditional predictions, the transaction part of
+    /// "alive and transacts at a future opportunity" over the likelihood:
     /// ln [B(alpha + x + 1, beta + n - x) / B(alpha, beta)] - ln L.
     fn ln_transact_factor(&self, x: f64, t_x: f64, n: f64) -> f64 {
         ln_beta(self.alpha + x + 1.0, self.beta + n - x)
@@ -154,33 +156,23 @@ impl BgBb {
         let (xf, nf) = (f64::from(x), f64::from(n));
         // ln C(i, x) = -ln(i + 1) - ln B(x + 1, i - x + 1).
         let ln_choose = |i: f64| -(i + 1.0).ln() - ln_beta(xf + 1.0, i - xf + 1.0);
-        let mut lt = Vec::with_capacity((n - x) as usize + 1);
-        lt.push(
-            ln_choose(nf)
-                + self.ln_term(
-                    xf,
-                    Term {
-                        m: nf - xf,
-                        c: 0.0,
-                        k: nf,
-                    },
-                ),
-        );
+        let alive = Term {
+            m: nf - xf,
+            c: 0.0,
+            k: nf,
+        };
+        let mut acc = LogSumExp::new();
+        acc.push(ln_choose(nf) + self.ln_term(xf, alive));
         for i in x..n {
             let i = f64::from(i);
-            lt.push(
-                ln_choose(i)
-                    + self.ln_term(
-                        xf,
-                        Term {
-                            m: i - xf,
-                            c: 1.0,
-                            k: i,
-                        },
-                    ),
-            );
+            let dead = Term {
+                m: i - xf,
+                c: 1.0,
+                k: i,
+            };
+            acc.push(ln_choose(i) + self.ln_term(xf, dead));
         }
-        Ok(log_sum_exp(&lt).exp().min(1.0))
+        Ok(acc.value().exp().min(1.0))
     }
 
     /// Discounted expected residual transactions at per-opportunity discount rate `d`:
@@ -220,6 +212,17 @@ fn ln_gamma_shift(x: f64, h: f64) -> f64 {
     (x - 0.5) * (h / x).ln_1p() + h * y.ln() - h + (stirling_correction(y) - stirling_correction(x))
 }
 
+/// The (x, t_x, n, weight) rows of the data with positive weight.
+fn rows(data: &BgBbData) -> impl Iterator<Item = (f64, f64, f64, f64)> + '_ {
+    data.x
+        .iter()
+        .zip(&data.t_x)
+        .zip(&data.n)
+        .zip(&data.weights)
+        .map(|(((x, t_x), n), w)| (*x, *t_x, *n, *w))
+        .filter(|r| r.3 > 0.0)
+}
+
 impl Model for BgBb {
     type Data = BgBbData;
     const NAME: &'static str = "bgbb";
@@ -250,9 +253,8 @@ impl Model for BgBb {
         if self.check().is_err() {
             return f64::NAN;
         }
-        (0..data.x.len())
-            .filter(|&i| data.weights[i] > 0.0)
-            .map(|i| data.weights[i] * self.ln_likelihood_one(data.x[i], data.t_x[i], data.n[i]))
+        rows(data)
+            .map(|(x, t_x, n, w)| w * self.ln_likelihood_one(x, t_x, n))
             .sum()
     }
 
@@ -262,18 +264,12 @@ impl Model for BgBb {
         }
         let (a, b, g, d) = (self.alpha, self.beta, self.gamma, self.delta);
         let mut grad = [0.0; 4];
-        for i in 0..data.x.len() {
-            let w = data.weights[i];
-            if w <= 0.0 {
-                continue;
-            }
-            let (x, t_x, n) = (data.x[i], data.t_x[i], data.n[i]);
-            let terms: Vec<Term> = Self::terms(x, t_x, n).collect();
-            let lt: Vec<f64> = terms.iter().map(|t| self.ln_term(x, *t)).collect();
-            let ll = log_sum_exp(&lt);
+        for (x, t_x, n, w) in rows(data) {
+            let ll = self.ln_likelihood_one(x, t_x, n);
             // d ln L = sum of (term share) * d ln term; d ln B(u, v)/du = psi(u) - psi(u + v).
-            for (t, l) in terms.iter().zip(&lt) {
-                let share = w * (l - ll).exp();
+            // The terms are recomputed rather than stored: n may be large.
+            for t in Self::terms(x, t_x, n) {
+                let share = w * (self.ln_term(x, t) - ll).exp();
                 if share == 0.0 {
                     continue;
                 }
@@ -292,16 +288,14 @@ impl Model for BgBb {
     /// transacting at all (p -> 0, dropout not identified).
     fn fit(data: &BgBbData, options: &FitOptions) -> Result<Fitted<Self>> {
         let mut fitted = optim::fit_model::<Self>(data, options)?;
-        let used = |i: &usize| data.weights[*i] > 0.0;
-        let rows = 0..data.x.len();
-        if rows.clone().filter(used).all(|i| data.x[i] == data.n[i]) {
+        if rows(data).all(|(x, _, n, _)| x == n) {
             flag_boundary(
                 &mut fitted,
                 Self::PARAM_NAMES,
                 "every customer transacted at every opportunity, so the estimated transaction \
                  probability is 1 and the dropout probability 0",
             );
-        } else if rows.filter(used).all(|i| data.x[i] == 0.0) {
+        } else if rows(data).all(|(x, _, _, _)| x == 0.0) {
             flag_boundary(
                 &mut fitted,
                 Self::PARAM_NAMES,
@@ -316,9 +310,9 @@ impl Model for BgBb {
         // Transaction rate among opportunities while plausibly alive (up to t_x) sets the
         // mean of p; the dropout starts are generic.
         let (mut xs, mut opp) = (0.0, 0.0);
-        for i in 0..data.x.len() {
-            xs += data.weights[i] * data.x[i];
-            opp += data.weights[i] * data.n[i];
+        for (x, _, n, w) in rows(data) {
+            xs += w * x;
+            opp += w * n;
         }
         let mean_p = if opp > 0.0 {
             (xs / opp).clamp(0.05, 0.95)

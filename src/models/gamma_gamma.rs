@@ -81,6 +81,15 @@ impl GammaGamma {
     }
 }
 
+/// The (x, zbar, weight) rows of the data.
+fn rows(data: &RepeatSpendData) -> impl Iterator<Item = (f64, f64, f64)> + '_ {
+    data.x
+        .iter()
+        .zip(&data.mean_spend)
+        .zip(&data.weights)
+        .map(|((x, z), w)| (*x, *z, *w))
+}
+
 impl Model for GammaGamma {
     type Data = RepeatSpendData;
     const NAME: &'static str = "gamma-gamma";
@@ -110,8 +119,8 @@ impl Model for GammaGamma {
         if self.check().is_err() {
             return f64::NAN;
         }
-        (0..data.x.len())
-            .map(|i| data.weights[i] * self.ln_density(data.x[i], data.mean_spend[i]))
+        rows(data)
+            .map(|(x, zbar, w)| w * self.ln_density(x, zbar))
             .sum()
     }
 
@@ -121,8 +130,8 @@ impl Model for GammaGamma {
         }
         let (p, q, g) = (self.p, self.q, self.gamma);
         let mut grad = [0.0; 3];
-        for i in 0..data.x.len() {
-            let (x, total, w) = (data.x[i], data.x[i] * data.mean_spend[i], data.weights[i]);
+        for (x, zbar, w) in rows(data) {
+            let total = x * zbar;
             let psi_sum = digamma(p * x + q);
             grad[0] += w * x * (psi_sum - digamma(p * x) - (g / total).ln_1p());
             grad[1] += w * (psi_sum - digamma(q) - (total / g).ln_1p());
@@ -135,7 +144,11 @@ impl Model for GammaGamma {
     /// buyer included): the likelihood then grows without bound as p and q go to infinity
     /// (the spend distribution collapsing onto that one value), so there is no estimate.
     fn fit(data: &RepeatSpendData, options: &FitOptions) -> Result<Fitted<Self>> {
-        let first = data.mean_spend[0];
+        let Some(&first) = data.mean_spend.first() else {
+            return Err(ClvError::Fit(
+                "gamma-gamma: no repeat buyers to fit on".into(),
+            ));
+        };
         if data.mean_spend.iter().all(|z| *z == first) {
             return Err(ClvError::Fit(format!(
                 "gamma-gamma: every repeat buyer has the same mean spend ({first}), so the \

@@ -8,7 +8,7 @@
 //! the end, `S(T)`.
 //!
 //! This file also holds the small numeric helpers shared by the discrete models of this family
-//! (`ln_beta`, `digamma_diff`, `log_sum_exp`), written to stay accurate for parameters in the
+//! (`ln_beta`, `digamma_diff`, `LogSumExp`), written to stay accurate for parameters in the
 //! millions, where a plain sum of log-gamma values loses digits.
 
 use statrs::function::gamma::{digamma, ln_gamma};
@@ -150,7 +150,7 @@ impl Model for ShiftedBetaGeometric {
     }
 
     fn log_likelihood(&self, data: &SurvivorData) -> f64 {
-        if self.check().is_err() {
+        if self.check().is_err() || data.survivors.len() < 2 {
             return f64::NAN;
         }
         let s = &data.survivors;
@@ -170,7 +170,7 @@ impl Model for ShiftedBetaGeometric {
     }
 
     fn gradient(&self, data: &SurvivorData) -> Vec<f64> {
-        if self.check().is_err() {
+        if self.check().is_err() || data.survivors.len() < 2 {
             return vec![f64::NAN; 2];
         }
         let (a, b) = (self.alpha, self.beta);
@@ -200,7 +200,7 @@ impl Model for ShiftedBetaGeometric {
     fn fit(data: &SurvivorData, options: &FitOptions) -> Result<Fitted<Self>> {
         let mut fitted = optim::fit_model::<Self>(data, options)?;
         let s = &data.survivors;
-        if s[s.len() - 1] == s[0] {
+        if s.first() == s.last() {
             flag_boundary(
                 &mut fitted,
                 &["alpha", "beta"],
@@ -214,7 +214,11 @@ impl Model for ShiftedBetaGeometric {
         let mut starts = vec![vec![1.0, 1.0], vec![0.5, 3.0], vec![2.0, 10.0]];
         // The first period's churn rate is alpha / (alpha + beta): match it with alpha = 1.
         let s = &data.survivors;
-        let c1 = 1.0 - s[1] / s[0];
+        let c1 = if s.len() >= 2 {
+            1.0 - s[1] / s[0]
+        } else {
+            f64::NAN
+        };
         if c1 > 0.0 && c1 < 1.0 {
             starts.insert(0, vec![1.0, (1.0 - c1) / c1]);
         }
@@ -339,13 +343,43 @@ pub(super) fn digamma_diff(a: f64, h: f64) -> f64 {
     (h / a).ln_1p() + digamma_minus_ln(a + h) - digamma_minus_ln(a)
 }
 
-/// ln sum exp(v_i), safe for very negative entries; -inf for an empty or all -inf input.
-pub(super) fn log_sum_exp(values: &[f64]) -> f64 {
-    let m = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if !m.is_finite() {
-        return m;
+/// Running ln sum exp(v_i), one value at a time, so long sums need no buffer.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct LogSumExp {
+    max: f64,
+    /// Sum of exp(v_i - max).
+    scaled: f64,
+}
+
+impl LogSumExp {
+    pub(super) fn new() -> Self {
+        LogSumExp {
+            max: f64::NEG_INFINITY,
+            scaled: 0.0,
+        }
     }
-    m + values.iter().map(|v| (v - m).exp()).sum::<f64>().ln()
+
+    pub(super) fn push(&mut self, v: f64) {
+        if v == f64::NEG_INFINITY {
+            // A zero term adds nothing (and -inf - -inf must not be formed).
+        } else if v <= self.max {
+            self.scaled += (v - self.max).exp();
+        } else if v.is_finite() {
+            // A new maximum rescales what has been summed so far.
+            self.scaled = self.scaled * (self.max - v).exp() + 1.0;
+            self.max = v;
+        } else if v.is_nan() {
+            self.max = f64::NAN;
+        }
+    }
+
+    /// The log of the sum; -inf when nothing (or only -inf) was pushed.
+    pub(super) fn value(&self) -> f64 {
+        if self.scaled == 0.0 || self.max.is_nan() {
+            return self.max;
+        }
+        self.max + self.scaled.ln()
+    }
 }
 
 #[cfg(test)]
@@ -383,9 +417,24 @@ mod tests {
         }
     }
 
+    fn lse(values: &[f64]) -> f64 {
+        let mut acc = LogSumExp::new();
+        values.iter().for_each(|v| acc.push(*v));
+        acc.value()
+    }
+
     #[test]
     fn log_sum_exp_handles_extremes() {
-        assert!((log_sum_exp(&[-1000.0, -1000.0]) - (-1000.0 + 2f64.ln())).abs() < 1e-12);
-        assert_eq!(log_sum_exp(&[]), f64::NEG_INFINITY);
+        assert!((lse(&[-1000.0, -1000.0]) - (-1000.0 + 2f64.ln())).abs() < 1e-12);
+        assert!((lse(&[-2000.0, 3.0, -1.0]) - (3.0 + (-4f64).exp().ln_1p())).abs() < 1e-12);
+        assert!(
+            (lse(&[1.0, 2.0, 3.0]) - (1f64.exp() + 2f64.exp() + 3f64.exp()).ln()).abs() < 1e-12
+        );
+        assert_eq!(lse(&[]), f64::NEG_INFINITY);
+        assert_eq!(
+            lse(&[f64::NEG_INFINITY, f64::NEG_INFINITY]),
+            f64::NEG_INFINITY
+        );
+        assert!(lse(&[1.0, f64::NAN]).is_nan());
     }
 }
