@@ -109,12 +109,12 @@ impl SimulationSpec {
         if self.customers == 0 {
             return Err(ClvError::InvalidParameter("customers must be >= 1".into()));
         }
-        if let Some(c) = &self.covariates {
-            if c.purchase.iter().chain(&c.dropout).any(|v| !v.is_finite()) {
-                return Err(ClvError::InvalidParameter(
-                    "covariate effects must be finite".into(),
-                ));
-            }
+        if let Some(c) = &self.covariates
+            && c.purchase.iter().chain(&c.dropout).any(|v| !v.is_finite())
+        {
+            return Err(ClvError::InvalidParameter(
+                "covariate effects must be finite".into(),
+            ));
         }
         Ok(())
     }

@@ -41,10 +41,18 @@ pub struct CovariateData {
 }
 
 impl CovariateData {
-    pub fn new(names: Vec<String>, x: &[f64], t_x: &[f64], t: &[f64], z: &[Vec<f64>]) -> Result<Self> {
+    pub fn new(
+        names: Vec<String>,
+        x: &[f64],
+        t_x: &[f64],
+        t: &[f64],
+        z: &[Vec<f64>],
+    ) -> Result<Self> {
         let n = x.len();
         if t_x.len() != n || t.len() != n || z.len() != n {
-            return Err(ClvError::InvalidParameter("x, t_x, T and covariates must have the same length".into()));
+            return Err(ClvError::InvalidParameter(
+                "x, t_x, T and covariates must have the same length".into(),
+            ));
         }
         let k = names.len();
         let mut index: HashMap<Vec<u64>, usize> = HashMap::new();
@@ -118,7 +126,12 @@ impl CovariateModel {
                 z.len()
             )));
         }
-        M::from_params(&individual_params::<M>(&self.base, &self.purchase, &self.dropout, z))
+        M::from_params(&individual_params::<M>(
+            &self.base,
+            &self.purchase,
+            &self.dropout,
+            z,
+        ))
     }
 }
 
@@ -126,7 +139,12 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-fn individual_params<M: ScaleCovariates>(base: &[f64], gp: &[f64], gd: &[f64], z: &[f64]) -> Vec<f64> {
+fn individual_params<M: ScaleCovariates>(
+    base: &[f64],
+    gp: &[f64],
+    gd: &[f64],
+    z: &[f64],
+) -> Vec<f64> {
     let mut p = base.to_vec();
     p[M::PURCHASE_SCALE] *= (-dot(gp, z)).exp();
     p[M::DROPOUT_SCALE] *= (-dot(gd, z)).exp();
@@ -135,7 +153,10 @@ fn individual_params<M: ScaleCovariates>(base: &[f64], gp: &[f64], gd: &[f64], z
 
 /// Log-likelihood and gradient of the covariate model at the stacked parameter vector
 /// [base (4), purchase coefficients (k), dropout coefficients (k)].
-fn log_likelihood<M: ScaleCovariates>(theta: &[f64], data: &CovariateData) -> Option<(f64, Vec<f64>)> {
+fn log_likelihood<M: ScaleCovariates>(
+    theta: &[f64],
+    data: &CovariateData,
+) -> Option<(f64, Vec<f64>)> {
     let k = data.names.len();
     let nb = M::PARAM_NAMES.len();
     let (base, rest) = theta.split_at(nb);

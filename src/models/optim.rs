@@ -20,8 +20,9 @@ use crate::error::{ClvError, Result};
 
 /// Largest |ln p| the search can reach: parameters stay within about [1e-11, 7e10].
 const BOUND: f64 = 25.0;
-/// |ln p| beyond which a parameter is reported as sitting on the boundary.
-const BOUNDARY_WARN: f64 = 16.0;
+/// |ln p| beyond which a parameter is reported as sitting on the boundary (p > 1.6e5 or
+/// p < 6e-6): L-BFGS stops on such flat maxima once the gradient is negligible.
+const BOUNDARY_WARN: f64 = 12.0;
 
 /// Settings of a fit.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -110,6 +111,12 @@ pub fn fit_model<M: Model>(data: &M::Data, options: &FitOptions) -> Result<Fitte
     Ok(Fitted { model, report })
 }
 
+/// Log-likelihood and its gradient at natural parameters; `None` where undefined.
+pub type LogLikelihoodFn<'a> = dyn Fn(&[f64]) -> Option<(f64, Vec<f64>)> + Sync + 'a;
+
+/// A value and gradient, or `None` where the objective is undefined.
+type Evaluation = Option<(f64, Vec<f64>)>;
+
 /// A likelihood to maximise, described without reference to any model type.
 pub struct Problem<'a> {
     /// Name used in messages and reports.
@@ -120,7 +127,7 @@ pub struct Problem<'a> {
     /// Starting points in natural parameters.
     pub starts: Vec<Vec<f64>>,
     /// Log-likelihood and its gradient in natural parameters; `None` where undefined.
-    pub log_likelihood: &'a (dyn Fn(&[f64]) -> Option<(f64, Vec<f64>)> + Sync),
+    pub log_likelihood: &'a LogLikelihoodFn<'a>,
 }
 
 impl Problem<'_> {
@@ -188,10 +195,10 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
             .zip(&problem.positive)
             .map(|(v, &pos)| if pos { v.ln() } else { *v }.clamp(-BOUND + 1.0, BOUND - 1.0))
             .collect();
-        if let Some((u, f, iters, conv)) = lbfgs(&objective, squash_inverse(&u0), options) {
-            if best.as_ref().is_none_or(|b| f < b.1) {
-                best = Some((u, f, iters, conv));
-            }
+        if let Some((u, f, iters, conv)) = lbfgs(&objective, squash_inverse(&u0), options)
+            && best.as_ref().is_none_or(|b| f < b.1)
+        {
+            best = Some((u, f, iters, conv));
         }
     }
     let (mut u, _, iterations, lbfgs_converged) = best.ok_or_else(|| {
@@ -297,15 +304,15 @@ fn squash_inverse(u: &[f64]) -> Vec<f64> {
 /// evaluation is cached because the line search asks for cost and gradient at the same point.
 struct SearchProblem<'a, F> {
     objective: &'a F,
-    cache: RefCell<Option<(Vec<f64>, Option<(f64, Vec<f64>)>)>>,
+    cache: RefCell<Option<(Vec<f64>, Evaluation)>>,
 }
 
 impl<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>> SearchProblem<'_, F> {
     fn eval(&self, v: &[f64]) -> Option<(f64, Vec<f64>)> {
-        if let Some((at, val)) = self.cache.borrow().as_ref() {
-            if at.as_slice() == v {
-                return val.clone();
-            }
+        if let Some((at, val)) = self.cache.borrow().as_ref()
+            && at.as_slice() == v
+        {
+            return val.clone();
         }
         let u: Vec<f64> = v.iter().map(|x| squash(*x)).collect();
         let val = (self.objective)(&u).map(|(f, g)| {
@@ -404,16 +411,15 @@ where
         let mut improved = false;
         for _ in 0..30 {
             let cand: Vec<f64> = u.iter().zip(&step).map(|(a, s)| a - t * s).collect();
-            if let Some((fc, gc)) = objective(&cand) {
-                if fc <= f {
-                    improved = fc < f
-                        || gc.iter().map(|v| v * v).sum::<f64>()
-                            < g.iter().map(|v| v * v).sum::<f64>();
-                    u = cand;
-                    f = fc;
-                    g = gc;
-                    break;
-                }
+            if let Some((fc, gc)) = objective(&cand)
+                && fc <= f
+            {
+                improved = fc < f
+                    || gc.iter().map(|v| v * v).sum::<f64>() < g.iter().map(|v| v * v).sum::<f64>();
+                u = cand;
+                f = fc;
+                g = gc;
+                break;
             }
             t *= 0.5;
         }
@@ -435,11 +441,12 @@ fn jacobian_fd<G: Fn(&[f64]) -> Option<Vec<f64>>>(g: G, x: &[f64]) -> Option<Vec
         xp[j] += step;
         xm[j] -= step;
         let (gp, gm) = (g(&xp)?, g(&xm)?);
-        for i in 0..k {
-            h[i][j] = (gp[i] - gm[i]) / (2.0 * step);
+        for (row, (a, b)) in h.iter_mut().zip(gp.iter().zip(&gm)) {
+            row[j] = (a - b) / (2.0 * step);
         }
     }
     // Symmetrise: the true Hessian is symmetric, the differences only nearly.
+    #[allow(clippy::needless_range_loop)] // a triangle of a matrix reads clearest by index
     for i in 0..k {
         for j in 0..i {
             let m = 0.5 * (h[i][j] + h[j][i]);

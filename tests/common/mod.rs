@@ -11,7 +11,9 @@ use std::path::PathBuf;
 pub fn dataset(name: &str) -> Option<PathBuf> {
     match std::env::var_os("CLV_DATASETS") {
         None => {
-            eprintln!("skipped: CLV_DATASETS is not set, so the reference-data test on {name} did not run");
+            eprintln!(
+                "skipped: CLV_DATASETS is not set, so the reference-data test on {name} did not run"
+            );
             None
         }
         Some(dir) => {
@@ -38,7 +40,13 @@ pub struct CdnowSummary {
 pub fn cdnow_summary() -> Option<CdnowSummary> {
     let path = dataset("cdnow_sample_summary_39wk.csv")?;
     let mut rdr = csv::Reader::from_path(&path).expect("open summary");
-    let mut s = CdnowSummary { ids: vec![], x: vec![], t_x: vec![], t: vec![], monetary: vec![] };
+    let mut s = CdnowSummary {
+        ids: vec![],
+        x: vec![],
+        t_x: vec![],
+        t: vec![],
+        monetary: vec![],
+    };
     for rec in rdr.records() {
         let rec = rec.expect("summary row");
         s.ids.push(rec[0].to_string());
