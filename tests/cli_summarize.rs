@@ -240,10 +240,10 @@ fn cdnow_summary_matches_reference_through_the_cli() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let table = clv::features::read_summary_csv(&out_file).unwrap();
     assert_eq!(table.customer_id, reference.ids);
-    for i in 0..table.len() {
+    for (i, x) in table.frequency.iter().enumerate() {
         assert!((table.recency[i] - reference.t_x[i]).abs() <= 0.01);
         assert!((table.t[i] - reference.t[i]).abs() <= 0.01);
         assert!((table.monetary_value[i] - reference.monetary[i]).abs() <= 0.01);
-        assert_eq!(table.frequency[i], reference.x[i]);
+        assert_eq!(*x, reference.x[i]);
     }
 }

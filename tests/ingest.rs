@@ -11,15 +11,13 @@ fn skip() -> ReadOptions {
     }
 }
 
+type UsedRow = (String, i32, f64, String);
+
 /// Reads `text`, returning the used rows as (customer, day, amount, extra 0) and the accounting.
 fn read(
     text: &[u8],
     opts: &ReadOptions,
-) -> clv::Result<(
-    Vec<(String, i32, f64, String)>,
-    clv::ingest::RowAccounting,
-    Header,
-)> {
+) -> clv::Result<(Vec<UsedRow>, clv::ingest::RowAccounting, Header)> {
     let mut rows = Vec::new();
     let mut header = None;
     let acc = read_transactions(

@@ -138,12 +138,12 @@ pub fn summarize_reader<R: Read>(
     opts: &SummaryOptions,
 ) -> Result<(Summary, RowAccounting)> {
     let observation_end = opts.observation_end.or(read.observation_end);
-    if let (Some(cal), Some(obs)) = (opts.calibration_end, observation_end) {
-        if cal > obs {
-            return Err(ClvError::InvalidParameter(format!(
-                "calibration end {cal} is after the observation end {obs}"
-            )));
-        }
+    if let (Some(cal), Some(obs)) = (opts.calibration_end, observation_end)
+        && cal > obs
+    {
+        return Err(ClvError::InvalidParameter(format!(
+            "calibration end {cal} is after the observation end {obs}"
+        )));
     }
     let read = ReadOptions {
         observation_end,
@@ -192,13 +192,13 @@ pub fn summarize_reader<R: Read>(
         None if max_day == i32::MIN => opts.calibration_end.unwrap_or(NaiveDate::MIN),
         None => day_to_date(max_day),
     };
-    if let Some(cal) = opts.calibration_end {
-        if cal > end {
-            return Err(ClvError::InvalidParameter(format!(
-                "calibration end {cal} is after the last date in the data ({end}); \
-                 give --observation-end to set the holdout end"
-            )));
-        }
+    if let Some(cal) = opts.calibration_end
+        && cal > end
+    {
+        return Err(ClvError::InvalidParameter(format!(
+            "calibration end {cal} is after the last date in the data ({end}); \
+             give --observation-end to set the holdout end"
+        )));
     }
     let cal_end_day = cal_day.unwrap_or_else(|| date_to_day(end));
     let holdout_duration = cal_day.map(|c| f64::from(date_to_day(end) - c));
