@@ -18,7 +18,7 @@ use super::hash::FastBuildHasher;
 use super::{CustomerSummary, Holdout, Summary, TimeUnit, compare_ids};
 use crate::error::{ClvError, Result};
 use crate::ingest::{
-    Header, ReadOptions, RowAccounting, date_to_day, day_to_date, read_transactions,
+    Header, ReadOptions, Row, RowAccounting, date_to_day, day_to_date, read_transactions,
 };
 
 /// What to summarize and how.
@@ -98,6 +98,21 @@ impl CustomerState {
         }
     }
 
+    fn add_row(&mut self, row: &Row<'_>, cal_day: Option<i32>) {
+        if cal_day.is_some_and(|c| row.day > c) {
+            self.holdout_days.insert(row.day);
+            self.holdout_spend += row.amount;
+        } else {
+            self.add_calibration(row.day, row.amount);
+        }
+        if row.day < self.extras_day && row.extra_count() > 0 {
+            self.extras_day = row.day;
+            self.extras = (0..row.extra_count())
+                .map(|j| row.extra(j).into())
+                .collect();
+        }
+    }
+
     fn add_calibration(&mut self, day: i32, amount: f64) {
         if day < self.first_day {
             self.first_day = day;
@@ -150,8 +165,8 @@ pub fn summarize_reader<R: Read>(
         ..read.clone()
     };
     let cal_day = opts.calibration_end.map(date_to_day);
-    let mut index: HashMap<Box<[u8]>, u32, FastBuildHasher> = HashMap::default();
-    let mut states: Vec<CustomerState> = Vec::new();
+    // States live in the map itself: one random memory access per row, not two.
+    let mut states: HashMap<IdKey, CustomerState, FastBuildHasher> = HashMap::default();
     let mut extra_columns = Vec::new();
     let mut max_day = i32::MIN;
 
@@ -161,28 +176,15 @@ pub fn summarize_reader<R: Read>(
         &read,
         |h: &Header| extra_columns = h.extra_columns.clone(),
         |row| {
-            let key = row.customer.as_bytes();
-            let i = match index.get(key) {
-                Some(&i) => i as usize,
-                None => {
-                    index.insert(key.into(), states.len() as u32);
-                    states.push(CustomerState::new());
-                    states.len() - 1
-                }
-            };
-            let s = &mut states[i];
             max_day = max_day.max(row.day);
-            if cal_day.is_some_and(|c| row.day > c) {
-                s.holdout_days.insert(row.day);
-                s.holdout_spend += row.amount;
-            } else {
-                s.add_calibration(row.day, row.amount);
-            }
-            if row.day < s.extras_day {
-                s.extras_day = row.day;
-                s.extras = (0..row.extra_count())
-                    .map(|j| row.extra(j).into())
-                    .collect();
+            let key = row.customer.as_bytes();
+            match states.get_mut(key) {
+                Some(s) => s.add_row(row, cal_day),
+                None => {
+                    let mut s = CustomerState::new();
+                    s.add_row(row, cal_day);
+                    states.insert(IdKey::new(key), s);
+                }
             }
         },
     )?;
@@ -206,8 +208,7 @@ pub fn summarize_reader<R: Read>(
     let dpu = opts.unit.days_per_unit();
     let mut customers = Vec::with_capacity(states.len());
     let mut after_calibration = 0u64;
-    for (id, i) in index {
-        let s = std::mem::replace(&mut states[i as usize], CustomerState::new());
+    for (id, s) in states {
         if s.first_day == i32::MAX {
             after_calibration += 1;
             continue;
@@ -236,7 +237,7 @@ pub fn summarize_reader<R: Read>(
 }
 
 fn finish_customer(
-    id: Box<[u8]>,
+    id: IdKey,
     s: CustomerState,
     cal_end_day: i32,
     holdout_days: Option<f64>,
@@ -268,7 +269,7 @@ fn finish_customer(
     };
     CustomerSummary {
         // Ids come from validated UTF-8 text.
-        customer_id: String::from_utf8_lossy(&id).into_owned(),
+        customer_id: String::from_utf8_lossy(id.as_bytes()).into_owned(),
         frequency: x,
         recency: f64::from(s.last_day - s.first_day) / dpu,
         t: f64::from(cal_end_day - s.first_day) / dpu,
@@ -281,6 +282,57 @@ fn finish_customer(
         holdout,
         extras: s.extras.iter().map(|e| e.to_string()).collect(),
         purchase_times,
+    }
+}
+
+/// A customer id as a map key: ids up to 22 bytes (nearly all) are stored inline, saving a
+/// pointer chase per lookup; longer ones on the heap.
+#[derive(Debug)]
+enum IdKey {
+    Inline { len: u8, bytes: [u8; 22] },
+    Heap(Box<[u8]>),
+}
+
+impl IdKey {
+    fn new(id: &[u8]) -> Self {
+        if id.len() <= 22 {
+            let mut bytes = [0u8; 22];
+            bytes[..id.len()].copy_from_slice(id);
+            IdKey::Inline {
+                len: id.len() as u8,
+                bytes,
+            }
+        } else {
+            IdKey::Heap(id.into())
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            IdKey::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            IdKey::Heap(b) => b,
+        }
+    }
+}
+
+// Hash and equality are those of the byte slice, so `&[u8]` can look keys up (Borrow).
+impl std::hash::Hash for IdKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
+}
+
+impl PartialEq for IdKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for IdKey {}
+
+impl std::borrow::Borrow<[u8]> for IdKey {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
     }
 }
 
