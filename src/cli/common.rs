@@ -3,8 +3,11 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use chrono::NaiveDate;
+use clv::features::{Summary, SummaryOptions, summarize_path};
+use clv::ingest::{OnError, ReadOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Terminal-facing settings: quiet mode and whether stderr is a terminal.
@@ -58,4 +61,155 @@ pub fn output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
         })?)),
         None => Box::new(BufWriter::new(io::stdout().lock())),
     })
+}
+
+/// `--on-error` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnErrorArg {
+    /// Stop at the first bad row, naming file, line, column and value.
+    Fail,
+    /// Reject bad rows into the rejects file and go on.
+    Skip,
+}
+
+/// A `YYYY-MM-DD` date argument.
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|e| format!("'{s}' is not a YYYY-MM-DD date ({e})"))
+}
+
+/// How to read a transaction file: the flags shared by `summarize`, `describe` and `segment`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TransactionArgs {
+    /// Transaction CSV with a header line; `-` reads stdin.
+    #[arg(long, short = 'i', value_name = "FILE")]
+    pub input: PathBuf,
+    /// Column holding the customer id.
+    #[arg(long, default_value = "customer_id", value_name = "NAME")]
+    pub customer_col: String,
+    /// Column holding the purchase date or timestamp.
+    #[arg(long, default_value = "date", value_name = "NAME")]
+    pub date_col: String,
+    /// Column holding the purchase amount.
+    #[arg(long, default_value = "amount", value_name = "NAME")]
+    pub amount_col: String,
+    /// strftime pattern of the dates (e.g. %d/%m/%Y); default: ISO date, ISO datetime or
+    /// %Y%m%d.
+    #[arg(long, value_name = "PATTERN")]
+    pub date_format: Option<String>,
+    /// Last day observed (inclusive); later rows are rejected. Default: the last date in the
+    /// data.
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub observation_end: Option<NaiveDate>,
+    /// What to do with a bad row.
+    #[arg(long, value_enum, default_value = "fail")]
+    pub on_error: OnErrorArg,
+    /// Where rejected rows go with --on-error skip (default: the output file name with
+    /// `.rejects.csv`, or clv.rejects.csv).
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+}
+
+impl TransactionArgs {
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            customer_col: self.customer_col.clone(),
+            date_col: self.date_col.clone(),
+            amount_col: self.amount_col.clone(),
+            date_format: self.date_format.clone(),
+            on_error: match self.on_error {
+                OnErrorArg::Fail => OnError::Fail,
+                OnErrorArg::Skip => OnError::Skip,
+            },
+            observation_end: self.observation_end,
+        }
+    }
+
+    /// The rejects file: `--rejects`, else next to `output`, else `clv.rejects.csv`.
+    pub fn rejects_path(&self, output: Option<&Path>) -> PathBuf {
+        match (&self.rejects, output) {
+            (Some(p), _) => p.clone(),
+            (None, Some(o)) => o.with_extension("rejects.csv"),
+            (None, None) => PathBuf::from("clv.rejects.csv"),
+        }
+    }
+}
+
+/// Reads and summarizes transactions with a progress bar, writes the rejects file, and prints
+/// the row counts. Fails when no customer is left.
+pub fn load_summary(
+    args: &TransactionArgs,
+    mut opts: SummaryOptions,
+    output: Option<&Path>,
+    ui: &Ui,
+) -> anyhow::Result<Summary> {
+    opts.observation_end = args.observation_end;
+    let total = if args.input.as_os_str() == "-" {
+        0
+    } else {
+        std::fs::metadata(&args.input).map(|m| m.len()).unwrap_or(0)
+    };
+    let bar = ui.progress_bytes(total, "reading");
+    let result = summarize_path(&args.input, &args.read_options(), &opts, |b| {
+        bar.set_position(b)
+    });
+    bar.finish_and_clear();
+    let (summary, acc) = result?;
+    if acc.rows_rejected > 0 {
+        let path = args.rejects_path(output);
+        let file = File::create(&path)
+            .map_err(|e| anyhow::anyhow!("cannot create rejects file {}: {e}", path.display()))?;
+        acc.write_rejections_csv(BufWriter::new(file))?;
+        ui.warn(format!(
+            "{}; rejected rows written to {}",
+            acc.describe(),
+            path.display()
+        ));
+    } else {
+        ui.info(acc.describe());
+    }
+    if summary.customers_after_calibration > 0 {
+        ui.info(format!(
+            "{} customers first bought after the calibration end and are left out",
+            summary.customers_after_calibration
+        ));
+    }
+    if summary.customers.is_empty() {
+        anyhow::bail!(
+            "{}: no usable transactions ({})",
+            args.input.display(),
+            acc.describe()
+        );
+    }
+    Ok(summary)
+}
+
+/// A plain-text table: first column left-aligned, the others right-aligned.
+pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, &w))| {
+                if i == 0 {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
+            .collect();
+        parts.join("  ").trim_end().to_string() + "\n"
+    };
+    let mut out = line(headers.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
 }

@@ -1,10 +1,133 @@
-//! (being written)
+//! `clv segment`: RFM quintile scores, named segments and the high-value flag per customer,
+//! plus the monthly acquisition-cohort retention table.
 
-use super::common::Ui;
+use std::io::Write;
+use std::path::PathBuf;
 
+use clv::features::cohort::{CohortTable, cohort_retention};
+use clv::features::rfm::{rfm_scores, segment_counts};
+use clv::features::{SummaryOptions, TimeUnit, format_number};
+
+use super::common::{self, TransactionArgs, Ui};
+
+/// Score customers by recency, frequency and monetary value, name their segments, and build
+/// the monthly cohort retention table.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = "Example:
+  clv segment --input orders.csv --output segments.csv --cohorts cohorts.csv
 
-pub fn run(_args: Args, _ui: &Ui) -> anyhow::Result<()> {
-    anyhow::bail!("this subcommand is being written")
+Scores are quintiles, 1 (worst) to 5 (best): recency = days since the last purchase (fewer is
+better), frequency = orders, monetary = total spend. Segments (first match wins):
+  champions R4-5 F4-5 | loyal R3-5 F3-5 | new R5 F1 | potential R4-5 F1-2 |
+  needs attention R3 F1-2 | cannot lose R1-2 F4-5 M4-5 | at risk R1-2 F3-5 |
+  hibernating R2 F1-2 | lost R1 F1-2
+High value: a repeat buyer whose average order value is above the median.")]
+pub struct Args {
+    #[command(flatten)]
+    pub input: TransactionArgs,
+    /// Per-customer CSV: customer_id,recency_days,orders,total_spend,average_order_value,r,f,m,
+    /// segment,high_value.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Cohort retention CSV: cohort,size,month_0,month_1,...
+    #[arg(long, value_name = "FILE")]
+    pub cohorts: Option<PathBuf>,
+}
+
+pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    let opts = SummaryOptions {
+        unit: TimeUnit::Day,
+        keep_purchase_times: true,
+        ..Default::default()
+    };
+    let summary = common::load_summary(&args.input, opts, args.output.as_deref(), ui)?;
+    let scores = rfm_scores(&summary);
+    let cohorts = cohort_retention(&summary)?;
+
+    if let Some(path) = &args.output {
+        let mut w = csv::Writer::from_writer(common::output(Some(path))?);
+        for s in &scores {
+            w.serialize(s)?;
+        }
+        w.flush()?;
+        ui.info(format!(
+            "{} customers written to {}",
+            scores.len(),
+            path.display()
+        ));
+    }
+    if let Some(path) = &args.cohorts {
+        let mut out = common::output(Some(path))?;
+        cohorts.write_csv(&mut out)?;
+        out.flush()?;
+        ui.info(format!(
+            "{} cohorts written to {}",
+            cohorts.cohorts.len(),
+            path.display()
+        ));
+    }
+
+    let mut out = common::output(None)?;
+    let rows: Vec<Vec<String>> = segment_counts(&scores)
+        .iter()
+        .map(|c| {
+            vec![
+                c.segment.to_string(),
+                c.customers.to_string(),
+                format!("{:.1}%", 100.0 * c.share),
+                c.high_value.to_string(),
+                format!("{:.2}", c.revenue),
+            ]
+        })
+        .collect();
+    writeln!(out, "Segments as of {}:", summary.calibration_period_end())?;
+    out.write_all(
+        common::table(
+            &["segment", "customers", "share", "high value", "revenue"],
+            &rows,
+        )
+        .as_bytes(),
+    )?;
+    writeln!(out)?;
+    out.write_all(cohort_text(&cohorts).as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The cohort table for the terminal: retention in percent, at most 12 months shown.
+fn cohort_text(t: &CohortTable) -> String {
+    const SHOWN: usize = 12;
+    let width = t
+        .cohorts
+        .iter()
+        .map(|c| c.retention.len())
+        .max()
+        .unwrap_or(0)
+        .min(SHOWN);
+    let mut headers = vec!["cohort".to_string(), "size".to_string()];
+    headers.extend((0..width).map(|k| format!("m{k}")));
+    let rows: Vec<Vec<String>> = t
+        .cohorts
+        .iter()
+        .map(|c| {
+            let mut row = vec![c.cohort.clone(), c.size.to_string()];
+            row.extend(
+                c.retention
+                    .iter()
+                    .take(SHOWN)
+                    .map(|r| format_number((r * 1000.0).round() / 10.0) + "%"),
+            );
+            row
+        })
+        .collect();
+    let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let more = if t.cohorts.iter().any(|c| c.retention.len() > SHOWN) {
+        format!(" (first {SHOWN} months; --cohorts FILE has all)")
+    } else {
+        String::new()
+    };
+    format!(
+        "Monthly cohort retention, share of each cohort buying in month k{more}:\n{}",
+        common::table(&header_refs, &rows)
+    )
 }

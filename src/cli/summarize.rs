@@ -1,10 +1,62 @@
-//! (being written)
+//! `clv summarize`: transactions to the per-customer frequency / recency / T / monetary table
+//! (plus holdout columns with a calibration end), as CSV to a file or stdout.
 
-use super::common::Ui;
+use std::io::Write;
+use std::path::PathBuf;
 
+use chrono::NaiveDate;
+use clv::features::{SummaryOptions, TimeUnit};
+
+use super::common::{self, TransactionArgs, Ui, parse_date};
+
+/// Summarize transactions per customer: frequency, recency, T, monetary value.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = "Example:
+  clv summarize --input orders.csv --unit week --calibration-end 1997-09-30 --output summary.csv
 
-pub fn run(_args: Args, _ui: &Ui) -> anyhow::Result<()> {
-    anyhow::bail!("this subcommand is being written")
+Columns: customer_id,frequency,recency,T,monetary_value,first_purchase,orders,total_spend,
+then frequency_holdout,monetary_value_holdout,duration_holdout with --calibration-end, then the
+input's extra columns (values from each customer's first purchase). Purchases on one day count
+once (amounts summed); T runs to the calibration end, inclusive. With --on-error skip, bad rows
+go to --rejects (default: <output>.rejects.csv, or clv.rejects.csv without --output).")]
+pub struct Args {
+    #[command(flatten)]
+    pub input: TransactionArgs,
+    /// Time unit of recency, T and holdout length: day, week (7 days) or month (365.25/12
+    /// days).
+    #[arg(long, default_value = "week")]
+    pub unit: TimeUnit,
+    /// Last day of the calibration period (inclusive); later purchases form the holdout,
+    /// which runs to the observation end.
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub calibration_end: Option<NaiveDate>,
+    /// CSV output file (default: stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    let opts = SummaryOptions {
+        unit: args.unit,
+        calibration_end: args.calibration_end,
+        ..Default::default()
+    };
+    let summary = common::load_summary(&args.input, opts, args.output.as_deref(), ui)?;
+    let mut out = common::output(args.output.as_deref())?;
+    summary.write_csv(&mut out)?;
+    out.flush()?;
+    let period = match summary.calibration_end {
+        Some(c) => format!("calibration to {c}, holdout to {}", summary.observation_end),
+        None => format!("observed to {}", summary.observation_end),
+    };
+    ui.info(format!(
+        "{} customers summarized in {}s ({period}){}",
+        summary.customers.len(),
+        summary.unit,
+        args.output
+            .as_ref()
+            .map(|p| format!(", written to {}", p.display()))
+            .unwrap_or_default()
+    ));
+    Ok(())
 }
