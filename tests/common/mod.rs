@@ -17,7 +17,15 @@ pub fn dataset(name: &str) -> Option<PathBuf> {
             None
         }
         Some(dir) => {
-            let path = PathBuf::from(dir).join(name);
+            // Relative to the package root, so that child processes with another working
+            // directory get a path that still works.
+            let dir = PathBuf::from(dir);
+            let dir = if dir.is_relative() {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir)
+            } else {
+                dir
+            };
+            let path = dir.join(name);
             assert!(
                 path.is_file(),
                 "CLV_DATASETS is set but {} does not exist",
