@@ -1,10 +1,252 @@
-//! (being written)
+//! `clv fit`: fits one model by maximum likelihood, prints the parameter table and
+//! diagnostics, and writes a versioned model file.
 
-use super::common::Ui;
+use std::path::PathBuf;
+use std::time::Instant;
 
+use anyhow::{Context, bail};
+use clap::ValueEnum;
+use clv::features::discrete::read_bgbb_csv;
+use clv::features::{SummaryOptions, SummaryTable, TimeUnit, read_summary_csv};
+use clv::models::bgbb::BgBb;
+use clv::models::bgnbd::BgNbd;
+use clv::models::gamma_gamma::GammaGamma;
+use clv::models::mbgnbd::MbgNbd;
+use clv::models::pnbd::ParetoNbd;
+use clv::models::saved::SavedModel;
+use clv::models::sbg::ShiftedBetaGeometric;
+use clv::models::{FitOptions, FitReport, Model, RepeatSpendData, SurvivorData};
+use clv::persist::fingerprint;
+
+use super::common::{self, TransactionArgs, Ui};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModelKind {
+    /// BG/NBD (Fader, Hardie & Lee 2005).
+    Bgnbd,
+    /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987).
+    Pnbd,
+    /// MBG/NBD (Batislam, Denizel & Filiztekin 2007).
+    Mbgnbd,
+    /// BG/BB for discrete purchase opportunities (Fader, Hardie & Shang 2010).
+    Bgbb,
+    /// Gamma-Gamma spend model (Fader, Hardie & Lee 2005).
+    GammaGamma,
+    /// Shifted-beta-geometric retention for subscriptions (Fader & Hardie 2007).
+    Sbg,
+}
+
+/// Fit a model by maximum likelihood and save it.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = "Examples:
+  clv fit --summary summary.csv --model bgnbd --output models/bgnbd.json
+  clv fit --input orders.csv --unit week --calibration-end 1997-09-30 --model pnbd
+  clv fit --summary donations.csv --model bgbb        (columns frequency,recency,periods,weights)
+  clv fit --model sbg --survivors 1000,869,743,653,593,551,517,491")]
+pub struct Args {
+    /// Model to fit.
+    #[arg(long, value_enum)]
+    pub model: ModelKind,
+    /// Summary CSV as written by `clv summarize` (frequency,recency,T,monetary_value; an
+    /// optional `weights` column counts identical customers).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["input", "survivors"])]
+    pub summary: Option<PathBuf>,
+    /// Or a transaction file, summarized on the way (same flags as `clv summarize`).
+    #[command(flatten)]
+    pub transactions: Option<TransactionArgs>,
+    /// Time unit: of the summary file (recorded in the model), or to summarize transactions in.
+    #[arg(long, default_value = "week")]
+    pub unit: TimeUnit,
+    /// With transactions: fit on the calibration period ending on this date (inclusive).
+    #[arg(long, value_parser = common::parse_date, value_name = "DATE")]
+    pub calibration_end: Option<chrono::NaiveDate>,
+    /// sBG: customers still active at the start of each period, cohort size first.
+    #[arg(long, value_delimiter = ',', value_name = "N,N,...")]
+    pub survivors: Option<Vec<f64>>,
+    /// L2 penalty on the parameters (0 = plain maximum likelihood).
+    #[arg(long, default_value_t = 0.0)]
+    pub penalty: f64,
+    /// Model file to write (JSON).
+    #[arg(long, short = 'o', value_name = "FILE.json")]
+    pub output: Option<PathBuf>,
+}
 
-pub fn run(_args: Args, _ui: &Ui) -> anyhow::Result<()> {
-    anyhow::bail!("this subcommand is being written")
+/// A fitted model's report with what the model file records about the data.
+struct FitOutcome {
+    report: FitReport,
+    n: f64,
+    patterns: usize,
+    fingerprint: String,
+    seconds: f64,
+}
+
+fn timed<M: Model>(data: &M::Data, options: &FitOptions) -> anyhow::Result<(FitReport, f64)> {
+    let start = Instant::now();
+    let fitted = M::fit(data, options)?;
+    Ok((fitted.report, start.elapsed().as_secs_f64()))
+}
+
+fn summary_table(args: &Args, ui: &Ui) -> anyhow::Result<(SummaryTable, String)> {
+    if let Some(path) = &args.summary {
+        let table = read_summary_csv(path)?;
+        ui.info(format!("read {} customers from {}", table.len(), path.display()));
+        return Ok((table, args.unit.name().to_string()));
+    }
+    let Some(tx) = &args.transactions else {
+        bail!("give --summary FILE or --input TRANSACTIONS (or --survivors for sbg)");
+    };
+    let opts = SummaryOptions {
+        unit: args.unit,
+        calibration_end: args.calibration_end,
+        ..Default::default()
+    };
+    let summary = common::load_summary(tx, opts, None, ui)?;
+    let c = &summary.customers;
+    let table = SummaryTable {
+        customer_id: c.iter().map(|c| c.customer_id.clone()).collect(),
+        frequency: c.iter().map(|c| c.frequency).collect(),
+        recency: c.iter().map(|c| c.recency).collect(),
+        t: c.iter().map(|c| c.t).collect(),
+        monetary_value: c.iter().map(|c| c.monetary_value).collect(),
+        ..Default::default()
+    };
+    Ok((table, summary.unit.name().to_string()))
+}
+
+fn fit_transaction_model<M: Model<Data = clv::models::RfmData>>(
+    table: &SummaryTable,
+    options: &FitOptions,
+) -> anyhow::Result<FitOutcome> {
+    let data = table.to_rfm_data()?;
+    let (report, seconds) = timed::<M>(&data, options)?;
+    Ok(FitOutcome {
+        report,
+        n: data.customers(),
+        patterns: data.patterns(),
+        fingerprint: fingerprint([data.x.as_slice(), &data.t_x, &data.t, &data.weights]),
+        seconds,
+    })
+}
+
+pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    let options = FitOptions {
+        penalty: args.penalty,
+        ..Default::default()
+    };
+    let (outcome, unit) = match args.model {
+        ModelKind::Sbg => {
+            let Some(s) = &args.survivors else {
+                bail!("sbg needs --survivors N,N,... (customers active at the start of each period)");
+            };
+            let data = SurvivorData::new(s)?;
+            let (report, seconds) = timed::<ShiftedBetaGeometric>(&data, &options)?;
+            let outcome = FitOutcome {
+                report,
+                n: s[0],
+                patterns: s.len(),
+                fingerprint: fingerprint([s.as_slice()]),
+                seconds,
+            };
+            (outcome, "period".to_string())
+        }
+        ModelKind::Bgbb => {
+            let Some(path) = &args.summary else {
+                bail!("bgbb needs --summary FILE with columns frequency,recency,periods[,weights]");
+            };
+            let data = read_bgbb_csv(path)?;
+            let (report, seconds) = timed::<BgBb>(&data, &options)?;
+            let outcome = FitOutcome {
+                report,
+                n: data.weights.iter().sum(),
+                patterns: data.x.len(),
+                fingerprint: fingerprint([data.x.as_slice(), &data.t_x, &data.n, &data.weights]),
+                seconds,
+            };
+            (outcome, "period".to_string())
+        }
+        kind => {
+            let (table, unit) = summary_table(&args, ui)?;
+            let outcome = match kind {
+                ModelKind::Bgnbd => fit_transaction_model::<BgNbd>(&table, &options)?,
+                ModelKind::Pnbd => fit_transaction_model::<ParetoNbd>(&table, &options)?,
+                ModelKind::Mbgnbd => fit_transaction_model::<MbgNbd>(&table, &options)?,
+                _ => {
+                    let (data, left_out) = RepeatSpendData::new(
+                        &table.frequency,
+                        &table.monetary_value,
+                        table.weights.as_deref(),
+                    )?;
+                    ui.info(format!(
+                        "gamma-gamma: {} repeat buyers used, {left_out} customers without repeat spend left out",
+                        data.x.len()
+                    ));
+                    let (report, seconds) = timed::<GammaGamma>(&data, &options)?;
+                    FitOutcome {
+                        report,
+                        n: data.weights.iter().sum(),
+                        patterns: data.x.len(),
+                        fingerprint: fingerprint([data.x.as_slice(), &data.mean_spend, &data.weights]),
+                        seconds,
+                    }
+                }
+            };
+            (outcome, unit)
+        }
+    };
+    let saved = SavedModel::new(
+        &outcome.report,
+        outcome.n,
+        outcome.patterns,
+        &unit,
+        outcome.fingerprint,
+        outcome.seconds,
+    );
+    println!("{}", describe_fit(&saved));
+    for w in &saved.fit.warnings {
+        ui.warn(w);
+    }
+    match &args.output {
+        Some(path) => {
+            saved.save(path).with_context(|| format!("saving {}", path.display()))?;
+            ui.info(format!("model written to {}", path.display()));
+        }
+        None => ui.info("model not saved (use --output FILE.json)"),
+    }
+    Ok(())
+}
+
+/// The parameter table and diagnostics, as printed.
+pub fn describe_fit(saved: &SavedModel) -> String {
+    let r = &saved.fit;
+    let num = |v: f64| format!("{v:.4}");
+    let rows: Vec<Vec<String>> = (0..r.param_names.len())
+        .map(|i| {
+            vec![
+                r.param_names[i].clone(),
+                num(r.estimates[i]),
+                r.std_errors[i].map(num).unwrap_or_else(|| "n/a".into()),
+                r.ci95[i]
+                    .map(|(lo, hi)| format!("[{}, {}]", num(lo), num(hi)))
+                    .unwrap_or_else(|| "n/a".into()),
+            ]
+        })
+        .collect();
+    let mut out = format!(
+        "{} fitted on {} customers ({} distinct patterns), time unit: {}\n\n",
+        saved.model, saved.n, saved.patterns, saved.time_unit
+    );
+    out.push_str(&common::table(&["parameter", "estimate", "std. error", "95% interval"], &rows));
+    out.push_str(&format!(
+        "\nlog-likelihood {:.2}; converged: {}; gradient norm {:.1e}; {} iterations; {} starts; {:.3} s",
+        r.log_likelihood,
+        if r.converged { "yes" } else { "no" },
+        r.gradient_norm,
+        r.iterations,
+        r.starts_tried,
+        saved.fit_seconds
+    ));
+    if !r.at_boundary.is_empty() {
+        out.push_str(&format!("\nat the boundary: {}", r.at_boundary.join(", ")));
+    }
+    out
 }

@@ -18,6 +18,7 @@
 
 pub mod builder;
 pub mod cohort;
+pub mod discrete;
 pub mod hash;
 pub mod metrics;
 pub mod rfm;

@@ -1,0 +1,45 @@
+//! Discrete-time (BG/BB) input files: one row per purchase pattern, columns
+//! `frequency,recency,periods` and optionally `weights` (the number of customers with the
+//! pattern), as in the donations data of Fader, Hardie & Shang (2010).
+
+use std::path::Path;
+
+use crate::error::{ClvError, Result};
+use crate::models::BgBbData;
+
+/// Reads a BG/BB pattern file; errors name file, line, column and value.
+pub fn read_bgbb_csv(path: &Path) -> Result<BgBbData> {
+    let file = path.display().to_string();
+    let mut rdr = csv::Reader::from_path(path).map_err(|e| ClvError::input(&file, format!("cannot open: {e}")))?;
+    let header = rdr.headers().map_err(|e| ClvError::input(&file, e.to_string()))?.clone();
+    let col = |name: &str| header.iter().position(|h| h.trim() == name);
+    let need = |name: &str| col(name).ok_or_else(|| ClvError::input(&file, format!("missing column '{name}'")));
+    let (cx, ct, cn) = (need("frequency")?, need("recency")?, need("periods")?);
+    let cw = col("weights");
+    let (mut x, mut t_x, mut n, mut w) = (vec![], vec![], vec![], vec![]);
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i as u64 + 2;
+        let rec = rec.map_err(|e| ClvError::input(&file, format!("line {line}: {e}")))?;
+        let get = |c: usize, name: &str| -> Result<f64> {
+            let raw = rec.get(c).unwrap_or("").trim();
+            raw.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0).ok_or_else(|| ClvError::BadRow {
+                file: file.clone(),
+                line,
+                column: name.to_string(),
+                value: raw.to_string(),
+                reason: "not a finite number >= 0".into(),
+            })
+        };
+        x.push(get(cx, "frequency")?);
+        t_x.push(get(ct, "recency")?);
+        n.push(get(cn, "periods")?);
+        w.push(match cw {
+            Some(c) => get(c, "weights")?,
+            None => 1.0,
+        });
+    }
+    if x.is_empty() {
+        return Err(ClvError::input(&file, "no data rows"));
+    }
+    BgBbData::new(&x, &t_x, &n, Some(&w)).map_err(|e| ClvError::input(&file, e.to_string()))
+}
