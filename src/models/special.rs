@@ -219,8 +219,8 @@ fn hyp2f1_series(a: f64, b: f64, c: f64, z: f64) -> Result<Hyp2f1> {
 ///
 /// Uses Γ(a) U(a,a,z) = ∫_0^∞ e^{−zt} t^{a−1}/(1+t) dt. With t = e^u the integrand is smooth
 /// and decays double-exponentially on the right and like e^{au} on the left, so the trapezoid
-/// rule converges geometrically (step h: error ~ e^{−π²/h}); the far left tail, where
-/// 1/(1+t) = 1 and e^{−zt} = 1 to machine precision, is integrated exactly. Everything is
+/// rule on the whole line converges geometrically (step h: error ~ e^{−π²/h}); on the far
+/// left, where 1/(1+t) = 1 and e^{−zt} = 1 to machine precision, its sum is geometric. Everything is
 /// summed relative to the peak of the integrand, so nothing overflows.
 pub fn ln_hyperu_aa(a: f64, z: f64) -> Result<f64> {
     if !(a.is_finite() && z.is_finite() && a > 0.0 && z > 0.0) {
@@ -247,15 +247,16 @@ pub fn ln_hyperu_aa(a: f64, z: f64) -> Result<f64> {
         }
     }
     let peak = log_f(0.5 * (lo + hi)).max(log_f(u_left));
-    // Exact left tail: ∫_{−∞}^{u_left} e^{au} du = e^{a u_left}/a.
-    let mut s = (a * u_left - a.ln() - peak).exp();
-    // Trapezoid from u_left rightwards until the integrand is negligible past the peak.
+    // Whole-line trapezoid rule on the grid u_left + kH. For k <= 0 the integrand is e^{au}
+    // to machine precision, so that part of the sum is geometric: H e^{a u_left}/(1 − e^{−aH}).
+    let mut s = (a * u_left - peak).exp() * H / (-(-a * H).exp_m1());
     let mut u = u_left;
     let mut k = 0usize;
     loop {
         let lf = log_f(u) - peak;
-        let w = if k == 0 { 0.5 } else { 1.0 };
-        s += w * H * lf.exp();
+        if k > 0 {
+            s += H * lf.exp();
+        }
         if u > hi && lf < -45.0 {
             break;
         }
