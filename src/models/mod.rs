@@ -14,6 +14,7 @@ pub mod data;
 pub mod gamma_gamma;
 pub mod mbgnbd;
 pub mod optim;
+mod pattern_sum;
 pub mod pnbd;
 pub mod sbg;
 pub mod special;
