@@ -81,9 +81,11 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 /// How to read a transaction file: the flags shared by `summarize`, `describe` and `segment`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TransactionArgs {
-    /// Transaction CSV with a header line; `-` reads stdin.
+    /// Transaction CSV with a header line; `-` reads stdin. Required by every command that
+    /// reads transactions (optional at the parser level only so that commands such as `fit`
+    /// can take either transactions or a summary).
     #[arg(long, short = 'i', value_name = "FILE")]
-    pub input: PathBuf,
+    pub input: Option<PathBuf>,
     /// Column holding the customer id.
     #[arg(long, default_value = "customer_id", value_name = "NAME")]
     pub customer_col: String,
@@ -144,13 +146,17 @@ pub fn load_summary(
     ui: &Ui,
 ) -> anyhow::Result<Summary> {
     opts.observation_end = args.observation_end;
-    let total = if args.input.as_os_str() == "-" {
+    let input = args
+        .input
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("--input FILE (the transactions) is required"))?;
+    let total = if input.as_os_str() == "-" {
         0
     } else {
-        std::fs::metadata(&args.input).map(|m| m.len()).unwrap_or(0)
+        std::fs::metadata(input).map(|m| m.len()).unwrap_or(0)
     };
     let bar = ui.progress_bytes(total, "reading");
-    let result = summarize_path(&args.input, &args.read_options(), &opts, |b| {
+    let result = summarize_path(input, &args.read_options(), &opts, |b| {
         bar.set_position(b)
     });
     bar.finish_and_clear();
@@ -177,7 +183,7 @@ pub fn load_summary(
     if summary.customers.is_empty() {
         anyhow::bail!(
             "{}: no usable transactions ({})",
-            args.input.display(),
+            input.display(),
             acc.describe()
         );
     }

@@ -53,7 +53,7 @@ pub struct Args {
     pub summary: Option<PathBuf>,
     /// Or a transaction file, summarized on the way (same flags as `clv summarize`).
     #[command(flatten)]
-    pub transactions: Option<TransactionArgs>,
+    pub transactions: TransactionArgs,
     /// Time unit: of the summary file (recorded in the model), or to summarize transactions in.
     #[arg(long, default_value = "week")]
     pub unit: TimeUnit,
@@ -92,9 +92,10 @@ fn summary_table(args: &Args, ui: &Ui) -> anyhow::Result<(SummaryTable, String)>
         ui.info(format!("read {} customers from {}", table.len(), path.display()));
         return Ok((table, args.unit.name().to_string()));
     }
-    let Some(tx) = &args.transactions else {
+    let tx = &args.transactions;
+    if tx.input.is_none() {
         bail!("give --summary FILE or --input TRANSACTIONS (or --survivors for sbg)");
-    };
+    }
     let opts = SummaryOptions {
         unit: args.unit,
         calibration_end: args.calibration_end,

@@ -16,6 +16,7 @@ pub mod mbgnbd;
 pub mod optim;
 mod pattern_sum;
 pub mod pnbd;
+pub mod saved;
 pub mod sbg;
 pub mod special;
 
