@@ -13,7 +13,12 @@ use crate::error::Result;
 
 /// Horizon as text for labels ("next 52 weeks").
 fn horizon_text(data: &ReportData) -> String {
-    format!("next {} {}", html::general(data.horizon), data.time_unit)
+    format!("next {} {}", duration(data.horizon), data.time_unit)
+}
+
+/// A duration in time units: whole numbers without decimals.
+fn duration(value: f64) -> String {
+    if (value - value.round()).abs() < 1e-9 { html::count(value) } else { html::number(value, 1) }
 }
 
 /// Currency for axis titles: "($)" or "(EUR)".
@@ -245,7 +250,7 @@ pub fn frequency_recency(data: &ReportData) -> Result<String> {
         let title = format!("{} by frequency and recency", capitalise(scale_label));
         let caption = format!(
             "{title}, for a customer first seen {} {} ago.",
-            html::general(g.age),
+            duration(g.age),
             data.time_unit
         );
         out.push_str(&figure(id, &heatmap::heat_map(&map, &title)?, &caption));
