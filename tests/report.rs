@@ -2,7 +2,9 @@
 //! user strings escaped, no non-finite numbers and no external references in the output.
 
 use clv::ClvError;
-use clv::report::{ChurnEvaluation, ClvDistribution, GroupValues, Headline, ReportData, render_html};
+use clv::report::{
+    ChurnEvaluation, ClvDistribution, GroupValues, Headline, ReportData, render_html,
+};
 
 const FIGURE_IDS: [&str; 12] = [
     "fig-tracking-cumulative",
@@ -60,8 +62,10 @@ fn assert_no_non_finite(html: &str) {
 }
 
 fn minimal() -> ReportData {
-    serde_json::from_str(r#"{"title": "Empty", "time_unit": "days", "currency": "EUR", "horizon": 30}"#)
-        .expect("minimal JSON parses")
+    serde_json::from_str(
+        r#"{"title": "Empty", "time_unit": "days", "currency": "EUR", "horizon": 30}"#,
+    )
+    .expect("minimal JSON parses")
 }
 
 #[test]
@@ -74,12 +78,21 @@ fn every_section_and_chart_is_present_with_full_data() {
     for (id, body) in &figs {
         assert_eq!(body.matches("<svg").count(), 1, "{id} has one svg");
         assert!(body.contains("<figcaption>"), "{id} has a caption");
-        assert!(body.matches("<rect").count() + body.matches("<polyline").count() >= 3, "{id} draws something");
+        assert!(
+            body.matches("<rect").count() + body.matches("<polyline").count() >= 3,
+            "{id} draws something"
+        );
     }
     for id in SECTION_IDS {
-        assert!(html.contains(&format!("<section id=\"{id}\">")), "section {id}");
+        assert!(
+            html.contains(&format!("<section id=\"{id}\">")),
+            "section {id}"
+        );
     }
-    assert!(!html.contains("class=\"note\""), "no section skipped with full data");
+    assert!(
+        !html.contains("class=\"note\""),
+        "no section skipped with full data"
+    );
     // Units from the data reach the axes; numbers are formatted for people.
     assert!(html.contains("time since start of calibration (weeks)"));
     assert!(html.contains("recency: time of last purchase (weeks)"));
@@ -105,10 +118,16 @@ fn absent_sections_are_skipped_with_a_note() {
     let html = render_html(&minimal()).unwrap();
     assert_eq!(html.matches("<svg").count(), 0);
     for id in SECTION_IDS {
-        assert!(html.contains(&format!("<section id=\"{id}\">")), "section {id} still has a heading");
+        assert!(
+            html.contains(&format!("<section id=\"{id}\">")),
+            "section {id} still has a heading"
+        );
     }
     // One note per section, plus the segment and channel notes inside the CLV section.
-    assert_eq!(html.matches("class=\"note\"").count(), SECTION_IDS.len() + 2);
+    assert_eq!(
+        html.matches("class=\"note\"").count(),
+        SECTION_IDS.len() + 2
+    );
     assert!(html.contains("No churn model evaluation was supplied."));
 
     // Only the churn section given: exactly its three charts.
@@ -120,7 +139,10 @@ fn absent_sections_are_skipped_with_a_note() {
     });
     let html = render_html(&data).unwrap();
     let ids: Vec<String> = figures(&html).into_iter().map(|(id, _)| id).collect();
-    assert_eq!(ids, ["fig-churn-roc", "fig-churn-calibration", "fig-churn-lift"]);
+    assert_eq!(
+        ids,
+        ["fig-churn-roc", "fig-churn-calibration", "fig-churn-lift"]
+    );
     // Perfectly separated scores: AUC 1.
     assert!(html.contains("<div class=\"value\">1.000</div>"));
 }
@@ -199,19 +221,37 @@ fn non_finite_inputs_never_reach_the_page() {
 fn inconsistent_lengths_are_errors_not_panics() {
     let mut data = ReportData::example();
     data.tracking.as_mut().unwrap().expected.pop();
-    assert!(matches!(render_html(&data), Err(ClvError::InvalidParameter(m)) if m.contains("tracking.expected")));
+    assert!(
+        matches!(render_html(&data), Err(ClvError::InvalidParameter(m)) if m.contains("tracking.expected"))
+    );
 
     let mut data = ReportData::example();
     data.frequency_recency.as_mut().unwrap().p_alive[0].pop();
-    assert!(matches!(render_html(&data), Err(ClvError::InvalidParameter(_))));
+    assert!(matches!(
+        render_html(&data),
+        Err(ClvError::InvalidParameter(_))
+    ));
 
     let mut data = minimal();
-    data.segments = Some(GroupValues { names: vec!["a".into()], customers: vec![], total_clv: vec![1.0] });
-    assert!(matches!(render_html(&data), Err(ClvError::InvalidParameter(_))));
+    data.segments = Some(GroupValues {
+        names: vec!["a".into()],
+        customers: vec![],
+        total_clv: vec![1.0],
+    });
+    assert!(matches!(
+        render_html(&data),
+        Err(ClvError::InvalidParameter(_))
+    ));
 
     let mut data = minimal();
-    data.clv = Some(ClvDistribution { values: vec![1.0, 2.0], customer_ids: vec!["x".into()] });
-    assert!(matches!(render_html(&data), Err(ClvError::InvalidParameter(_))));
+    data.clv = Some(ClvDistribution {
+        values: vec![1.0, 2.0],
+        customer_ids: vec!["x".into()],
+    });
+    assert!(matches!(
+        render_html(&data),
+        Err(ClvError::InvalidParameter(_))
+    ));
 }
 
 #[test]
@@ -228,7 +268,15 @@ fn headline_numbers_are_formatted_for_people() {
         at_risk_rule: "P(alive) < 30%".into(),
     });
     let html = render_html(&data).unwrap();
-    for expected in ["1,234,567", "45.7%", "$9,876,543.22", "$1,000,000.00", "250,000", "$125,000.50", "12.5% of total CLV"] {
+    for expected in [
+        "1,234,567",
+        "45.7%",
+        "$9,876,543.22",
+        "$1,000,000.00",
+        "250,000",
+        "$125,000.50",
+        "12.5% of total CLV",
+    ] {
         assert!(html.contains(expected), "missing {expected}");
     }
     assert!(html.contains("P(alive) &lt; 30%"));
@@ -243,16 +291,27 @@ fn report_data_round_trips_through_json() {
     // Floats may move by one ulp through JSON, so compare what the reader sees; without Debug
     // output, as the example is large.
     assert_eq!(back.title, data.title);
-    assert_eq!(back.segments.as_ref().unwrap().names, data.segments.as_ref().unwrap().names);
-    assert_eq!(back.churn.as_ref().unwrap().churned, data.churn.as_ref().unwrap().churned);
-    assert!(render_html(&back).unwrap() == render_html(&data).unwrap(), "rendering changes on a round trip");
+    assert_eq!(
+        back.segments.as_ref().unwrap().names,
+        data.segments.as_ref().unwrap().names
+    );
+    assert_eq!(
+        back.churn.as_ref().unwrap().churned,
+        data.churn.as_ref().unwrap().churned
+    );
+    assert!(
+        render_html(&back).unwrap() == render_html(&data).unwrap(),
+        "rendering changes on a round trip"
+    );
 }
 
 #[test]
 fn extreme_but_valid_values_render() {
     let mut data = minimal();
     data.clv = Some(ClvDistribution {
-        values: (0..500).map(|i| if i == 0 { 1e12 } else { i as f64 * 0.01 }).collect(),
+        values: (0..500)
+            .map(|i| if i == 0 { 1e12 } else { i as f64 * 0.01 })
+            .collect(),
         customer_ids: vec![],
     });
     data.segments = Some(GroupValues {

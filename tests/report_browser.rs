@@ -73,8 +73,12 @@ fn run_browser(browser: &Path, work: &Path, extra: &[String], page: &Path) -> Ou
     .args(extra)
     .arg(format!("file://{}", page.display()))
     .stdin(Stdio::null())
-    .stdout(Stdio::from(std::fs::File::create(&out_path).expect("stdout file")))
-    .stderr(Stdio::from(std::fs::File::create(&err_path).expect("stderr file")));
+    .stdout(Stdio::from(
+        std::fs::File::create(&out_path).expect("stdout file"),
+    ))
+    .stderr(Stdio::from(
+        std::fs::File::create(&err_path).expect("stderr file"),
+    ));
     let mut child = cmd.spawn().expect("start the browser");
     let start = Instant::now();
     let status = loop {
@@ -87,8 +91,13 @@ fn run_browser(browser: &Path, work: &Path, extra: &[String], page: &Path) -> Ou
         }
         std::thread::sleep(Duration::from_millis(100));
     };
-    let read = |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
-    Output { success: status.success(), stdout: read(&out_path), stderr: read(&err_path) }
+    let read =
+        |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
+    Output {
+        success: status.success(),
+        stdout: read(&out_path),
+        stderr: read(&err_path),
+    }
 }
 
 /// Width and height from a PNG header.
@@ -135,12 +144,20 @@ fn example_report_renders_in_headless_chromium() {
         &report,
     );
     assert!(out.success, "browser failed: {}", out.stderr);
-    let console: Vec<&str> = out.stderr.lines().filter(|l| l.contains(":CONSOLE(") || l.contains("Uncaught")).collect();
+    let console: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains(":CONSOLE(") || l.contains("Uncaught"))
+        .collect();
     assert!(console.is_empty(), "console messages: {console:#?}");
     let png = std::fs::read(&screenshot).expect("screenshot written");
     assert_eq!(png_size(&png), Some((1280, 4000)));
     // A blank page compresses to a few kilobytes; charts and text take far more.
-    assert!(png.len() > 100_000, "screenshot looks empty ({} bytes)", png.len());
+    assert!(
+        png.len() > 100_000,
+        "screenshot looks empty ({} bytes)",
+        png.len()
+    );
 
     // The probe copy: same page plus two scripts, DOM dumped after load.
     let probe_page = out_dir.join("report-probe.html");
@@ -149,16 +166,34 @@ fn example_report_renders_in_headless_chromium() {
         .replacen("</body>", &format!("{PROBE_BODY}</body>"), 1);
     std::fs::write(&probe_page, probed).unwrap();
     let work = tempfile::tempdir().unwrap();
-    let out = run_browser(&browser, work.path(), &["--dump-dom".to_string()], &probe_page);
+    let out = run_browser(
+        &browser,
+        work.path(),
+        &["--dump-dom".to_string()],
+        &probe_page,
+    );
     assert!(out.success, "browser failed: {}", out.stderr);
-    let probe = out.stdout
+    let probe = out
+        .stdout
         .split("<pre id=\"probe\">")
         .nth(1)
         .and_then(|rest| rest.split("</pre>").next())
         .expect("probe output in the dumped DOM");
-    let probe = probe.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+    let probe = probe
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
     let result: serde_json::Value = serde_json::from_str(&probe).expect("probe JSON");
     assert_eq!(result["figures"], FIGURE_COUNT, "{result}");
-    assert_eq!(result["drawn"], FIGURE_COUNT, "charts not drawn: {}", result["bad"]);
-    assert_eq!(result["errors"], serde_json::json!([]), "page errors: {}", result["errors"]);
+    assert_eq!(
+        result["drawn"], FIGURE_COUNT,
+        "charts not drawn: {}",
+        result["bad"]
+    );
+    assert_eq!(
+        result["errors"],
+        serde_json::json!([]),
+        "page errors: {}",
+        result["errors"]
+    );
 }

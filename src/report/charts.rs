@@ -28,7 +28,9 @@ const FONT: &str = "sans-serif";
 /// Turns a drawing failure into the library's error type (drawing goes to an in-memory
 /// string, so this means the output could not be produced).
 pub fn draw_err<E: std::fmt::Display>(e: E) -> ClvError {
-    ClvError::Io(std::io::Error::other(format!("drawing a report chart: {e}")))
+    ClvError::Io(std::io::Error::other(format!(
+        "drawing a report chart: {e}"
+    )))
 }
 
 /// A range covering `values` with a little headroom; `include_zero` anchors it at 0.
@@ -49,7 +51,11 @@ pub fn padded_range(values: impl IntoIterator<Item = f64>, include_zero: bool) -
         return (lo - 1.0, hi + 1.0);
     }
     let pad = (hi - lo) * 0.06;
-    let lo = if include_zero && lo == 0.0 { 0.0 } else { lo - pad };
+    let lo = if include_zero && lo == 0.0 {
+        0.0
+    } else {
+        lo - pad
+    };
     (lo, hi + pad)
 }
 
@@ -103,7 +109,10 @@ fn desc_style() -> TextStyle<'static> {
 fn with_title(svg: String, title: &str) -> String {
     svg.replacen(
         "<svg ",
-        &format!("<svg role=\"img\" aria-label=\"{}\" ", super::html::escape(title)),
+        &format!(
+            "<svg role=\"img\" aria-label=\"{}\" ",
+            super::html::escape(title)
+        ),
         1,
     )
 }
@@ -117,8 +126,14 @@ pub fn line_chart(spec: &LineChart, title: &str) -> Result<String> {
         let ((x0, x1), (y0, y1)) = if spec.unit_square {
             ((0.0, 1.0), (0.0, 1.0))
         } else {
-            let xs = spec.series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
-            let ys = spec.series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
+            let xs = spec
+                .series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.0));
+            let ys = spec
+                .series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.1));
             let (x0, x1) = padded_range(xs, false);
             let (x0, x1) = match &spec.vline {
                 Some((v, _)) => (x0.min(*v), x1.max(*v)),
@@ -133,7 +148,13 @@ pub fn line_chart(spec: &LineChart, title: &str) -> Result<String> {
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(draw_err)?;
         let unit = spec.unit_square;
-        let fmt = move |v: &f64| if unit { axis_percent(*v) } else { axis_tick(*v) };
+        let fmt = move |v: &f64| {
+            if unit {
+                axis_percent(*v)
+            } else {
+                axis_tick(*v)
+            }
+        };
         chart
             .configure_mesh()
             .x_desc(spec.x_label.as_str())
@@ -152,10 +173,19 @@ pub fn line_chart(spec: &LineChart, title: &str) -> Result<String> {
         if let Some(label) = &spec.diagonal {
             let style = REFERENCE.stroke_width(1);
             chart
-                .draw_series(DashedLineSeries::new(vec![(0.0, 0.0), (1.0, 1.0)], 6, 4, style))
+                .draw_series(DashedLineSeries::new(
+                    vec![(0.0, 0.0), (1.0, 1.0)],
+                    6,
+                    4,
+                    style,
+                ))
                 .map_err(draw_err)?
                 .label(label.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], style));
+                .legend(move |(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (8, 0)], style)
+                        + PathElement::new(vec![(13, 0), (22, 0)], style)
+                });
         }
         if let Some((v, label)) = &spec.vline {
             let style = INK.stroke_width(1);
@@ -178,16 +208,24 @@ pub fn line_chart(spec: &LineChart, title: &str) -> Result<String> {
                 Stroke::Dashed => chart
                     .draw_series(DashedLineSeries::new(points, 8, 5, style))
                     .map_err(draw_err)?,
-                Stroke::Solid => chart.draw_series(LineSeries::new(points, style)).map_err(draw_err)?,
+                Stroke::Solid => chart
+                    .draw_series(LineSeries::new(points, style))
+                    .map_err(draw_err)?,
                 Stroke::Markers => {
                     chart
                         .draw_series(points.iter().map(|p| Circle::new(*p, 4, style.filled())))
                         .map_err(draw_err)?;
-                    chart.draw_series(LineSeries::new(points, style)).map_err(draw_err)?
+                    chart
+                        .draw_series(LineSeries::new(points, style))
+                        .map_err(draw_err)?
                 }
             };
             // The legend sample shows a gap for dashed lines.
-            let gap_style = if series.stroke == Stroke::Dashed { WHITE.stroke_width(2) } else { style };
+            let gap_style = if series.stroke == Stroke::Dashed {
+                WHITE.stroke_width(2)
+            } else {
+                style
+            };
             anno.label(series.name.as_str()).legend(move |(x, y)| {
                 EmptyElement::at((x, y))
                     + PathElement::new(vec![(0, 0), (8, 0)], style)
@@ -262,11 +300,13 @@ pub fn grouped_bars(
                 }))
                 .map_err(draw_err)?
                 .label(name.as_str())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], color.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 14, y + 6)], color.filled())
+                });
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(SeriesLabelPosition::UpperLeft)
             .margin(10)
             .label_font(label_style())
             .background_style(WHITE.mix(0.9))
@@ -284,7 +324,10 @@ fn category_at(categories: &[String], v: f64) -> String {
     if (v - index).abs() > 1e-6 || index < 0.0 {
         return String::new();
     }
-    categories.get(index as usize).map(|c| truncate(c, 22)).unwrap_or_default()
+    categories
+        .get(index as usize)
+        .map(|c| truncate(c, 22))
+        .unwrap_or_default()
 }
 
 /// Shortens a label for an axis; the full name is in the table next to the chart.
@@ -358,13 +401,23 @@ pub fn horizontal_bars(
 }
 
 /// A histogram from bin edges (one more than counts).
-pub fn histogram(edges: &[f64], counts: &[u64], x_label: &str, y_label: &str, title: &str) -> Result<String> {
+pub fn histogram(
+    edges: &[f64],
+    counts: &[u64],
+    x_label: &str,
+    y_label: &str,
+    title: &str,
+) -> Result<String> {
     let mut buf = String::new();
     {
         let root = svg_canvas(&mut buf, HEIGHT);
         root.fill(&WHITE).map_err(draw_err)?;
         let x0 = edges.first().copied().unwrap_or(0.0);
-        let x1 = edges.last().copied().filter(|v| *v > x0).unwrap_or(x0 + 1.0);
+        let x1 = edges
+            .last()
+            .copied()
+            .filter(|v| *v > x0)
+            .unwrap_or(x0 + 1.0);
         let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.08;
         let mut chart = ChartBuilder::on(&root)
             .margin(14)

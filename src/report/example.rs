@@ -7,8 +7,8 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Beta, Distribution, LogNormal, Normal};
 
 use super::{
-    ChurnEvaluation, ClvDistribution, CohortRetention, FrequencyRecency, GroupValues, Headline, ReportData,
-    Tracking,
+    ChurnEvaluation, ClvDistribution, CohortRetention, FrequencyRecency, GroupValues, Headline,
+    ReportData, Tracking,
 };
 use crate::models::optim::FitReport;
 use crate::predict::holdout::FrequencyBin;
@@ -25,7 +25,14 @@ const SEGMENTS: [&str; 7] = [
     "At risk",
     "Hibernating",
 ];
-const CHANNELS: [&str; 6] = ["Organic search", "Paid search", "Paid social", "Email", "Referral", "Marketplace"];
+const CHANNELS: [&str; 6] = [
+    "Organic search",
+    "Paid search",
+    "Paid social",
+    "Email",
+    "Referral",
+    "Marketplace",
+];
 
 impl ReportData {
     /// A complete report of 2,000 synthetic customers, weekly data, a 52-week horizon.
@@ -35,7 +42,10 @@ impl ReportData {
         let p_alive_dist = Beta::new(2.0, 1.2).expect("constant parameters");
         let value_dist = LogNormal::new(4.2, 1.0).expect("constant parameters");
         let p_alive: Vec<f64> = (0..n).map(|_| p_alive_dist.sample(&mut rng)).collect();
-        let clv: Vec<f64> = p_alive.iter().map(|p| p * value_dist.sample(&mut rng)).collect();
+        let clv: Vec<f64> = p_alive
+            .iter()
+            .map(|p| p * value_dist.sample(&mut rng))
+            .collect();
         let ids: Vec<String> = (1..=n).map(|i| format!("C{i:05}")).collect();
 
         let at_risk: Vec<usize> = (0..n).filter(|i| p_alive[*i] < 0.3).collect();
@@ -80,11 +90,15 @@ impl ReportData {
             .iter()
             .map(|p| (1.0 - p + noise.sample(&mut rng)).clamp(0.01, 0.99))
             .collect();
-        let churned: Vec<bool> = p_alive.iter().map(|p| rng.random::<f64>() < 1.0 - p).collect();
+        let churned: Vec<bool> = p_alive
+            .iter()
+            .map(|p| rng.random::<f64>() < 1.0 - p)
+            .collect();
 
         ReportData {
             title: "Customer value report — example shop".into(),
-            subtitle: "Synthetic example: 2,000 customers, weekly periods, BG/NBD + Gamma-Gamma".into(),
+            subtitle: "Synthetic example: 2,000 customers, weekly periods, BG/NBD + Gamma-Gamma"
+                .into(),
             time_unit: "weeks".into(),
             currency: "$".into(),
             horizon: 52.0,
@@ -92,7 +106,10 @@ impl ReportData {
             tracking: Some(tracking(&mut rng)),
             calibration_holdout: Some(calibration_bins(&mut rng)),
             frequency_recency: Some(frequency_recency(39.0, 52.0)),
-            clv: Some(ClvDistribution { values: clv, customer_ids: ids }),
+            clv: Some(ClvDistribution {
+                values: clv,
+                customer_ids: ids,
+            }),
             segments: Some(segments),
             channels: Some(channels),
             churn: Some(ChurnEvaluation {
@@ -125,10 +142,17 @@ fn tracking(rng: &mut StdRng) -> Tracking {
         .iter()
         .map(|e| {
             let sd = e.sqrt() * 1.2;
-            (e + Normal::new(0.0, sd).map(|d| d.sample(rng)).unwrap_or(0.0)).round().max(0.0)
+            (e + Normal::new(0.0, sd).map(|d| d.sample(rng)).unwrap_or(0.0))
+                .round()
+                .max(0.0)
         })
         .collect();
-    Tracking { period_end, actual, expected, calibration_end: 39.0 }
+    Tracking {
+        period_end,
+        actual,
+        expected,
+        calibration_end: 39.0,
+    }
 }
 
 fn calibration_bins(rng: &mut StdRng) -> Vec<FrequencyBin> {
@@ -183,7 +207,10 @@ fn frequency_recency(age: f64, horizon: f64) -> FrequencyRecency {
     let frequency: Vec<f64> = (0..=20).map(f64::from).collect();
     let recency: Vec<f64> = (0..=age as i32).map(f64::from).collect();
     let grid = |f: &dyn Fn(f64, f64) -> f64| -> Vec<Vec<f64>> {
-        frequency.iter().map(|x| recency.iter().map(|t_x| f(*x, *t_x)).collect()).collect()
+        frequency
+            .iter()
+            .map(|x| recency.iter().map(|t_x| f(*x, *t_x)).collect())
+            .collect()
     };
     FrequencyRecency {
         expected_purchases: grid(&|x, t_x| bgnbd_expected(horizon, x, t_x, age)),
@@ -215,10 +242,21 @@ fn cohorts(rng: &mut StdRng) -> CohortRetention {
                 .collect()
         })
         .collect();
-    CohortRetention { cohorts, sizes, share_active }
+    CohortRetention {
+        cohorts,
+        sizes,
+        share_active,
+    }
 }
 
-fn fit_report(model: &str, names: &[&str], estimates: &[f64], se: &[f64], ll: f64, warnings: &[&str]) -> FitReport {
+fn fit_report(
+    model: &str,
+    names: &[&str],
+    estimates: &[f64],
+    se: &[f64],
+    ll: f64,
+    warnings: &[&str],
+) -> FitReport {
     FitReport {
         model: model.into(),
         param_names: names.iter().map(|s| s.to_string()).collect(),
@@ -243,14 +281,23 @@ fn fit_report(model: &str, names: &[&str], estimates: &[f64], se: &[f64], ll: f6
 
 fn fits() -> Vec<FitReport> {
     vec![
-        fit_report("bgnbd", &["r", "alpha", "a", "b"], &BGNBD, &[0.0125, 0.3038, 0.1850, 0.7057], -9582.43, &[]),
+        fit_report(
+            "bgnbd",
+            &["r", "alpha", "a", "b"],
+            &BGNBD,
+            &[0.0125, 0.3038, 0.1850, 0.7057],
+            -9582.43,
+            &[],
+        ),
         fit_report(
             "gamma-gamma",
             &["p", "q", "gamma"],
             &[6.25, 3.74, 15.44],
             &[1.19, 0.31, 4.15],
             -4063.92,
-            &["spend and purchase frequency are correlated (r = 0.11); Gamma-Gamma assumes independence"],
+            &[
+                "spend and purchase frequency are correlated (r = 0.11); Gamma-Gamma assumes independence",
+            ],
         ),
     ]
 }

@@ -25,7 +25,11 @@ const MISSING_CELL: RGBColor = RGBColor(0xE0, 0xE0, 0xE0);
 
 /// The viridis colour at `t` in [0, 1] (clamped), by linear interpolation between stops.
 pub fn viridis(t: f64) -> RGBColor {
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let pos = t * (VIRIDIS.len() - 1) as f64;
     let i = (pos.floor() as usize).min(VIRIDIS.len() - 2);
     let f = pos - i as f64;
@@ -79,13 +83,23 @@ fn label_at(labels: &[String], v: f64) -> String {
 /// Draws the heat map and its colour bar.
 pub fn heat_map(map: &HeatMap, title: &str) -> Result<String> {
     let (nr, nc) = (map.rows.len().max(1), map.cols.len().max(1));
-    let finite: Vec<f64> = map.values.iter().flatten().copied().filter(|v| v.is_finite()).collect();
+    let finite: Vec<f64> = map
+        .values
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
     let (lo, hi) = map.range.unwrap_or_else(|| {
         let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) }
     });
-    let (lo, hi) = if hi - lo > 1e-12 { (lo, hi) } else { (lo - 0.5, lo + 0.5) };
+    let (lo, hi) = if hi - lo > 1e-12 {
+        (lo, hi)
+    } else {
+        (lo - 0.5, lo + 0.5)
+    };
     let scale = |v: f64| (v - lo) / (hi - lo);
 
     let mut buf = String::new();
@@ -122,7 +136,11 @@ pub fn heat_map(map: &HeatMap, title: &str) -> Result<String> {
 
         let mut cells = Vec::with_capacity(nr * nc);
         let mut labels = Vec::new();
-        let centred = label_style.clone().pos(Pos::new(HPos::Center, VPos::Center));
+        // Cell labels a size smaller than axis labels, so "100%" fits a narrow cell.
+        let centred = ("sans-serif", 11)
+            .into_font()
+            .color(&INK)
+            .pos(Pos::new(HPos::Center, VPos::Center));
         for (i, _) in map.rows.iter().enumerate() {
             let y = (nr - 1 - i) as f64;
             let row = map.values.get(i).map(|r| r.as_slice()).unwrap_or(&[]);
@@ -130,10 +148,17 @@ pub fn heat_map(map: &HeatMap, title: &str) -> Result<String> {
                 let x = j as f64;
                 let value = row.get(j).copied().filter(|v| v.is_finite());
                 let color = value.map(|v| viridis(scale(v))).unwrap_or(MISSING_CELL);
-                cells.push(Rectangle::new([(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)], color.filled()));
+                cells.push(Rectangle::new(
+                    [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+                    color.filled(),
+                ));
                 if let (true, Some(v)) = (map.annotate, value) {
                     let ink: &'static RGBColor = if scale(v) < 0.6 { &WHITE } else { &BLACK };
-                    labels.push(Text::new((map.value_text)(v), (x, y), centred.clone().color(ink)));
+                    labels.push(Text::new(
+                        (map.value_text)(v),
+                        (x, y),
+                        centred.clone().color(ink),
+                    ));
                 }
             }
         }
@@ -173,7 +198,10 @@ pub fn heat_map(map: &HeatMap, title: &str) -> Result<String> {
     }
     Ok(buf.replacen(
         "<svg ",
-        &format!("<svg role=\"img\" aria-label=\"{}\" ", super::html::escape(title)),
+        &format!(
+            "<svg role=\"img\" aria-label=\"{}\" ",
+            super::html::escape(title)
+        ),
         1,
     ))
 }

@@ -116,7 +116,11 @@ pub fn axis_tick(value: f64) -> String {
         number(value, 1)
     } else {
         let text = format!("{value:.2}");
-        if text == "-0.00" { "0".to_string() } else { text }
+        if text == "-0.00" {
+            "0".to_string()
+        } else {
+            text
+        }
     }
 }
 
@@ -132,14 +136,22 @@ pub fn axis_percent(share: f64) -> String {
 pub fn table(headers: &[&str], rows: &[Vec<String>], numeric: &[bool]) -> String {
     let mut out = String::from("<table>\n<thead><tr>");
     for (i, h) in headers.iter().enumerate() {
-        let class = if numeric.get(i).copied().unwrap_or(false) { " class=\"num\"" } else { "" };
+        let class = if numeric.get(i).copied().unwrap_or(false) {
+            " class=\"num\""
+        } else {
+            ""
+        };
         out.push_str(&format!("<th{class}>{}</th>", escape(h)));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for row in rows {
         out.push_str("<tr>");
         for (i, cell) in row.iter().enumerate() {
-            let class = if numeric.get(i).copied().unwrap_or(false) { " class=\"num\"" } else { "" };
+            let class = if numeric.get(i).copied().unwrap_or(false) {
+                " class=\"num\""
+            } else {
+                ""
+            };
             out.push_str(&format!("<td{class}>{cell}</td>"));
         }
         out.push_str("</tr>\n");
@@ -228,6 +240,7 @@ section { margin: 28px 0; }
 .card .detail { color: var(--muted); font-size: 13px; }
 .figures { display: flex; flex-wrap: wrap; gap: 16px; }
 figure { margin: 0 0 12px; max-width: 100%; }
+figure svg rect { shape-rendering: crispEdges; }
 figure svg { display: block; max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: 13px; color: var(--muted); max-width: 720px; margin-top: 4px; }
 .note { background: #fff8e1; border-left: 4px solid #E69F00; padding: 6px 10px; font-size: 14px; max-width: 900px; }
@@ -262,6 +275,9 @@ mod tests {
 
     #[test]
     fn escaping_covers_markup_and_quotes() {
-        assert_eq!(escape("<a href='x'>&\""), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;");
+        assert_eq!(
+            escape("<a href='x'>&\""),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;"
+        );
     }
 }

@@ -78,7 +78,11 @@ pub fn calibration_bins(predicted: &[f64], labels: &[bool], groups: usize) -> Ve
 /// Cumulative gains: targeting customers in decreasing score order, the share of all positives
 /// caught (y) against the share of customers targeted (x), from (0, 0) to (1, 1), with at most
 /// about `max_points` points. `None` without positives. Non-finite scores are ignored.
-pub fn cumulative_gains(scores: &[f64], labels: &[bool], max_points: usize) -> Option<Vec<(f64, f64)>> {
+pub fn cumulative_gains(
+    scores: &[f64],
+    labels: &[bool],
+    max_points: usize,
+) -> Option<Vec<(f64, f64)>> {
     let mut pairs: Vec<(f64, bool)> = scores
         .iter()
         .zip(labels)
@@ -228,7 +232,13 @@ mod tests {
             for (sj, lj) in scores.iter().zip(labels) {
                 if li && !lj {
                     pairs += 1.0;
-                    wins += if si > sj { 1.0 } else if si == sj { 0.5 } else { 0.0 };
+                    wins += if si > sj {
+                        1.0
+                    } else if si == sj {
+                        0.5
+                    } else {
+                        0.0
+                    };
                 }
             }
         }

@@ -166,12 +166,28 @@ pub struct CohortRetention {
 pub fn render_html(data: &ReportData) -> Result<String> {
     let sections: Vec<(&str, &str, String)> = vec![
         ("headline", "Headline", sections::headline(data)),
-        ("tracking", "Tracking: actual vs expected purchases", sections::tracking(data)?),
-        ("calibration-holdout", "Calibration vs holdout", sections::calibration_holdout(data)?),
-        ("frequency-recency", "Frequency–recency", sections::frequency_recency(data)?),
+        (
+            "tracking",
+            "Tracking: actual vs expected purchases",
+            sections::tracking(data)?,
+        ),
+        (
+            "calibration-holdout",
+            "Calibration vs holdout",
+            sections::calibration_holdout(data)?,
+        ),
+        (
+            "frequency-recency",
+            "Frequency–recency",
+            sections::frequency_recency(data)?,
+        ),
         ("clv", "Customer lifetime value", sections::clv(data)?),
         ("churn", "Churn model", sections_model::churn(data)?),
-        ("cohorts", "Acquisition-cohort retention", sections_model::cohorts(data)?),
+        (
+            "cohorts",
+            "Acquisition-cohort retention",
+            sections_model::cohorts(data)?,
+        ),
         ("fit", "Model fit", sections_model::fit(data)),
     ];
     let mut body = String::new();

@@ -2,9 +2,7 @@
 //! holdout, frequency–recency heat maps and the CLV distribution with segment and channel
 //! breakdowns. Each returns the section body (HTML) or a note when its input is absent.
 
-use super::charts::{
-    self, BLUE, GREEN, LineChart, SKY_BLUE, Series, Stroke, VERMILLION,
-};
+use super::charts::{self, BLUE, GREEN, LineChart, SKY_BLUE, Series, Stroke, VERMILLION};
 use super::heatmap::{self, HeatMap};
 use super::html::{self, escape, figure, money, note, percent};
 use super::metrics;
@@ -18,7 +16,11 @@ fn horizon_text(data: &ReportData) -> String {
 
 /// A duration in time units: whole numbers without decimals.
 fn duration(value: f64) -> String {
-    if (value - value.round()).abs() < 1e-9 { html::count(value) } else { html::number(value, 1) }
+    if (value - value.round()).abs() < 1e-9 {
+        html::count(value)
+    } else {
+        html::number(value, 1)
+    }
 }
 
 /// Currency for axis titles: "($)" or "(EUR)".
@@ -36,8 +38,16 @@ pub fn headline(data: &ReportData) -> String {
     };
     let cur = &data.currency;
     let customers = h.customers as f64;
-    let at_risk_share = if h.customers > 0 { h.at_risk_customers as f64 / customers } else { f64::NAN };
-    let value_share = if h.total_clv > 0.0 { h.at_risk_value / h.total_clv } else { f64::NAN };
+    let at_risk_share = if h.customers > 0 {
+        h.at_risk_customers as f64 / customers
+    } else {
+        f64::NAN
+    };
+    let value_share = if h.total_clv > 0.0 {
+        h.at_risk_value / h.total_clv
+    } else {
+        f64::NAN
+    };
     let mut rule = format!("{} of customers", percent(at_risk_share));
     if !h.at_risk_rule.trim().is_empty() {
         rule.push_str("; ");
@@ -55,8 +65,16 @@ pub fn headline(data: &ReportData) -> String {
         &money(h.predicted_revenue, cur),
         &horizon_text(data),
     ));
-    out.push_str(&html::stat_card("Total CLV", &money(h.total_clv, cur), &horizon_text(data)));
-    out.push_str(&html::stat_card("Customers at risk", &html::count(h.at_risk_customers as f64), &rule));
+    out.push_str(&html::stat_card(
+        "Total CLV",
+        &money(h.total_clv, cur),
+        &horizon_text(data),
+    ));
+    out.push_str(&html::stat_card(
+        "Customers at risk",
+        &html::count(h.at_risk_customers as f64),
+        &rule,
+    ));
     out.push_str(&html::stat_card(
         "Value at risk",
         &money(h.at_risk_value, cur),
@@ -68,7 +86,9 @@ pub fn headline(data: &ReportData) -> String {
 
 pub fn tracking(data: &ReportData) -> Result<String> {
     let Some(t) = &data.tracking else {
-        return Ok(note("No tracking data (purchases per period) were supplied."));
+        return Ok(note(
+            "No tracking data (purchases per period) were supplied.",
+        ));
     };
     same_len("tracking.actual", t.actual.len(), t.period_end.len())?;
     same_len("tracking.expected", t.expected.len(), t.period_end.len())?;
@@ -78,11 +98,15 @@ pub fn tracking(data: &ReportData) -> Result<String> {
         .collect();
     let dropped = t.period_end.len() - rows.len();
     if rows.is_empty() {
-        return Ok(note("The tracking data contain no periods with finite values."));
+        return Ok(note(
+            "The tracking data contain no periods with finite values.",
+        ));
     }
     let mut out = String::new();
     if dropped > 0 {
-        out.push_str(&note(&format!("{dropped} period(s) with non-finite values were left out.")));
+        out.push_str(&note(&format!(
+            "{dropped} period(s) with non-finite values were left out."
+        )));
     }
     let (mut cum_a, mut cum_e) = (0.0, 0.0);
     let mut cumulative = (Vec::new(), Vec::new());
@@ -99,8 +123,18 @@ pub fn tracking(data: &ReportData) -> Result<String> {
         .then(|| (t.calibration_end, "end of calibration".to_string()));
     let series = |actual: Vec<(f64, f64)>, expected: Vec<(f64, f64)>| {
         vec![
-            Series { name: "Actual".into(), points: actual, color: BLUE, stroke: Stroke::Solid },
-            Series { name: "Model expected".into(), points: expected, color: VERMILLION, stroke: Stroke::Dashed },
+            Series {
+                name: "Actual".into(),
+                points: actual,
+                color: BLUE,
+                stroke: Stroke::Solid,
+            },
+            Series {
+                name: "Model expected".into(),
+                points: expected,
+                color: VERMILLION,
+                stroke: Stroke::Dashed,
+            },
         ]
     };
     let cumulative_chart = LineChart {
@@ -114,7 +148,7 @@ pub fn tracking(data: &ReportData) -> Result<String> {
     };
     let incremental_chart = LineChart {
         x_label,
-        y_label: format!("repeat purchases per period"),
+        y_label: "repeat purchases per period".to_string(),
         series: series(
             rows.iter().map(|r| (r.0, r.1)).collect(),
             rows.iter().map(|r| (r.0, r.2)).collect(),
@@ -162,8 +196,16 @@ pub fn calibration_holdout(data: &ReportData) -> Result<String> {
     }
     let labels: Vec<String> = kept.iter().map(|b| b.frequency.clone()).collect();
     let series = vec![
-        ("Actual".to_string(), kept.iter().map(|b| b.mean_actual).collect(), BLUE),
-        ("Model predicted".to_string(), kept.iter().map(|b| b.mean_predicted).collect(), VERMILLION),
+        (
+            "Actual".to_string(),
+            kept.iter().map(|b| b.mean_actual).collect(),
+            BLUE,
+        ),
+        (
+            "Model predicted".to_string(),
+            kept.iter().map(|b| b.mean_predicted).collect(),
+            VERMILLION,
+        ),
     ];
     let title = "Mean holdout purchases by calibration frequency";
     let svg = charts::grouped_bars(
@@ -176,7 +218,9 @@ pub fn calibration_holdout(data: &ReportData) -> Result<String> {
     out.push_str(&figure(
         "fig-calibration-holdout",
         &svg,
-        &format!("{title}: customers grouped by their calibration repeat purchases, actual vs predicted."),
+        &format!(
+            "{title}: customers grouped by their calibration repeat purchases, actual vs predicted."
+        ),
     ));
     let rows: Vec<Vec<String>> = kept
         .iter()
@@ -190,7 +234,12 @@ pub fn calibration_holdout(data: &ReportData) -> Result<String> {
         })
         .collect();
     out.push_str(&html::table(
-        &["Calibration frequency", "Customers", "Actual (mean)", "Predicted (mean)"],
+        &[
+            "Calibration frequency",
+            "Customers",
+            "Actual (mean)",
+            "Predicted (mean)",
+        ],
         &rows,
         &[false, true, true, true],
     ));
@@ -201,17 +250,33 @@ pub fn frequency_recency(data: &ReportData) -> Result<String> {
     let Some(g) = &data.frequency_recency else {
         return Ok(note("No frequency–recency grid was supplied."));
     };
-    for (name, m) in [("expected_purchases", &g.expected_purchases), ("p_alive", &g.p_alive)] {
-        same_len(&format!("frequency_recency.{name} rows"), m.len(), g.frequency.len())?;
+    for (name, m) in [
+        ("expected_purchases", &g.expected_purchases),
+        ("p_alive", &g.p_alive),
+    ] {
+        same_len(
+            &format!("frequency_recency.{name} rows"),
+            m.len(),
+            g.frequency.len(),
+        )?;
         for row in m {
-            same_len(&format!("frequency_recency.{name} row"), row.len(), g.recency.len())?;
+            same_len(
+                &format!("frequency_recency.{name} row"),
+                row.len(),
+                g.recency.len(),
+            )?;
         }
     }
     if g.frequency.is_empty() || g.recency.is_empty() {
         return Ok(note("The frequency–recency grid is empty."));
     }
     // Highest frequency at the top, as a map reads.
-    let rows: Vec<String> = g.frequency.iter().rev().map(|f| html::axis_tick(*f)).collect();
+    let rows: Vec<String> = g
+        .frequency
+        .iter()
+        .rev()
+        .map(|f| html::axis_tick(*f))
+        .collect();
     let cols: Vec<String> = g.recency.iter().map(|r| html::axis_tick(*r)).collect();
     let x_label = format!("recency: time of last purchase ({})", data.time_unit);
     let y_label = "frequency: repeat purchases";
@@ -221,18 +286,34 @@ pub fn frequency_recency(data: &ReportData) -> Result<String> {
     let mut missing = 0;
     let expected_label = format!("expected purchases, {}", horizon_text(data));
     let two_decimals = |v: f64| html::number(v, 2);
+    let tick = |v: f64| html::axis_tick(v);
     let share = |v: f64| html::axis_percent(v);
     let maps = [
         (
             "fig-heatmap-expected",
             &g.expected_purchases,
             expected_label.as_str(),
-            &two_decimals as &dyn Fn(f64) -> String,
+            format!(
+                "Expected purchases in the {} by frequency and recency",
+                horizon_text(data)
+            ),
+            if annotate {
+                &two_decimals as &dyn Fn(f64) -> String
+            } else {
+                &tick
+            },
             None,
         ),
-        ("fig-heatmap-palive", &g.p_alive, "P(alive)", &share as &dyn Fn(f64) -> String, Some((0.0, 1.0))),
+        (
+            "fig-heatmap-palive",
+            &g.p_alive,
+            "P(alive)",
+            "Probability of being alive, P(alive), by frequency and recency".to_string(),
+            &share as &dyn Fn(f64) -> String,
+            Some((0.0, 1.0)),
+        ),
     ];
-    for (id, matrix, scale_label, value_text, range) in maps {
+    for (id, matrix, scale_label, title, value_text, range) in maps {
         let reversed: Vec<Vec<f64>> = matrix.iter().rev().cloned().collect();
         let map = HeatMap {
             rows: &rows,
@@ -247,7 +328,6 @@ pub fn frequency_recency(data: &ReportData) -> Result<String> {
             height,
         };
         missing += heatmap::missing_cells(&map);
-        let title = format!("{} by frequency and recency", capitalise(scale_label));
         let caption = format!(
             "{title}, for a customer first seen {} {} ago.",
             duration(g.age),
@@ -279,9 +359,19 @@ pub fn clv(data: &ReportData) -> Result<String> {
         _ => out.push_str(&note("No per-customer CLV predictions were supplied.")),
     }
     out.push_str("<h3>By RFM segment</h3>\n");
-    out.push_str(&group_values(data, data.segments.as_ref(), "fig-clv-segments", "RFM segment")?);
+    out.push_str(&group_values(
+        data,
+        data.segments.as_ref(),
+        "fig-clv-segments",
+        "RFM segment",
+    )?);
     out.push_str("<h3>By acquisition channel</h3>\n");
-    out.push_str(&group_values(data, data.channels.as_ref(), "fig-clv-channels", "acquisition channel")?);
+    out.push_str(&group_values(
+        data,
+        data.channels.as_ref(),
+        "fig-clv-channels",
+        "acquisition channel",
+    )?);
     Ok(out)
 }
 
@@ -294,7 +384,9 @@ fn clv_distribution(data: &ReportData, c: &super::ClvDistribution) -> Result<Str
     let mut out = String::new();
     let dropped = c.values.len() - values.len();
     if dropped > 0 {
-        out.push_str(&note(&format!("{dropped} customer(s) with a non-finite CLV were left out.")));
+        out.push_str(&note(&format!(
+            "{dropped} customer(s) with a non-finite CLV were left out."
+        )));
     }
     if values.is_empty() {
         return Ok(out);
@@ -302,13 +394,29 @@ fn clv_distribution(data: &ReportData, c: &super::ClvDistribution) -> Result<Str
     let total: f64 = values.iter().sum();
     let top20 = metrics::top_share(&values, 0.2);
     out.push_str("<div class=\"cards\">\n");
-    out.push_str(&html::stat_card("Mean CLV", &money(total / values.len() as f64, cur), ""));
-    out.push_str(&html::stat_card("Median CLV", &money(metrics::quantile(&values, 0.5), cur), ""));
-    out.push_str(&html::stat_card("Top 20% hold", &percent(top20), "of total predicted CLV"));
+    out.push_str(&html::stat_card(
+        "Mean CLV",
+        &money(total / values.len() as f64, cur),
+        "",
+    ));
+    out.push_str(&html::stat_card(
+        "Median CLV",
+        &money(metrics::quantile(&values, 0.5), cur),
+        "",
+    ));
+    out.push_str(&html::stat_card(
+        "Top 20% hold",
+        &percent(top20),
+        "of total predicted CLV",
+    ));
     out.push_str("</div>\n");
 
     // A long right tail would squash the histogram: bars stop at the 99th percentile.
-    let lo = values.iter().copied().fold(f64::INFINITY, f64::min).min(0.0);
+    let lo = values
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min)
+        .min(0.0);
     let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let p99 = metrics::quantile(&values, 0.99);
     let hi = if p99 > lo { p99 } else { max.max(lo + 1.0) };
@@ -318,7 +426,11 @@ fn clv_distribution(data: &ReportData, c: &super::ClvDistribution) -> Result<Str
     let svg = charts::histogram(
         &edges,
         &counts,
-        &format!("predicted CLV, {}{}", horizon_text(data), currency_unit(data)),
+        &format!(
+            "predicted CLV, {}{}",
+            horizon_text(data),
+            currency_unit(data)
+        ),
         "customers",
         title,
     )?;
@@ -348,7 +460,14 @@ fn clv_distribution(data: &ReportData, c: &super::ClvDistribution) -> Result<Str
         .collect();
     out.push_str("<h3>Deciles (1 = most valuable 10%)</h3>\n");
     out.push_str(&html::table(
-        &["Decile", "Customers", "Mean CLV", "Total CLV", "Share", "Cumulative share"],
+        &[
+            "Decile",
+            "Customers",
+            "Mean CLV",
+            "Total CLV",
+            "Share",
+            "Cumulative share",
+        ],
         &rows,
         &[true; 6],
     ));
@@ -368,19 +487,38 @@ fn clv_distribution(data: &ReportData, c: &super::ClvDistribution) -> Result<Str
             .map(|(i, (id, v))| vec![(i + 1).to_string(), escape(id), money(*v, cur)])
             .collect();
         out.push_str("<h3>Top customers</h3>\n");
-        out.push_str(&html::table(&["Rank", "Customer", "Predicted CLV"], &rows, &[true, false, true]));
+        out.push_str(&html::table(
+            &["Rank", "Customer", "Predicted CLV"],
+            &rows,
+            &[true, false, true],
+        ));
     }
     Ok(out)
 }
 
-fn group_values(data: &ReportData, groups: Option<&GroupValues>, id: &str, what: &str) -> Result<String> {
+fn group_values(
+    data: &ReportData,
+    groups: Option<&GroupValues>,
+    id: &str,
+    what: &str,
+) -> Result<String> {
     let Some(g) = groups.filter(|g| !g.names.is_empty()) else {
         return Ok(note(&format!("No CLV by {what} was supplied.")));
     };
-    same_len(&format!("{what} customers"), g.customers.len(), g.names.len())?;
-    same_len(&format!("{what} total_clv"), g.total_clv.len(), g.names.len())?;
+    same_len(
+        &format!("{what} customers"),
+        g.customers.len(),
+        g.names.len(),
+    )?;
+    same_len(
+        &format!("{what} total_clv"),
+        g.total_clv.len(),
+        g.names.len(),
+    )?;
     let cur = &data.currency;
-    let kept: Vec<usize> = (0..g.names.len()).filter(|i| g.total_clv[*i].is_finite()).collect();
+    let kept: Vec<usize> = (0..g.names.len())
+        .filter(|i| g.total_clv[*i].is_finite())
+        .collect();
     let mut out = String::new();
     if kept.len() < g.names.len() {
         out.push_str(&note(&format!(
@@ -395,7 +533,11 @@ fn group_values(data: &ReportData, groups: Option<&GroupValues>, id: &str, what:
     let totals: Vec<f64> = kept.iter().map(|i| g.total_clv[*i]).collect();
     let grand: f64 = totals.iter().sum();
     let title = format!("Total predicted CLV by {what}");
-    let color = if id.ends_with("segments") { GREEN } else { SKY_BLUE };
+    let color = if id.ends_with("segments") {
+        GREEN
+    } else {
+        SKY_BLUE
+    };
     let value_text = |v: f64| money(v, cur);
     let svg = charts::horizontal_bars(
         &names,
@@ -405,13 +547,25 @@ fn group_values(data: &ReportData, groups: Option<&GroupValues>, id: &str, what:
         color,
         &title,
     )?;
-    out.push_str(&figure(id, &svg, &format!("{title}, {}.", horizon_text(data))));
+    out.push_str(&figure(
+        id,
+        &svg,
+        &format!("{title}, {}.", horizon_text(data)),
+    ));
     let rows: Vec<Vec<String>> = kept
         .iter()
         .map(|&i| {
             let n = g.customers[i] as f64;
-            let mean = if n > 0.0 { g.total_clv[i] / n } else { f64::NAN };
-            let share = if grand > 0.0 { g.total_clv[i] / grand } else { f64::NAN };
+            let mean = if n > 0.0 {
+                g.total_clv[i] / n
+            } else {
+                f64::NAN
+            };
+            let share = if grand > 0.0 {
+                g.total_clv[i] / grand
+            } else {
+                f64::NAN
+            };
             vec![
                 escape(&g.names[i]),
                 html::count(n),
@@ -422,7 +576,13 @@ fn group_values(data: &ReportData, groups: Option<&GroupValues>, id: &str, what:
         })
         .collect();
     out.push_str(&html::table(
-        &[&capitalise(what), "Customers", "Total CLV", "Mean CLV", "Share"],
+        &[
+            &capitalise(what),
+            "Customers",
+            "Total CLV",
+            "Mean CLV",
+            "Share",
+        ],
         &rows,
         &[false, true, true, true, true],
     ));

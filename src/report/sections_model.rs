@@ -25,13 +25,21 @@ pub fn churn(data: &ReportData) -> Result<String> {
             c.predicted.len() - finite
         )));
     }
-    let outside = c.predicted.iter().filter(|p| p.is_finite() && !(0.0..=1.0).contains(*p)).count();
+    let outside = c
+        .predicted
+        .iter()
+        .filter(|p| p.is_finite() && !(0.0..=1.0).contains(*p))
+        .count();
     if outside > 0 {
         out.push_str(&note(&format!(
             "{outside} predicted probabilit(ies) outside [0, 1] were clamped to it."
         )));
     }
-    let predicted: Vec<f64> = c.predicted.iter().map(|p| if p.is_finite() { p.clamp(0.0, 1.0) } else { *p }).collect();
+    let predicted: Vec<f64> = c
+        .predicted
+        .iter()
+        .map(|p| if p.is_finite() { p.clamp(0.0, 1.0) } else { *p })
+        .collect();
     let Some((roc, auc)) = metrics::roc_curve(&predicted, &c.churned) else {
         out.push_str(&note(
             "The churn evaluation needs both customers who churned and customers who stayed; it has only one kind.",
@@ -39,8 +47,13 @@ pub fn churn(data: &ReportData) -> Result<String> {
         return Ok(out);
     };
     let evaluated = predicted.iter().filter(|p| p.is_finite()).count();
-    let churners = predicted.iter().zip(&c.churned).filter(|(p, l)| p.is_finite() && **l).count();
-    let gains = metrics::cumulative_gains(&predicted, &c.churned, MAX_CURVE_POINTS).unwrap_or_default();
+    let churners = predicted
+        .iter()
+        .zip(&c.churned)
+        .filter(|(p, l)| p.is_finite() && **l)
+        .count();
+    let gains =
+        metrics::cumulative_gains(&predicted, &c.churned, MAX_CURVE_POINTS).unwrap_or_default();
     let top_decile = gains
         .iter()
         .find(|p| p.0 >= 0.1 - 1e-12)
@@ -48,13 +61,21 @@ pub fn churn(data: &ReportData) -> Result<String> {
         .unwrap_or(f64::NAN);
 
     out.push_str("<div class=\"cards\">\n");
-    out.push_str(&html::stat_card("Customers evaluated", &html::count(evaluated as f64), ""));
+    out.push_str(&html::stat_card(
+        "Customers evaluated",
+        &html::count(evaluated as f64),
+        "",
+    ));
     out.push_str(&html::stat_card(
         "Churn rate",
         &percent(churners as f64 / evaluated as f64),
         c.definition.trim(),
     ));
-    out.push_str(&html::stat_card("ROC AUC", &html::number(auc, 3), "0.5 = chance, 1 = perfect"));
+    out.push_str(&html::stat_card(
+        "ROC AUC",
+        &html::number(auc, 3),
+        "0.5 = chance, 1 = perfect",
+    ));
     out.push_str(&html::stat_card(
         "Top-decile lift",
         &format!("{}×", html::number(top_decile, 2)),
@@ -89,7 +110,10 @@ pub fn churn(data: &ReportData) -> Result<String> {
         y_label: "observed churn rate".into(),
         series: vec![Series {
             name: "Churn model".into(),
-            points: bins.iter().map(|b| (b.mean_predicted, b.observed_rate)).collect(),
+            points: bins
+                .iter()
+                .map(|b| (b.mean_predicted, b.observed_rate))
+                .collect(),
             color: VERMILLION,
             stroke: Stroke::Markers,
         }],
@@ -110,7 +134,12 @@ pub fn churn(data: &ReportData) -> Result<String> {
     let lift_chart = LineChart {
         x_label: "share of customers targeted (riskiest first)".into(),
         y_label: "share of churners caught".into(),
-        series: vec![Series { name: "Churn model".into(), points: gains, color: BLUE, stroke: Stroke::Solid }],
+        series: vec![Series {
+            name: "Churn model".into(),
+            points: gains,
+            color: BLUE,
+            stroke: Stroke::Solid,
+        }],
         vline: None,
         diagonal: Some("Random targeting".into()),
         unit_square: true,
@@ -131,13 +160,17 @@ pub fn cohorts(data: &ReportData) -> Result<String> {
         return Ok(note("No acquisition-cohort retention table was supplied."));
     };
     same_len("cohorts.sizes", c.sizes.len(), c.cohorts.len())?;
-    same_len("cohorts.share_active", c.share_active.len(), c.cohorts.len())?;
+    same_len(
+        "cohorts.share_active",
+        c.share_active.len(),
+        c.cohorts.len(),
+    )?;
     let months = c.share_active.iter().map(Vec::len).max().unwrap_or(0);
     if months == 0 {
         return Ok(note("The cohort retention table has no months."));
     }
     let cols: Vec<String> = (0..months).map(|m| m.to_string()).collect();
-    let annotate = months <= 16 && c.cohorts.len() <= 24;
+    let annotate = months <= 18 && c.cohorts.len() <= 24;
     let height = (110 + 24 * c.cohorts.len() as u32).clamp(360, 900);
     let value_text = |v: f64| html::axis_percent(v);
     let map = HeatMap {
@@ -165,7 +198,9 @@ pub fn cohorts(data: &ReportData) -> Result<String> {
         &format!("{title}. Grey cells: months not yet observed."),
     );
     if gaps > 0 {
-        out.push_str(&note(&format!("{gaps} cell(s) without a finite share are drawn in grey.")));
+        out.push_str(&note(&format!(
+            "{gaps} cell(s) without a finite share are drawn in grey."
+        )));
     }
     let rows: Vec<Vec<String>> = c
         .cohorts
@@ -173,7 +208,12 @@ pub fn cohorts(data: &ReportData) -> Result<String> {
         .zip(&c.sizes)
         .zip(&c.share_active)
         .map(|((name, size), row)| {
-            let last = row.iter().rev().find(|v| v.is_finite()).copied().unwrap_or(f64::NAN);
+            let last = row
+                .iter()
+                .rev()
+                .find(|v| v.is_finite())
+                .copied()
+                .unwrap_or(f64::NAN);
             vec![escape(name), html::count(*size as f64), percent(last)]
         })
         .collect();
@@ -189,7 +229,12 @@ pub fn fit(data: &ReportData) -> String {
     if data.fits.is_empty() {
         return note("No model fit reports were supplied.");
     }
-    data.fits.iter().map(fit_report).collect()
+    let mut out = String::from(
+        "<p>Standard errors from the observed information at the estimates; 95% intervals are \
+         estimate ± 1.96 standard errors (positive parameters clipped at 0).</p>\n",
+    );
+    out.extend(data.fits.iter().map(fit_report));
+    out
 }
 
 fn fit_report(f: &FitReport) -> String {
@@ -210,7 +255,8 @@ fn fit_report(f: &FitReport) -> String {
             vec![
                 escape(name),
                 html::general(estimate),
-                se.map(html::general).unwrap_or_else(|| html::MISSING.to_string()),
+                se.map(html::general)
+                    .unwrap_or_else(|| html::MISSING.to_string()),
                 interval
                     .map(|(lo, hi)| format!("{} – {}", html::general(lo), html::general(hi)))
                     .unwrap_or_else(|| html::MISSING.to_string()),
@@ -233,14 +279,27 @@ fn fit_report(f: &FitReport) -> String {
         escape(&f.at_boundary.join(", "))
     };
     let diagnostics = vec![
-        vec!["Log-likelihood".to_string(), html::number(f.log_likelihood, 2)],
+        vec![
+            "Log-likelihood".to_string(),
+            html::number(f.log_likelihood, 2),
+        ],
         vec!["Converged".to_string(), converged],
-        vec!["Gradient norm (per customer)".to_string(), html::general(f.gradient_norm)],
+        vec![
+            "Gradient norm (per customer)".to_string(),
+            html::general(f.gradient_norm),
+        ],
         vec!["Iterations".to_string(), html::count(f.iterations as f64)],
-        vec!["Starting points tried".to_string(), html::count(f.starts_tried as f64)],
+        vec![
+            "Starting points tried".to_string(),
+            html::count(f.starts_tried as f64),
+        ],
         vec!["Parameters at a boundary".to_string(), boundary],
     ];
-    out.push_str(&html::table(&["Diagnostic", "Value"], &diagnostics, &[false, true]));
+    out.push_str(&html::table(
+        &["Diagnostic", "Value"],
+        &diagnostics,
+        &[false, true],
+    ));
     if f.warnings.is_empty() {
         out.push_str("<p>No fit warnings.</p>\n");
     } else {
