@@ -18,9 +18,10 @@ const PROBE_HEAD: &str = "<script>window.__errors=[];\
 window.addEventListener('error',function(e){window.__errors.push(String(e.message||\
 (e.target&&e.target.outerHTML)||'error'));},true);</script>";
 
-/// Measures every figure's SVG after layout and writes the result into the DOM.
+/// Once everything has loaded (or failed to), measures every figure's SVG after layout and
+/// writes the result into the DOM.
 const PROBE_BODY: &str = r#"<script>
-(function(){
+window.addEventListener('load', function(){
   var res = {figures: 0, drawn: 0, bad: [], errors: window.__errors};
   document.querySelectorAll('figure').forEach(function(f){
     res.figures++;
@@ -33,7 +34,7 @@ const PROBE_BODY: &str = r#"<script>
   pre.id = 'probe';
   pre.textContent = JSON.stringify(res);
   document.body.appendChild(pre);
-})();
+});
 </script>"#;
 
 fn find_browser() -> Option<PathBuf> {
@@ -160,30 +161,7 @@ fn example_report_renders_in_headless_chromium() {
     );
 
     // The probe copy: same page plus two scripts, DOM dumped after load.
-    let probe_page = out_dir.join("report-probe.html");
-    let probed = html
-        .replacen("<head>", &format!("<head>{PROBE_HEAD}"), 1)
-        .replacen("</body>", &format!("{PROBE_BODY}</body>"), 1);
-    std::fs::write(&probe_page, probed).unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let out = run_browser(
-        &browser,
-        work.path(),
-        &["--dump-dom".to_string()],
-        &probe_page,
-    );
-    assert!(out.success, "browser failed: {}", out.stderr);
-    let probe = out
-        .stdout
-        .split("<pre id=\"probe\">")
-        .nth(1)
-        .and_then(|rest| rest.split("</pre>").next())
-        .expect("probe output in the dumped DOM");
-    let probe = probe
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&");
-    let result: serde_json::Value = serde_json::from_str(&probe).expect("probe JSON");
+    let result = probe(&browser, &out_dir.join("report-probe.html"), &html);
     assert_eq!(result["figures"], FIGURE_COUNT, "{result}");
     assert_eq!(
         result["drawn"], FIGURE_COUNT,
@@ -196,4 +174,40 @@ fn example_report_renders_in_headless_chromium() {
         "page errors: {}",
         result["errors"]
     );
+
+    // Control: the probe does see an empty chart and a failed load.
+    let broken = "<!DOCTYPE html><html><head></head><body><figure id=\"fig-empty\">\
+<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"720\" height=\"360\"></svg></figure>\
+<img src=\"missing-image.png\" alt=\"\"></body></html>";
+    let result = probe(&browser, &out_dir.join("control-probe.html"), broken);
+    assert_eq!(result["figures"], 1, "{result}");
+    assert_eq!(result["drawn"], 0, "{result}");
+    assert_eq!(result["bad"], serde_json::json!(["fig-empty"]), "{result}");
+    assert_eq!(
+        result["errors"].as_array().map(Vec::len),
+        Some(1),
+        "{result}"
+    );
+}
+
+/// Writes `html` with the probe scripts to `path`, loads it, returns the probe's findings.
+fn probe(browser: &Path, path: &Path, html: &str) -> serde_json::Value {
+    let probed = html
+        .replacen("<head>", &format!("<head>{PROBE_HEAD}"), 1)
+        .replacen("</body>", &format!("{PROBE_BODY}</body>"), 1);
+    std::fs::write(path, probed).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let out = run_browser(browser, work.path(), &["--dump-dom".to_string()], path);
+    assert!(out.success, "browser failed: {}", out.stderr);
+    let probe = out
+        .stdout
+        .split("<pre id=\"probe\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .expect("probe output in the dumped DOM");
+    let probe = probe
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    serde_json::from_str(&probe).expect("probe JSON")
 }
