@@ -13,19 +13,44 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::bgnbd::BgNbd;
+use super::data::RfmData;
 use super::optim::{FitOptions, FitReport, Problem, maximise};
+use super::pnbd::ParetoNbd;
 use super::{Model, TransactionModel};
 use crate::error::{ClvError, Result};
 
 /// A four-parameter transaction model whose per-customer log-likelihood and gradient are
 /// available, with one purchase-scale and one dropout-scale parameter.
-pub trait ScaleCovariates: Model + TransactionModel {
+pub trait ScaleCovariates: Model<Data = RfmData> + TransactionModel {
     /// Index of the purchase scale (α) in [`Model::params`].
     const PURCHASE_SCALE: usize;
     /// Index of the dropout scale (β or b) in [`Model::params`].
     const DROPOUT_SCALE: usize;
-    /// One customer's log-likelihood and its gradient with respect to the natural parameters.
-    fn customer_log_likelihood(&self, x: f64, t_x: f64, t: f64) -> (f64, Vec<f64>);
+    /// One customer's log-likelihood and its gradient with respect to the natural parameters:
+    /// the model's own likelihood on a one-customer data set.
+    fn customer_log_likelihood(&self, x: f64, t_x: f64, t: f64) -> (f64, Vec<f64>)
+    where
+        Self: Model<Data = RfmData>,
+    {
+        let one = RfmData {
+            x: vec![x],
+            t_x: vec![t_x],
+            t: vec![t],
+            weights: vec![1.0],
+        };
+        (self.log_likelihood(&one), self.gradient(&one))
+    }
+}
+
+impl ScaleCovariates for BgNbd {
+    const PURCHASE_SCALE: usize = 1;
+    const DROPOUT_SCALE: usize = 3;
+}
+
+impl ScaleCovariates for ParetoNbd {
+    const PURCHASE_SCALE: usize = 1;
+    const DROPOUT_SCALE: usize = 3;
 }
 
 /// Customers with their covariate vectors, identical rows merged into weights.
