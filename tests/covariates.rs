@@ -18,14 +18,23 @@ struct Sim {
 fn simulated(process: PurchaseProcess, effects: &CovariateEffects, seed: u64) -> Sim {
     let spec = SimulationSpec {
         process,
-        spend: SpendProcess { p: 6.0, q: 4.0, gamma: 15.0 },
+        spend: SpendProcess {
+            p: 6.0,
+            q: 4.0,
+            gamma: 15.0,
+        },
         customers: 100_000,
         acquisition_periods: 13.0,
         horizon_periods: 65.0,
         covariates: Some(effects.clone()),
         seed,
     };
-    let mut s = Sim { x: vec![], t_x: vec![], t: vec![], z: vec![] };
+    let mut s = Sim {
+        x: vec![],
+        t_x: vec![],
+        t: vec![],
+        z: vec![],
+    };
     for c in simulate(&spec).unwrap() {
         let (x, t_x, t, _) = c.summary_at(65.0);
         s.x.push(x);
@@ -54,10 +63,26 @@ fn names() -> Vec<String> {
 
 #[test]
 fn pareto_nbd_recovers_covariate_effects() {
-    let effects = CovariateEffects { purchase: [0.5, -0.3], dropout: [0.6, 0.2] };
+    let effects = CovariateEffects {
+        purchase: [0.5, -0.3],
+        dropout: [0.6, 0.2],
+    };
     let base = [0.6, 10.0, 0.8, 12.0];
-    let s = simulated(PurchaseProcess::ParetoNbd { r: base[0], alpha: base[1], s: base[2], beta: base[3] }, &effects, 21);
-    let plain = ParetoNbd::fit(&RfmData::new(&s.x, &s.t_x, &s.t, None).unwrap(), &FitOptions::default()).unwrap();
+    let s = simulated(
+        PurchaseProcess::ParetoNbd {
+            r: base[0],
+            alpha: base[1],
+            s: base[2],
+            beta: base[3],
+        },
+        &effects,
+        21,
+    );
+    let plain = ParetoNbd::fit(
+        &RfmData::new(&s.x, &s.t_x, &s.t, None).unwrap(),
+        &FitOptions::default(),
+    )
+    .unwrap();
     let data = CovariateData::new(names(), &s.x, &s.t_x, &s.t, &s.z).unwrap();
     let (model, report) = fit_with_covariates(&data, &plain.model, &FitOptions::default()).unwrap();
     let truth = [base[0], base[1], base[2], base[3], 0.5, -0.3, 0.6, 0.2];
@@ -70,22 +95,57 @@ fn pareto_nbd_recovers_covariate_effects() {
 
 #[test]
 fn bgnbd_recovers_covariate_effects() {
-    let effects = CovariateEffects { purchase: [0.4, 0.25], dropout: [-0.5, 0.3] };
+    let effects = CovariateEffects {
+        purchase: [0.4, 0.25],
+        dropout: [-0.5, 0.3],
+    };
     let base = [0.5, 5.0, 0.8, 3.0];
-    let s = simulated(PurchaseProcess::BgNbd { r: base[0], alpha: base[1], a: base[2], b: base[3] }, &effects, 22);
-    let plain = BgNbd::fit(&RfmData::new(&s.x, &s.t_x, &s.t, None).unwrap(), &FitOptions::default()).unwrap();
+    let s = simulated(
+        PurchaseProcess::BgNbd {
+            r: base[0],
+            alpha: base[1],
+            a: base[2],
+            b: base[3],
+        },
+        &effects,
+        22,
+    );
+    let plain = BgNbd::fit(
+        &RfmData::new(&s.x, &s.t_x, &s.t, None).unwrap(),
+        &FitOptions::default(),
+    )
+    .unwrap();
     let data = CovariateData::new(names(), &s.x, &s.t_x, &s.t, &s.z).unwrap();
     let (_, report) = fit_with_covariates(&data, &plain.model, &FitOptions::default()).unwrap();
-    assert_covers(&report, &[base[0], base[1], base[2], base[3], 0.4, 0.25, -0.5, 0.3]);
+    assert_covers(
+        &report,
+        &[base[0], base[1], base[2], base[3], 0.4, 0.25, -0.5, 0.3],
+    );
 }
 
 #[test]
 fn without_covariates_the_model_is_the_plain_one() {
-    let effects = CovariateEffects { purchase: [0.0, 0.0], dropout: [0.0, 0.0] };
-    let s = simulated(PurchaseProcess::BgNbd { r: 0.5, alpha: 5.0, a: 0.8, b: 3.0 }, &effects, 23);
+    let effects = CovariateEffects {
+        purchase: [0.0, 0.0],
+        dropout: [0.0, 0.0],
+    };
+    let s = simulated(
+        PurchaseProcess::BgNbd {
+            r: 0.5,
+            alpha: 5.0,
+            a: 0.8,
+            b: 3.0,
+        },
+        &effects,
+        23,
+    );
     let n = 3000;
     let (x, t_x, t) = (&s.x[..n], &s.t_x[..n], &s.t[..n]);
-    let plain = BgNbd::fit(&RfmData::new(x, t_x, t, None).unwrap(), &FitOptions::default()).unwrap();
+    let plain = BgNbd::fit(
+        &RfmData::new(x, t_x, t, None).unwrap(),
+        &FitOptions::default(),
+    )
+    .unwrap();
     let data = CovariateData::new(vec![], x, t_x, t, &vec![vec![]; n]).unwrap();
     let (model, report) = fit_with_covariates(&data, &plain.model, &FitOptions::default()).unwrap();
     assert!((report.log_likelihood - plain.report.log_likelihood).abs() < 1e-6);

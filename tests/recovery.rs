@@ -10,7 +10,11 @@ use clv::models::{FitOptions, FitReport, Model, RepeatSpendData, RfmData};
 use clv::simulate::{PurchaseProcess, SimulationSpec, SpendProcess, simulate};
 
 const CUSTOMERS: usize = 100_000;
-const SPEND: SpendProcess = SpendProcess { p: 6.25, q: 3.74, gamma: 15.44 };
+const SPEND: SpendProcess = SpendProcess {
+    p: 6.25,
+    q: 3.74,
+    gamma: 15.44,
+};
 
 /// Simulates and returns the calibration summary at week 52 (x, t_x, T, mean repeat spend).
 fn summary(process: PurchaseProcess, seed: u64) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
@@ -37,7 +41,8 @@ fn summary(process: PurchaseProcess, seed: u64) -> (Vec<f64>, Vec<f64>, Vec<f64>
 
 fn assert_covers(report: &FitReport, truth: &[f64]) {
     for (i, name) in report.param_names.iter().enumerate() {
-        let (lo, hi) = report.ci95[i].unwrap_or_else(|| panic!("{}: no interval for {name}", report.model));
+        let (lo, hi) =
+            report.ci95[i].unwrap_or_else(|| panic!("{}: no interval for {name}", report.model));
         assert!(
             lo <= truth[i] && truth[i] <= hi,
             "{}: true {name} = {} outside the 95% interval [{lo:.4}, {hi:.4}] (estimate {:.4})",
@@ -52,7 +57,15 @@ fn assert_covers(report: &FitReport, truth: &[f64]) {
 #[test]
 fn bgnbd_recovers_its_parameters() {
     let truth = [0.25, 4.0, 0.8, 2.5];
-    let (x, t_x, t, _) = summary(PurchaseProcess::BgNbd { r: 0.25, alpha: 4.0, a: 0.8, b: 2.5 }, 11);
+    let (x, t_x, t, _) = summary(
+        PurchaseProcess::BgNbd {
+            r: 0.25,
+            alpha: 4.0,
+            a: 0.8,
+            b: 2.5,
+        },
+        11,
+    );
     let data = RfmData::new(&x, &t_x, &t, None).unwrap();
     let fit = BgNbd::fit(&data, &FitOptions::default()).unwrap();
     assert_covers(&fit.report, &truth);
@@ -61,7 +74,15 @@ fn bgnbd_recovers_its_parameters() {
 #[test]
 fn mbgnbd_recovers_its_parameters() {
     let truth = [0.5, 6.0, 0.9, 1.6];
-    let (x, t_x, t, _) = summary(PurchaseProcess::MbgNbd { r: 0.5, alpha: 6.0, a: 0.9, b: 1.6 }, 12);
+    let (x, t_x, t, _) = summary(
+        PurchaseProcess::MbgNbd {
+            r: 0.5,
+            alpha: 6.0,
+            a: 0.9,
+            b: 1.6,
+        },
+        12,
+    );
     let data = RfmData::new(&x, &t_x, &t, None).unwrap();
     let fit = MbgNbd::fit(&data, &FitOptions::default()).unwrap();
     assert_covers(&fit.report, &truth);
@@ -70,7 +91,15 @@ fn mbgnbd_recovers_its_parameters() {
 #[test]
 fn pareto_nbd_recovers_its_parameters() {
     let truth = [0.55, 10.5, 0.6, 11.7];
-    let (x, t_x, t, _) = summary(PurchaseProcess::ParetoNbd { r: 0.55, alpha: 10.5, s: 0.6, beta: 11.7 }, 13);
+    let (x, t_x, t, _) = summary(
+        PurchaseProcess::ParetoNbd {
+            r: 0.55,
+            alpha: 10.5,
+            s: 0.6,
+            beta: 11.7,
+        },
+        13,
+    );
     let data = RfmData::new(&x, &t_x, &t, None).unwrap();
     let fit = ParetoNbd::fit(&data, &FitOptions::default()).unwrap();
     assert_covers(&fit.report, &truth);
@@ -79,7 +108,15 @@ fn pareto_nbd_recovers_its_parameters() {
 #[test]
 fn gamma_gamma_recovers_its_parameters() {
     // A purchase process with plenty of repeat buyers, so that the spend model sees many.
-    let (x, _, _, m) = summary(PurchaseProcess::BgNbd { r: 1.0, alpha: 4.0, a: 0.5, b: 4.0 }, 14);
+    let (x, _, _, m) = summary(
+        PurchaseProcess::BgNbd {
+            r: 1.0,
+            alpha: 4.0,
+            a: 0.5,
+            b: 4.0,
+        },
+        14,
+    );
     let (data, _) = RepeatSpendData::new(&x, &m, None).unwrap();
     assert!(data.x.len() > 50_000, "only {} repeat buyers", data.x.len());
     let fit = GammaGamma::fit(&data, &FitOptions::default()).unwrap();

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use clv::features::{Summary, SummaryOptions, summarize_path};
-use clv::ingest::{OnError, ReadOptions};
+use clv::ingest::{OnError, ReadOptions, RowAccounting};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Terminal-facing settings: quiet mode and whether stderr is a terminal.
@@ -84,7 +84,7 @@ pub struct TransactionArgs {
     /// Transaction CSV with a header line; `-` reads stdin. Required by every command that
     /// reads transactions (optional at the parser level only so that commands such as `fit`
     /// can take either transactions or a summary).
-    #[arg(long, short = 'i', value_name = "FILE")]
+    #[arg(long, short = 'i', visible_alias = "transactions", value_name = "FILE")]
     pub input: Option<PathBuf>,
     /// Column holding the customer id.
     #[arg(long, default_value = "customer_id", value_name = "NAME")]
@@ -141,10 +141,20 @@ impl TransactionArgs {
 /// the row counts. Fails when no customer is left.
 pub fn load_summary(
     args: &TransactionArgs,
-    mut opts: SummaryOptions,
+    opts: SummaryOptions,
     output: Option<&Path>,
     ui: &Ui,
 ) -> anyhow::Result<Summary> {
+    Ok(load_summary_with_accounting(args, opts, output, ui)?.0)
+}
+
+/// [`load_summary`], also returning the row accounting (recorded in model bundles).
+pub fn load_summary_with_accounting(
+    args: &TransactionArgs,
+    mut opts: SummaryOptions,
+    output: Option<&Path>,
+    ui: &Ui,
+) -> anyhow::Result<(Summary, RowAccounting)> {
     opts.observation_end = args.observation_end;
     let input = args
         .input
@@ -156,9 +166,7 @@ pub fn load_summary(
         std::fs::metadata(input).map(|m| m.len()).unwrap_or(0)
     };
     let bar = ui.progress_bytes(total, "reading");
-    let result = summarize_path(input, &args.read_options(), &opts, |b| {
-        bar.set_position(b)
-    });
+    let result = summarize_path(input, &args.read_options(), &opts, |b| bar.set_position(b));
     bar.finish_and_clear();
     let (summary, acc) = result?;
     if acc.rows_rejected > 0 {
@@ -187,7 +195,7 @@ pub fn load_summary(
             acc.describe()
         );
     }
-    Ok(summary)
+    Ok((summary, acc))
 }
 
 /// A plain-text table: first column left-aligned, the others right-aligned.

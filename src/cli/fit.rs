@@ -89,7 +89,11 @@ fn timed<M: Model>(data: &M::Data, options: &FitOptions) -> anyhow::Result<(FitR
 fn summary_table(args: &Args, ui: &Ui) -> anyhow::Result<(SummaryTable, String)> {
     if let Some(path) = &args.summary {
         let table = read_summary_csv(path)?;
-        ui.info(format!("read {} customers from {}", table.len(), path.display()));
+        ui.info(format!(
+            "read {} customers from {}",
+            table.len(),
+            path.display()
+        ));
         return Ok((table, args.unit.name().to_string()));
     }
     let tx = &args.transactions;
@@ -137,7 +141,9 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let (outcome, unit) = match args.model {
         ModelKind::Sbg => {
             let Some(s) = &args.survivors else {
-                bail!("sbg needs --survivors N,N,... (customers active at the start of each period)");
+                bail!(
+                    "sbg needs --survivors N,N,... (customers active at the start of each period)"
+                );
             };
             let data = SurvivorData::new(s)?;
             let (report, seconds) = timed::<ShiftedBetaGeometric>(&data, &options)?;
@@ -186,7 +192,11 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
                         report,
                         n: data.weights.iter().sum(),
                         patterns: data.x.len(),
-                        fingerprint: fingerprint([data.x.as_slice(), &data.mean_spend, &data.weights]),
+                        fingerprint: fingerprint([
+                            data.x.as_slice(),
+                            &data.mean_spend,
+                            &data.weights,
+                        ]),
                         seconds,
                     }
                 }
@@ -208,7 +218,9 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     }
     match &args.output {
         Some(path) => {
-            saved.save(path).with_context(|| format!("saving {}", path.display()))?;
+            saved
+                .save(path)
+                .with_context(|| format!("saving {}", path.display()))?;
             ui.info(format!("model written to {}", path.display()));
         }
         None => ui.info("model not saved (use --output FILE.json)"),
@@ -236,7 +248,10 @@ pub fn describe_fit(saved: &SavedModel) -> String {
         "{} fitted on {} customers ({} distinct patterns), time unit: {}\n\n",
         saved.model, saved.n, saved.patterns, saved.time_unit
     );
-    out.push_str(&common::table(&["parameter", "estimate", "std. error", "95% interval"], &rows));
+    out.push_str(&common::table(
+        &["parameter", "estimate", "std. error", "95% interval"],
+        &rows,
+    ));
     out.push_str(&format!(
         "\nlog-likelihood {:.2}; converged: {}; gradient norm {:.1e}; {} iterations; {} starts; {:.3} s",
         r.log_likelihood,

@@ -67,7 +67,11 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     };
     let tm = model.as_transaction_model();
     if tm.is_none() && spend.is_none() {
-        bail!("{}: a {} model makes no per-customer predictions here", args.model.display(), saved.model);
+        bail!(
+            "{}: a {} model makes no per-customer predictions here",
+            args.model.display(),
+            saved.model
+        );
     }
     let dert = match (args.discount_rate, &model) {
         (Some(d), AnyModel::ParetoNbd(m)) if d > 0.0 && d.is_finite() => Some((d, m)),
@@ -98,7 +102,11 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             let mut purchases = 0.0;
             if let Some(m) = tm {
                 purchases = m.expected_purchases(h, x, t_x, t);
-                vals.extend([m.p_alive(x, t_x, t), purchases, m.prob_n_purchases(0, h, x, t_x, t)]);
+                vals.extend([
+                    m.p_alive(x, t_x, t),
+                    purchases,
+                    m.prob_n_purchases(0, h, x, t_x, t),
+                ]);
             }
             if let Some(g) = &spend {
                 let s = g
@@ -136,7 +144,11 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             m.expected_purchases_new(h)
         ));
     } else {
-        ui.info(format!("scored {} customers with {}", table.len(), saved.model));
+        ui.info(format!(
+            "scored {} customers with {}",
+            table.len(),
+            saved.model
+        ));
     }
     Ok(())
 }
@@ -144,11 +156,17 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
 fn predict_bgbb(args: &Args, m: &clv::models::bgbb::BgBb, ui: &Ui) -> anyhow::Result<()> {
     let data = read_bgbb_csv(&args.summary)?;
     if args.horizon.fract() != 0.0 {
-        bail!("bgbb counts whole periods: --horizon must be a whole number, got {}", args.horizon);
+        bail!(
+            "bgbb counts whole periods: --horizon must be a whole number, got {}",
+            args.horizon
+        );
     }
     let h = args.horizon as u32;
     let mut out = output(args.output.as_deref())?;
-    writeln!(out, "frequency,recency,periods,weights,p_alive,expected_transactions")?;
+    writeln!(
+        out,
+        "frequency,recency,periods,weights,p_alive,expected_transactions"
+    )?;
     for i in 0..data.x.len() {
         let (x, t_x, n) = (data.x[i] as u32, data.t_x[i] as u32, data.n[i] as u32);
         writeln!(

@@ -1,10 +1,163 @@
-//! (being written)
+//! `clv score`: scores existing customers with a model bundle — P(alive), churn probability,
+//! expected purchases and spend, discounted CLV, RFM segment, at-risk flag — sorted by CLV.
 
-use super::common::Ui;
+use std::io::Write;
+use std::path::PathBuf;
 
+use clv::features::{SummaryOptions, TimeUnit, format_number};
+use clv::predict::Bundle;
+use clv::predict::clv::ClvSettings;
+use clv::predict::score::{CustomerScore, ScoreSettings, ScoreSummary, score_customers};
+
+use super::common::{self, TransactionArgs, Ui, output, table};
+
+/// Score existing customers: CLV, churn probability, at-risk flag.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = "Example:
+  clv score --model models/demo.json --transactions data/demo_transactions.csv --horizon 52 \\
+      --unit week --discount-rate 0.10 --margin 0.30 --output scores.csv
 
-pub fn run(_args: Args, _ui: &Ui) -> anyhow::Result<()> {
-    anyhow::bail!("this subcommand is being written")
+CLV = sum over the horizon's periods of expected purchases in the period x expected order
+value x margin / (1 + d)^k, d the per-period rate derived from the annual --discount-rate.
+Columns: customer_id,frequency,recency,T,total_spend,p_alive,churn_probability,
+expected_purchases,expected_avg_spend,predicted_revenue,clv,segment,at_risk.")]
+pub struct Args {
+    /// Model bundle written by `clv train`.
+    #[arg(long, value_name = "BUNDLE.json")]
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub input: TransactionArgs,
+    /// Number of periods ahead.
+    #[arg(long, default_value_t = 52)]
+    pub horizon: usize,
+    /// Unit of the horizon; must be the bundle's (default: the bundle's).
+    #[arg(long)]
+    pub unit: Option<TimeUnit>,
+    /// Annual discount rate (e.g. 0.10 for 10%).
+    #[arg(long, default_value_t = 0.10)]
+    pub discount_rate: f64,
+    /// Profit margin (1 = revenue).
+    #[arg(long, default_value_t = 1.0)]
+    pub margin: f64,
+    /// Churn window in the bundle's unit: churned = no purchase within it (default: the
+    /// horizon).
+    #[arg(long)]
+    pub churn_window: Option<f64>,
+    /// Churn probability from which a valuable customer is flagged at risk.
+    #[arg(long, default_value_t = 0.6)]
+    pub risk_threshold: f64,
+    /// CSV output (default: stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    let bundle = Bundle::load(&args.model)?;
+    let unit = args
+        .unit
+        .map_or(bundle.time_unit.clone(), |u| u.name().to_string());
+    bundle.check_unit(&unit, &args.model)?;
+    let unit: TimeUnit = unit.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let opts = SummaryOptions {
+        unit,
+        keep_purchase_times: true,
+        ..Default::default()
+    };
+    let summary = common::load_summary(&args.input, opts, args.output.as_deref(), ui)?;
+    let clv = ClvSettings::from_annual_rate(
+        args.horizon,
+        1.0,
+        365.25 / unit.days_per_unit(),
+        args.discount_rate,
+        args.margin,
+    )?;
+    let settings = ScoreSettings {
+        clv,
+        churn_window: args.churn_window.unwrap_or(args.horizon as f64),
+        risk_threshold: args.risk_threshold,
+    };
+    let (rows, totals) = score_customers(&bundle, &summary, None, &settings)?;
+    let mut out = output(args.output.as_deref())?;
+    write_scores(&mut out, &rows)?;
+    out.flush()?;
+    if args.output.is_some() || ui.quiet {
+        ui.info(portfolio_text(&totals, &bundle, &settings));
+    } else {
+        eprintln!("{}", portfolio_text(&totals, &bundle, &settings));
+    }
+    Ok(())
+}
+
+/// Writes the scores as CSV.
+pub fn write_scores(out: &mut dyn Write, rows: &[CustomerScore]) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "customer_id,frequency,recency,T,total_spend,p_alive,churn_probability,expected_purchases,\
+         expected_avg_spend,predicted_revenue,clv,segment,at_risk"
+    )?;
+    for r in rows {
+        let nums = [
+            r.frequency,
+            r.recency,
+            r.t,
+            r.total_spend,
+            r.p_alive,
+            r.churn_probability,
+            r.expected_purchases,
+            r.expected_avg_spend,
+            r.predicted_revenue,
+            r.clv,
+        ];
+        let nums: Vec<String> = nums.iter().map(|v| format_number(*v)).collect();
+        writeln!(
+            out,
+            "{},{},{},{}",
+            r.customer_id,
+            nums.join(","),
+            r.segment,
+            r.at_risk
+        )?;
+    }
+    Ok(())
+}
+
+/// The portfolio summary a marketer reads first.
+pub fn portfolio_text(t: &ScoreSummary, bundle: &Bundle, s: &ScoreSettings) -> String {
+    let unit = &bundle.time_unit;
+    let mut text = format!(
+        "{} customers scored with {} + gamma-gamma over {} {unit}s (discount {:.3}% per {unit}, margin {})\n\
+         active share (mean P(alive)): {:.1}%\n\
+         predicted revenue: {:.2}   CLV: {:.2}\n\
+         at risk: {} customers holding {:.2} of CLV ({})\n\
+         churn probability from: {}\n\n",
+        t.customers,
+        bundle.transaction_model.model,
+        s.clv.periods,
+        100.0 * s.clv.discount_per_period,
+        s.clv.margin,
+        100.0 * t.mean_p_alive,
+        t.total_predicted_revenue,
+        t.total_clv,
+        t.at_risk_customers,
+        t.at_risk_clv,
+        t.at_risk_rule,
+        t.churn_source,
+    );
+    let rows: Vec<Vec<String>> = t
+        .deciles
+        .iter()
+        .map(|d| {
+            vec![
+                d.decile.to_string(),
+                d.customers.to_string(),
+                format!("{:.2}", d.mean_clv),
+                format!("{:.1}%", 100.0 * d.share_of_clv),
+            ]
+        })
+        .collect();
+    text.push_str(&table(
+        &["CLV decile", "customers", "mean CLV", "share of CLV"],
+        &rows,
+    ));
+    text
 }

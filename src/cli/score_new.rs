@@ -1,10 +1,129 @@
-//! (being written)
+//! `clv score-new`: expected CLV of new or prospective customers from their acquisition
+//! attributes, the maximum affordable acquisition cost at a target LTV:CAC ratio, and the
+//! budget table by attribute.
 
-use super::common::Ui;
+use std::io::Write;
+use std::path::PathBuf;
 
+use clv::features::covariates::ColumnEncoding;
+use clv::features::{TimeUnit, format_number};
+use clv::predict::Bundle;
+use clv::predict::clv::ClvSettings;
+use clv::predict::prospects::{budget_table, read_prospects_csv, score_prospects};
+
+use super::common::{Ui, output, table};
+
+/// Score new customers by acquisition attributes, for ad budgets.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = "Example:
+  clv score-new --model models/demo.json --prospects prospects.csv --target-ltv-cac 3 \\
+      --horizon 52 --margin 0.30 --output prospects_scored.csv
 
-pub fn run(_args: Args, _ui: &Ui) -> anyhow::Result<()> {
-    anyhow::bail!("this subcommand is being written")
+The prospects file has one row per prospect (or per segment, with a `count` column), with the
+attribute columns the bundle's covariates use (e.g. channel, score) and optionally
+first_order_value. CLV = first order x margin + discounted repeat purchases x expected order
+value x margin; max CAC = CLV / target LTV:CAC.")]
+pub struct Args {
+    /// Model bundle written by `clv train`.
+    #[arg(long, value_name = "BUNDLE.json")]
+    pub model: PathBuf,
+    /// Prospects CSV.
+    #[arg(long, value_name = "FILE")]
+    pub prospects: PathBuf,
+    /// Target ratio of lifetime value to acquisition cost (3:1 is the usual target).
+    #[arg(long, default_value_t = 3.0)]
+    pub target_ltv_cac: f64,
+    /// Number of periods ahead.
+    #[arg(long, default_value_t = 52)]
+    pub horizon: usize,
+    /// Unit of the horizon; must be the bundle's (default: the bundle's).
+    #[arg(long)]
+    pub unit: Option<TimeUnit>,
+    /// Annual discount rate.
+    #[arg(long, default_value_t = 0.10)]
+    pub discount_rate: f64,
+    /// Profit margin (1 = revenue).
+    #[arg(long, default_value_t = 1.0)]
+    pub margin: f64,
+    /// CSV output per prospect (default: stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    let bundle = Bundle::load(&args.model)?;
+    let unit = args
+        .unit
+        .map_or(bundle.time_unit.clone(), |u| u.name().to_string());
+    bundle.check_unit(&unit, &args.model)?;
+    let unit: TimeUnit = unit.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let prospects = read_prospects_csv(&args.prospects)?;
+    let settings = ClvSettings::from_annual_rate(
+        args.horizon,
+        1.0,
+        365.25 / unit.days_per_unit(),
+        args.discount_rate,
+        args.margin,
+    )?;
+    let scores = score_prospects(&bundle, &prospects, &settings, args.target_ltv_cac)?;
+    let mut out = output(args.output.as_deref())?;
+    writeln!(
+        out,
+        "{},expected_repeat_purchases,expected_order_value,first_order_value,clv,max_cac",
+        prospects.columns.join(",")
+    )?;
+    for s in &scores {
+        let nums = [
+            s.expected_repeat_purchases,
+            s.expected_order_value,
+            s.first_order_value,
+            s.clv,
+            s.max_cac,
+        ];
+        let nums: Vec<String> = nums.iter().map(|v| format_number(*v)).collect();
+        writeln!(out, "{},{}", s.attributes.join(","), nums.join(","))?;
+    }
+    out.flush()?;
+    let categorical: Vec<String> = bundle
+        .covariates
+        .iter()
+        .flat_map(|c| &c.encoding.columns)
+        .filter_map(|c| match c {
+            ColumnEncoding::Categorical { name, .. } => Some(name.clone()),
+            ColumnEncoding::Numeric { .. } => None,
+        })
+        .collect();
+    let rows: Vec<Vec<String>> = budget_table(&prospects, &scores, &categorical)
+        .iter()
+        .map(|b| {
+            vec![
+                b.group.clone(),
+                format_number(b.prospects),
+                format!("{:.2}", b.mean_clv),
+                format!("{:.2}", b.max_cac),
+                format!("{:.2}", b.total_budget),
+            ]
+        })
+        .collect();
+    let text = format!(
+        "new-customer CLV over {} {}s at LTV:CAC {}:1 ({})\n{}",
+        args.horizon,
+        bundle.time_unit,
+        args.target_ltv_cac,
+        if bundle.covariates.is_some() {
+            "by acquisition attributes, covariate model"
+        } else {
+            "no covariates in the bundle: one value for everyone"
+        },
+        table(
+            &["group", "prospects", "expected CLV", "max CAC", "budget"],
+            &rows
+        )
+    );
+    if args.output.is_some() {
+        ui.info(text);
+    } else {
+        eprintln!("{text}");
+    }
+    Ok(())
 }

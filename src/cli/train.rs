@@ -1,10 +1,201 @@
-//! (being written)
+//! `clv train`: fits the transaction model (given or chosen by the best holdout fit), the
+//! Gamma-Gamma spend model and the covariate model for new customers in one go, and writes the
+//! model bundle.
 
-use super::common::Ui;
+use std::path::PathBuf;
 
+use anyhow::Context;
+use clap::ValueEnum;
+use clv::features::covariates::read_attributes_csv;
+use clv::features::{SummaryOptions, TimeUnit};
+use clv::models::FitOptions;
+use clv::predict::train::{ModelChoice, TrainSettings, train};
+
+use super::common::{self, TransactionArgs, Ui, parse_date, table};
+use super::fit::describe_fit;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModelArg {
+    /// Fit BG/NBD, Pareto/NBD and MBG/NBD; keep the best holdout fit.
+    Auto,
+    Bgnbd,
+    Pnbd,
+    Mbgnbd,
+}
+
+/// Train the model bundle on historical orders.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = "Example:
+  clv train --transactions data/demo_transactions.csv --unit week --calibration-end 2025-01-26 \\
+      --output models/demo.json
 
-pub fn run(_args: Args, _ui: &Ui) -> anyhow::Result<()> {
-    anyhow::bail!("this subcommand is being written")
+With --calibration-end the models are fitted on the calibration period and the holdout picks
+the transaction model (--model auto). Extra columns of the transactions (channel, campaign …)
+become covariates for scoring new customers, or give them per customer with --covariates.")]
+pub struct Args {
+    #[command(flatten)]
+    pub input: TransactionArgs,
+    /// Time unit of the models.
+    #[arg(long, default_value = "week")]
+    pub unit: TimeUnit,
+    /// Last day of the calibration period (inclusive); the rest is the holdout.
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub calibration_end: Option<chrono::NaiveDate>,
+    /// Transaction model.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub model: ModelArg,
+    /// Per-customer attributes CSV (customer_id plus one column per attribute), instead of the
+    /// transactions' extra columns.
+    #[arg(long, value_name = "FILE")]
+    pub covariates: Option<PathBuf>,
+    /// Use only these attribute columns as covariates (default: all).
+    #[arg(long, value_delimiter = ',', value_name = "COL,COL")]
+    pub covariate_columns: Option<Vec<String>>,
+    /// No covariates at all.
+    #[arg(long, conflicts_with_all = ["covariates", "covariate_columns"])]
+    pub no_covariates: bool,
+    /// L2 penalty on the parameters.
+    #[arg(long, default_value_t = 0.0)]
+    pub penalty: f64,
+    /// Bundle file to write.
+    #[arg(long, short = 'o', value_name = "FILE.json")]
+    pub output: PathBuf,
+}
+
+pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    let opts = SummaryOptions {
+        unit: args.unit,
+        calibration_end: args.calibration_end,
+        keep_purchase_times: true,
+        ..Default::default()
+    };
+    let (summary, accounting) =
+        common::load_summary_with_accounting(&args.input, opts, Some(&args.output), ui)?;
+    let attributes = args
+        .covariates
+        .as_deref()
+        .map(read_attributes_csv)
+        .transpose()?;
+    let settings = TrainSettings {
+        model: match args.model {
+            ModelArg::Auto => ModelChoice::Auto,
+            ModelArg::Bgnbd => ModelChoice::BgNbd,
+            ModelArg::Pnbd => ModelChoice::ParetoNbd,
+            ModelArg::Mbgnbd => ModelChoice::MbgNbd,
+        },
+        covariates: if args.no_covariates {
+            Some(vec![])
+        } else {
+            args.covariate_columns.clone()
+        },
+        fit: FitOptions {
+            penalty: args.penalty,
+            ..Default::default()
+        },
+    };
+    let source = args
+        .input
+        .input
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let bundle = train(
+        &summary,
+        &accounting,
+        &source,
+        attributes.as_ref(),
+        &settings,
+    )?;
+
+    let s = &bundle.selection;
+    let rows: Vec<Vec<String>> = s
+        .candidates
+        .iter()
+        .map(|c| {
+            vec![
+                c.model.clone(),
+                format!("{:.2}", c.log_likelihood),
+                c.holdout_mae.map_or("-".into(), |v| format!("{v:.4}")),
+                c.holdout_aggregate_error_pct
+                    .map_or("-".into(), |v| format!("{v:+.1}%")),
+            ]
+        })
+        .collect();
+    println!(
+        "trained on {} customers (time unit: {}; calibration to {}{})\n",
+        bundle.training.customers,
+        bundle.time_unit,
+        summary.calibration_period_end(),
+        if summary.calibration_end.is_some() {
+            format!(", holdout to {}", summary.observation_end)
+        } else {
+            String::new()
+        }
+    );
+    println!(
+        "{}",
+        table(
+            &["model", "log-likelihood", "holdout MAE", "aggregate error"],
+            &rows
+        )
+    );
+    println!("chosen: {} ({})\n", s.chosen, s.rule);
+    println!("{}\n", describe_fit(&bundle.transaction_model));
+    println!("{}\n", describe_fit(&bundle.spend_model));
+    if let Some(cov) = &bundle.covariates {
+        let r = &cov.fit;
+        let rows: Vec<Vec<String>> = (0..r.param_names.len())
+            .map(|i| {
+                vec![
+                    r.param_names[i].clone(),
+                    format!("{:.4}", r.estimates[i]),
+                    r.std_errors[i].map_or("n/a".into(), |v| format!("{v:.4}")),
+                ]
+            })
+            .collect();
+        println!(
+            "covariate model ({} base; positive purchase:* = buys more often, positive dropout:* = leaves sooner)",
+            cov.base_model
+        );
+        println!(
+            "{}\n",
+            table(&["parameter", "estimate", "std. error"], &rows)
+        );
+    }
+    if !bundle.spend_by_group.is_empty() {
+        let rows: Vec<Vec<String>> = bundle
+            .spend_by_group
+            .iter()
+            .map(|(g, v)| {
+                vec![
+                    g.clone(),
+                    v.customers.to_string(),
+                    format!("{:.2}", v.mean_order_value),
+                    format!("{:.2}", v.mean_first_order_value),
+                    if v.own_fit { "own" } else { "overall" }.into(),
+                ]
+            })
+            .collect();
+        println!(
+            "{}\n",
+            table(
+                &[
+                    "group",
+                    "customers",
+                    "repeat order value",
+                    "first order value",
+                    "spend fit"
+                ],
+                &rows
+            )
+        );
+    }
+    for w in &bundle.warnings {
+        ui.warn(w);
+    }
+    bundle
+        .save(&args.output)
+        .with_context(|| format!("saving {}", args.output.display()))?;
+    ui.info(format!("bundle written to {}", args.output.display()));
+    Ok(())
 }

@@ -10,10 +10,16 @@ use crate::models::BgBbData;
 /// Reads a BG/BB pattern file; errors name file, line, column and value.
 pub fn read_bgbb_csv(path: &Path) -> Result<BgBbData> {
     let file = path.display().to_string();
-    let mut rdr = csv::Reader::from_path(path).map_err(|e| ClvError::input(&file, format!("cannot open: {e}")))?;
-    let header = rdr.headers().map_err(|e| ClvError::input(&file, e.to_string()))?.clone();
+    let mut rdr = csv::Reader::from_path(path)
+        .map_err(|e| ClvError::input(&file, format!("cannot open: {e}")))?;
+    let header = rdr
+        .headers()
+        .map_err(|e| ClvError::input(&file, e.to_string()))?
+        .clone();
     let col = |name: &str| header.iter().position(|h| h.trim() == name);
-    let need = |name: &str| col(name).ok_or_else(|| ClvError::input(&file, format!("missing column '{name}'")));
+    let need = |name: &str| {
+        col(name).ok_or_else(|| ClvError::input(&file, format!("missing column '{name}'")))
+    };
     let (cx, ct, cn) = (need("frequency")?, need("recency")?, need("periods")?);
     let cw = col("weights");
     let (mut x, mut t_x, mut n, mut w) = (vec![], vec![], vec![], vec![]);
@@ -22,13 +28,16 @@ pub fn read_bgbb_csv(path: &Path) -> Result<BgBbData> {
         let rec = rec.map_err(|e| ClvError::input(&file, format!("line {line}: {e}")))?;
         let get = |c: usize, name: &str| -> Result<f64> {
             let raw = rec.get(c).unwrap_or("").trim();
-            raw.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0).ok_or_else(|| ClvError::BadRow {
-                file: file.clone(),
-                line,
-                column: name.to_string(),
-                value: raw.to_string(),
-                reason: "not a finite number >= 0".into(),
-            })
+            raw.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| ClvError::BadRow {
+                    file: file.clone(),
+                    line,
+                    column: name.to_string(),
+                    value: raw.to_string(),
+                    reason: "not a finite number >= 0".into(),
+                })
         };
         x.push(get(cx, "frequency")?);
         t_x.push(get(ct, "recency")?);

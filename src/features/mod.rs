@@ -18,6 +18,7 @@
 
 pub mod builder;
 pub mod cohort;
+pub mod covariates;
 pub mod discrete;
 pub mod hash;
 pub mod metrics;

@@ -65,8 +65,16 @@ impl SavedModel {
             version: MODEL_VERSION,
             clv_version: env!("CARGO_PKG_VERSION").to_string(),
             model: report.model.clone(),
-            params: names.iter().cloned().zip(report.estimates.iter().copied()).collect(),
-            std_errors: names.iter().cloned().zip(report.std_errors.iter().copied()).collect(),
+            params: names
+                .iter()
+                .cloned()
+                .zip(report.estimates.iter().copied())
+                .collect(),
+            std_errors: names
+                .iter()
+                .cloned()
+                .zip(report.std_errors.iter().copied())
+                .collect(),
             log_likelihood: report.log_likelihood,
             n,
             patterns,
@@ -99,7 +107,10 @@ impl SavedModel {
             .iter()
             .map(|name| {
                 self.params.get(*name).copied().ok_or_else(|| {
-                    ClvError::InvalidParameter(format!("{} model without parameter '{name}'", self.model))
+                    ClvError::InvalidParameter(format!(
+                        "{} model without parameter '{name}'",
+                        self.model
+                    ))
                 })
             })
             .collect()
@@ -109,15 +120,21 @@ impl SavedModel {
     pub fn to_model(&self) -> Result<AnyModel> {
         Ok(match self.model.as_str() {
             BgNbd::NAME => AnyModel::BgNbd(BgNbd::from_params(&self.ordered::<BgNbd>()?)?),
-            ParetoNbd::NAME => AnyModel::ParetoNbd(ParetoNbd::from_params(&self.ordered::<ParetoNbd>()?)?),
+            ParetoNbd::NAME => {
+                AnyModel::ParetoNbd(ParetoNbd::from_params(&self.ordered::<ParetoNbd>()?)?)
+            }
             MbgNbd::NAME => AnyModel::MbgNbd(MbgNbd::from_params(&self.ordered::<MbgNbd>()?)?),
             BgBb::NAME => AnyModel::BgBb(BgBb::from_params(&self.ordered::<BgBb>()?)?),
-            GammaGamma::NAME => AnyModel::GammaGamma(GammaGamma::from_params(&self.ordered::<GammaGamma>()?)?),
-            ShiftedBetaGeometric::NAME => {
-                AnyModel::Sbg(ShiftedBetaGeometric::from_params(&self.ordered::<ShiftedBetaGeometric>()?)?)
+            GammaGamma::NAME => {
+                AnyModel::GammaGamma(GammaGamma::from_params(&self.ordered::<GammaGamma>()?)?)
             }
+            ShiftedBetaGeometric::NAME => AnyModel::Sbg(ShiftedBetaGeometric::from_params(
+                &self.ordered::<ShiftedBetaGeometric>()?,
+            )?),
             other => {
-                return Err(ClvError::InvalidParameter(format!("unknown model kind '{other}'")));
+                return Err(ClvError::InvalidParameter(format!(
+                    "unknown model kind '{other}'"
+                )));
             }
         })
     }

@@ -1,6 +1,12 @@
-//! Forward-looking predictions: discounted CLV for existing and new customers.
+//! Forward-looking predictions: training the model bundle, discounted CLV for existing and new
+//! customers, holdout evaluation.
 
+pub mod bundle;
 pub mod clv;
 pub mod holdout;
+pub mod prospects;
+pub mod score;
+pub mod train;
 
+pub use bundle::Bundle;
 pub use clv::{ClvSettings, customer_clv, new_customer_clv};

@@ -1,0 +1,164 @@
+//! The model bundle: everything `clv train` learns, in one versioned, atomically written file
+//! that `clv score`, `clv score-new`, `clv at-risk` and `clv report` read.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ClvError, Result};
+use crate::features::covariates::CovariateEncoding;
+use crate::models::TransactionModel;
+use crate::models::covariates::CovariateModel;
+use crate::models::gamma_gamma::GammaGamma;
+use crate::models::optim::FitReport;
+use crate::models::saved::{AnyModel, SavedModel};
+use crate::persist;
+
+pub const BUNDLE_FORMAT: &str = "clv-bundle";
+pub const BUNDLE_VERSION: u32 = 1;
+
+/// Where the training data came from and what happened to its rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingData {
+    pub source: String,
+    pub data_fingerprint: String,
+    pub rows_read: u64,
+    pub rows_used: u64,
+    pub rows_rejected: u64,
+    pub rejected_by_reason: BTreeMap<String, u64>,
+    pub customers: usize,
+    pub calibration_end: Option<String>,
+    pub observation_end: String,
+}
+
+/// One transaction model tried during training.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub model: String,
+    pub log_likelihood: f64,
+    pub converged: bool,
+    /// Mean absolute error of holdout purchases per customer, when there is a holdout.
+    pub holdout_mae: Option<f64>,
+    /// (predicted − actual) / actual of total holdout purchases, in percent.
+    pub holdout_aggregate_error_pct: Option<f64>,
+}
+
+/// How the transaction model was chosen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Selection {
+    pub chosen: String,
+    /// "given by --model", "lowest holdout MAE" or "highest log-likelihood".
+    pub rule: String,
+    pub candidates: Vec<Candidate>,
+}
+
+/// The covariate model for new customers, with the encoding of the attributes it uses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CovariateSection {
+    /// The base model (`bgnbd` or `pnbd`).
+    pub base_model: String,
+    pub encoding: CovariateEncoding,
+    pub model: CovariateModel,
+    pub fit: FitReport,
+}
+
+/// Spend and first order of a group of customers (one level of a categorical attribute).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupSpend {
+    pub customers: usize,
+    pub repeat_buyers: usize,
+    /// Expected value of a repeat order of a new customer in the group.
+    pub mean_order_value: f64,
+    /// Mean value of the first order.
+    pub mean_first_order_value: f64,
+    /// Whether the group has its own Gamma-Gamma fit (else the overall one is used).
+    pub own_fit: bool,
+}
+
+/// The churn classifier and the window it predicts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChurnSection {
+    /// Window after the observation end, in time units.
+    pub window: f64,
+    /// The classifier as written by `ChurnClassifier::save`.
+    pub classifier: serde_json::Value,
+    /// Held-out metrics at training time (ROC AUC, Brier …).
+    pub evaluation: serde_json::Value,
+}
+
+/// What `clv train` writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bundle {
+    pub format: String,
+    pub version: u32,
+    pub clv_version: String,
+    pub time_unit: String,
+    pub training: TrainingData,
+    pub selection: Selection,
+    pub transaction_model: SavedModel,
+    pub spend_model: SavedModel,
+    /// Overall spend of new customers and per attribute level (`channel=paid`).
+    pub spend_overall: GroupSpend,
+    pub spend_by_group: BTreeMap<String, GroupSpend>,
+    pub covariates: Option<CovariateSection>,
+    pub churn: Option<ChurnSection>,
+    pub warnings: Vec<String>,
+}
+
+impl Bundle {
+    /// Writes the bundle atomically.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        persist::save_json(path, self)
+    }
+
+    /// Reads a bundle, checking format, version and that its models load.
+    pub fn load(path: &Path) -> Result<Self> {
+        let b: Bundle = persist::load_json(path, BUNDLE_FORMAT, BUNDLE_VERSION)?;
+        let err = |message: String| ClvError::ModelFile {
+            path: path.display().to_string(),
+            message,
+        };
+        b.transaction().map_err(|e| err(e.to_string()))?;
+        b.spend().map_err(|e| err(e.to_string()))?;
+        Ok(b)
+    }
+
+    /// Checks that the bundle was trained with `unit`, naming both when not.
+    pub fn check_unit(&self, unit: &str, path: &Path) -> Result<()> {
+        if self.time_unit != unit {
+            return Err(ClvError::ModelFile {
+                path: path.display().to_string(),
+                message: format!(
+                    "trained with time unit '{}' but '{unit}' was asked for; use --unit {} or retrain",
+                    self.time_unit, self.time_unit
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// The transaction model.
+    pub fn transaction(&self) -> Result<Box<dyn TransactionModel>> {
+        match self.transaction_model.to_model()? {
+            AnyModel::BgNbd(m) => Ok(Box::new(m)),
+            AnyModel::ParetoNbd(m) => Ok(Box::new(m)),
+            AnyModel::MbgNbd(m) => Ok(Box::new(m)),
+            _ => Err(ClvError::InvalidParameter(format!(
+                "'{}' is not a transaction model",
+                self.transaction_model.model
+            ))),
+        }
+    }
+
+    /// The Gamma-Gamma spend model.
+    pub fn spend(&self) -> Result<GammaGamma> {
+        match self.spend_model.to_model()? {
+            AnyModel::GammaGamma(g) => Ok(g),
+            _ => Err(ClvError::InvalidParameter(format!(
+                "'{}' is not a gamma-gamma model",
+                self.spend_model.model
+            ))),
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! Scoring new or prospective customers for ad budgets: the expected CLV of a just-acquired
+//! customer from their acquisition attributes, the most one can pay to acquire them at a
+//! target LTV:CAC ratio, and the budget table by attribute.
+//!
+//! CLV of a new customer = first order × margin + the discounted, margin-adjusted value of the
+//! repeat purchases over the horizon (the covariate model's expectation for the customer's
+//! attributes, or the plain model's without covariates), each repeat order worth the expected
+//! order value of the customer's group. The group is the level of the first categorical
+//! attribute that has its own Gamma-Gamma fit; otherwise the overall spend model is used.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::bundle::Bundle;
+use super::clv::{ClvSettings, new_customer_clv};
+use crate::error::{ClvError, Result};
+use crate::features::covariates::ColumnEncoding;
+use crate::models::TransactionModel;
+use crate::models::bgnbd::BgNbd;
+use crate::models::pnbd::ParetoNbd;
+
+/// Prospects as read from a CSV: one row per prospect (or per segment, with a `count`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prospects {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Reads a prospects CSV (any columns; those the bundle's covariates use must be there).
+pub fn read_prospects_csv(path: &Path) -> Result<Prospects> {
+    let file = path.display().to_string();
+    let mut rdr = csv::Reader::from_path(path)
+        .map_err(|e| ClvError::input(&file, format!("cannot open: {e}")))?;
+    let columns: Vec<String> = rdr
+        .headers()
+        .map_err(|e| ClvError::input(&file, e.to_string()))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let mut rows = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| ClvError::input(&file, format!("line {}: {e}", i + 2)))?;
+        rows.push(rec.iter().map(|v| v.trim().to_string()).collect());
+    }
+    if rows.is_empty() {
+        return Err(ClvError::input(
+            &file,
+            "no prospects (the file has a header but no rows)",
+        ));
+    }
+    Ok(Prospects { columns, rows })
+}
+
+/// One scored prospect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProspectScore {
+    /// The prospect's attribute values, in the file's column order.
+    pub attributes: Vec<String>,
+    /// How many customers the row stands for (the `count` column, else 1).
+    pub count: f64,
+    pub expected_repeat_purchases: f64,
+    pub expected_order_value: f64,
+    pub first_order_value: f64,
+    pub clv: f64,
+    pub max_cac: f64,
+}
+
+/// One line of the budget table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetRow {
+    /// `all`, or `column=value`.
+    pub group: String,
+    pub prospects: f64,
+    pub mean_clv: f64,
+    pub max_cac: f64,
+    pub total_budget: f64,
+}
+
+/// Scores every prospect row.
+pub fn score_prospects(
+    bundle: &Bundle,
+    prospects: &Prospects,
+    settings: &ClvSettings,
+    target_ltv_cac: f64,
+) -> Result<Vec<ProspectScore>> {
+    settings.validate()?;
+    if !(target_ltv_cac.is_finite() && target_ltv_cac > 0.0) {
+        return Err(ClvError::InvalidParameter(format!(
+            "the target LTV:CAC ratio must be > 0, got {target_ltv_cac}"
+        )));
+    }
+    let col = |name: &str| prospects.columns.iter().position(|c| c == name);
+    if let Some(cov) = &bundle.covariates {
+        let missing: Vec<&str> = cov
+            .encoding
+            .columns
+            .iter()
+            .map(|c| c.name())
+            .filter(|n| col(n).is_none())
+            .collect();
+        if !missing.is_empty() {
+            return Err(ClvError::InvalidParameter(format!(
+                "the prospects file lacks the attribute column(s) the model uses: {}",
+                missing.join(", ")
+            )));
+        }
+    }
+    let plain = bundle.transaction()?;
+    let count_col = col("count");
+    let first_col = col("first_order_value");
+    prospects
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let value_of = |name: &str| col(name).and_then(|j| row.get(j).cloned());
+            let count = match count_col {
+                Some(j) => row[j]
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite() && *v >= 0.0)
+                    .ok_or_else(|| {
+                        ClvError::InvalidParameter(format!(
+                            "prospect row {}: count '{}' is not a number >= 0",
+                            i + 1,
+                            row[j]
+                        ))
+                    })?,
+                None => 1.0,
+            };
+            let individual: Option<Box<dyn TransactionModel>> = match &bundle.covariates {
+                Some(cov) => {
+                    let z = cov.encoding.encode(value_of)?;
+                    Some(
+                        if cov.base_model == <ParetoNbd as crate::models::Model>::NAME {
+                            Box::new(cov.model.individual::<ParetoNbd>(&z)?)
+                        } else {
+                            Box::new(cov.model.individual::<BgNbd>(&z)?)
+                        },
+                    )
+                }
+                None => None,
+            };
+            let model: &dyn TransactionModel = individual.as_deref().unwrap_or(plain.as_ref());
+            let group = spend_group(bundle, &value_of);
+            let spend = group.map_or(bundle.spend_overall.mean_order_value, |g| {
+                g.mean_order_value
+            });
+            let first_order_value = match first_col {
+                Some(j) => row[j]
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite() && *v >= 0.0)
+                    .ok_or_else(|| {
+                        ClvError::InvalidParameter(format!(
+                            "prospect row {}: first_order_value '{}' is not a number >= 0",
+                            i + 1,
+                            row[j]
+                        ))
+                    })?,
+                None => group.map_or(bundle.spend_overall.mean_first_order_value, |g| {
+                    g.mean_first_order_value
+                }),
+            };
+            let clv =
+                first_order_value * settings.margin + new_customer_clv(model, spend, settings);
+            Ok(ProspectScore {
+                attributes: row.clone(),
+                count,
+                expected_repeat_purchases: model.expected_purchases_new(settings.horizon()),
+                expected_order_value: spend,
+                first_order_value,
+                clv,
+                max_cac: clv / target_ltv_cac,
+            })
+        })
+        .collect()
+}
+
+/// The spend group of a prospect: the first categorical attribute level with its own fit.
+fn spend_group<'a>(
+    bundle: &'a Bundle,
+    value_of: &dyn Fn(&str) -> Option<String>,
+) -> Option<&'a super::bundle::GroupSpend> {
+    let cov = bundle.covariates.as_ref()?;
+    cov.encoding.columns.iter().find_map(|c| match c {
+        ColumnEncoding::Categorical { name, .. } => {
+            let v = value_of(name)?;
+            bundle
+                .spend_by_group
+                .get(&format!("{name}={v}"))
+                .filter(|g| g.own_fit)
+        }
+        ColumnEncoding::Numeric { .. } => None,
+    })
+}
+
+/// The budget table: overall and per level of every categorical column of the prospects
+/// file, weighted by `count`.
+pub fn budget_table(
+    prospects: &Prospects,
+    scores: &[ProspectScore],
+    categorical: &[String],
+) -> Vec<BudgetRow> {
+    let row = |group: String, items: &[&ProspectScore]| {
+        let n: f64 = items.iter().map(|s| s.count).sum();
+        let clv: f64 = items.iter().map(|s| s.clv * s.count).sum();
+        let cac: f64 = items.iter().map(|s| s.max_cac * s.count).sum();
+        BudgetRow {
+            group,
+            prospects: n,
+            mean_clv: if n > 0.0 { clv / n } else { 0.0 },
+            max_cac: if n > 0.0 { cac / n } else { 0.0 },
+            total_budget: cac,
+        }
+    };
+    let mut out = vec![row("all".into(), &scores.iter().collect::<Vec<_>>())];
+    for name in categorical {
+        let Some(j) = prospects.columns.iter().position(|c| c == name) else {
+            continue;
+        };
+        let mut groups: BTreeMap<&str, Vec<&ProspectScore>> = BTreeMap::new();
+        for s in scores {
+            groups.entry(s.attributes[j].as_str()).or_default().push(s);
+        }
+        for (level, items) in groups {
+            out.push(row(format!("{name}={level}"), &items));
+        }
+    }
+    out
+}

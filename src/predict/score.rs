@@ -1,0 +1,173 @@
+//! Scoring existing customers with a bundle: P(alive), churn probability, expected purchases
+//! and spend, discounted CLV, RFM segment and the at-risk flag, plus the portfolio summary a
+//! marketer reads first.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::bundle::Bundle;
+use super::clv::{ClvSettings, customer_clv};
+use crate::error::{ClvError, Result};
+use crate::features::Summary;
+use crate::features::rfm::rfm_scores;
+
+/// Settings of a scoring run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ScoreSettings {
+    pub clv: ClvSettings,
+    /// Window of the churn probability, in time units (no purchase within it = churned).
+    pub churn_window: f64,
+    /// Churn probability from which a valuable customer counts as at risk.
+    pub risk_threshold: f64,
+}
+
+/// One scored customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerScore {
+    pub customer_id: String,
+    pub frequency: f64,
+    pub recency: f64,
+    #[serde(rename = "T")]
+    pub t: f64,
+    pub total_spend: f64,
+    pub p_alive: f64,
+    pub churn_probability: f64,
+    pub expected_purchases: f64,
+    pub expected_avg_spend: f64,
+    pub predicted_revenue: f64,
+    pub clv: f64,
+    pub segment: String,
+    pub at_risk: bool,
+}
+
+/// A tenth of the customers, by predicted CLV (decile 1 = the most valuable).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClvDecile {
+    pub decile: usize,
+    pub customers: usize,
+    pub mean_clv: f64,
+    pub share_of_clv: f64,
+}
+
+/// The portfolio view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreSummary {
+    pub customers: usize,
+    pub total_predicted_revenue: f64,
+    pub total_clv: f64,
+    pub mean_p_alive: f64,
+    pub deciles: Vec<ClvDecile>,
+    pub at_risk_customers: usize,
+    pub at_risk_clv: f64,
+    pub at_risk_rule: String,
+    /// Where the churn probability came from.
+    pub churn_source: String,
+}
+
+/// Scores every customer of `summary` (their whole history up to its end). `churn` gives the
+/// classifier's churn probabilities in the summary's order; without it the transaction model's
+/// P(no purchase in the window) is used. Rows come back sorted by CLV, highest first.
+pub fn score_customers(
+    bundle: &Bundle,
+    summary: &Summary,
+    churn: Option<&[f64]>,
+    settings: &ScoreSettings,
+) -> Result<(Vec<CustomerScore>, ScoreSummary)> {
+    settings.clv.validate()?;
+    if !(settings.churn_window.is_finite() && settings.churn_window > 0.0) {
+        return Err(ClvError::InvalidParameter(format!(
+            "the churn window must be > 0, got {}",
+            settings.churn_window
+        )));
+    }
+    let cs = &summary.customers;
+    if churn.is_some_and(|c| c.len() != cs.len()) {
+        return Err(ClvError::InvalidParameter(
+            "one churn probability per customer is needed".into(),
+        ));
+    }
+    let model = bundle.transaction()?;
+    let spend = bundle.spend()?;
+    let rfm = rfm_scores(summary);
+    let median_spend = {
+        let mut v: Vec<f64> = cs.iter().map(|c| c.total_spend).collect();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    let mut rows: Vec<CustomerScore> = (0..cs.len())
+        .into_par_iter()
+        .map(|i| {
+            let c = &cs[i];
+            let (x, t_x, t) = (c.frequency, c.recency, c.t);
+            let m = spend.conditional_expected_average_spend(x, c.monetary_value)?;
+            let purchases = model.expected_purchases(settings.clv.horizon(), x, t_x, t);
+            let churn_probability = match churn {
+                Some(p) => p[i],
+                None => model.prob_n_purchases(0, settings.churn_window, x, t_x, t),
+            };
+            Ok(CustomerScore {
+                customer_id: c.customer_id.clone(),
+                frequency: x,
+                recency: t_x,
+                t,
+                total_spend: c.total_spend,
+                p_alive: model.p_alive(x, t_x, t),
+                churn_probability,
+                expected_purchases: purchases,
+                expected_avg_spend: m,
+                predicted_revenue: purchases * m,
+                clv: customer_clv(model.as_ref(), x, t_x, t, m, &settings.clv),
+                segment: rfm[i].segment.to_string(),
+                at_risk: churn_probability >= settings.risk_threshold
+                    && c.total_spend >= median_spend,
+            })
+        })
+        .collect::<Result<_>>()?;
+    rows.sort_by(|a, b| {
+        b.clv
+            .total_cmp(&a.clv)
+            .then_with(|| crate::features::compare_ids(&a.customer_id, &b.customer_id))
+    });
+    let n = rows.len();
+    let total_clv: f64 = rows.iter().map(|r| r.clv).sum();
+    let deciles = (0..10.min(n))
+        .map(|d| {
+            let (lo, hi) = (d * n / 10.min(n), (d + 1) * n / 10.min(n));
+            let slice = &rows[lo..hi];
+            let sum: f64 = slice.iter().map(|r| r.clv).sum();
+            ClvDecile {
+                decile: d + 1,
+                customers: slice.len(),
+                mean_clv: sum / slice.len().max(1) as f64,
+                share_of_clv: if total_clv > 0.0 {
+                    sum / total_clv
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect();
+    let at_risk: Vec<&CustomerScore> = rows.iter().filter(|r| r.at_risk).collect();
+    let summary_out = ScoreSummary {
+        customers: n,
+        total_predicted_revenue: rows.iter().map(|r| r.predicted_revenue).sum(),
+        total_clv,
+        mean_p_alive: rows.iter().map(|r| r.p_alive).sum::<f64>() / n.max(1) as f64,
+        deciles,
+        at_risk_customers: at_risk.len(),
+        at_risk_clv: at_risk.iter().map(|r| r.clv).sum(),
+        at_risk_rule: format!(
+            "churn probability >= {} and historical spend >= the median ({median_spend:.2})",
+            settings.risk_threshold
+        ),
+        churn_source: if churn.is_some() {
+            "churn classifier".into()
+        } else {
+            format!(
+                "{}: P(no purchase in {} {}s)",
+                bundle.transaction_model.model, settings.churn_window, bundle.time_unit
+            )
+        },
+    };
+    Ok((rows, summary_out))
+}

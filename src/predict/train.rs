@@ -1,0 +1,399 @@
+//! Training: from a calibration summary to a [`Bundle`] — the transaction model (given, or
+//! chosen by the best holdout fit), the Gamma-Gamma spend model overall and per attribute
+//! level, and the covariate model that scores new customers.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::bundle::{
+    BUNDLE_FORMAT, BUNDLE_VERSION, Bundle, Candidate, CovariateSection, GroupSpend, Selection,
+    TrainingData,
+};
+use super::holdout::{HoldoutCustomer, evaluate_holdout};
+use crate::error::{ClvError, Result};
+use crate::features::Summary;
+use crate::features::covariates::{AttributeTable, ColumnEncoding, CovariateEncoding};
+use crate::ingest::RowAccounting;
+use crate::models::bgnbd::BgNbd;
+use crate::models::covariates::{CovariateData, ScaleCovariates, fit_with_covariates};
+use crate::models::gamma_gamma::GammaGamma;
+use crate::models::mbgnbd::MbgNbd;
+use crate::models::pnbd::ParetoNbd;
+use crate::models::saved::SavedModel;
+use crate::models::{FitOptions, Model, RepeatSpendData, RfmData, TransactionModel};
+use crate::persist::fingerprint;
+
+/// Fewest repeat buyers a group needs for its own Gamma-Gamma fit.
+const MIN_GROUP_REPEAT_BUYERS: usize = 30;
+
+/// Which transaction model to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ModelChoice {
+    /// Fit all three; keep the best holdout fit (or the highest likelihood without a holdout).
+    Auto,
+    BgNbd,
+    ParetoNbd,
+    MbgNbd,
+}
+
+/// Settings of a training run.
+#[derive(Debug, Clone)]
+pub struct TrainSettings {
+    pub model: ModelChoice,
+    /// Attribute columns to use as covariates; `None` = every extra column of the data.
+    pub covariates: Option<Vec<String>>,
+    pub fit: FitOptions,
+}
+
+/// The per-customer attributes used for covariates and spend groups: from a separate
+/// attribute table when given, else from the transactions' extra columns.
+fn attributes(
+    summary: &Summary,
+    table: Option<&AttributeTable>,
+    wanted: &Option<Vec<String>>,
+) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    let (names, values): (Vec<String>, Vec<Vec<String>>) = match table {
+        Some(t) => {
+            let rows = summary
+                .customers
+                .iter()
+                .map(|c| {
+                    t.rows.get(&c.customer_id).cloned().ok_or_else(|| {
+                        ClvError::InvalidParameter(format!(
+                            "customer '{}' has no row in the covariates file",
+                            c.customer_id
+                        ))
+                    })
+                })
+                .collect::<Result<_>>()?;
+            (t.names.clone(), rows)
+        }
+        None => (
+            summary.extra_columns.clone(),
+            summary.customers.iter().map(|c| c.extras.clone()).collect(),
+        ),
+    };
+    let Some(wanted) = wanted else {
+        return Ok((names, values));
+    };
+    let idx: Vec<usize> = wanted
+        .iter()
+        .map(|w| {
+            names.iter().position(|n| n == w).ok_or_else(|| {
+                ClvError::InvalidParameter(format!(
+                    "covariate '{w}' is not a column (columns: {})",
+                    names.join(", ")
+                ))
+            })
+        })
+        .collect::<Result<_>>()?;
+    let values = values
+        .iter()
+        .map(|row| idx.iter().map(|&j| row[j].clone()).collect())
+        .collect();
+    Ok((wanted.clone(), values))
+}
+
+fn saved<M: Model>(
+    report: &crate::models::FitReport,
+    data: &RfmData,
+    unit: &str,
+    seconds: f64,
+) -> SavedModel {
+    let fp = fingerprint([data.x.as_slice(), &data.t_x, &data.t, &data.weights]);
+    SavedModel::new(report, data.customers(), data.patterns(), unit, fp, seconds)
+}
+
+/// Fits one transaction model and scores it on the holdout.
+fn candidate<M: Model<Data = RfmData> + TransactionModel>(
+    data: &RfmData,
+    holdout: &[HoldoutCustomer],
+    unit: &str,
+    options: &FitOptions,
+) -> Result<(SavedModel, Candidate)> {
+    let start = Instant::now();
+    let fitted = M::fit(data, options)?;
+    let seconds = start.elapsed().as_secs_f64();
+    let eval = if holdout.is_empty() {
+        None
+    } else {
+        Some(evaluate_holdout(&fitted.model, holdout, 7)?)
+    };
+    let c = Candidate {
+        model: M::NAME.to_string(),
+        log_likelihood: fitted.report.log_likelihood,
+        converged: fitted.report.converged,
+        holdout_mae: eval.as_ref().map(|e| e.purchases_mae),
+        holdout_aggregate_error_pct: eval.as_ref().map(|e| e.purchases_aggregate_error_pct),
+    };
+    Ok((saved::<M>(&fitted.report, data, unit, seconds), c))
+}
+
+/// Gamma-Gamma on the repeat buyers among `idx`; `None` when there are too few.
+fn fit_spend(
+    summary: &Summary,
+    idx: &[usize],
+    options: &FitOptions,
+) -> Option<(GammaGamma, crate::models::FitReport, usize)> {
+    let x: Vec<f64> = idx
+        .iter()
+        .map(|&i| summary.customers[i].frequency)
+        .collect();
+    let m: Vec<f64> = idx
+        .iter()
+        .map(|&i| summary.customers[i].monetary_value)
+        .collect();
+    let (data, _) = RepeatSpendData::new(&x, &m, None).ok()?;
+    let fitted = GammaGamma::fit(&data, options).ok()?;
+    Some((fitted.model, fitted.report, data.x.len()))
+}
+
+fn group_spend(
+    summary: &Summary,
+    idx: &[usize],
+    gg: Option<&GammaGamma>,
+    repeat_buyers: usize,
+    fallback: f64,
+) -> GroupSpend {
+    let own = gg.and_then(|g| g.population_mean_spend().ok());
+    GroupSpend {
+        customers: idx.len(),
+        repeat_buyers,
+        mean_order_value: own.unwrap_or(fallback),
+        mean_first_order_value: idx
+            .iter()
+            .map(|&i| summary.customers[i].first_order_value)
+            .sum::<f64>()
+            / idx.len().max(1) as f64,
+        own_fit: own.is_some(),
+    }
+}
+
+/// Trains a bundle on a (calibration) summary.
+pub fn train(
+    summary: &Summary,
+    accounting: &RowAccounting,
+    source: &str,
+    attribute_table: Option<&AttributeTable>,
+    settings: &TrainSettings,
+) -> Result<Bundle> {
+    let cs = &summary.customers;
+    if cs.len() < 10 {
+        return Err(ClvError::InvalidParameter(format!(
+            "training needs at least 10 customers, got {}",
+            cs.len()
+        )));
+    }
+    let unit = summary.unit.name();
+    let mut warnings = Vec::new();
+    let x: Vec<f64> = cs.iter().map(|c| c.frequency).collect();
+    let t_x: Vec<f64> = cs.iter().map(|c| c.recency).collect();
+    let t: Vec<f64> = cs.iter().map(|c| c.t).collect();
+    let data = RfmData::new(&x, &t_x, &t, None)?;
+    let holdout: Vec<HoldoutCustomer> = cs
+        .iter()
+        .filter_map(|c| {
+            c.holdout
+                .as_ref()
+                .filter(|h| h.duration > 0.0)
+                .map(|h| HoldoutCustomer {
+                    x: c.frequency,
+                    t_x: c.recency,
+                    t: c.t,
+                    holdout_purchases: h.frequency,
+                    holdout_duration: h.duration,
+                    holdout_spend: h.spend,
+                    expected_order_value: 0.0,
+                })
+        })
+        .collect();
+
+    // Transaction model: the one asked for, or the best of the three.
+    let options = &settings.fit;
+    let kinds: Vec<ModelChoice> = match settings.model {
+        ModelChoice::Auto => vec![
+            ModelChoice::BgNbd,
+            ModelChoice::ParetoNbd,
+            ModelChoice::MbgNbd,
+        ],
+        k => vec![k],
+    };
+    let mut fits = Vec::new();
+    for k in kinds {
+        let fit = match k {
+            ModelChoice::BgNbd => candidate::<BgNbd>(&data, &holdout, unit, options),
+            ModelChoice::ParetoNbd => candidate::<ParetoNbd>(&data, &holdout, unit, options),
+            _ => candidate::<MbgNbd>(&data, &holdout, unit, options),
+        };
+        match fit {
+            Ok(f) => fits.push(f),
+            Err(e) if settings.model == ModelChoice::Auto => {
+                warnings.push(format!("{k:?} could not be fitted: {e}"))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let rule = match (settings.model, holdout.is_empty()) {
+        (ModelChoice::Auto, false) => "lowest holdout MAE",
+        (ModelChoice::Auto, true) => "highest log-likelihood",
+        _ => "given by --model",
+    };
+    let score = |c: &Candidate| c.holdout_mae.unwrap_or(-c.log_likelihood);
+    let best = fits
+        .iter()
+        .enumerate()
+        .min_by(|a, b| score(&a.1.1).total_cmp(&score(&b.1.1)))
+        .map(|(i, _)| i)
+        .ok_or_else(|| ClvError::Fit("no transaction model could be fitted".into()))?;
+    let transaction_model = fits[best].0.clone();
+    warnings.extend(
+        transaction_model
+            .fit
+            .warnings
+            .iter()
+            .map(|w| format!("{}: {w}", transaction_model.model)),
+    );
+    let selection = Selection {
+        chosen: transaction_model.model.clone(),
+        rule: rule.to_string(),
+        candidates: fits.iter().map(|f| f.1.clone()).collect(),
+    };
+
+    // Spend: overall, then per level of each categorical attribute.
+    let all: Vec<usize> = (0..cs.len()).collect();
+    let start = Instant::now();
+    let (gg, gg_report, repeat_buyers) = fit_spend(summary, &all, options).ok_or_else(|| {
+        ClvError::Fit(
+            "the Gamma-Gamma spend model could not be fitted (too few repeat buyers?)".into(),
+        )
+    })?;
+    let gg_seconds = start.elapsed().as_secs_f64();
+    warnings.extend(
+        gg_report
+            .warnings
+            .iter()
+            .map(|w| format!("gamma-gamma: {w}")),
+    );
+    let overall_spend = gg
+        .population_mean_spend()
+        .map_err(|e| ClvError::Fit(format!("the spend model has no finite mean (q <= 1): {e}")))?;
+    let spend_data_fp = fingerprint([
+        x.as_slice(),
+        &cs.iter().map(|c| c.monetary_value).collect::<Vec<_>>(),
+    ]);
+    let spend_model = SavedModel::new(
+        &gg_report,
+        repeat_buyers as f64,
+        repeat_buyers,
+        unit,
+        spend_data_fp,
+        gg_seconds,
+    );
+    let spend_overall = group_spend(summary, &all, Some(&gg), repeat_buyers, overall_spend);
+
+    let (names, values) = attributes(summary, attribute_table, &settings.covariates)?;
+    let (encoding, enc_warnings) = CovariateEncoding::fit(&names, &values)?;
+    warnings.extend(enc_warnings);
+    let mut spend_by_group = BTreeMap::new();
+    for (j, col) in encoding.columns.iter().enumerate() {
+        let ColumnEncoding::Categorical {
+            name,
+            baseline,
+            levels,
+        } = col
+        else {
+            continue;
+        };
+        let col_idx = names.iter().position(|n| n == name).unwrap_or(j);
+        for level in std::iter::once(baseline).chain(levels) {
+            let idx: Vec<usize> = (0..cs.len())
+                .filter(|&i| &values[i][col_idx] == level)
+                .collect();
+            let fit = fit_spend(summary, &idx, options).filter(|f| f.2 >= MIN_GROUP_REPEAT_BUYERS);
+            let rb = idx.iter().filter(|&&i| cs[i].frequency > 0.0).count();
+            let g = group_spend(summary, &idx, fit.as_ref().map(|f| &f.0), rb, overall_spend);
+            spend_by_group.insert(format!("{name}={level}"), g);
+        }
+    }
+
+    // Covariate model for new customers, on the chosen model's family.
+    let covariates = if encoding.columns.is_empty() {
+        None
+    } else {
+        let z: Vec<Vec<f64>> = values
+            .iter()
+            .map(|row| {
+                encoding.encode(|c| names.iter().position(|n| n == c).map(|j| row[j].clone()))
+            })
+            .collect::<Result<_>>()?;
+        let cdata = CovariateData::new(encoding.feature_names(), &x, &t_x, &t, &z)?;
+        let section = if transaction_model.model == ParetoNbd::NAME {
+            covariate_section::<ParetoNbd>(&cdata, &data, &encoding, options)
+        } else {
+            if transaction_model.model == MbgNbd::NAME {
+                warnings
+                    .push("covariates use BG/NBD (the MBG/NBD has no covariate form here)".into());
+            }
+            covariate_section::<BgNbd>(&cdata, &data, &encoding, options)
+        };
+        match section {
+            Ok(s) => {
+                warnings.extend(
+                    s.fit
+                        .warnings
+                        .iter()
+                        .map(|w| format!("covariate model: {w}")),
+                );
+                Some(s)
+            }
+            Err(e) => {
+                warnings.push(format!("the covariate model could not be fitted: {e}"));
+                None
+            }
+        }
+    };
+
+    Ok(Bundle {
+        format: BUNDLE_FORMAT.to_string(),
+        version: BUNDLE_VERSION,
+        clv_version: env!("CARGO_PKG_VERSION").to_string(),
+        time_unit: unit.to_string(),
+        training: TrainingData {
+            source: source.to_string(),
+            data_fingerprint: fingerprint([x.as_slice(), &t_x, &t]),
+            rows_read: accounting.rows_read,
+            rows_used: accounting.rows_used,
+            rows_rejected: accounting.rows_rejected,
+            rejected_by_reason: accounting.rejected_by_reason.clone(),
+            customers: cs.len(),
+            calibration_end: summary.calibration_end.map(|d| d.to_string()),
+            observation_end: summary.observation_end.to_string(),
+        },
+        selection,
+        transaction_model,
+        spend_model,
+        spend_overall,
+        spend_by_group,
+        covariates,
+        churn: None,
+        warnings,
+    })
+}
+
+fn covariate_section<M: ScaleCovariates>(
+    cdata: &CovariateData,
+    data: &RfmData,
+    encoding: &CovariateEncoding,
+    options: &FitOptions,
+) -> Result<CovariateSection> {
+    let plain = M::fit(data, options)?;
+    let (model, fit) = fit_with_covariates::<M>(cdata, &plain.model, options)?;
+    Ok(CovariateSection {
+        base_model: M::NAME.to_string(),
+        encoding: encoding.clone(),
+        model,
+        fit,
+    })
+}
