@@ -1,10 +1,143 @@
-//! (being written)
+//! `clv demo`: the whole pipeline on the generated example data in `data/` — train, score
+//! existing customers, flag the ones at risk, value new customers by channel — printing what a
+//! marketer reads first and leaving every output file in one folder.
 
-use super::common::Ui;
+use std::fs;
+use std::path::{Path, PathBuf};
 
+use anyhow::Context;
+use chrono::NaiveDate;
+use clv::features::metrics::describe_summary;
+use clv::features::{SummaryOptions, TimeUnit, summarize_path};
+use clv::ingest::{OnError, ReadOptions};
+use clv::models::FitOptions;
+use clv::predict::clv::ClvSettings;
+use clv::predict::prospects::{Prospects, budget_table, score_prospects};
+use clv::predict::score::{ScoreSettings, score_customers};
+use clv::predict::train::{ModelChoice, TrainSettings, train};
+
+use super::common::{Ui, table};
+use super::score::{portfolio_text, write_scores};
+
+/// Run the whole pipeline on the demo data and print a readable summary.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = "Example:
+  clv demo                      (reads data/demo_transactions.csv, writes target/clv-demo/)
 
-pub fn run(_args: Args, _ui: &Ui) -> anyhow::Result<()> {
-    anyhow::bail!("this subcommand is being written")
+The demo data was generated with:
+  clv simulate --model bgnbd --params 0.55,6.0,0.7,2.5 --spend 6.25,3.74,15.44 --customers 3000 \\
+      --acquisition 13 --horizon 78 --start 2024-01-01 --covariate-effects 0.4,0.2,0.5,-0.2 \\
+      --seed 2024 --output data/demo_transactions.csv")]
+pub struct Args {
+    /// Transactions to run on.
+    #[arg(long, default_value = "data/demo_transactions.csv")]
+    pub input: PathBuf,
+    /// Last day of the calibration period of the demo data.
+    #[arg(long, default_value = "2024-12-31")]
+    pub calibration_end: NaiveDate,
+    /// Folder for the bundle, the scores and the report.
+    #[arg(long, default_value = "target/clv-demo")]
+    pub out_dir: PathBuf,
+}
+
+fn heading(title: &str) {
+    println!("\n== {title} {}", "=".repeat(70usize.saturating_sub(title.len())));
+}
+
+pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    if !args.input.is_file() {
+        anyhow::bail!(
+            "{} not found: run the demo from the repository root, or regenerate the data with the \
+             command in `clv demo --help`",
+            args.input.display()
+        );
+    }
+    fs::create_dir_all(&args.out_dir).with_context(|| format!("creating {}", args.out_dir.display()))?;
+    let read = ReadOptions { on_error: OnError::Fail, ..Default::default() };
+    let unit = TimeUnit::Week;
+
+    heading("1. The order history");
+    let whole = SummaryOptions { unit, keep_purchase_times: true, ..Default::default() };
+    let (history, accounting) = summarize_path(&args.input, &read, &whole, |_| {})?;
+    println!("{}", accounting.describe());
+    let m = describe_summary(&history, None, None)?;
+    println!("{}", serde_json::to_string_pretty(&m)?);
+
+    heading("2. Train: transaction model chosen on the holdout, spend and covariates");
+    let calibration = SummaryOptions { calibration_end: Some(args.calibration_end), ..whole };
+    let (cal, cal_accounting) = summarize_path(&args.input, &read, &calibration, |_| {})?;
+    let settings = TrainSettings { model: ModelChoice::Auto, covariates: None, fit: FitOptions::default() };
+    let bundle = train(&cal, &cal_accounting, &args.input.display().to_string(), None, &settings)?;
+    let rows: Vec<Vec<String>> = bundle
+        .selection
+        .candidates
+        .iter()
+        .map(|c| {
+            vec![
+                c.model.clone(),
+                format!("{:.2}", c.log_likelihood),
+                c.holdout_mae.map_or("-".into(), |v| format!("{v:.4}")),
+                c.holdout_aggregate_error_pct.map_or("-".into(), |v| format!("{v:+.1}%")),
+            ]
+        })
+        .collect();
+    println!("calibration to {}, holdout to {}", args.calibration_end, cal.observation_end);
+    println!("{}", table(&["model", "log-likelihood", "holdout MAE", "aggregate error"], &rows));
+    println!("chosen: {} ({})", bundle.selection.chosen, bundle.selection.rule);
+    let bundle_path = args.out_dir.join("demo_bundle.json");
+    bundle.save(&bundle_path)?;
+    for w in &bundle.warnings {
+        ui.warn(w);
+    }
+
+    heading("3. Existing customers: 52-week CLV at 10% a year, 30% margin");
+    let clv = ClvSettings::from_annual_rate(52, 1.0, 365.25 / 7.0, 0.10, 0.30)?;
+    let score_settings = ScoreSettings { clv, churn_window: 26.0, risk_threshold: 0.6 };
+    let (scores, totals) = score_customers(&bundle, &history, None, &score_settings)?;
+    let scores_path = args.out_dir.join("scores.csv");
+    let mut file = std::io::BufWriter::new(fs::File::create(&scores_path)?);
+    write_scores(&mut file, &scores)?;
+    println!("{}", portfolio_text(&totals, &bundle, &score_settings));
+
+    heading("4. At risk: valuable customers likely to leave, by value at risk");
+    let mut at_risk: Vec<_> = scores.iter().filter(|s| s.at_risk).collect();
+    at_risk.sort_by(|a, b| (b.churn_probability * b.clv).total_cmp(&(a.churn_probability * a.clv)));
+    let rows: Vec<Vec<String>> = at_risk
+        .iter()
+        .take(10)
+        .map(|s| {
+            vec![
+                s.customer_id.clone(),
+                format!("{:.0}%", 100.0 * s.churn_probability),
+                format!("{:.2}", s.clv),
+                format!("{:.2}", s.churn_probability * s.clv),
+                format!("{:.2}", s.total_spend),
+                s.segment.clone(),
+            ]
+        })
+        .collect();
+    println!("{}", table(&["customer", "churn prob.", "CLV", "value at risk", "spent so far", "segment"], &rows));
+
+    heading("5. New customers: what each channel is worth, and what to pay for it");
+    let prospects = Prospects {
+        columns: vec!["channel".into(), "score".into()],
+        rows: vec![vec!["organic".into(), "0".into()], vec!["paid".into(), "0".into()]],
+    };
+    let new_scores = score_prospects(&bundle, &prospects, &clv, 3.0)?;
+    let rows: Vec<Vec<String>> = budget_table(&prospects, &new_scores, &["channel".to_string()])
+        .iter()
+        .skip(1)
+        .map(|b| vec![b.group.clone(), format!("{:.2}", b.mean_clv), format!("{:.2}", b.max_cac)])
+        .collect();
+    println!("{}", table(&["acquisition", "expected 52-week CLV", "max CAC at LTV:CAC 3:1"], &rows));
+
+    heading("Files");
+    for p in [&bundle_path, &scores_path] {
+        println!("{}", display(p));
+    }
+    Ok(())
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
 }
