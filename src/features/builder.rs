@@ -148,15 +148,31 @@ fn finish(
         .iter()
         .map(|m| m.values().filter(|s| s.first_day == i32::MAX).count())
         .sum();
-    let mut customers: Vec<CustomerSummary> = maps
-        .into_par_iter()
-        .flat_map_iter(|m| {
-            m.into_iter()
-                .filter(|(_, s)| s.first_day != i32::MAX)
-                .map(|(id, s)| finish_customer(id, s, cal_end_day, holdout_duration, dpu, opts))
+    let entries: Vec<(IdKey, CustomerState)> = maps
+        .into_iter()
+        .flat_map(|m| m.into_iter().filter(|(_, s)| s.first_day != i32::MAX))
+        .collect();
+    // Sort small keys, not summaries: numeric ids compare as integers, the rest by
+    // `compare_ids`.
+    let mut order: Vec<(SortKey, u32)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (SortKey::of(id.as_bytes()), i as u32))
+        .collect();
+    order.par_sort_unstable_by(|(ka, ia), (kb, ib)| match (ka, kb) {
+        (SortKey::Number(a), SortKey::Number(b)) => a.cmp(b),
+        _ => compare_ids(
+            id_text(&entries[*ia as usize].0),
+            id_text(&entries[*ib as usize].0),
+        ),
+    });
+    let customers: Vec<CustomerSummary> = order
+        .par_iter()
+        .map(|&(_, i)| {
+            let (id, s) = &entries[i as usize];
+            finish_customer(id, s, cal_end_day, holdout_duration, dpu, opts)
         })
         .collect();
-    customers.par_sort_unstable_by(|a, b| compare_ids(&a.customer_id, &b.customer_id));
     Ok(Summary {
         unit: opts.unit,
         observation_end: end,
@@ -167,23 +183,52 @@ fn finish(
     })
 }
 
+/// A sort key for ids: all-digit ids without a leading zero and below 2^64 as their value
+/// (ordered as [`compare_ids`] orders them), everything else for `compare_ids`.
+#[derive(Debug, Clone, Copy)]
+enum SortKey {
+    Number(u64),
+    Other,
+}
+
+impl SortKey {
+    fn of(id: &[u8]) -> Self {
+        if id.is_empty() || id.len() > 19 || (id[0] == b'0' && id.len() > 1) {
+            return SortKey::Other;
+        }
+        let mut v = 0u64;
+        for &c in id {
+            if !c.is_ascii_digit() {
+                return SortKey::Other;
+            }
+            v = v * 10 + u64::from(c - b'0');
+        }
+        SortKey::Number(v)
+    }
+}
+
+/// An id as text (ids come from validated UTF-8).
+fn id_text(id: &IdKey) -> &str {
+    std::str::from_utf8(id.as_bytes()).unwrap_or("")
+}
+
 fn finish_customer(
-    id: IdKey,
-    s: CustomerState,
+    id: &IdKey,
+    s: &CustomerState,
     cal_end_day: i32,
     holdout_days: Option<f64>,
     dpu: f64,
     opts: &SummaryOptions,
 ) -> CustomerSummary {
-    let days = s.days.into_sorted();
+    let days = s.days.clone().into_sorted();
     let x = days.len().saturating_sub(1) as f64;
     let monetary_value = if x > 0.0 {
         ((s.spend - s.first_day_amount) / x).max(0.0)
     } else {
         0.0
     };
-    let (holdout_n, holdout_spend) = match s.holdout {
-        Some(h) => (h.days.count() as f64, h.spend),
+    let (holdout_n, holdout_spend) = match &s.holdout {
+        Some(h) => (h.days.clone().count() as f64, h.spend),
         None => (0.0, 0.0),
     };
     let holdout = holdout_days.map(|duration| Holdout {
@@ -205,7 +250,7 @@ fn finish_customer(
     };
     CustomerSummary {
         // Ids come from validated UTF-8 text.
-        customer_id: String::from_utf8_lossy(id.as_bytes()).into_owned(),
+        customer_id: id_text(id).to_string(),
         frequency: x,
         recency: f64::from(s.last_day - s.first_day) / dpu,
         t: f64::from(cal_end_day - s.first_day) / dpu,
