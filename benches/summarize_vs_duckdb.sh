@@ -19,6 +19,9 @@ if [ ! -f "$tx" ]; then
 fi
 rows=$(($(wc -l < "$tx") - 1))
 echo "input: $tx, $rows rows, $(du -m "$tx" | cut -f1) MB, $customers customers"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), \
+$(free -h | awk '/^Mem:/ {print $2}') RAM"
+echo "duckdb $("$venv/bin/python" -c 'import duckdb; print(duckdb.__version__)')"
 obs_end=2025-12-30
 cat "$tx" > /dev/null  # warm the page cache for both tools alike
 
@@ -26,7 +29,7 @@ best() { sort -n | head -n 1; }
 time_clv() {
   local s e
   s=$(date +%s.%N)
-  "$clv" summarize --input "$tx" --unit week --observation-end "$obs_end" --output "$dir/clv_summary.csv" --quiet
+  "$clv" --quiet summarize --input "$tx" --unit week --observation-end "$obs_end" --output "$dir/clv_summary.csv"
   e=$(date +%s.%N)
   echo "$e - $s" | bc
 }
@@ -65,8 +68,8 @@ for i in 1 2 3; do
 done
 printf 'clv summarize : %s s (best of 3: %s)\n' "${clv_times[*]}" "$(printf '%s\n' "${clv_times[@]}" | best)"
 printf 'duckdb        : %s s (best of 3: %s)\n' "${duck_times[*]}" "$(printf '%s\n' "${duck_times[@]}" | best)"
-/usr/bin/time -f 'clv summarize peak RSS: %M KB' "$clv" summarize --input "$tx" --unit week \
-  --observation-end "$obs_end" --output /dev/null --quiet
+/usr/bin/time -f 'clv summarize peak RSS: %M KB' "$clv" --quiet summarize --input "$tx" --unit week \
+  --observation-end "$obs_end" --output /dev/null
 # Same customers and frequencies in both outputs.
 "$venv/bin/python" - "$dir/clv_summary.csv" "$dir/duckdb_summary.csv" <<'PY'
 import sys, pandas as pd

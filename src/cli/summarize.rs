@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
+use clv::features::builder::write_summary_csv;
 use clv::features::{SummaryOptions, TimeUnit};
 
 use super::common::{self, TransactionArgs, Ui, parse_date};
@@ -43,7 +44,8 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     };
     let summary = common::load_summary(&args.input, opts, args.output.as_deref(), ui)?;
     let mut out = common::output(args.output.as_deref())?;
-    summary.write_csv(&mut out)?;
+    // Same bytes as `Summary::write_csv`, formatted in parallel.
+    write_summary_csv(&summary, &mut out)?;
     out.flush()?;
     let period = match summary.calibration_end {
         Some(c) => format!("calibration to {c}, holdout to {}", summary.observation_end),

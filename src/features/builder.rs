@@ -1,25 +1,30 @@
 //! The feature builder: streams transactions into one small state per customer, then turns
 //! each state into a [`CustomerSummary`].
 //!
-//! Memory is a fixed few dozen bytes per customer plus 4 bytes per distinct purchase day
-//! (needed because the input may be in any order, and repeat purchases are counted by distinct
-//! day). Days are appended unless equal to the last one appended, and the list is sorted and
-//! deduplicated only when it would grow, so sorted input costs no sorting at all. Amounts are
-//! never stored: the first day's amount is tracked as the running minimum day changes.
+//! Memory grows with the number of customers, not of transactions (see `state`). A file is
+//! read by the parallel chunked reader of `parallel` when it has no quotes; stdin and files
+//! with quotes go through the sequential CSV reader ([`summarize_reader`]). Both give exactly
+//! the same summaries, accounting and errors.
 
-use std::collections::HashMap;
+mod csv_out;
+mod parallel;
+mod state;
+
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 
-use super::hash::FastBuildHasher;
 use super::{CustomerSummary, Holdout, Summary, TimeUnit, compare_ids};
 use crate::error::{ClvError, Result};
 use crate::ingest::{
-    Header, ReadOptions, Row, RowAccounting, date_to_day, day_to_date, read_transactions,
+    Header, ReadOptions, RowAccounting, date_to_day, day_to_date, read_transactions,
 };
+pub use csv_out::write_summary_csv;
+pub use parallel::{Chunking, summarize_file_parallel};
+use state::{CustomerMap, CustomerState, IdKey, update_customer};
 
 /// What to summarize and how.
 #[derive(Debug, Clone, Default)]
@@ -35,98 +40,6 @@ pub struct SummaryOptions {
     pub keep_purchase_times: bool,
 }
 
-/// Distinct days, deduplicated lazily.
-#[derive(Debug, Default)]
-struct DaySet(Vec<i32>);
-
-impl DaySet {
-    #[inline]
-    fn insert(&mut self, day: i32) {
-        if self.0.last() == Some(&day) {
-            return;
-        }
-        if self.0.len() == self.0.capacity() && self.0.len() >= 4 {
-            self.compact();
-            // Grow only if compaction freed little; amortised O(1) per insert either way.
-            if self.0.len() * 2 > self.0.capacity() {
-                self.0.reserve(self.0.len());
-            }
-        }
-        self.0.push(day);
-    }
-
-    fn compact(&mut self) {
-        self.0.sort_unstable();
-        self.0.dedup();
-    }
-
-    fn into_sorted(mut self) -> Vec<i32> {
-        self.compact();
-        self.0
-    }
-}
-
-#[derive(Debug)]
-struct CustomerState {
-    /// Earliest calibration day; `i32::MAX` while the customer has only holdout rows.
-    first_day: i32,
-    last_day: i32,
-    first_day_amount: f64,
-    spend: f64,
-    orders: u64,
-    days: DaySet,
-    holdout_days: DaySet,
-    holdout_spend: f64,
-    /// Day of the row the extras were taken from.
-    extras_day: i32,
-    extras: Box<[Box<str>]>,
-}
-
-impl CustomerState {
-    fn new() -> Self {
-        CustomerState {
-            first_day: i32::MAX,
-            last_day: i32::MIN,
-            first_day_amount: 0.0,
-            spend: 0.0,
-            orders: 0,
-            days: DaySet::default(),
-            holdout_days: DaySet::default(),
-            holdout_spend: 0.0,
-            extras_day: i32::MAX,
-            extras: Box::new([]),
-        }
-    }
-
-    fn add_row(&mut self, row: &Row<'_>, cal_day: Option<i32>) {
-        if cal_day.is_some_and(|c| row.day > c) {
-            self.holdout_days.insert(row.day);
-            self.holdout_spend += row.amount;
-        } else {
-            self.add_calibration(row.day, row.amount);
-        }
-        if row.day < self.extras_day && row.extra_count() > 0 {
-            self.extras_day = row.day;
-            self.extras = (0..row.extra_count())
-                .map(|j| row.extra(j).into())
-                .collect();
-        }
-    }
-
-    fn add_calibration(&mut self, day: i32, amount: f64) {
-        if day < self.first_day {
-            self.first_day = day;
-            self.first_day_amount = amount;
-        } else if day == self.first_day {
-            self.first_day_amount += amount;
-        }
-        self.last_day = self.last_day.max(day);
-        self.spend += amount;
-        self.orders += 1;
-        self.days.insert(day);
-    }
-}
-
 /// Summarizes a transaction file (`-` reads stdin). `progress` is called with the number of
 /// bytes read so far, about every megabyte.
 pub fn summarize_path(
@@ -139,19 +52,56 @@ pub fn summarize_path(
         let stdin = io::stdin().lock();
         return summarize_reader(ProgressReader::new(stdin, progress), "<stdin>", read, opts);
     }
+    let mut progress = progress;
+    if let Some(result) =
+        summarize_file_parallel(path, read, opts, &Chunking::default(), &mut progress)?
+    {
+        return Ok(result);
+    }
     let name = path.display().to_string();
     let file = File::open(path).map_err(|e| ClvError::input(&name, format!("cannot open: {e}")))?;
     let reader = BufReader::with_capacity(1 << 20, file);
     summarize_reader(ProgressReader::new(reader, progress), &name, read, opts)
 }
 
-/// Summarizes transactions from any reader; `source_name` names it in messages.
+/// Summarizes transactions from any reader, sequentially; `source_name` names it in messages.
 pub fn summarize_reader<R: Read>(
     r: R,
     source_name: &str,
     read: &ReadOptions,
     opts: &SummaryOptions,
 ) -> Result<(Summary, RowAccounting)> {
+    let (read, cal_day) = effective_options(read, opts)?;
+    let mut states = CustomerMap::default();
+    let mut extra_columns = Vec::new();
+    let mut max_day = i32::MIN;
+
+    let accounting = read_transactions(
+        r,
+        source_name,
+        &read,
+        |h: &Header| extra_columns = h.extra_columns.clone(),
+        |row| {
+            max_day = max_day.max(row.day);
+            update_customer(&mut states, row.customer.as_bytes(), |s| {
+                s.add(row.day, row.amount, cal_day);
+                if row.extra_count() > 0 && s.wants_extras(row.day) {
+                    let extras = (0..row.extra_count()).map(|j| row.extra(j).into());
+                    s.set_extras(row.day, extras.collect());
+                }
+            });
+        },
+    )?;
+    let summary = finish(vec![states], extra_columns, max_day, &read, opts)?;
+    Ok((summary, accounting))
+}
+
+/// The read options with the summary's observation end, and the calibration end's day number;
+/// an error when the calibration end is after the observation end.
+fn effective_options(
+    read: &ReadOptions,
+    opts: &SummaryOptions,
+) -> Result<(ReadOptions, Option<i32>)> {
     let observation_end = opts.observation_end.or(read.observation_end);
     if let (Some(cal), Some(obs)) = (opts.calibration_end, observation_end)
         && cal > obs
@@ -164,31 +114,19 @@ pub fn summarize_reader<R: Read>(
         observation_end,
         ..read.clone()
     };
+    Ok((read, opts.calibration_end.map(date_to_day)))
+}
+
+/// Turns the customer maps (any partition of the customers) into the sorted summary.
+fn finish(
+    maps: Vec<CustomerMap>,
+    extra_columns: Vec<String>,
+    max_day: i32,
+    read: &ReadOptions,
+    opts: &SummaryOptions,
+) -> Result<Summary> {
+    let observation_end = read.observation_end;
     let cal_day = opts.calibration_end.map(date_to_day);
-    // States live in the map itself: one random memory access per row, not two.
-    let mut states: HashMap<IdKey, CustomerState, FastBuildHasher> = HashMap::default();
-    let mut extra_columns = Vec::new();
-    let mut max_day = i32::MIN;
-
-    let accounting = read_transactions(
-        r,
-        source_name,
-        &read,
-        |h: &Header| extra_columns = h.extra_columns.clone(),
-        |row| {
-            max_day = max_day.max(row.day);
-            let key = row.customer.as_bytes();
-            match states.get_mut(key) {
-                Some(s) => s.add_row(row, cal_day),
-                None => {
-                    let mut s = CustomerState::new();
-                    s.add_row(row, cal_day);
-                    states.insert(IdKey::new(key), s);
-                }
-            }
-        },
-    )?;
-
     let end = match observation_end {
         Some(d) => d,
         None if max_day == i32::MIN => opts.calibration_end.unwrap_or(NaiveDate::MIN),
@@ -206,59 +144,102 @@ pub fn summarize_reader<R: Read>(
     let holdout_duration = cal_day.map(|c| f64::from(date_to_day(end) - c));
 
     let dpu = opts.unit.days_per_unit();
-    let mut customers = Vec::with_capacity(states.len());
-    let mut after_calibration = 0u64;
-    for (id, s) in states {
-        if s.first_day == i32::MAX {
-            after_calibration += 1;
-            continue;
+    let after_calibration: usize = maps
+        .iter()
+        .map(|m| m.values().filter(|s| s.first_day == i32::MAX).count())
+        .sum();
+    let entries: Vec<(IdKey, CustomerState)> = maps
+        .into_iter()
+        .flat_map(|m| m.into_iter().filter(|(_, s)| s.first_day != i32::MAX))
+        .collect();
+    // Sort small keys, not summaries: numeric ids compare as integers, the rest by
+    // `compare_ids`.
+    let mut order: Vec<(SortKey, u32)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (SortKey::of(id.as_bytes()), i as u32))
+        .collect();
+    order.par_sort_unstable_by(|(ka, ia), (kb, ib)| match (ka, kb) {
+        (SortKey::Number(a), SortKey::Number(b)) => a.cmp(b),
+        _ => compare_ids(
+            id_text(&entries[*ia as usize].0),
+            id_text(&entries[*ib as usize].0),
+        ),
+    });
+    let customers: Vec<CustomerSummary> = order
+        .par_iter()
+        .map(|&(_, i)| {
+            let (id, s) = &entries[i as usize];
+            finish_customer(id, s, cal_end_day, holdout_duration, dpu, opts)
+        })
+        .collect();
+    Ok(Summary {
+        unit: opts.unit,
+        observation_end: end,
+        calibration_end: opts.calibration_end,
+        extra_columns,
+        customers,
+        customers_after_calibration: after_calibration as u64,
+    })
+}
+
+/// A sort key for ids: all-digit ids without a leading zero and below 2^64 as their value
+/// (ordered as [`compare_ids`] orders them), everything else for `compare_ids`.
+#[derive(Debug, Clone, Copy)]
+enum SortKey {
+    Number(u64),
+    Other,
+}
+
+impl SortKey {
+    fn of(id: &[u8]) -> Self {
+        if id.is_empty() || id.len() > 19 || (id[0] == b'0' && id.len() > 1) {
+            return SortKey::Other;
         }
-        customers.push(finish_customer(
-            id,
-            s,
-            cal_end_day,
-            holdout_duration,
-            dpu,
-            opts,
-        ));
+        let mut v = 0u64;
+        for &c in id {
+            if !c.is_ascii_digit() {
+                return SortKey::Other;
+            }
+            v = v * 10 + u64::from(c - b'0');
+        }
+        SortKey::Number(v)
     }
-    customers.sort_unstable_by(|a, b| compare_ids(&a.customer_id, &b.customer_id));
-    Ok((
-        Summary {
-            unit: opts.unit,
-            observation_end: end,
-            calibration_end: opts.calibration_end,
-            extra_columns,
-            customers,
-            customers_after_calibration: after_calibration,
-        },
-        accounting,
-    ))
+}
+
+/// An id as text (ids come from validated UTF-8).
+fn id_text(id: &IdKey) -> &str {
+    std::str::from_utf8(id.as_bytes()).unwrap_or("")
 }
 
 fn finish_customer(
-    id: IdKey,
-    s: CustomerState,
+    id: &IdKey,
+    s: &CustomerState,
     cal_end_day: i32,
     holdout_days: Option<f64>,
     dpu: f64,
     opts: &SummaryOptions,
 ) -> CustomerSummary {
-    let days = s.days.into_sorted();
+    let days = s.days.clone().into_sorted();
     let x = days.len().saturating_sub(1) as f64;
     let monetary_value = if x > 0.0 {
         ((s.spend - s.first_day_amount) / x).max(0.0)
     } else {
         0.0
     };
-    let holdout = holdout_days.map(|duration| {
-        let n = s.holdout_days.into_sorted().len() as f64;
-        Holdout {
-            frequency: n,
-            monetary_value: if n > 0.0 { s.holdout_spend / n } else { 0.0 },
-            duration: duration / dpu,
-            spend: s.holdout_spend,
-        }
+    let (holdout_n, holdout_spend) = match &s.holdout {
+        Some(h) => (h.days.clone().count() as f64, h.spend),
+        None => (0.0, 0.0),
+    };
+    let holdout = holdout_days.map(|duration| Holdout {
+        frequency: holdout_n,
+        monetary_value: if holdout_n > 0.0 {
+            holdout_spend / holdout_n
+        } else {
+            0.0
+        },
+        duration: duration / dpu,
+        spend: holdout_spend,
     });
     let purchase_times = if opts.keep_purchase_times {
         days.iter()
@@ -269,7 +250,7 @@ fn finish_customer(
     };
     CustomerSummary {
         // Ids come from validated UTF-8 text.
-        customer_id: String::from_utf8_lossy(id.as_bytes()).into_owned(),
+        customer_id: id_text(id).to_string(),
         frequency: x,
         recency: f64::from(s.last_day - s.first_day) / dpu,
         t: f64::from(cal_end_day - s.first_day) / dpu,
@@ -282,57 +263,6 @@ fn finish_customer(
         holdout,
         extras: s.extras.iter().map(|e| e.to_string()).collect(),
         purchase_times,
-    }
-}
-
-/// A customer id as a map key: ids up to 22 bytes (nearly all) are stored inline, saving a
-/// pointer chase per lookup; longer ones on the heap.
-#[derive(Debug)]
-enum IdKey {
-    Inline { len: u8, bytes: [u8; 22] },
-    Heap(Box<[u8]>),
-}
-
-impl IdKey {
-    fn new(id: &[u8]) -> Self {
-        if id.len() <= 22 {
-            let mut bytes = [0u8; 22];
-            bytes[..id.len()].copy_from_slice(id);
-            IdKey::Inline {
-                len: id.len() as u8,
-                bytes,
-            }
-        } else {
-            IdKey::Heap(id.into())
-        }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            IdKey::Inline { len, bytes } => &bytes[..usize::from(*len)],
-            IdKey::Heap(b) => b,
-        }
-    }
-}
-
-// Hash and equality are those of the byte slice, so `&[u8]` can look keys up (Borrow).
-impl std::hash::Hash for IdKey {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.as_bytes().hash(state);
-    }
-}
-
-impl PartialEq for IdKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_bytes() == other.as_bytes()
-    }
-}
-
-impl Eq for IdKey {}
-
-impl std::borrow::Borrow<[u8]> for IdKey {
-    fn borrow(&self) -> &[u8] {
-        self.as_bytes()
     }
 }
 
@@ -373,16 +303,6 @@ mod tests {
 
     fn date(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    #[test]
-    fn day_set_counts_distinct_days_in_any_order() {
-        let mut s = DaySet::default();
-        let days = [5, 3, 5, 5, 9, 3, 1, 9, 2, 2, 7, 5, 1, 8, 8, 8, 4, 6, 0, 3];
-        for d in days {
-            s.insert(d);
-        }
-        assert_eq!(s.into_sorted(), (0..10).collect::<Vec<_>>());
     }
 
     #[test]

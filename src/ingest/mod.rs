@@ -8,8 +8,13 @@
 //! value; with [`OnError::Skip`] it is counted and kept in [`RowAccounting::rejections`].
 //! Whole-input problems (no header, a missing column, bytes that are not UTF-8) are always
 //! errors.
+//!
+//! [`lines`] is a second, faster reader for the common case of a file without quotes: it
+//! splits plain lines itself and applies exactly the same checks, so that a file can be read
+//! in parallel chunks (see `features::builder`).
 
 pub mod date;
+pub mod lines;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -119,7 +124,6 @@ pub mod reason {
 }
 
 /// A usable row, borrowed from the reader's buffer.
-#[derive(Debug)]
 pub struct Row<'a> {
     /// 1-based line number of the row in the file.
     pub line: u64,
@@ -127,7 +131,7 @@ pub struct Row<'a> {
     /// Days since 1970-01-01 (see [`day_to_date`]).
     pub day: i32,
     pub amount: f64,
-    record: &'a ByteRecord,
+    fields: &'a dyn Fields,
     extra_idx: &'a [usize],
 }
 
@@ -141,9 +145,36 @@ impl Row<'_> {
     pub fn extra(&self, i: usize) -> &str {
         self.extra_idx
             .get(i)
-            .and_then(|&j| self.record.get(j))
-            .and_then(|b| std::str::from_utf8(b).ok())
+            .filter(|&&j| j < self.fields.count())
+            .and_then(|&j| std::str::from_utf8(self.fields.field(j)).ok())
             .unwrap_or("")
+    }
+}
+
+impl std::fmt::Debug for Row<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Row")
+            .field("line", &self.line)
+            .field("customer", &self.customer)
+            .field("day", &self.day)
+            .field("amount", &self.amount)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The fields of one record, whether held by the CSV reader or split from a plain line.
+pub(crate) trait Fields {
+    fn count(&self) -> usize;
+    /// Field `i`; callers check `i < count()`.
+    fn field(&self, i: usize) -> &[u8];
+}
+
+impl Fields for ByteRecord {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn field(&self, i: usize) -> &[u8] {
+        &self[i]
     }
 }
 
@@ -167,9 +198,9 @@ fn column_index(names: &[String], wanted: &str, file: &str) -> Result<usize> {
 }
 
 /// Text of a record for the rejects file, fields re-quoted where needed.
-fn raw_text(rec: &ByteRecord) -> String {
-    let fields: Vec<String> = rec
-        .iter()
+fn raw_text(rec: &dyn Fields) -> String {
+    let fields: Vec<String> = (0..rec.count())
+        .map(|i| rec.field(i))
         .map(|f| {
             let s = String::from_utf8_lossy(f);
             if s.contains([',', '"', '\n', '\r']) {
@@ -197,29 +228,15 @@ pub fn read_transactions<R: Read>(
         .from_reader(r);
     let io_err = |e: csv::Error| ClvError::input(source_name, format!("cannot read: {e}"));
     let header_bytes = rdr.byte_headers().map_err(io_err)?.clone();
-    if header_bytes.is_empty() || (header_bytes.len() == 1 && header_bytes[0].is_empty()) {
-        return Err(ClvError::input(source_name, "empty input (no header line)"));
-    }
-    let mut names = Vec::with_capacity(header_bytes.len());
-    for (i, field) in header_bytes.iter().enumerate() {
-        let field = if i == 0 {
-            field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field)
-        } else {
-            field
-        };
-        let name = std::str::from_utf8(field)
-            .map_err(|_| ClvError::input(source_name, "line 1: header is not valid UTF-8 text"))?;
-        names.push(name.trim().to_string());
-    }
-    let id_col = column_index(&names, &opts.customer_col, source_name)?;
-    let date_col = column_index(&names, &opts.date_col, source_name)?;
-    let amount_col = column_index(&names, &opts.amount_col, source_name)?;
-    let extra_idx: Vec<usize> = (0..names.len())
-        .filter(|i| ![id_col, date_col, amount_col].contains(i))
-        .collect();
-    on_header(&Header {
-        extra_columns: extra_idx.iter().map(|&i| names[i].clone()).collect(),
-    });
+    let cols = Columns::from_header(&header_bytes, source_name, opts)?;
+    on_header(&cols.header());
+    let Columns {
+        names,
+        id_col,
+        date_col,
+        amount_col,
+        extra_idx,
+    } = cols;
 
     let end_day = opts.observation_end.map(date_to_day);
     let mut dates = DateParser::new(opts.date_format.as_deref());
@@ -258,7 +275,7 @@ pub fn read_transactions<R: Read>(
                     customer,
                     day,
                     amount,
-                    record: &rec,
+                    fields: &rec,
                     extra_idx: &extra_idx,
                 });
             }
@@ -293,33 +310,121 @@ pub fn read_transactions<R: Read>(
     Ok(acc)
 }
 
+/// The header's column names and where the needed columns are.
+#[derive(Debug, Clone)]
+pub(crate) struct Columns {
+    pub names: Vec<String>,
+    pub id_col: usize,
+    pub date_col: usize,
+    pub amount_col: usize,
+    /// Columns other than id, date and amount, in file order.
+    pub extra_idx: Vec<usize>,
+}
+
+impl Columns {
+    /// Column layout from the header record (a UTF-8 byte-order mark and spaces ignored).
+    pub fn from_header(header: &ByteRecord, source_name: &str, opts: &ReadOptions) -> Result<Self> {
+        if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+            return Err(ClvError::input(source_name, "empty input (no header line)"));
+        }
+        let mut names = Vec::with_capacity(header.len());
+        for (i, field) in header.iter().enumerate() {
+            let field = if i == 0 {
+                field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field)
+            } else {
+                field
+            };
+            let name = std::str::from_utf8(field).map_err(|_| {
+                ClvError::input(source_name, "line 1: header is not valid UTF-8 text")
+            })?;
+            names.push(name.trim().to_string());
+        }
+        let id_col = column_index(&names, &opts.customer_col, source_name)?;
+        let date_col = column_index(&names, &opts.date_col, source_name)?;
+        let amount_col = column_index(&names, &opts.amount_col, source_name)?;
+        let extra_idx: Vec<usize> = (0..names.len())
+            .filter(|i| ![id_col, date_col, amount_col].contains(i))
+            .collect();
+        Ok(Columns {
+            names,
+            id_col,
+            date_col,
+            amount_col,
+            extra_idx,
+        })
+    }
+
+    pub fn header(&self) -> Header {
+        Header {
+            extra_columns: self
+                .extra_idx
+                .iter()
+                .map(|&i| self.names[i].clone())
+                .collect(),
+        }
+    }
+}
+
+/// An amount: digits with an optional decimal point are converted exactly here (an integer
+/// below 2^53 divided by an exact power of ten is correctly rounded, so the result equals
+/// `str::parse`); anything else goes to `str::parse`.
+pub(crate) fn parse_amount(text: &[u8]) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let mut mantissa = 0u64;
+    let mut digits = 0usize;
+    let mut decimals = None;
+    for (i, &c) in text.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                digits += 1;
+                if digits > 15 {
+                    return slow_amount(text);
+                }
+            }
+            b'.' if decimals.is_none() => decimals = Some(i),
+            _ => return slow_amount(text),
+        }
+    }
+    if digits == 0 {
+        return slow_amount(text);
+    }
+    let scale = decimals.map_or(0, |d| text.len() - d - 1);
+    Some(mantissa as f64 / POW10[scale])
+}
+
+fn slow_amount(text: &[u8]) -> Option<f64> {
+    std::str::from_utf8(text).ok()?.parse::<f64>().ok()
+}
+
 type RowProblem = (String, String, &'static str);
 
 /// Day and amount of a row, or the column, value and reason it is rejected for.
-fn check_row(
-    rec: &ByteRecord,
+pub(crate) fn check_row(
+    rec: &dyn Fields,
     ncols: usize,
     [id_col, date_col, amount_col]: [usize; 3],
     names: &[String],
     dates: &mut DateParser,
     end_day: Option<i32>,
 ) -> std::result::Result<(i32, f64), RowProblem> {
-    let text = |i: usize| String::from_utf8_lossy(&rec[i]).into_owned();
-    if rec.len() != ncols {
+    let text = |i: usize| String::from_utf8_lossy(rec.field(i)).into_owned();
+    if rec.count() != ncols {
         return Err((
             "*".into(),
-            format!("{} fields, header has {ncols}", rec.len()),
+            format!("{} fields, header has {ncols}", rec.count()),
             reason::COLUMN_COUNT,
         ));
     }
-    if rec[id_col].trim_ascii().is_empty() {
+    if rec.field(id_col).trim_ascii().is_empty() {
         return Err((names[id_col].clone(), text(id_col), reason::EMPTY_ID));
     }
-    let Some(day) = dates.parse(&rec[date_col]) else {
+    let Some(day) = dates.parse(rec.field(date_col)) else {
         return Err((names[date_col].clone(), text(date_col), reason::BAD_DATE));
     };
-    let amount_text = std::str::from_utf8(rec[amount_col].trim_ascii()).unwrap_or("");
-    let amount = match amount_text.parse::<f64>() {
+    let amount = match parse_amount(rec.field(amount_col).trim_ascii()).ok_or(()) {
         Err(_) => {
             return Err((
                 names[amount_col].clone(),
