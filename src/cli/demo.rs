@@ -41,7 +41,10 @@ pub struct Args {
 }
 
 fn heading(title: &str) {
-    println!("\n== {title} {}", "=".repeat(70usize.saturating_sub(title.len())));
+    println!(
+        "\n== {title} {}",
+        "=".repeat(70usize.saturating_sub(title.len()))
+    );
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
@@ -52,22 +55,43 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             args.input.display()
         );
     }
-    fs::create_dir_all(&args.out_dir).with_context(|| format!("creating {}", args.out_dir.display()))?;
-    let read = ReadOptions { on_error: OnError::Fail, ..Default::default() };
+    fs::create_dir_all(&args.out_dir)
+        .with_context(|| format!("creating {}", args.out_dir.display()))?;
+    let read = ReadOptions {
+        on_error: OnError::Fail,
+        ..Default::default()
+    };
     let unit = TimeUnit::Week;
 
     heading("1. The order history");
-    let whole = SummaryOptions { unit, keep_purchase_times: true, ..Default::default() };
+    let whole = SummaryOptions {
+        unit,
+        keep_purchase_times: true,
+        ..Default::default()
+    };
     let (history, accounting) = summarize_path(&args.input, &read, &whole, |_| {})?;
     println!("{}", accounting.describe());
     let m = describe_summary(&history, None, None)?;
     println!("{}", serde_json::to_string_pretty(&m)?);
 
     heading("2. Train: transaction model chosen on the holdout, spend and covariates");
-    let calibration = SummaryOptions { calibration_end: Some(args.calibration_end), ..whole };
+    let calibration = SummaryOptions {
+        calibration_end: Some(args.calibration_end),
+        ..whole
+    };
     let (cal, cal_accounting) = summarize_path(&args.input, &read, &calibration, |_| {})?;
-    let settings = TrainSettings { model: ModelChoice::Auto, covariates: None, fit: FitOptions::default() };
-    let bundle = train(&cal, &cal_accounting, &args.input.display().to_string(), None, &settings)?;
+    let settings = TrainSettings {
+        model: ModelChoice::Auto,
+        covariates: None,
+        fit: FitOptions::default(),
+    };
+    let bundle = train(
+        &cal,
+        &cal_accounting,
+        &args.input.display().to_string(),
+        None,
+        &settings,
+    )?;
     let rows: Vec<Vec<String>> = bundle
         .selection
         .candidates
@@ -77,13 +101,26 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
                 c.model.clone(),
                 format!("{:.2}", c.log_likelihood),
                 c.holdout_mae.map_or("-".into(), |v| format!("{v:.4}")),
-                c.holdout_aggregate_error_pct.map_or("-".into(), |v| format!("{v:+.1}%")),
+                c.holdout_aggregate_error_pct
+                    .map_or("-".into(), |v| format!("{v:+.1}%")),
             ]
         })
         .collect();
-    println!("calibration to {}, holdout to {}", args.calibration_end, cal.observation_end);
-    println!("{}", table(&["model", "log-likelihood", "holdout MAE", "aggregate error"], &rows));
-    println!("chosen: {} ({})", bundle.selection.chosen, bundle.selection.rule);
+    println!(
+        "calibration to {}, holdout to {}",
+        args.calibration_end, cal.observation_end
+    );
+    println!(
+        "{}",
+        table(
+            &["model", "log-likelihood", "holdout MAE", "aggregate error"],
+            &rows
+        )
+    );
+    println!(
+        "chosen: {} ({})",
+        bundle.selection.chosen, bundle.selection.rule
+    );
     let bundle_path = args.out_dir.join("demo_bundle.json");
     bundle.save(&bundle_path)?;
     for w in &bundle.warnings {
@@ -92,7 +129,11 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
 
     heading("3. Existing customers: 52-week CLV at 10% a year, 30% margin");
     let clv = ClvSettings::from_annual_rate(52, 1.0, 365.25 / 7.0, 0.10, 0.30)?;
-    let score_settings = ScoreSettings { clv, churn_window: 26.0, risk_threshold: 0.6 };
+    let score_settings = ScoreSettings {
+        clv,
+        churn_window: 26.0,
+        risk_threshold: 0.6,
+    };
     let (scores, totals) = score_customers(&bundle, &history, None, &score_settings)?;
     let scores_path = args.out_dir.join("scores.csv");
     let mut file = std::io::BufWriter::new(fs::File::create(&scores_path)?);
@@ -116,20 +157,52 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             ]
         })
         .collect();
-    println!("{}", table(&["customer", "churn prob.", "CLV", "value at risk", "spent so far", "segment"], &rows));
+    println!(
+        "{}",
+        table(
+            &[
+                "customer",
+                "churn prob.",
+                "CLV",
+                "value at risk",
+                "spent so far",
+                "segment"
+            ],
+            &rows
+        )
+    );
 
     heading("5. New customers: what each channel is worth, and what to pay for it");
     let prospects = Prospects {
         columns: vec!["channel".into(), "score".into()],
-        rows: vec![vec!["organic".into(), "0".into()], vec!["paid".into(), "0".into()]],
+        rows: vec![
+            vec!["organic".into(), "0".into()],
+            vec!["paid".into(), "0".into()],
+        ],
     };
     let new_scores = score_prospects(&bundle, &prospects, &clv, 3.0)?;
     let rows: Vec<Vec<String>> = budget_table(&prospects, &new_scores, &["channel".to_string()])
         .iter()
         .skip(1)
-        .map(|b| vec![b.group.clone(), format!("{:.2}", b.mean_clv), format!("{:.2}", b.max_cac)])
+        .map(|b| {
+            vec![
+                b.group.clone(),
+                format!("{:.2}", b.mean_clv),
+                format!("{:.2}", b.max_cac),
+            ]
+        })
         .collect();
-    println!("{}", table(&["acquisition", "expected 52-week CLV", "max CAC at LTV:CAC 3:1"], &rows));
+    println!(
+        "{}",
+        table(
+            &[
+                "acquisition",
+                "expected 52-week CLV",
+                "max CAC at LTV:CAC 3:1"
+            ],
+            &rows
+        )
+    );
 
     heading("Files");
     for p in [&bundle_path, &scores_path] {

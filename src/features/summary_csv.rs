@@ -12,50 +12,11 @@ use super::{Summary, format_number};
 use crate::error::{ClvError, Result};
 
 impl Summary {
-    /// Writes one CSV row per customer.
+    /// Writes one CSV row per customer: `customer_id,frequency,recency,T,monetary_value,
+    /// first_purchase,orders,total_spend`, the holdout columns with a calibration end, then the
+    /// extra columns (formatted in parallel blocks, see `builder::csv_out`).
     pub fn write_csv<W: Write>(&self, w: W) -> Result<()> {
-        let mut out = csv::Writer::from_writer(w);
-        let mut header: Vec<&str> = vec![
-            "customer_id",
-            "frequency",
-            "recency",
-            "T",
-            "monetary_value",
-            "first_purchase",
-            "orders",
-            "total_spend",
-        ];
-        let holdout = self.calibration_end.is_some();
-        if holdout {
-            header.extend([
-                "frequency_holdout",
-                "monetary_value_holdout",
-                "duration_holdout",
-            ]);
-        }
-        header.extend(self.extra_columns.iter().map(String::as_str));
-        out.write_record(&header)?;
-        let mut row: Vec<String> = Vec::with_capacity(header.len());
-        for c in &self.customers {
-            row.clear();
-            row.push(c.customer_id.clone());
-            for v in [c.frequency, c.recency, c.t, c.monetary_value] {
-                row.push(format_number(v));
-            }
-            row.push(c.first_purchase.to_string());
-            row.push(c.orders.to_string());
-            row.push(format_number(c.total_spend));
-            if holdout {
-                let h = c.holdout.as_ref();
-                row.push(format_number(h.map_or(0.0, |h| h.frequency)));
-                row.push(format_number(h.map_or(0.0, |h| h.monetary_value)));
-                row.push(format_number(h.map_or(0.0, |h| h.duration)));
-            }
-            row.extend(c.extras.iter().cloned());
-            out.write_record(&row)?;
-        }
-        out.flush()?;
-        Ok(())
+        super::builder::write_summary_csv(self, w)
     }
 }
 
