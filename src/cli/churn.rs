@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::ValueEnum;
+use clv::churn::data::check_classes;
 use clv::churn::from_summary::{self, check_window, holdout_length};
 use clv::churn::model_file::{ChurnModelFile, TrainingInfo};
 use clv::churn::{
@@ -169,6 +170,9 @@ pub fn prepare(
     }
     let covariates = from_summary::covariate_specs(&summary, &args.covariates)?;
     let customers = from_summary::churn_customers(&summary, &covariates)?;
+    // Labels are checked before the (slower) model fit, so bad data fails fast.
+    let (labels, _) = churn_labels(&customers, window)?;
+    check_classes(&labels, "training data")?;
     let settings = ChurnSettings {
         covariates,
         l2_alpha: args.l2,
