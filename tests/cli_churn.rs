@@ -391,7 +391,7 @@ fn at_risk_is_deterministic_selected_and_ranked() {
     // The terminal shows the first 20 rows when the list goes to a file.
     let shown = text(&out1.stdout);
     assert!(
-        shown.contains(&format!("\n20 ")) && !shown.contains(&format!("\n21 ")),
+        shown.contains("\n20 ") && !shown.contains("\n21 "),
         "{shown}"
     );
     assert!(shown.contains(&format!("{} more rows", rows.len() - 20)));
