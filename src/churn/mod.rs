@@ -17,7 +17,9 @@ pub mod data;
 pub mod evaluate;
 mod exact;
 pub mod features;
+pub mod from_summary;
 pub mod metrics;
+pub mod model_file;
 
 pub use at_risk::{AtRiskOptions, AtRiskRow, Reason, RiskSelection, ValueSource};
 pub use classifier::{ChurnClassifier, Contribution, train};

@@ -1,10 +1,280 @@
-//! (being written)
+//! `clv at-risk`: the customers likely to churn and worth saving, ranked by value at risk
+//! (churn probability × CLV, or × historical spend without a CLV file), each with the three
+//! features that push their churn score up most.
 
-use super::common::Ui;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
+use anyhow::{Context, bail};
+use clv::churn::features::describe_feature;
+use clv::churn::{AtRiskOptions, AtRiskRow, ChurnCustomer, RiskSelection, ValueSource};
+use clv::features::TimeUnit;
+
+use super::churn::load_for_scoring;
+use super::common::{self, TransactionArgs, Ui, output};
+
+/// Rows shown on the terminal when the full list goes to a file.
+const TERMINAL_ROWS: usize = 20;
+/// Reasons listed per customer.
+const REASONS: usize = 3;
+
+/// List the customers at risk of churning, by value at risk.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = "Examples:
+  clv at-risk --model churn.json --input orders.csv --top-percent 10 --min-value 50 \\
+      --clv-file scores.csv --output at_risk.csv
+  clv at-risk --model churn.json --input orders.csv --threshold 0.7 --limit 100
 
-pub fn run(_args: Args, _ui: &Ui) -> anyhow::Result<()> {
-    anyhow::bail!("this subcommand is being written")
+Value at risk = churn probability × value, the value being the customer's CLV from --clv-file
+(a CSV with customer_id,clv columns) or else their historical spend. Ranked by value at risk,
+ties by customer id; each row lists the three features raising the churn score most.")]
+pub struct Args {
+    /// Churn model file written by `clv churn train`.
+    #[arg(long, value_name = "FILE.json")]
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub transactions: TransactionArgs,
+    /// Time unit expected of the model (default: the model's own); a mismatch is an error.
+    #[arg(long)]
+    pub unit: Option<TimeUnit>,
+    /// Customers with churn probability at or above this (default 0.5).
+    #[arg(long, conflicts_with = "top_percent", value_name = "P")]
+    pub threshold: Option<f64>,
+    /// Or the top K percent of customers by churn probability.
+    #[arg(long, value_name = "K")]
+    pub top_percent: Option<f64>,
+    /// Only customers whose value is at least this.
+    #[arg(long, default_value_t = 0.0, value_name = "V")]
+    pub min_value: f64,
+    /// CSV with customer_id and clv columns (e.g. from `clv score`); customers not in it are
+    /// left out.
+    #[arg(long, value_name = "FILE")]
+    pub clv_file: Option<PathBuf>,
+    /// Keep at most this many rows.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// CSV output (default: a table on stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Reads `customer_id,clv` (other columns ignored); errors name the file and line.
+fn read_clv_file(path: &Path) -> anyhow::Result<HashMap<String, f64>> {
+    let name = path.display();
+    let mut rdr = csv::Reader::from_path(path).with_context(|| format!("reading {name}"))?;
+    let headers = rdr
+        .headers()
+        .with_context(|| format!("reading {name}"))?
+        .clone();
+    let col = |want: &str| headers.iter().position(|h| h.trim() == want);
+    let (Some(id_col), Some(clv_col)) = (col("customer_id"), col("clv")) else {
+        bail!(
+            "{name}: needs customer_id and clv columns (found: {})",
+            headers.iter().collect::<Vec<_>>().join(", ")
+        );
+    };
+    let mut values = HashMap::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.with_context(|| format!("{name}: line {line}"))?;
+        let id = rec.get(id_col).unwrap_or("").trim().to_string();
+        let raw = rec.get(clv_col).unwrap_or("").trim();
+        let v: f64 = match raw.parse() {
+            Ok(v) if f64::is_finite(v) => v,
+            _ => bail!("{name}: line {line}: clv '{raw}' is not a finite number"),
+        };
+        if values.insert(id.clone(), v).is_some() {
+            bail!("{name}: line {line}: customer '{id}' appears more than once");
+        }
+    }
+    Ok(values)
+}
+
+fn selection(args: &Args) -> anyhow::Result<RiskSelection> {
+    Ok(match (args.threshold, args.top_percent) {
+        (_, Some(k)) => {
+            if !(k > 0.0 && k <= 100.0) {
+                bail!("--top-percent must be in (0, 100], got {k}");
+            }
+            RiskSelection::TopFraction(k / 100.0)
+        }
+        (Some(t), None) => {
+            if !(0.0..=1.0).contains(&t) {
+                bail!("--threshold must be in [0, 1], got {t}");
+            }
+            RiskSelection::Threshold(t)
+        }
+        (None, None) => RiskSelection::Threshold(0.5),
+    })
+}
+
+pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    let selection = selection(&args)?;
+    if !args.min_value.is_finite() {
+        bail!("--min-value must be a number, got {}", args.min_value);
+    }
+    let s = load_for_scoring(
+        &args.model,
+        args.unit,
+        &args.transactions,
+        args.output.as_deref(),
+        ui,
+    )?;
+    let model = s.transaction_model()?;
+    let (customers, clv): (Vec<ChurnCustomer>, Option<Vec<f64>>) = match &args.clv_file {
+        None => (s.customers.clone(), None),
+        Some(path) => {
+            let values = read_clv_file(path)?;
+            let (kept, missing): (Vec<&ChurnCustomer>, Vec<&ChurnCustomer>) = s
+                .customers
+                .iter()
+                .partition(|c| values.contains_key(&c.customer_id));
+            if !missing.is_empty() {
+                ui.warn(format!(
+                    "{} of {} customers have no CLV in {} and are left out (e.g. '{}')",
+                    missing.len(),
+                    s.customers.len(),
+                    path.display(),
+                    missing[0].customer_id
+                ));
+            }
+            if kept.is_empty() {
+                bail!(
+                    "{}: no customer of the transaction file has a CLV",
+                    path.display()
+                );
+            }
+            let clv = kept.iter().map(|c| values[&c.customer_id]).collect();
+            (kept.into_iter().cloned().collect(), Some(clv))
+        }
+    };
+    let options = AtRiskOptions {
+        selection,
+        value_floor: args.min_value,
+        max_rows: args.limit,
+        // Every positive contribution, then one per feature family (frequency and its log
+        // say the same thing), so that the three reasons are three different things.
+        reasons: s.file.classifier.feature_names().len(),
+    };
+    let mut rows = s
+        .file
+        .classifier
+        .at_risk(&customers, model, clv.as_deref(), &options)?;
+    for row in &mut rows {
+        let mut seen = Vec::new();
+        row.reasons.retain(|r| {
+            let family = describe_feature(r.feature.split('=').next().unwrap_or(&r.feature));
+            let fresh = !seen.contains(&family);
+            seen.push(family);
+            fresh
+        });
+        row.reasons.truncate(REASONS);
+    }
+
+    if let Some(path) = &args.output {
+        let mut out = output(Some(path))?;
+        write_csv(&mut out, &rows)?;
+        out.flush()?;
+        print!("{}", render(&rows, TERMINAL_ROWS));
+        ui.info(format!(
+            "{} customers at risk written to {}",
+            rows.len(),
+            path.display()
+        ));
+    } else {
+        let mut out = output(None)?;
+        write!(out, "{}", render(&rows, rows.len()))?;
+        out.flush()?;
+    }
+    let total: f64 = rows.iter().map(|r| r.value_at_risk).sum();
+    ui.info(format!(
+        "{} of {} customers at risk; total value at risk {total:.2}",
+        rows.len(),
+        customers.len()
+    ));
+    Ok(())
+}
+
+fn source_name(s: ValueSource) -> &'static str {
+    match s {
+        ValueSource::PredictedClv => "clv",
+        ValueSource::HistoricalSpend => "historical_spend",
+    }
+}
+
+fn write_csv(out: &mut dyn Write, rows: &[AtRiskRow]) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    let mut header = vec![
+        "rank".to_string(),
+        "customer_id".into(),
+        "churn_probability".into(),
+        "value".into(),
+        "value_source".into(),
+        "value_at_risk".into(),
+    ];
+    header.extend((1..=REASONS).map(|k| format!("reason_{k}")));
+    w.write_record(&header)?;
+    for r in rows {
+        let mut rec = vec![
+            r.rank.to_string(),
+            r.customer_id.clone(),
+            r.churn_probability.to_string(),
+            r.value.to_string(),
+            source_name(r.value_source).to_string(),
+            r.value_at_risk.to_string(),
+        ];
+        rec.extend((0..REASONS).map(|k| {
+            r.reasons
+                .get(k)
+                .map(|x| x.description.clone())
+                .unwrap_or_default()
+        }));
+        w.write_record(&rec)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// The first `limit` rows as a readable table.
+fn render(rows: &[AtRiskRow], limit: usize) -> String {
+    if rows.is_empty() {
+        return "no customer is at risk with these settings\n".to_string();
+    }
+    let shown: Vec<Vec<String>> = rows
+        .iter()
+        .take(limit)
+        .map(|r| {
+            vec![
+                r.rank.to_string(),
+                r.customer_id.clone(),
+                format!("{:.3}", r.churn_probability),
+                format!("{:.2}", r.value),
+                format!("{:.2}", r.value_at_risk),
+                r.reasons
+                    .iter()
+                    .map(|x| x.description.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ]
+        })
+        .collect();
+    let mut out = common::table(
+        &[
+            "rank",
+            "customer",
+            "churn p",
+            "value",
+            "value at risk",
+            "top reasons",
+        ],
+        &shown,
+    );
+    if rows.len() > limit {
+        out.push_str(&format!(
+            "... {} more rows in the output file\n",
+            rows.len() - limit
+        ));
+    }
+    out
 }
