@@ -2,7 +2,7 @@
 //! P(no purchase), expected spend, DERT), one CSV row per customer.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clv::features::discrete::read_bgbb_csv;
@@ -42,7 +42,7 @@ pub struct Args {
     pub output: Option<PathBuf>,
 }
 
-fn load(path: &PathBuf) -> anyhow::Result<(SavedModel, AnyModel)> {
+fn load(path: &Path) -> anyhow::Result<(SavedModel, AnyModel)> {
     let saved = SavedModel::load(path)?;
     let model = saved.to_model()?;
     Ok((saved, model))
@@ -62,7 +62,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             AnyModel::GammaGamma(g) => Some(g),
             _ => bail!("{}: --spend-model must be a gamma-gamma model", p.display()),
         },
-        (None, AnyModel::GammaGamma(g)) => Some(g.clone()),
+        (None, AnyModel::GammaGamma(g)) => Some(*g),
         _ => None,
     };
     let tm = model.as_transaction_model();

@@ -8,7 +8,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::{Summary, format_number};
+use super::Summary;
 use crate::error::{ClvError, Result};
 
 impl Summary {

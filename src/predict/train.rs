@@ -96,7 +96,7 @@ fn attributes(
     Ok((wanted.clone(), values))
 }
 
-fn saved<M: Model>(
+fn saved(
     report: &crate::models::FitReport,
     data: &RfmData,
     unit: &str,
@@ -128,7 +128,7 @@ fn candidate<M: Model<Data = RfmData> + TransactionModel>(
         holdout_mae: eval.as_ref().map(|e| e.purchases_mae),
         holdout_aggregate_error_pct: eval.as_ref().map(|e| e.purchases_aggregate_error_pct),
     };
-    Ok((saved::<M>(&fitted.report, data, unit, seconds), c))
+    Ok((saved(&fitted.report, data, unit, seconds), c))
 }
 
 /// Gamma-Gamma on the repeat buyers among `idx`; `None` when there are too few.
