@@ -7,13 +7,15 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::classifier::ChurnClassifier;
-use super::data::ChurnSettings;
-use super::metrics::Metrics;
+use super::classifier::{ChurnClassifier, train};
+use super::data::{ChurnSettings, churn_labels};
+use super::from_summary::churn_customers;
+use super::metrics::{Metrics, compute_metrics};
 use crate::error::{ClvError, Result};
-use crate::features::TimeUnit;
+use crate::features::{Summary, TimeUnit};
 use crate::models::saved::{AnyModel, SavedModel};
 use crate::persist;
+use crate::persist::fingerprint;
 
 pub const CHURN_MODEL_FORMAT: &str = "clv-churn";
 pub const CHURN_MODEL_VERSION: u32 = 1;
@@ -51,6 +53,61 @@ pub struct ChurnModelFile {
     pub training: TrainingInfo,
     /// Fingerprint of the training data (x, t_x, T and holdout purchases of every customer).
     pub data_fingerprint: String,
+}
+
+/// Trains the classifier on every customer of a calibration summary (labels from its
+/// holdout) with `transaction_model`'s predictions among the features, and packs it with its
+/// in-sample metrics into a model file. Returns the file and the training warnings.
+pub fn train_churn_model(
+    summary: &Summary,
+    transaction_model: &SavedModel,
+    settings: ChurnSettings,
+) -> Result<ChurnModelFile> {
+    let customers = churn_customers(summary, &settings.covariates)?;
+    let calibration_end = summary.calibration_end.ok_or_else(|| {
+        ClvError::InvalidParameter(
+            "churn training needs a calibration end (labels come from the holdout)".into(),
+        )
+    })?;
+    let any = transaction_model.to_model()?;
+    let model = any.as_transaction_model().ok_or_else(|| {
+        ClvError::InvalidParameter(format!(
+            "{} is not a transaction model",
+            transaction_model.model
+        ))
+    })?;
+    let (classifier, warnings) = train(&customers, model, &settings)?;
+    let (labels, _) = churn_labels(&customers, settings.window)?;
+    let probs = classifier.predict_proba(&customers, model)?;
+    let metrics = compute_metrics(&probs, &labels, settings.threshold)?;
+    let holdout_x: Vec<f64> = customers
+        .iter()
+        .map(|c| c.holdout_frequency.unwrap_or(0.0))
+        .collect();
+    let rfm = summary.rfm_matrix();
+    let columns: Vec<Vec<f64>> = rfm.columns().into_iter().map(|c| c.to_vec()).collect();
+    let data_fingerprint = fingerprint(
+        columns
+            .iter()
+            .map(Vec::as_slice)
+            .chain(std::iter::once(holdout_x.as_slice())),
+    );
+    let training = TrainingInfo {
+        customers: customers.len(),
+        churn_rate: metrics.churn_rate,
+        calibration_end: calibration_end.to_string(),
+        observation_end: summary.observation_end.to_string(),
+        metrics,
+        warnings,
+    };
+    Ok(ChurnModelFile::new(
+        summary.unit,
+        settings,
+        classifier,
+        transaction_model.clone(),
+        training,
+        data_fingerprint,
+    ))
 }
 
 impl ChurnModelFile {

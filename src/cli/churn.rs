@@ -11,10 +11,8 @@ use chrono::NaiveDate;
 use clap::ValueEnum;
 use clv::churn::data::check_classes;
 use clv::churn::from_summary::{self, check_window, holdout_length};
-use clv::churn::model_file::{ChurnModelFile, TrainingInfo};
-use clv::churn::{
-    ChurnCustomer, ChurnSettings, ClassWeights, churn_labels, compute_metrics, train,
-};
+use clv::churn::model_file::{ChurnModelFile, train_churn_model};
+use clv::churn::{ChurnCustomer, ChurnSettings, ClassWeights, churn_labels};
 use clv::features::{Summary, SummaryOptions, TimeUnit};
 use clv::models::bgnbd::BgNbd;
 use clv::models::mbgnbd::MbgNbd;
@@ -280,35 +278,20 @@ pub fn coefficient_rows(names: &[String], coefficients: &[f64], k: usize) -> Vec
 
 fn run_train(args: TrainArgs, ui: &Ui) -> anyhow::Result<()> {
     let p = prepare(&args.training, Some(&args.output), ui)?;
-    let model = p.transaction_model()?;
-    let (classifier, warnings) = train(&p.customers, model, &p.settings)?;
-    let (labels, _) = churn_labels(&p.customers, p.settings.window)?;
-    let probs = classifier.predict_proba(&p.customers, model)?;
-    let metrics = compute_metrics(&probs, &labels, p.settings.threshold)?;
-    let unit = p.summary.unit;
-    let holdout_x: Vec<f64> = p
-        .customers
-        .iter()
-        .map(|c| c.holdout_frequency.unwrap_or(0.0))
-        .collect();
-    let rfm = p.summary.rfm_matrix();
-    let columns: Vec<Vec<f64>> = rfm.columns().into_iter().map(|c| c.to_vec()).collect();
-    let data_fingerprint = fingerprint(
-        columns
-            .iter()
-            .map(Vec::as_slice)
-            .chain(std::iter::once(holdout_x.as_slice())),
-    );
-
+    let file = train_churn_model(&p.summary, &p.saved_model, p.settings)?;
+    let metrics = &file.training.metrics;
     println!(
         "churn classifier trained on {} customers; churn rate {:.1}% (no purchase in the {} {}s after {})",
-        p.customers.len(),
+        file.training.customers,
         100.0 * metrics.churn_rate,
-        p.settings.window,
-        unit,
+        file.settings.window,
+        p.summary.unit,
         args.training.calibration_end
     );
-    println!("transaction model: {}", describe_params(&p.saved_model));
+    println!(
+        "transaction model: {}",
+        describe_params(&file.transaction_model)
+    );
     println!(
         "in-sample: ROC AUC {:.4}, Brier {:.4}, log loss {:.4} (held-out numbers: clv evaluate)\n",
         metrics.roc_auc, metrics.brier, metrics.log_loss
@@ -318,28 +301,16 @@ fn run_train(args: TrainArgs, ui: &Ui) -> anyhow::Result<()> {
         "{}",
         common::table(
             &["feature", "coefficient", "effect"],
-            &coefficient_rows(classifier.feature_names(), classifier.coefficients(), 10)
+            &coefficient_rows(
+                file.classifier.feature_names(),
+                file.classifier.coefficients(),
+                10
+            )
         )
     );
-    for w in &warnings {
+    for w in &file.training.warnings {
         ui.warn(w);
     }
-    let training = TrainingInfo {
-        customers: p.customers.len(),
-        churn_rate: metrics.churn_rate,
-        calibration_end: args.training.calibration_end.to_string(),
-        observation_end: p.summary.observation_end.to_string(),
-        metrics,
-        warnings,
-    };
-    let file = ChurnModelFile::new(
-        unit,
-        p.settings,
-        classifier,
-        p.saved_model,
-        training,
-        data_fingerprint,
-    );
     file.save(&args.output)
         .with_context(|| format!("saving {}", args.output.display()))?;
     ui.info(format!("churn model written to {}", args.output.display()));
@@ -365,6 +336,36 @@ impl Scoring {
     }
 }
 
+/// A churn model from a churn model file or from a bundle written by `clv train`.
+pub fn load_churn_model(
+    path: &std::path::Path,
+    unit: Option<TimeUnit>,
+) -> anyhow::Result<ChurnModelFile> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let is_bundle = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| {
+            v.get("format")
+                .and_then(|f| f.as_str())
+                .map(|f| f == clv::predict::bundle::BUNDLE_FORMAT)
+        })
+        .unwrap_or(false);
+    if !is_bundle {
+        return Ok(ChurnModelFile::load(path, unit)?);
+    }
+    let bundle = clv::predict::Bundle::load(path)?;
+    if let Some(u) = unit {
+        bundle.check_unit(u.name(), path)?;
+    }
+    bundle.churn.ok_or_else(|| {
+        anyhow::anyhow!(
+            "{}: this bundle has no churn classifier (train it with --calibration-end so that churn can be labelled)",
+            path.display()
+        )
+    })
+}
+
 /// Loads a churn model (checking the unit when one is asked for) and summarizes the whole
 /// history of `tx` in the model's unit, with the model's covariates.
 pub fn load_for_scoring(
@@ -374,7 +375,7 @@ pub fn load_for_scoring(
     output_path: Option<&std::path::Path>,
     ui: &Ui,
 ) -> anyhow::Result<Scoring> {
-    let file = ChurnModelFile::load(model_path, unit)?;
+    let file = load_churn_model(model_path, unit)?;
     let model = file.transaction_model()?;
     let opts = SummaryOptions {
         unit: file.unit()?,

@@ -129,12 +129,14 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
 
     heading("3. Existing customers: 52-week CLV at 10% a year, 30% margin");
     let clv = ClvSettings::from_annual_rate(52, 1.0, 365.25 / 7.0, 0.10, 0.30)?;
+    let classifier = bundle.churn_probabilities(&history)?;
     let score_settings = ScoreSettings {
         clv,
-        churn_window: 26.0,
+        churn_window: classifier.as_ref().map_or(26.0, |c| c.1),
         risk_threshold: 0.6,
     };
-    let (scores, totals) = score_customers(&bundle, &history, None, &score_settings)?;
+    let probs = classifier.as_ref().map(|c| c.0.as_slice());
+    let (scores, totals) = score_customers(&bundle, &history, probs, &score_settings)?;
     let scores_path = args.out_dir.join("scores.csv");
     let mut file = std::io::BufWriter::new(fs::File::create(&scores_path)?);
     write_scores(&mut file, &scores)?;

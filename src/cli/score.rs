@@ -39,8 +39,8 @@ pub struct Args {
     /// Profit margin (1 = revenue).
     #[arg(long, default_value_t = 1.0)]
     pub margin: f64,
-    /// Churn window in the bundle's unit: churned = no purchase within it (default: the
-    /// horizon).
+    /// Churn window in the bundle's unit: churned = no purchase within it. Used when the
+    /// bundle has no churn classifier (default: the horizon); the classifier has its own.
     #[arg(long)]
     pub churn_window: Option<f64>,
     /// Churn probability from which a valuable customer is flagged at risk.
@@ -71,12 +71,26 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         args.discount_rate,
         args.margin,
     )?;
+    let classifier = bundle.churn_probabilities(&summary)?;
+    if let (Some((_, window)), Some(asked)) = (&classifier, args.churn_window)
+        && *window != asked
+    {
+        ui.warn(format!(
+            "the bundle's churn classifier predicts a {window}-{}s window; --churn-window {asked} is ignored",
+            bundle.time_unit
+        ));
+    }
     let settings = ScoreSettings {
         clv,
-        churn_window: args.churn_window.unwrap_or(args.horizon as f64),
+        churn_window: classifier
+            .as_ref()
+            .map(|c| c.1)
+            .or(args.churn_window)
+            .unwrap_or(args.horizon as f64),
         risk_threshold: args.risk_threshold,
     };
-    let (rows, totals) = score_customers(&bundle, &summary, None, &settings)?;
+    let probs = classifier.as_ref().map(|c| c.0.as_slice());
+    let (rows, totals) = score_customers(&bundle, &summary, probs, &settings)?;
     let mut out = output(args.output.as_deref())?;
     write_scores(&mut out, &rows)?;
     out.flush()?;

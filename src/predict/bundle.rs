@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::churn::model_file::ChurnModelFile;
 use crate::error::{ClvError, Result};
 use crate::features::covariates::CovariateEncoding;
 use crate::models::TransactionModel;
@@ -76,17 +77,6 @@ pub struct GroupSpend {
     pub own_fit: bool,
 }
 
-/// The churn classifier and the window it predicts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChurnSection {
-    /// Window after the observation end, in time units.
-    pub window: f64,
-    /// The classifier as written by `ChurnClassifier::save`.
-    pub classifier: serde_json::Value,
-    /// Held-out metrics at training time (ROC AUC, Brier …).
-    pub evaluation: serde_json::Value,
-}
-
 /// What `clv train` writes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bundle {
@@ -102,7 +92,8 @@ pub struct Bundle {
     pub spend_overall: GroupSpend,
     pub spend_by_group: BTreeMap<String, GroupSpend>,
     pub covariates: Option<CovariateSection>,
-    pub churn: Option<ChurnSection>,
+    /// The churn classifier (trained when there is a holdout to label churn with).
+    pub churn: Option<ChurnModelFile>,
     pub warnings: Vec<String>,
 }
 
@@ -149,6 +140,30 @@ impl Bundle {
                 self.transaction_model.model
             ))),
         }
+    }
+
+    /// Churn probabilities of the summary's customers from the bundle's classifier (`None`
+    /// without one), and the window they refer to.
+    pub fn churn_probabilities(
+        &self,
+        summary: &crate::features::Summary,
+    ) -> Result<Option<(Vec<f64>, f64)>> {
+        let Some(churn) = &self.churn else {
+            return Ok(None);
+        };
+        let customers =
+            crate::churn::from_summary::churn_customers(summary, &churn.settings.covariates)?;
+        let any = churn.transaction_model()?;
+        let model = any.as_transaction_model().ok_or_else(|| {
+            ClvError::InvalidParameter(format!(
+                "{} is not a transaction model",
+                churn.transaction_model.model
+            ))
+        })?;
+        Ok(Some((
+            churn.classifier.predict_proba(&customers, model)?,
+            churn.settings.window,
+        )))
     }
 
     /// The Gamma-Gamma spend model.

@@ -161,7 +161,10 @@ pub fn score_customers(
             settings.risk_threshold
         ),
         churn_source: if churn.is_some() {
-            "churn classifier".into()
+            format!(
+                "churn classifier (no purchase in {:.1} {}s)",
+                settings.churn_window, bundle.time_unit
+            )
         } else {
             format!(
                 "{}: P(no purchase in {} {}s)",

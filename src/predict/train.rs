@@ -12,6 +12,9 @@ use super::bundle::{
     TrainingData,
 };
 use super::holdout::{HoldoutCustomer, evaluate_holdout};
+use crate::churn::ChurnSettings;
+use crate::churn::from_summary::{covariate_specs, holdout_length};
+use crate::churn::model_file::train_churn_model;
 use crate::error::{ClvError, Result};
 use crate::features::Summary;
 use crate::features::covariates::{AttributeTable, ColumnEncoding, CovariateEncoding};
@@ -355,6 +358,47 @@ pub fn train(
         }
     };
 
+    // Churn classifier: labels come from the holdout, so only with a calibration end.
+    let churn = if summary.calibration_end.is_none() {
+        None
+    } else {
+        let used: Vec<String> = if attribute_table.is_none() {
+            encoding
+                .columns
+                .iter()
+                .map(|c| c.name().to_string())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let trained = holdout_length(summary).and_then(|window| {
+            let covariates = covariate_specs(summary, &used)?;
+            train_churn_model(
+                summary,
+                &transaction_model,
+                ChurnSettings {
+                    covariates,
+                    ..ChurnSettings::new(window)
+                },
+            )
+        });
+        match trained {
+            Ok(f) => {
+                warnings.extend(
+                    f.training
+                        .warnings
+                        .iter()
+                        .map(|w| format!("churn classifier: {w}")),
+                );
+                Some(f)
+            }
+            Err(e) => {
+                warnings.push(format!("no churn classifier: {e}"));
+                None
+            }
+        }
+    };
+
     Ok(Bundle {
         format: BUNDLE_FORMAT.to_string(),
         version: BUNDLE_VERSION,
@@ -377,7 +421,7 @@ pub fn train(
         spend_overall,
         spend_by_group,
         covariates,
-        churn: None,
+        churn,
         warnings,
     })
 }
