@@ -18,6 +18,8 @@ use serde::{Deserialize, Serialize};
 use super::Model;
 use crate::error::{ClvError, Result};
 
+/// L-BFGS iterations each starting point gets before the best one is run to convergence.
+const SCOUT_ITERS: u64 = 8;
 /// Largest |ln p| the search can reach: parameters stay within about [1e-11, 7e10].
 const BOUND: f64 = 25.0;
 /// |ln p| beyond which a parameter is reported as sitting on the boundary (p > 1.6e5 or
@@ -178,6 +180,8 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
 
     let mut starts = problem.starts.clone();
     starts.extend(options.extra_starts.iter().cloned());
+    // Every start gets a short scouting run; only the best is taken to convergence, so that
+    // several starts cost little more than one.
     let mut best: Option<(Vec<f64>, f64, u64, bool)> = None;
     let mut tried = 0;
     for start in &starts {
@@ -195,10 +199,19 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
             .zip(&problem.positive)
             .map(|(v, &pos)| if pos { v.ln() } else { *v }.clamp(-BOUND + 1.0, BOUND - 1.0))
             .collect();
-        if let Some((u, f, iters, conv)) = lbfgs(&objective, squash_inverse(&u0), options)
+        let scout_iters = SCOUT_ITERS.min(options.max_iters);
+        if let Some((u, f, iters, conv)) = lbfgs(&objective, squash_inverse(&u0), scout_iters, options)
             && best.as_ref().is_none_or(|b| f < b.1)
         {
             best = Some((u, f, iters, conv));
+        }
+    }
+    if let Some((u, f, iters, false)) = best.clone() {
+        let rest = options.max_iters.saturating_sub(iters).max(1);
+        if let Some((u2, f2, more, conv)) = lbfgs(&objective, squash_inverse(&u), rest, options)
+            && f2 <= f
+        {
+            best = Some((u2, f2, iters + more, conv));
         }
     }
     let (mut u, _, iterations, lbfgs_converged) = best.ok_or_else(|| {
@@ -297,7 +310,10 @@ fn squash(v: f64) -> f64 {
 }
 
 fn squash_inverse(u: &[f64]) -> Vec<f64> {
-    u.iter().map(|v| BOUND * (v / BOUND).atanh()).collect()
+    // Clamped so that a point on the very edge maps back to a finite search variable.
+    u.iter()
+        .map(|v| BOUND * (v / BOUND).clamp(-1.0 + 1e-12, 1.0 - 1e-12).atanh())
+        .collect()
 }
 
 /// The problem argmin sees: the objective composed with the squashing map. The last
@@ -352,7 +368,12 @@ impl<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>> Gradient for SearchProblem<'_, F>
 
 /// One L-BFGS run from `v0` (search space). Returns the point in `u = ln p`, the objective,
 /// the iterations used and whether it converged.
-fn lbfgs<F>(objective: &F, v0: Vec<f64>, options: &FitOptions) -> Option<(Vec<f64>, f64, u64, bool)>
+fn lbfgs<F>(
+    objective: &F,
+    v0: Vec<f64>,
+    max_iters: u64,
+    options: &FitOptions,
+) -> Option<(Vec<f64>, f64, u64, bool)>
 where
     F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>,
 {
@@ -367,7 +388,7 @@ where
         .with_tolerance_cost(1e-15)
         .ok()?;
     let result = Executor::new(problem, solver)
-        .configure(|state| state.param(v0.clone()).max_iters(options.max_iters))
+        .configure(|state| state.param(v0.clone()).max_iters(max_iters))
         .run();
     let (v, f, iters, converged) = match result {
         Ok(res) => {
