@@ -11,7 +11,7 @@ use statrs::function::beta::checked_beta_reg;
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use super::data::RfmData;
-use super::pattern_sum::pattern_sum;
+use super::pattern_sum::{pattern_sum, x_levels};
 use super::special::{ln_beta, log_add_exp};
 use super::{Model, TransactionModel};
 use crate::error::{ClvError, Result};
@@ -61,36 +61,83 @@ pub(crate) fn data_scale(data: &RfmData) -> (f64, f64) {
     (mx.max(1e-3), mt.max(1e-3))
 }
 
+/// The parts of a pattern's likelihood and gradient that depend on `x` alone: computed once
+/// per distinct `x` (customers share few frequencies), not once per pattern.
+struct XTerms {
+    ln_gamma_rx: f64,
+    ln_gamma_bx: f64,
+    ln_gamma_abx: f64,
+    digamma_rx: f64,
+    digamma_bx: f64,
+    digamma_abx: f64,
+    ln_bx1: f64,
+}
+
 impl BgNbd {
-    /// Log-likelihood of one pattern and the pieces its gradient needs.
-    fn pattern(&self, x: f64, t_x: f64, t: f64) -> ([f64; 4], f64) {
+    fn x_terms(&self, x: f64) -> XTerms {
+        let BgNbd { r, a, b, .. } = *self;
+        XTerms {
+            ln_gamma_rx: ln_gamma(r + x),
+            ln_gamma_bx: ln_gamma(b + x),
+            ln_gamma_abx: ln_gamma(a + b + x),
+            digamma_rx: digamma(r + x),
+            digamma_bx: digamma(b + x),
+            digamma_abx: digamma(a + b + x),
+            ln_bx1: if x > 0.0 { (b + x - 1.0).ln() } else { 0.0 },
+        }
+    }
+
+    /// Log-likelihood of one pattern and its gradient, given the `x` terms and the constants
+    /// `[ln Γ(r), ln Γ(a+b) − ln Γ(b), ψ(r), ψ(a+b), ψ(b), ln α, ln a]`.
+    fn pattern(&self, c: &[f64; 7], xt: &XTerms, x: f64, t_x: f64, t: f64) -> ([f64; 4], f64) {
         let BgNbd { r, alpha, a, b } = *self;
-        let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln();
-        let a2 = ln_gamma(a + b) + ln_gamma(b + x) - ln_gamma(b) - ln_gamma(a + b + x);
+        let [lg_r, lg_ab_b, psi_r, psi_ab, psi_b, ln_alpha, ln_a] = *c;
+        let a1 = xt.ln_gamma_rx - lg_r + r * ln_alpha;
+        let a2 = lg_ab_b + xt.ln_gamma_bx - xt.ln_gamma_abx;
         let l_t = (alpha + t).ln();
         let a3 = -(r + x) * l_t;
         let (ll, w4, l_tx) = if x > 0.0 {
             let l_tx = (alpha + t_x).ln();
-            let a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * l_tx;
+            let a4 = ln_a - xt.ln_bx1 - (r + x) * l_tx;
             let lse = log_add_exp(a3, a4);
             (a1 + a2 + lse, (a4 - lse).exp(), l_tx)
         } else {
             (a1 + a2 + a3, 0.0, 0.0)
         };
         let w3 = 1.0 - w4;
-        let psi_ab = digamma(a + b);
-        let psi_abx = digamma(a + b + x);
         let mut g = [
-            digamma(r + x) - digamma(r) + alpha.ln() - w3 * l_t - w4 * l_tx,
+            xt.digamma_rx - psi_r + ln_alpha - w3 * l_t - w4 * l_tx,
             r / alpha - (r + x) * (w3 / (alpha + t) + w4 / (alpha + t_x)),
-            psi_ab - psi_abx,
-            psi_ab + digamma(b + x) - digamma(b) - psi_abx,
+            psi_ab - xt.digamma_abx,
+            psi_ab + xt.digamma_bx - psi_b - xt.digamma_abx,
         ];
         if x > 0.0 {
             g[2] += w4 / a;
             g[3] -= w4 / (b + x - 1.0);
         }
         (g, ll)
+    }
+
+    /// Log-likelihood and gradient in one pass over the patterns.
+    fn evaluate(&self, d: &RfmData) -> (f64, [f64; 4]) {
+        let BgNbd { r, alpha, a, b } = *self;
+        let c = [
+            ln_gamma(r),
+            ln_gamma(a + b) - ln_gamma(b),
+            digamma(r),
+            digamma(a + b),
+            digamma(b),
+            alpha.ln(),
+            a.ln(),
+        ];
+        let (levels, level_of) = x_levels(&d.x);
+        let terms: Vec<XTerms> = levels.iter().map(|&x| self.x_terms(x)).collect();
+        let sum = pattern_sum::<5, _>(d.patterns(), |i| {
+            let w = d.weights[i];
+            let (g, ll) = self.pattern(&c, &terms[level_of[i] as usize], d.x[i], d.t_x[i], d.t[i]);
+            [w * ll, w * g[0], w * g[1], w * g[2], w * g[3]]
+        });
+        (sum[0], [sum[1], sum[2], sum[3], sum[4]])
     }
 }
 
@@ -109,17 +156,16 @@ impl Model for BgNbd {
     }
 
     fn log_likelihood(&self, d: &RfmData) -> f64 {
-        pattern_sum::<1, _>(d.patterns(), |i| {
-            [d.weights[i] * self.pattern(d.x[i], d.t_x[i], d.t[i]).1]
-        })[0]
+        self.evaluate(d).0
     }
 
     fn gradient(&self, d: &RfmData) -> Vec<f64> {
-        pattern_sum::<4, _>(d.patterns(), |i| {
-            let (g, _) = self.pattern(d.x[i], d.t_x[i], d.t[i]);
-            g.map(|v| v * d.weights[i])
-        })
-        .to_vec()
+        self.evaluate(d).1.to_vec()
+    }
+
+    fn log_likelihood_and_gradient(&self, d: &RfmData) -> (f64, Vec<f64>) {
+        let (ll, g) = self.evaluate(d);
+        (ll, g.to_vec())
     }
 
     fn initial_guesses(d: &RfmData) -> Vec<Vec<f64>> {

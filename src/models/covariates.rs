@@ -39,7 +39,7 @@ pub trait ScaleCovariates: Model<Data = RfmData> + TransactionModel {
             t: vec![t],
             weights: vec![1.0],
         };
-        (self.log_likelihood(&one), self.gradient(&one))
+        self.log_likelihood_and_gradient(&one)
     }
 }
 

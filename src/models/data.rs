@@ -67,7 +67,21 @@ impl RfmData {
         if out.x.is_empty() {
             return Err(ClvError::InvalidParameter("no customers to fit on".into()));
         }
-        Ok(out)
+        // Sorted by x, so that models compute the terms that depend on x once per value.
+        let mut order: Vec<usize> = (0..out.x.len()).collect();
+        order.sort_by(|&i, &j| {
+            out.x[i]
+                .total_cmp(&out.x[j])
+                .then(out.t_x[i].total_cmp(&out.t_x[j]))
+                .then(out.t[i].total_cmp(&out.t[j]))
+        });
+        let pick = |v: &[f64]| order.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+        Ok(RfmData {
+            x: pick(&out.x),
+            t_x: pick(&out.t_x),
+            t: pick(&out.t),
+            weights: pick(&out.weights),
+        })
     }
 
     /// Number of distinct patterns.

@@ -45,6 +45,10 @@ pub trait Model: Sized + Clone {
     fn log_likelihood(&self, data: &Self::Data) -> f64;
     /// Gradient of [`Model::log_likelihood`] with respect to the natural parameters.
     fn gradient(&self, data: &Self::Data) -> Vec<f64>;
+    /// Both at once; models override it to share the work of one pass over the data.
+    fn log_likelihood_and_gradient(&self, data: &Self::Data) -> (f64, Vec<f64>) {
+        (self.log_likelihood(data), self.gradient(data))
+    }
     /// Starting points for the optimiser (natural parameters); several are tried.
     fn initial_guesses(data: &Self::Data) -> Vec<Vec<f64>>;
 

@@ -99,7 +99,7 @@ pub fn fit_model<M: Model>(data: &M::Data, options: &FitOptions) -> Result<Fitte
     let k = M::PARAM_NAMES.len();
     let log_likelihood = |p: &[f64]| -> Option<(f64, Vec<f64>)> {
         let model = M::from_params(p).ok()?;
-        Some((model.log_likelihood(data), model.gradient(data)))
+        Some(model.log_likelihood_and_gradient(data))
     };
     let problem = Problem {
         model: M::NAME.to_string(),
@@ -200,7 +200,8 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
             .map(|(v, &pos)| if pos { v.ln() } else { *v }.clamp(-BOUND + 1.0, BOUND - 1.0))
             .collect();
         let scout_iters = SCOUT_ITERS.min(options.max_iters);
-        if let Some((u, f, iters, conv)) = lbfgs(&objective, squash_inverse(&u0), scout_iters, options)
+        if let Some((u, f, iters, conv)) =
+            lbfgs(&objective, squash_inverse(&u0), scout_iters, options)
             && best.as_ref().is_none_or(|b| f < b.1)
         {
             best = Some((u, f, iters, conv));
@@ -219,7 +220,9 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
             "{name}: the log-likelihood is not finite at any starting point"
         ))
     })?;
-    if !u.iter().any(|v| v.abs() > BOUNDARY_WARN) {
+    // L-BFGS that met its gradient tolerance needs no polish; one stopped by the cost
+    // tolerance on a flat ridge does.
+    if !lbfgs_converged && !u.iter().any(|v| v.abs() > BOUNDARY_WARN) {
         u = newton_polish(&objective, u);
     }
     let p = problem.to_natural(&u);
