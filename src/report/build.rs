@@ -141,7 +141,11 @@ pub fn build_report(
         }),
         tracking: tracking(model.as_ref(), history, calibration_end),
         calibration_holdout,
-        frequency_recency: frequency_recency(model.as_ref(), calibration.unwrap_or(history), horizon),
+        frequency_recency: frequency_recency(
+            model.as_ref(),
+            calibration.unwrap_or(history),
+            horizon,
+        ),
         clv: Some(ClvDistribution {
             values: scores.iter().map(|s| s.clv).collect(),
             customer_ids: scores.iter().map(|s| s.customer_id.clone()).collect(),
@@ -309,7 +313,10 @@ pub fn frequency_recency(
     let age = if median > 0.0 {
         median
     } else {
-        ages.iter().copied().filter(|a| a.is_finite()).fold(0.0, f64::max)
+        ages.iter()
+            .copied()
+            .filter(|a| a.is_finite())
+            .fold(0.0, f64::max)
     };
     if !(age > 0.0 && horizon > 0.0) {
         return None;
@@ -501,4 +508,91 @@ fn churn(
         churned,
         definition,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::{CustomerSummary, TimeUnit};
+
+    /// A Poisson process that never dies: E[X(t)] = 0.5 t, easy to sum by hand.
+    struct Linear;
+    impl TransactionModel for Linear {
+        fn p_alive(&self, _: f64, _: f64, _: f64) -> f64 {
+            1.0
+        }
+        fn expected_purchases(&self, h: f64, _: f64, _: f64, _: f64) -> f64 {
+            0.5 * h
+        }
+        fn expected_purchases_new(&self, h: f64) -> f64 {
+            0.5 * h
+        }
+        fn prob_n_purchases(&self, _: u32, _: f64, _: f64, _: f64, _: f64) -> f64 {
+            0.0
+        }
+    }
+
+    fn day(offset: u64) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default() + chrono::Days::new(offset)
+    }
+
+    /// A customer whose distinct purchase days are `days` (offsets from 2024-01-01).
+    fn customer(id: &str, days: &[u64]) -> CustomerSummary {
+        let first = days[0];
+        let last = days[days.len() - 1];
+        CustomerSummary {
+            customer_id: id.into(),
+            frequency: (days.len() - 1) as f64,
+            recency: (last - first) as f64 / 7.0,
+            t: (21 - first) as f64 / 7.0,
+            monetary_value: 1.0,
+            first_purchase: day(first),
+            last_purchase: day(last),
+            orders: days.len() as u64,
+            total_spend: days.len() as f64,
+            first_order_value: 1.0,
+            holdout: None,
+            extras: vec![],
+            purchase_times: days.iter().map(|d| (d - first) as f64 / 7.0).collect(),
+        }
+    }
+
+    #[test]
+    fn tracking_counts_and_expectations_by_hand() {
+        let summary = Summary {
+            unit: TimeUnit::Week,
+            observation_end: day(21),
+            calibration_end: None,
+            extra_columns: vec![],
+            customers: vec![customer("a", &[0, 7, 10]), customer("b", &[3, 21])],
+            customers_after_calibration: 0,
+        };
+        let t = tracking(&Linear, &summary, Some(day(14))).unwrap();
+        assert_eq!(t.period_end, vec![1.0, 2.0, 3.0]);
+        // Day 7 ends week 1, day 10 is in week 2, day 21 ends week 3.
+        assert_eq!(t.actual, vec![1.0, 1.0, 1.0]);
+        // a (born at 0): 0.5 a week; b (born at 3/7): 0.5 (1 - 3/7), then 0.5, 0.5.
+        let want = [0.5 + 0.5 * 4.0 / 7.0, 1.0, 1.0];
+        for (e, w) in t.expected.iter().zip(want) {
+            assert!((e - w).abs() < 1e-12, "{:?}", t.expected);
+        }
+        assert!((t.calibration_end - 2.0).abs() < 1e-12);
+        // Without a calibration end the whole history is the calibration.
+        let whole = tracking(&Linear, &summary, None).unwrap();
+        assert!((whole.calibration_end - 3.0).abs() < 1e-12);
+
+        let mut no_times = summary;
+        no_times.customers[0].purchase_times.clear();
+        assert!(tracking(&Linear, &no_times, None).is_none());
+    }
+
+    #[test]
+    fn grid_steps_are_round_and_few() {
+        assert_eq!(nice_step(10.0), 1.0);
+        assert_eq!(nice_step(46.1), 2.0);
+        assert_eq!(nice_step(365.0), 10.0);
+        assert_eq!(nice_step(1500.0), 50.0);
+        assert_eq!(short_number(26.0), "26");
+        assert_eq!(short_number(25.714286), "25.7");
+    }
 }
