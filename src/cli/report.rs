@@ -1,10 +1,148 @@
-//! (being written)
+//! `clv report`: the self-contained HTML report of a model bundle on a transaction file —
+//! headline, tracking, calibration vs holdout, frequency–recency maps, CLV by segment and
+//! channel, churn evaluation, cohorts and model fits.
 
-use super::common::Ui;
+use std::path::PathBuf;
 
+use anyhow::Context;
+use chrono::NaiveDate;
+use clv::features::{SummaryOptions, TimeUnit};
+use clv::predict::Bundle;
+use clv::predict::clv::ClvSettings;
+use clv::report::build::{BuildSettings, build_report};
+use clv::report::html::money;
+use clv::report::{ReportData, render_html};
+
+use super::common::{self, TransactionArgs, Ui};
+
+/// Write the HTML report of a model bundle on historical orders.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = "Example:
+  clv report --model models/demo.json --transactions data/demo_transactions.csv --horizon 52 \\
+      --discount-rate 0.10 --margin 0.30 --currency '$' --output report.html
 
-pub fn run(_args: Args, _ui: &Ui) -> anyhow::Result<()> {
-    anyhow::bail!("this subcommand is being written")
+The transactions are summarized in the bundle's time unit, once over the whole history (scores,
+segments, channels, cohorts, tracking) and once split at the bundle's calibration end (calibration
+vs holdout, churn evaluation). The page has no scripts and loads nothing: one file to send.")]
+pub struct Args {
+    /// Model bundle written by `clv train`.
+    #[arg(long, value_name = "BUNDLE.json")]
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub input: TransactionArgs,
+    /// Number of periods ahead.
+    #[arg(long, default_value_t = 52)]
+    pub horizon: usize,
+    /// Annual discount rate (e.g. 0.10 for 10%).
+    #[arg(long, default_value_t = 0.10)]
+    pub discount_rate: f64,
+    /// Profit margin (1 = revenue).
+    #[arg(long, default_value_t = 1.0)]
+    pub margin: f64,
+    /// Currency: a symbol ("$") is shown before amounts, a code ("EUR") after.
+    #[arg(long, default_value = "$")]
+    pub currency: String,
+    /// Churn window in the bundle's unit, when the bundle has no churn classifier (default:
+    /// the horizon).
+    #[arg(long)]
+    pub churn_window: Option<f64>,
+    /// Churn probability from which a valuable customer is flagged at risk.
+    #[arg(long, default_value_t = 0.6)]
+    pub risk_threshold: f64,
+    /// Page title.
+    #[arg(long, default_value = "Customer value report")]
+    pub title: String,
+    /// HTML file to write.
+    #[arg(long, short = 'o', value_name = "FILE.html")]
+    pub output: PathBuf,
+}
+
+pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    let bundle = Bundle::load(&args.model)?;
+    let unit: TimeUnit = bundle
+        .time_unit
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.model.display()))?;
+    let calibration_end = bundle
+        .training
+        .calibration_end
+        .as_deref()
+        .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d"))
+        .transpose()
+        .with_context(|| format!("{}: unreadable calibration end", args.model.display()))?;
+    let whole = SummaryOptions {
+        unit,
+        keep_purchase_times: true,
+        ..Default::default()
+    };
+    let history = common::load_summary(&args.input, whole.clone(), Some(&args.output), ui)?;
+    let calibration = match calibration_end {
+        Some(end) if end < history.observation_end => {
+            let opts = SummaryOptions {
+                calibration_end: Some(end),
+                ..whole
+            };
+            Some(common::load_summary(
+                &args.input,
+                opts,
+                Some(&args.output),
+                ui,
+            )?)
+        }
+        Some(end) => {
+            ui.warn(format!(
+                "the data end on {} but the bundle's calibration ends on {end}: no holdout \
+                 sections",
+                history.observation_end
+            ));
+            None
+        }
+        None => None,
+    };
+    let clv = ClvSettings::from_annual_rate(
+        args.horizon,
+        1.0,
+        365.25 / unit.days_per_unit(),
+        args.discount_rate,
+        args.margin,
+    )?;
+    let settings = BuildSettings {
+        churn_window: args.churn_window,
+        risk_threshold: args.risk_threshold,
+        currency: args.currency.clone(),
+        title: args.title.clone(),
+        ..BuildSettings::new(clv)
+    };
+    let data = build_report(&bundle, &history, calibration.as_ref(), &settings)?;
+    let html = render_html(&data)?;
+    clv::persist::write_atomic(&args.output, html.as_bytes())?;
+    ui.info(format!("report written to {}", args.output.display()));
+    ui.info(one_line_summary(&data));
+    Ok(())
+}
+
+/// Customers, CLV and the sections that had data, in one line.
+fn one_line_summary(data: &ReportData) -> String {
+    let present = [
+        ("tracking", data.tracking.is_some()),
+        ("calibration-holdout", data.calibration_holdout.is_some()),
+        ("frequency-recency", data.frequency_recency.is_some()),
+        ("segments", data.segments.is_some()),
+        ("channels", data.channels.is_some()),
+        ("churn", data.churn.is_some()),
+        ("cohorts", data.cohorts.is_some()),
+    ];
+    let sections: Vec<&str> = present.iter().filter(|p| p.1).map(|p| p.0).collect();
+    match &data.headline {
+        Some(h) => format!(
+            "{} customers, total CLV {} over {} {}, {} at risk; sections: {}",
+            h.customers,
+            money(h.total_clv, &data.currency),
+            data.horizon,
+            data.time_unit,
+            h.at_risk_customers,
+            sections.join(", ")
+        ),
+        None => format!("sections: {}", sections.join(", ")),
+    }
 }

@@ -5,6 +5,7 @@
 //! formatted for people, and non-finite values never reach a chart (they are dropped and the
 //! section says so). A section whose input is absent is replaced by a short note.
 
+pub mod build;
 mod charts;
 mod example;
 mod heatmap;
