@@ -145,7 +145,7 @@ fn probabilities_sum_to_one_and_match_expectations() {
         let (mut total, mut mean) = (0.0, 0.0);
         for n in 0..400 {
             let p = m.prob_n_purchases(n, h, x, t_x, t);
-            assert!(p >= 0.0 && p <= 1.0 + 1e-12);
+            assert!((0.0..=1.0 + 1e-12).contains(&p));
             total += p;
             mean += n as f64 * p;
         }

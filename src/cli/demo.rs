@@ -16,6 +16,9 @@ use clv::predict::prospects::{Prospects, budget_table, score_prospects};
 use clv::predict::score::{ScoreSettings, score_customers};
 use clv::predict::train::{ModelChoice, TrainSettings, train};
 
+use clv::report::build::{BuildSettings, build_report};
+use clv::report::render_html;
+
 use super::common::{Ui, table};
 use super::score::{portfolio_text, write_scores};
 
@@ -35,7 +38,7 @@ pub struct Args {
     /// Last day of the calibration period of the demo data.
     #[arg(long, default_value = "2024-12-31")]
     pub calibration_end: NaiveDate,
-    /// Folder for the bundle, the scores and the report.
+    /// Folder for the bundle, the scores and the HTML report.
     #[arg(long, default_value = "target/clv-demo")]
     pub out_dir: PathBuf,
 }
@@ -141,6 +144,17 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let mut file = std::io::BufWriter::new(fs::File::create(&scores_path)?);
     write_scores(&mut file, &scores)?;
     println!("{}", portfolio_text(&totals, &bundle, &score_settings));
+    let report = build_report(
+        &bundle,
+        &history,
+        Some(&cal),
+        &BuildSettings {
+            churn_window: Some(score_settings.churn_window),
+            ..BuildSettings::new(clv)
+        },
+    )?;
+    let report_path = args.out_dir.join("report.html");
+    clv::persist::write_atomic(&report_path, render_html(&report)?.as_bytes())?;
 
     heading("4. At risk: valuable customers likely to leave, by value at risk");
     let mut at_risk: Vec<_> = scores.iter().filter(|s| s.at_risk).collect();
@@ -207,7 +221,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     );
 
     heading("Files");
-    for p in [&bundle_path, &scores_path] {
+    for p in [&bundle_path, &scores_path, &report_path] {
         println!("{}", display(p));
     }
     Ok(())
