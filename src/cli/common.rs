@@ -6,8 +6,10 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use clv::features::{Summary, SummaryOptions, summarize_path};
+use clv::features::{Summary, SummaryOptions, TimeUnit, summarize_path};
 use clv::ingest::{OnError, ReadOptions, RowAccounting};
+use clv::predict::Bundle;
+use clv::predict::clv::ClvSettings;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Terminal-facing settings: quiet mode and whether stderr is a terminal.
@@ -226,4 +228,48 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
         out.push_str(&line(row.iter().map(String::as_str).collect()));
     }
     out
+}
+
+/// The horizon, discounting and margin of a CLV: the flags shared by `score`, `score-new` and
+/// `report`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClvArgs {
+    /// Number of periods ahead, in the bundle's time unit.
+    #[arg(long, default_value_t = 52)]
+    pub horizon: usize,
+    /// Unit of the horizon; must be the bundle's (default: the bundle's).
+    #[arg(long)]
+    pub unit: Option<TimeUnit>,
+    /// Annual discount rate (e.g. 0.10 for 10%).
+    #[arg(long, default_value_t = 0.10)]
+    pub discount_rate: f64,
+    /// Profit margin (1 = revenue).
+    #[arg(long, default_value_t = 1.0)]
+    pub margin: f64,
+}
+
+impl ClvArgs {
+    /// The bundle's time unit (checked against `--unit`) and the CLV settings, with the
+    /// per-period discount rate derived from the annual one.
+    pub fn settings(
+        &self,
+        bundle: &Bundle,
+        path: &Path,
+    ) -> anyhow::Result<(TimeUnit, ClvSettings)> {
+        let unit: TimeUnit = bundle
+            .time_unit
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        if let Some(asked) = self.unit {
+            bundle.check_unit(asked.name(), path)?;
+        }
+        let clv = ClvSettings::from_annual_rate(
+            self.horizon,
+            1.0,
+            365.25 / unit.days_per_unit(),
+            self.discount_rate,
+            self.margin,
+        )?;
+        Ok((unit, clv))
+    }
 }

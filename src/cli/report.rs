@@ -6,14 +6,13 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use clv::features::{SummaryOptions, TimeUnit};
+use clv::features::SummaryOptions;
 use clv::predict::Bundle;
-use clv::predict::clv::ClvSettings;
 use clv::report::build::{BuildSettings, build_report};
 use clv::report::html::money;
 use clv::report::{ReportData, render_html};
 
-use super::common::{self, TransactionArgs, Ui};
+use super::common::{self, ClvArgs, TransactionArgs, Ui};
 
 /// Write the HTML report of a model bundle on historical orders.
 #[derive(Debug, clap::Args)]
@@ -30,15 +29,8 @@ pub struct Args {
     pub model: PathBuf,
     #[command(flatten)]
     pub input: TransactionArgs,
-    /// Number of periods ahead.
-    #[arg(long, default_value_t = 52)]
-    pub horizon: usize,
-    /// Annual discount rate (e.g. 0.10 for 10%).
-    #[arg(long, default_value_t = 0.10)]
-    pub discount_rate: f64,
-    /// Profit margin (1 = revenue).
-    #[arg(long, default_value_t = 1.0)]
-    pub margin: f64,
+    #[command(flatten)]
+    pub clv: ClvArgs,
     /// Currency: a symbol ("$") is shown before amounts, a code ("EUR") after.
     #[arg(long, default_value = "$")]
     pub currency: String,
@@ -59,10 +51,7 @@ pub struct Args {
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let bundle = Bundle::load(&args.model)?;
-    let unit: TimeUnit = bundle
-        .time_unit
-        .parse()
-        .map_err(|e| anyhow::anyhow!("{}: {e}", args.model.display()))?;
+    let (unit, clv) = args.clv.settings(&bundle, &args.model)?;
     let calibration_end = bundle
         .training
         .calibration_end
@@ -99,13 +88,6 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let clv = ClvSettings::from_annual_rate(
-        args.horizon,
-        1.0,
-        365.25 / unit.days_per_unit(),
-        args.discount_rate,
-        args.margin,
-    )?;
     let settings = BuildSettings {
         churn_window: args.churn_window,
         risk_threshold: args.risk_threshold,

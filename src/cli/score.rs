@@ -4,12 +4,11 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use clv::features::{SummaryOptions, TimeUnit, format_number};
+use clv::features::{SummaryOptions, format_number};
 use clv::predict::Bundle;
-use clv::predict::clv::ClvSettings;
 use clv::predict::score::{CustomerScore, ScoreSettings, ScoreSummary, score_customers};
 
-use super::common::{self, TransactionArgs, Ui, output, table};
+use super::common::{self, ClvArgs, TransactionArgs, Ui, output, table};
 
 /// Score existing customers: CLV, churn probability, at-risk flag.
 #[derive(Debug, clap::Args)]
@@ -27,18 +26,8 @@ pub struct Args {
     pub model: PathBuf,
     #[command(flatten)]
     pub input: TransactionArgs,
-    /// Number of periods ahead.
-    #[arg(long, default_value_t = 52)]
-    pub horizon: usize,
-    /// Unit of the horizon; must be the bundle's (default: the bundle's).
-    #[arg(long)]
-    pub unit: Option<TimeUnit>,
-    /// Annual discount rate (e.g. 0.10 for 10%).
-    #[arg(long, default_value_t = 0.10)]
-    pub discount_rate: f64,
-    /// Profit margin (1 = revenue).
-    #[arg(long, default_value_t = 1.0)]
-    pub margin: f64,
+    #[command(flatten)]
+    pub clv: ClvArgs,
     /// Churn window in the bundle's unit: churned = no purchase within it. Used when the
     /// bundle has no churn classifier (default: the horizon); the classifier has its own.
     #[arg(long)]
@@ -53,24 +42,13 @@ pub struct Args {
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let bundle = Bundle::load(&args.model)?;
-    let unit = args
-        .unit
-        .map_or(bundle.time_unit.clone(), |u| u.name().to_string());
-    bundle.check_unit(&unit, &args.model)?;
-    let unit: TimeUnit = unit.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (unit, clv) = args.clv.settings(&bundle, &args.model)?;
     let opts = SummaryOptions {
         unit,
         keep_purchase_times: true,
         ..Default::default()
     };
     let summary = common::load_summary(&args.input, opts, args.output.as_deref(), ui)?;
-    let clv = ClvSettings::from_annual_rate(
-        args.horizon,
-        1.0,
-        365.25 / unit.days_per_unit(),
-        args.discount_rate,
-        args.margin,
-    )?;
     let classifier = bundle.churn_probabilities(&summary)?;
     if let (Some((_, window)), Some(asked)) = (&classifier, args.churn_window)
         && *window != asked
@@ -86,7 +64,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             .as_ref()
             .map(|c| c.1)
             .or(args.churn_window)
-            .unwrap_or(args.horizon as f64),
+            .unwrap_or(args.clv.horizon as f64),
         risk_threshold: args.risk_threshold,
     };
     let probs = classifier.as_ref().map(|c| c.0.as_slice());

@@ -6,12 +6,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clv::features::covariates::ColumnEncoding;
-use clv::features::{TimeUnit, format_number};
+use clv::features::format_number;
 use clv::predict::Bundle;
-use clv::predict::clv::ClvSettings;
 use clv::predict::prospects::{budget_table, read_prospects_csv, score_prospects};
 
-use super::common::{Ui, output, table};
+use super::common::{ClvArgs, Ui, output, table};
 
 /// Score new customers by acquisition attributes, for ad budgets.
 #[derive(Debug, clap::Args)]
@@ -33,18 +32,8 @@ pub struct Args {
     /// Target ratio of lifetime value to acquisition cost (3:1 is the usual target).
     #[arg(long, default_value_t = 3.0)]
     pub target_ltv_cac: f64,
-    /// Number of periods ahead.
-    #[arg(long, default_value_t = 52)]
-    pub horizon: usize,
-    /// Unit of the horizon; must be the bundle's (default: the bundle's).
-    #[arg(long)]
-    pub unit: Option<TimeUnit>,
-    /// Annual discount rate.
-    #[arg(long, default_value_t = 0.10)]
-    pub discount_rate: f64,
-    /// Profit margin (1 = revenue).
-    #[arg(long, default_value_t = 1.0)]
-    pub margin: f64,
+    #[command(flatten)]
+    pub clv: ClvArgs,
     /// CSV output per prospect (default: stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -52,19 +41,8 @@ pub struct Args {
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let bundle = Bundle::load(&args.model)?;
-    let unit = args
-        .unit
-        .map_or(bundle.time_unit.clone(), |u| u.name().to_string());
-    bundle.check_unit(&unit, &args.model)?;
-    let unit: TimeUnit = unit.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (_, settings) = args.clv.settings(&bundle, &args.model)?;
     let prospects = read_prospects_csv(&args.prospects)?;
-    let settings = ClvSettings::from_annual_rate(
-        args.horizon,
-        1.0,
-        365.25 / unit.days_per_unit(),
-        args.discount_rate,
-        args.margin,
-    )?;
     let scores = score_prospects(&bundle, &prospects, &settings, args.target_ltv_cac)?;
     let mut out = output(args.output.as_deref())?;
     writeln!(
@@ -107,7 +85,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         .collect();
     let text = format!(
         "new-customer CLV over {} {}s at LTV:CAC {}:1 ({})\n{}",
-        args.horizon,
+        args.clv.horizon,
         bundle.time_unit,
         args.target_ltv_cac,
         if bundle.covariates.is_some() {
