@@ -9,51 +9,91 @@ use common::rel;
 
 fn reference_model(json: &serde_json::Value, key: &str) -> Vec<f64> {
     let p = &json[key]["params"];
-    let names: &[&str] = if key == "pnbd" { &["r", "alpha", "s", "beta"] } else { &["r", "alpha", "a", "b"] };
+    let names: &[&str] = if key == "pnbd" {
+        &["r", "alpha", "s", "beta"]
+    } else {
+        &["r", "alpha", "a", "b"]
+    };
     names.iter().map(|n| p[*n].as_f64().unwrap()).collect()
 }
 
 #[test]
 fn cdnow_fit_matches_published_estimates() {
-    let Some(s) = common::cdnow_summary() else { return };
+    let Some(s) = common::cdnow_summary() else {
+        return;
+    };
     let data = RfmData::new(&s.x, &s.t_x, &s.t, None).unwrap();
     let fit = BgNbd::fit(&data, &FitOptions::default()).unwrap();
     let want = [0.2426, 4.4136, 0.7929, 2.4259];
     for (got, want) in fit.report.estimates.iter().zip(want) {
         assert!(rel(*got, want) < 1e-3, "{:?}", fit.report.estimates);
     }
-    assert!((fit.report.log_likelihood - -9582.43).abs() < 0.01, "{}", fit.report.log_likelihood);
+    assert!(
+        (fit.report.log_likelihood - -9582.43).abs() < 0.01,
+        "{}",
+        fit.report.log_likelihood
+    );
     assert!(fit.report.converged && fit.report.at_boundary.is_empty());
 }
 
 #[test]
 fn cdnow_predictions_match_lifetimes() {
-    let (Some(s), Some(json)) = (common::cdnow_summary(), common::reference_predictions()) else { return };
+    let (Some(s), Some(json)) = (common::cdnow_summary(), common::reference_predictions()) else {
+        return;
+    };
     let m = BgNbd::from_params(&reference_model(&json, "bgnbd")).unwrap();
     let refs = &json["bgnbd"];
     for (id, want) in refs["p_alive"].as_object().unwrap() {
         let i = s.ids.iter().position(|v| v == id).unwrap();
         let got = m.p_alive(s.x[i], s.t_x[i], s.t[i]);
-        assert!(rel(got, want.as_f64().unwrap()) < 1e-4, "p_alive {id}: {got} vs {want}");
+        assert!(
+            rel(got, want.as_f64().unwrap()) < 1e-4,
+            "p_alive {id}: {got} vs {want}"
+        );
     }
     for (id, want) in refs["expected_purchases_next_39wk"].as_object().unwrap() {
         let i = s.ids.iter().position(|v| v == id).unwrap();
         let got = m.expected_purchases(39.0, s.x[i], s.t_x[i], s.t[i]);
-        assert!(rel(got, want.as_f64().unwrap()) < 1e-4, "E {id}: {got} vs {want}");
+        assert!(
+            rel(got, want.as_f64().unwrap()) < 1e-4,
+            "E {id}: {got} vs {want}"
+        );
     }
     let got = m.expected_purchases_new(78.0);
-    let want = refs["unconditional_expected_purchases_by_week_78"].as_f64().unwrap();
+    let want = refs["unconditional_expected_purchases_by_week_78"]
+        .as_f64()
+        .unwrap();
     assert!(rel(got, want) < 1e-4, "{got} vs {want}");
     // The paper's worked example: customer 1 expects 1.226 purchases in the next 39 weeks.
-    let published = BgNbd { r: 0.2426, alpha: 4.4136, a: 0.7929, b: 2.4259 };
+    let published = BgNbd {
+        r: 0.2426,
+        alpha: 4.4136,
+        a: 0.7929,
+        b: 2.4259,
+    };
     assert!((published.expected_purchases(39.0, 2.0, 30.43, 38.86) - 1.226).abs() < 5e-4);
 }
 
 fn points() -> Vec<BgNbd> {
     vec![
-        BgNbd { r: 0.2426, alpha: 4.4136, a: 0.7929, b: 2.4259 },
-        BgNbd { r: 1.7, alpha: 0.8, a: 3.2, b: 0.6 },
-        BgNbd { r: 0.05, alpha: 40.0, a: 1.0, b: 12.0 },
+        BgNbd {
+            r: 0.2426,
+            alpha: 4.4136,
+            a: 0.7929,
+            b: 2.4259,
+        },
+        BgNbd {
+            r: 1.7,
+            alpha: 0.8,
+            a: 3.2,
+            b: 0.6,
+        },
+        BgNbd {
+            r: 0.05,
+            alpha: 40.0,
+            a: 1.0,
+            b: 12.0,
+        },
     ]
 }
 
@@ -61,7 +101,13 @@ fn synthetic() -> RfmData {
     let x = [0.0, 1.0, 2.0, 5.0, 30.0, 0.0, 3.0, 1.0];
     let t_x = [0.0, 3.5, 20.0, 30.1, 38.0, 0.0, 10.0, 38.0];
     let t = [38.0, 38.0, 38.0, 38.0, 38.5, 10.0, 12.0, 38.0];
-    RfmData::new(&x, &t_x, &t, Some(&[5.0, 1.0, 2.0, 1.0, 1.0, 3.0, 1.0, 1.0])).unwrap()
+    RfmData::new(
+        &x,
+        &t_x,
+        &t,
+        Some(&[5.0, 1.0, 2.0, 1.0, 1.0, 3.0, 1.0, 1.0]),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -79,7 +125,11 @@ fn gradient_matches_central_differences() {
             let fd = (BgNbd::from_params(&up).unwrap().log_likelihood(&d)
                 - BgNbd::from_params(&dn).unwrap().log_likelihood(&d))
                 / (2.0 * h);
-            assert!((g[k] - fd).abs() <= 1e-5 * g[k].abs().max(1.0), "{m:?} #{k}: {} vs {fd}", g[k]);
+            assert!(
+                (g[k] - fd).abs() <= 1e-5 * g[k].abs().max(1.0),
+                "{m:?} #{k}: {} vs {fd}",
+                g[k]
+            );
         }
     }
 }
@@ -91,12 +141,20 @@ fn probabilities_sum_to_one_and_match_expectations() {
             let h = 26.0;
             let (mut total, mut mean) = (0.0, 0.0);
             for n in 0..3000 {
-                let p = if t == 0.0 { m.prob_n_purchases_new(n, h) } else { m.prob_n_purchases(n, h, x, t_x, t) };
+                let p = if t == 0.0 {
+                    m.prob_n_purchases_new(n, h)
+                } else {
+                    m.prob_n_purchases(n, h, x, t_x, t)
+                };
                 assert!((0.0..=1.0 + 1e-12).contains(&p));
                 total += p;
                 mean += n as f64 * p;
             }
-            let e = if t == 0.0 { m.expected_purchases_new(h) } else { m.expected_purchases(h, x, t_x, t) };
+            let e = if t == 0.0 {
+                m.expected_purchases_new(h)
+            } else {
+                m.expected_purchases(h, x, t_x, t)
+            };
             assert!((total - 1.0).abs() < 1e-9, "{m:?}: total {total}");
             assert!(rel(mean, e) < 1e-7, "{m:?} ({x},{t_x},{t}): {mean} vs {e}");
         }
@@ -113,7 +171,15 @@ fn p_alive_is_one_without_repeat_purchases() {
 
 #[test]
 fn expected_purchases_is_continuous_at_a_equal_one() {
-    let at = |a: f64| BgNbd { r: 0.5, alpha: 5.0, a, b: 2.0 }.expected_purchases(39.0, 3.0, 20.0, 39.0);
+    let at = |a: f64| {
+        BgNbd {
+            r: 0.5,
+            alpha: 5.0,
+            a,
+            b: 2.0,
+        }
+        .expected_purchases(39.0, 3.0, 20.0, 39.0)
+    };
     let (lo, mid, hi) = (at(1.0 - 1e-7), at(1.0), at(1.0 + 1e-7));
     assert!(mid.is_finite() && (lo - mid).abs() < 1e-6 * mid && (hi - mid).abs() < 1e-6 * mid);
 }
@@ -123,7 +189,12 @@ fn refits_simulated_data_near_the_truth() {
     // A seeded simulation of the model itself, so the test is deterministic.
     use rand::{Rng, SeedableRng};
     use rand_distr::{Beta, Distribution, Gamma};
-    let truth = BgNbd { r: 0.8, alpha: 5.0, a: 1.2, b: 3.0 };
+    let truth = BgNbd {
+        r: 0.8,
+        alpha: 5.0,
+        a: 1.2,
+        b: 3.0,
+    };
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let gam = Gamma::new(truth.r, 1.0 / truth.alpha).unwrap();
     let bet = Beta::new(truth.a, truth.b).unwrap();

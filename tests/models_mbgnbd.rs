@@ -10,11 +10,16 @@ use common::rel;
 
 #[test]
 fn cdnow_fit_is_near_lifetimes_and_at_least_as_likely() {
-    let (Some(s), Some(json)) = (common::cdnow_summary(), common::reference_predictions()) else { return };
+    let (Some(s), Some(json)) = (common::cdnow_summary(), common::reference_predictions()) else {
+        return;
+    };
     let data = RfmData::new(&s.x, &s.t_x, &s.t, None).unwrap();
     let fit = MbgNbd::fit(&data, &FitOptions::default()).unwrap();
     let p = &json["mbgnbd"]["params"];
-    let theirs: Vec<f64> = ["r", "alpha", "a", "b"].iter().map(|n| p[*n].as_f64().unwrap()).collect();
+    let theirs: Vec<f64> = ["r", "alpha", "a", "b"]
+        .iter()
+        .map(|n| p[*n].as_f64().unwrap())
+        .collect();
     let ll_theirs = MbgNbd::from_params(&theirs).unwrap().log_likelihood(&data);
     eprintln!(
         "MBG/NBD on CDNOW: ours {:?} LL {:.4}; lifetimes {:?} LL {:.4}",
@@ -22,18 +27,28 @@ fn cdnow_fit_is_near_lifetimes_and_at_least_as_likely() {
     );
     assert!(fit.report.log_likelihood >= ll_theirs - 1e-6);
     for (got, want) in fit.report.estimates.iter().zip(&theirs) {
-        assert!(rel(*got, *want) < 1e-2, "{:?} vs {theirs:?}", fit.report.estimates);
+        assert!(
+            rel(*got, *want) < 1e-2,
+            "{:?} vs {theirs:?}",
+            fit.report.estimates
+        );
     }
 }
 
 #[test]
 fn expectations_match_batislam_closed_forms() {
-    let m = MbgNbd { r: 0.5248, alpha: 6.183, a: 0.8914, b: 1.614 };
+    let m = MbgNbd {
+        r: 0.5248,
+        alpha: 6.183,
+        a: 0.8914,
+        b: 1.614,
+    };
     let MbgNbd { r, alpha, a, b } = m;
     for &t in &[1.0, 39.0, 200.0] {
         // E[X(t)] = b/(a−1) [1 − (α/(α+t))^r 2F1(r, b+1; a+b; t/(α+t))]
         let z = t / (alpha + t);
-        let want = b / (a - 1.0) * (1.0 - (alpha / (alpha + t)).powf(r) * hyp2f1(r, b + 1.0, a + b, z).unwrap());
+        let want = b / (a - 1.0)
+            * (1.0 - (alpha / (alpha + t)).powf(r) * hyp2f1(r, b + 1.0, a + b, z).unwrap());
         assert!(rel(m.expected_purchases_new(t), want) < 1e-9, "t={t}");
         // Conditional: (a+b+x)/(a−1) [1 − ((α+T)/(α+T+t))^{r+x} 2F1(r+x, b+x+1; a+b+x; ·)] P(alive)
         let (x, t_x, big_t) = (3.0, 25.0, 39.0);
@@ -42,7 +57,10 @@ fn expectations_match_batislam_closed_forms() {
         let want = (a + b + x) / (a - 1.0)
             * (1.0 - ((alpha + big_t) / (alpha + big_t + t)).powf(r + x) * f)
             * m.p_alive(x, t_x, big_t);
-        assert!(rel(m.expected_purchases(t, x, t_x, big_t), want) < 1e-9, "t={t}");
+        assert!(
+            rel(m.expected_purchases(t, x, t_x, big_t), want) < 1e-9,
+            "t={t}"
+        );
     }
     // Unlike the BG/NBD, a customer without repeat purchases may be inactive.
     assert!(rel(m.p_alive(0.0, 0.0, 0.0), b / (a + b)) < 1e-14);
@@ -54,7 +72,11 @@ fn gradient_matches_central_differences() {
     let t_x = [0.0, 3.5, 20.0, 30.1, 38.0, 0.0, 10.0];
     let t = [38.0, 38.0, 38.0, 38.0, 38.5, 10.0, 12.0];
     let d = RfmData::new(&x, &t_x, &t, Some(&[5.0, 1.0, 2.0, 1.0, 1.0, 3.0, 1.0])).unwrap();
-    for p in [[0.5248, 6.183, 0.8914, 1.614], [2.0, 0.7, 4.0, 0.3], [0.05, 30.0, 1.0, 20.0]] {
+    for p in [
+        [0.5248, 6.183, 0.8914, 1.614],
+        [2.0, 0.7, 4.0, 0.3],
+        [0.05, 30.0, 1.0, 20.0],
+    ] {
         let g = MbgNbd::from_params(&p).unwrap().gradient(&d);
         for k in 0..4 {
             let h = 1e-6 * p[k];
@@ -64,14 +86,23 @@ fn gradient_matches_central_differences() {
             let fd = (MbgNbd::from_params(&up).unwrap().log_likelihood(&d)
                 - MbgNbd::from_params(&dn).unwrap().log_likelihood(&d))
                 / (2.0 * h);
-            assert!((g[k] - fd).abs() <= 1e-5 * g[k].abs().max(1.0), "{p:?} #{k}: {} vs {fd}", g[k]);
+            assert!(
+                (g[k] - fd).abs() <= 1e-5 * g[k].abs().max(1.0),
+                "{p:?} #{k}: {} vs {fd}",
+                g[k]
+            );
         }
     }
 }
 
 #[test]
 fn probabilities_sum_to_one_and_match_expectations() {
-    let m = MbgNbd { r: 0.5248, alpha: 6.183, a: 0.8914, b: 1.614 };
+    let m = MbgNbd {
+        r: 0.5248,
+        alpha: 6.183,
+        a: 0.8914,
+        b: 1.614,
+    };
     for &(x, t_x, t) in &[(0.0, 0.0, 0.0), (0.0, 0.0, 30.0), (4.0, 20.0, 39.0)] {
         let h = 26.0;
         let (mut total, mut mean) = (0.0, 0.0);
@@ -83,5 +114,8 @@ fn probabilities_sum_to_one_and_match_expectations() {
         assert!((total - 1.0).abs() < 1e-9, "total {total}");
         assert!(rel(mean, m.expected_purchases(h, x, t_x, t)) < 1e-7);
     }
-    assert_eq!(m.prob_n_purchases_new(2, 10.0), m.prob_n_purchases(2, 10.0, 0.0, 0.0, 0.0));
+    assert_eq!(
+        m.prob_n_purchases_new(2, 10.0),
+        m.prob_n_purchases(2, 10.0, 0.0, 0.0, 0.0)
+    );
 }

@@ -9,12 +9,21 @@ use common::rel;
 
 #[test]
 fn cdnow_fit_matches_published_estimates_and_standard_errors() {
-    let Some(s) = common::cdnow_summary() else { return };
+    let Some(s) = common::cdnow_summary() else {
+        return;
+    };
     let data = RfmData::new(&s.x, &s.t_x, &s.t, None).unwrap();
     let fit = ParetoNbd::fit(&data, &FitOptions::default()).unwrap();
     let e = &fit.report.estimates;
-    eprintln!("Pareto/NBD on CDNOW: {e:?} LL {} SE {:?}", fit.report.log_likelihood, fit.report.std_errors);
-    assert!((fit.report.log_likelihood - -9594.98).abs() < 0.01, "{}", fit.report.log_likelihood);
+    eprintln!(
+        "Pareto/NBD on CDNOW: {e:?} LL {} SE {:?}",
+        fit.report.log_likelihood, fit.report.std_errors
+    );
+    assert!(
+        (fit.report.log_likelihood - -9594.98).abs() < 0.01,
+        "{}",
+        fit.report.log_likelihood
+    );
     for (got, want) in e.iter().zip([0.5532, 10.5763, 0.6063]) {
         assert!(rel(*got, want) < 1e-3, "{e:?}");
     }
@@ -26,19 +35,33 @@ fn cdnow_fit_matches_published_estimates_and_standard_errors() {
 
 #[test]
 fn cdnow_predictions_match_lifetimes() {
-    let (Some(s), Some(json)) = (common::cdnow_summary(), common::reference_predictions()) else { return };
+    let (Some(s), Some(json)) = (common::cdnow_summary(), common::reference_predictions()) else {
+        return;
+    };
     let p = &json["pnbd"]["params"];
-    let params: Vec<f64> = ["r", "alpha", "s", "beta"].iter().map(|n| p[*n].as_f64().unwrap()).collect();
+    let params: Vec<f64> = ["r", "alpha", "s", "beta"]
+        .iter()
+        .map(|n| p[*n].as_f64().unwrap())
+        .collect();
     let m = ParetoNbd::from_params(&params).unwrap();
     for (id, want) in json["pnbd"]["p_alive"].as_object().unwrap() {
         let i = s.ids.iter().position(|v| v == id).unwrap();
         let got = m.p_alive(s.x[i], s.t_x[i], s.t[i]);
-        assert!(rel(got, want.as_f64().unwrap()) < 1e-4, "p_alive {id}: {got} vs {want}");
+        assert!(
+            rel(got, want.as_f64().unwrap()) < 1e-4,
+            "p_alive {id}: {got} vs {want}"
+        );
     }
-    for (id, want) in json["pnbd"]["expected_purchases_next_39wk"].as_object().unwrap() {
+    for (id, want) in json["pnbd"]["expected_purchases_next_39wk"]
+        .as_object()
+        .unwrap()
+    {
         let i = s.ids.iter().position(|v| v == id).unwrap();
         let got = m.expected_purchases(39.0, s.x[i], s.t_x[i], s.t[i]);
-        assert!(rel(got, want.as_f64().unwrap()) < 1e-4, "E {id}: {got} vs {want}");
+        assert!(
+            rel(got, want.as_f64().unwrap()) < 1e-4,
+            "E {id}: {got} vs {want}"
+        );
     }
 }
 
@@ -46,7 +69,13 @@ fn synthetic() -> RfmData {
     let x = [0.0, 1.0, 2.0, 5.0, 30.0, 0.0, 3.0, 1.0, 400.0];
     let t_x = [0.0, 3.5, 20.0, 30.1, 38.0, 0.0, 10.0, 38.0, 35.0];
     let t = [38.0, 38.0, 38.0, 38.0, 38.5, 10.0, 12.0, 38.0, 39.0];
-    RfmData::new(&x, &t_x, &t, Some(&[5.0, 1.0, 2.0, 1.0, 1.0, 3.0, 1.0, 1.0, 1.0])).unwrap()
+    RfmData::new(
+        &x,
+        &t_x,
+        &t,
+        Some(&[5.0, 1.0, 2.0, 1.0, 1.0, 3.0, 1.0, 1.0, 1.0]),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -69,7 +98,11 @@ fn gradient_matches_central_differences() {
             let fd = (ParetoNbd::from_params(&up).unwrap().log_likelihood(&d)
                 - ParetoNbd::from_params(&dn).unwrap().log_likelihood(&d))
                 / (2.0 * h);
-            assert!((g[k] - fd).abs() <= 1e-5 * g[k].abs().max(1.0), "{p:?} #{k}: {} vs {fd}", g[k]);
+            assert!(
+                (g[k] - fd).abs() <= 1e-5 * g[k].abs().max(1.0),
+                "{p:?} #{k}: {} vs {fd}",
+                g[k]
+            );
         }
     }
 }
@@ -78,15 +111,36 @@ fn gradient_matches_central_differences() {
 fn likelihood_is_continuous_across_alpha_equal_beta() {
     // The two branches of A₀ must agree where they meet.
     let d = synthetic();
-    let ll = |b: f64| ParetoNbd { r: 0.7, alpha: 9.0, s: 0.9, beta: b }.log_likelihood(&d);
+    let ll = |b: f64| {
+        ParetoNbd {
+            r: 0.7,
+            alpha: 9.0,
+            s: 0.9,
+            beta: b,
+        }
+        .log_likelihood(&d)
+    };
     let (lo, at, hi) = (ll(9.0 - 1e-9), ll(9.0), ll(9.0 + 1e-9));
-    assert!((lo - at).abs() < 1e-8 && (hi - at).abs() < 1e-8, "{lo} {at} {hi}");
+    assert!(
+        (lo - at).abs() < 1e-8 && (hi - at).abs() < 1e-8,
+        "{lo} {at} {hi}"
+    );
 }
 
 #[test]
 fn probabilities_sum_to_one_and_match_expectations() {
-    let m = ParetoNbd { r: 0.5533, alpha: 10.5774, s: 0.6061, beta: 11.6646 };
-    for &(x, t_x, t) in &[(0.0, 0.0, 0.0), (0.0, 0.0, 30.0), (4.0, 20.0, 39.0), (60.0, 38.0, 39.0)] {
+    let m = ParetoNbd {
+        r: 0.5533,
+        alpha: 10.5774,
+        s: 0.6061,
+        beta: 11.6646,
+    };
+    for &(x, t_x, t) in &[
+        (0.0, 0.0, 0.0),
+        (0.0, 0.0, 30.0),
+        (4.0, 20.0, 39.0),
+        (60.0, 38.0, 39.0),
+    ] {
         let h = 26.0;
         let (mut total, mut mean) = (0.0, 0.0);
         for n in 0..400 {
@@ -99,12 +153,23 @@ fn probabilities_sum_to_one_and_match_expectations() {
         let e = m.expected_purchases(h, x, t_x, t);
         assert!(rel(mean, e) < 1e-7, "({x},{t_x},{t}): {mean} vs {e}");
     }
-    assert_eq!(m.prob_n_purchases_new(1, 10.0), m.prob_n_purchases(1, 10.0, 0.0, 0.0, 0.0));
+    assert_eq!(
+        m.prob_n_purchases_new(1, 10.0),
+        m.prob_n_purchases(1, 10.0, 0.0, 0.0, 0.0)
+    );
 }
 
 #[test]
 fn expected_purchases_is_continuous_at_s_equal_one() {
-    let at = |s: f64| ParetoNbd { r: 0.5, alpha: 5.0, s, beta: 8.0 }.expected_purchases(39.0, 3.0, 20.0, 39.0);
+    let at = |s: f64| {
+        ParetoNbd {
+            r: 0.5,
+            alpha: 5.0,
+            s,
+            beta: 8.0,
+        }
+        .expected_purchases(39.0, 3.0, 20.0, 39.0)
+    };
     let (lo, mid, hi) = (at(1.0 - 1e-7), at(1.0), at(1.0 + 1e-7));
     assert!(mid.is_finite() && (lo - mid).abs() < 1e-6 * mid && (hi - mid).abs() < 1e-6 * mid);
 }
@@ -131,17 +196,52 @@ fn discounted_integral(delta: f64, f: impl Fn(f64) -> f64) -> f64 {
 fn dert_matches_numeric_integration() {
     // DERT = ∫ e^{−δτ} dE[Y(τ)]/dτ dτ, and dE[Y(τ)]/dτ = P(alive) (r+x)/(α+T) ((β+T)/(β+T+τ))^s.
     for (m, delta) in [
-        (ParetoNbd { r: 0.5533, alpha: 10.5774, s: 0.6061, beta: 11.6646 }, 0.15 / 52.0 * 10.0),
-        (ParetoNbd { r: 1.2, alpha: 4.0, s: 2.5, beta: 30.0 }, 0.01),
-        (ParetoNbd { r: 0.3, alpha: 2.0, s: 1.0, beta: 5.0 }, 0.05),
+        (
+            ParetoNbd {
+                r: 0.5533,
+                alpha: 10.5774,
+                s: 0.6061,
+                beta: 11.6646,
+            },
+            0.15 / 52.0 * 10.0,
+        ),
+        (
+            ParetoNbd {
+                r: 1.2,
+                alpha: 4.0,
+                s: 2.5,
+                beta: 30.0,
+            },
+            0.01,
+        ),
+        (
+            ParetoNbd {
+                r: 0.3,
+                alpha: 2.0,
+                s: 1.0,
+                beta: 5.0,
+            },
+            0.05,
+        ),
     ] {
         for &(x, t_x, t) in &[(2.0, 30.43, 38.86), (0.0, 0.0, 38.86)] {
             let pa = m.p_alive(x, t_x, t);
-            let rate = |tau: f64| pa * (m.r + x) / (m.alpha + t) * ((m.beta + t) / (m.beta + t + tau)).powf(m.s);
+            let rate = |tau: f64| {
+                pa * (m.r + x) / (m.alpha + t) * ((m.beta + t) / (m.beta + t + tau)).powf(m.s)
+            };
             let want = discounted_integral(delta, rate);
             let got = m.dert(delta, x, t_x, t);
             assert!(rel(got, want) < 1e-7, "{m:?} δ={delta}: {got} vs {want}");
         }
     }
-    assert!(ParetoNbd { r: 1.0, alpha: 1.0, s: 1.0, beta: 1.0 }.dert(0.0, 1.0, 1.0, 2.0).is_nan());
+    assert!(
+        ParetoNbd {
+            r: 1.0,
+            alpha: 1.0,
+            s: 1.0,
+            beta: 1.0
+        }
+        .dert(0.0, 1.0, 1.0, 2.0)
+        .is_nan()
+    );
 }

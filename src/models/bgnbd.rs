@@ -28,7 +28,10 @@ pub struct BgNbd {
 /// Checks that `params` has `N` finite positive values.
 pub(crate) fn positive_params<const N: usize>(model: &str, params: &[f64]) -> Result<[f64; N]> {
     let p: [f64; N] = params.try_into().map_err(|_| {
-        ClvError::InvalidParameter(format!("{model}: expected {N} parameters, got {}", params.len()))
+        ClvError::InvalidParameter(format!(
+            "{model}: expected {N} parameters, got {}",
+            params.len()
+        ))
     })?;
     if let Some(v) = p.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
         return Err(ClvError::InvalidParameter(format!(
@@ -41,8 +44,20 @@ pub(crate) fn positive_params<const N: usize>(model: &str, params: &[f64]) -> Re
 /// Weighted mean number of repeat purchases and mean age, for scale-aware starting points.
 pub(crate) fn data_scale(data: &RfmData) -> (f64, f64) {
     let w: f64 = data.weights.iter().sum();
-    let mx = data.x.iter().zip(&data.weights).map(|(x, w)| x * w).sum::<f64>() / w;
-    let mt = data.t.iter().zip(&data.weights).map(|(t, w)| t * w).sum::<f64>() / w;
+    let mx = data
+        .x
+        .iter()
+        .zip(&data.weights)
+        .map(|(x, w)| x * w)
+        .sum::<f64>()
+        / w;
+    let mt = data
+        .t
+        .iter()
+        .zip(&data.weights)
+        .map(|(t, w)| t * w)
+        .sum::<f64>()
+        / w;
     (mx.max(1e-3), mt.max(1e-3))
 }
 
@@ -169,11 +184,10 @@ pub(crate) fn bg_prob_n(n: u32, t: f64, r: f64, alpha: f64, a: f64, b: f64) -> f
     let q = t / (alpha + t);
     let ln_p = -(t / alpha).ln_1p();
     let ln_q = (t / alpha).ln() + ln_p;
-    let alive = ln_beta(a, b + nf) - ln_beta(a, b) + ln_gamma(r + nf)
-        - ln_gamma(r)
-        - ln_gamma(nf + 1.0)
-        + r * ln_p
-        + nf * ln_q;
+    let alive =
+        ln_beta(a, b + nf) - ln_beta(a, b) + ln_gamma(r + nf) - ln_gamma(r) - ln_gamma(nf + 1.0)
+            + r * ln_p
+            + nf * ln_q;
     let mut p = alive.exp();
     if n > 0 {
         let tail = checked_beta_reg(nf, r, q).unwrap_or(f64::NAN);
@@ -210,7 +224,8 @@ impl TransactionModel for BgNbd {
     }
 
     fn expected_purchases(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        self.p_alive(x, t_x, t) * bg_expected(horizon, self.r + x, self.alpha + t, self.a, self.b + x)
+        self.p_alive(x, t_x, t)
+            * bg_expected(horizon, self.r + x, self.alpha + t, self.a, self.b + x)
     }
 
     fn expected_purchases_new(&self, horizon: f64) -> f64 {

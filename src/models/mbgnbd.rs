@@ -106,7 +106,13 @@ impl TransactionModel for MbgNbd {
 
     fn expected_purchases(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
         self.p_alive(x, t_x, t)
-            * bg_expected(horizon, self.r + x, self.alpha + t, self.a, self.b + x + 1.0)
+            * bg_expected(
+                horizon,
+                self.r + x,
+                self.alpha + t,
+                self.a,
+                self.b + x + 1.0,
+            )
     }
 
     fn expected_purchases_new(&self, horizon: f64) -> f64 {
@@ -115,7 +121,14 @@ impl TransactionModel for MbgNbd {
 
     fn prob_n_purchases(&self, n: u32, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
         let pa = self.p_alive(x, t_x, t);
-        let future = bg_prob_n(n, horizon, self.r + x, self.alpha + t, self.a, self.b + x + 1.0);
+        let future = bg_prob_n(
+            n,
+            horizon,
+            self.r + x,
+            self.alpha + t,
+            self.a,
+            self.b + x + 1.0,
+        );
         pa * future + if n == 0 { 1.0 - pa } else { 0.0 }
     }
 }

@@ -48,7 +48,11 @@ fn a0_term(p: &ParetoNbd, x: f64, tau: f64) -> Option<(f64, [f64; 4])> {
     let ParetoNbd { r, alpha, s, beta } = *p;
     let k = r + s + x;
     let alpha_ge = alpha >= beta;
-    let (m, other, b) = if alpha_ge { (alpha, beta, s + 1.0) } else { (beta, alpha, r + x) };
+    let (m, other, b) = if alpha_ge {
+        (alpha, beta, s + 1.0)
+    } else {
+        (beta, alpha, r + x)
+    };
     let z = (m - other) / (m + tau);
     let h = ln_hyp2f1(k, b, k + 1.0, z).ok()?;
     let l_m = (m + tau).ln();
@@ -84,14 +88,27 @@ impl ParetoNbd {
         let b1 = -(r + x) * l_at - s * l_bt;
         let db1 = [-l_at, -(r + x) / (alpha + t), -l_bt, -s / (beta + t)];
         let base = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + s * beta.ln();
-        let mut dbase = [digamma(r + x) - digamma(r) + alpha.ln(), r / alpha, beta.ln(), s / beta];
+        let mut dbase = [
+            digamma(r + x) - digamma(r) + alpha.ln(),
+            r / alpha,
+            beta.ln(),
+            s / beta,
+        ];
         if !want_grad {
             dbase = [0.0; 4];
         }
         if t_x >= t {
             // A₀ = 0: the customer bought at the end of observation.
-            let grad = if want_grad { std::array::from_fn(|i| dbase[i] + db1[i]) } else { [0.0; 4] };
-            return Some(Pieces { ll: base + b1, grad, p_alive: 1.0 });
+            let grad = if want_grad {
+                std::array::from_fn(|i| dbase[i] + db1[i])
+            } else {
+                [0.0; 4]
+            };
+            return Some(Pieces {
+                ll: base + b1,
+                grad,
+                p_alive: 1.0,
+            });
         }
         let z_tx = (alpha - beta).abs() / (alpha.max(beta) + t_x);
         if z_tx > SERIES_MAX_Z {
@@ -145,7 +162,13 @@ impl ParetoNbd {
         let integrand = |v: f64| {
             let b_tau = (beta - alpha + v.exp()).max(beta + t_x);
             let f = (ln_g(v, b_tau.ln()) - l0).exp();
-            [f, -f * v, -f * (r + x) * (-v).exp(), -f * b_tau.ln(), -f * (s + 1.0) / b_tau]
+            [
+                f,
+                -f * v,
+                -f * (r + x) * (-v).exp(),
+                -f * b_tau.ln(),
+                -f * (s + 1.0) / b_tau,
+            ]
         };
         let integral = adaptive_gl_vec(&integrand, v0, v1);
         if !(integral[0] > 0.0 && integral.iter().all(|v| v.is_finite())) {
@@ -169,7 +192,11 @@ impl ParetoNbd {
                 grad[i] = dbase[i] + (e1 * db1[i] + ej * dj[i]) / h;
             }
         }
-        ll.is_finite().then_some(Pieces { ll, grad, p_alive: e1 / h })
+        ll.is_finite().then_some(Pieces {
+            ll,
+            grad,
+            p_alive: e1 / h,
+        })
     }
 
     /// Discounted expected residual transactions at continuous discount rate `delta` per
@@ -177,9 +204,13 @@ impl ParetoNbd {
     /// P(alive) · (r+x)/(α+T) · (β+T)^s δ^{s−1} U(s, s; δ(β+T)).
     /// NaN when `delta` is not positive and finite.
     pub fn dert(&self, delta: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        let Some(pc) = self.pieces(x, t_x, t, false) else { return f64::NAN };
+        let Some(pc) = self.pieces(x, t_x, t, false) else {
+            return f64::NAN;
+        };
         let zb = delta * (self.beta + t);
-        let Ok(ln_u) = ln_hyperu_aa(self.s, zb) else { return f64::NAN };
+        let Ok(ln_u) = ln_hyperu_aa(self.s, zb) else {
+            return f64::NAN;
+        };
         let ln_rest = self.s * (self.beta + t).ln() + (self.s - 1.0) * delta.ln() + ln_u;
         pc.p_alive * (self.r + x) / (self.alpha + t) * ln_rest.exp()
     }
@@ -202,23 +233,39 @@ fn fresh_prob_n(n: u32, t: f64, r: f64, alpha: f64, s: f64, beta: f64) -> f64 {
     let ln_c = ln_gamma(r + nf) - ln_gamma(r) - ln_gamma(nf + 1.0);
     let ln_nb = |tau: f64| {
         let l1 = -(tau / alpha).ln_1p();
-        let lq = if n == 0 { 0.0 } else { nf * ((tau / alpha).ln() + l1) };
+        let lq = if n == 0 {
+            0.0
+        } else {
+            nf * ((tau / alpha).ln() + l1)
+        };
         ln_c + r * l1 + lq
     };
     let alive = (-s * (t / beta).ln_1p() + ln_nb(t)).exp();
     let ln_s = s.ln();
-    let integrand = |tau: f64| (ln_s - (s + 1.0) * (tau / beta).ln_1p() - beta.ln() + ln_nb(tau)).exp();
+    let integrand =
+        |tau: f64| (ln_s - (s + 1.0) * (tau / beta).ln_1p() - beta.ln() + ln_nb(tau)).exp();
     let panels = 16;
     let width = t / panels as f64;
     let integral: f64 = (0..panels)
-        .map(|i| adaptive_gl(&integrand, i as f64 * width, (i + 1) as f64 * width, 1e-15, 0))
+        .map(|i| {
+            adaptive_gl(
+                &integrand,
+                i as f64 * width,
+                (i + 1) as f64 * width,
+                1e-15,
+                0,
+            )
+        })
         .sum();
     alive + integral
 }
 
 fn gl20(f: &impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
     let (mid, half) = (0.5 * (a + b), 0.5 * (b - a));
-    half * gauss_legendre_20().iter().map(|(x, w)| w * f(mid + half * x)).sum::<f64>()
+    half * gauss_legendre_20()
+        .iter()
+        .map(|(x, w)| w * f(mid + half * x))
+        .sum::<f64>()
 }
 
 fn adaptive_gl(f: &impl Fn(f64) -> f64, a: f64, b: f64, tol: f64, depth: u32) -> f64 {
@@ -259,18 +306,20 @@ fn adaptive_gl_vec<const N: usize>(f: &impl Fn(f64) -> [f64; N], a: f64, b: f64)
     };
     let panels0 = 8;
     let width = (b - a) / panels0 as f64;
-    let mut panels: Vec<(f64, f64, [f64; N], f64)> =
-        (0..panels0).map(|i| panel(a + i as f64 * width, a + (i + 1) as f64 * width)).collect();
+    let mut panels: Vec<(f64, f64, [f64; N], f64)> = (0..panels0)
+        .map(|i| panel(a + i as f64 * width, a + (i + 1) as f64 * width))
+        .collect();
     while panels.len() < 1000 {
         let total: f64 = panels.iter().map(|p| p.2[0]).sum();
         let err: f64 = panels.iter().map(|p| p.3).sum();
         if !(err > 1e-13 * total.abs()) {
             break;
         }
-        let (worst, _) = panels
-            .iter()
-            .enumerate()
-            .fold((0, -1.0), |acc, (i, p)| if p.3 > acc.1 { (i, p.3) } else { acc });
+        let (worst, _) =
+            panels.iter().enumerate().fold(
+                (0, -1.0),
+                |acc, (i, p)| if p.3 > acc.1 { (i, p.3) } else { acc },
+            );
         let (pa, pb, _, _) = panels.swap_remove(worst);
         let m = 0.5 * (pa + pb);
         panels.push(panel(pa, m));
@@ -301,7 +350,9 @@ impl Model for ParetoNbd {
 
     fn log_likelihood(&self, d: &RfmData) -> f64 {
         pattern_sum::<1, _>(d.patterns(), |i| {
-            let ll = self.pieces(d.x[i], d.t_x[i], d.t[i], false).map_or(f64::NAN, |p| p.ll);
+            let ll = self
+                .pieces(d.x[i], d.t_x[i], d.t[i], false)
+                .map_or(f64::NAN, |p| p.ll);
             [d.weights[i] * ll]
         })[0]
     }
@@ -325,7 +376,8 @@ impl Model for ParetoNbd {
 
 impl TransactionModel for ParetoNbd {
     fn p_alive(&self, x: f64, t_x: f64, t: f64) -> f64 {
-        self.pieces(x, t_x, t, false).map_or(f64::NAN, |p| p.p_alive)
+        self.pieces(x, t_x, t, false)
+            .map_or(f64::NAN, |p| p.p_alive)
     }
 
     fn expected_purchases(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
@@ -333,7 +385,11 @@ impl TransactionModel for ParetoNbd {
         // written with expm1 so that s = 1 (where it tends to ln(1 + t/(β+T))) is exact.
         let l = (horizon / (self.beta + t)).ln_1p();
         let sm1 = self.s - 1.0;
-        let bracket = if sm1.abs() < 1e-12 { l } else { -(-sm1 * l).exp_m1() / sm1 };
+        let bracket = if sm1.abs() < 1e-12 {
+            l
+        } else {
+            -(-sm1 * l).exp_m1() / sm1
+        };
         self.p_alive(x, t_x, t) * (self.r + x) * (self.beta + t) / (self.alpha + t) * bracket
     }
 
@@ -343,7 +399,14 @@ impl TransactionModel for ParetoNbd {
 
     fn prob_n_purchases(&self, n: u32, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
         let pa = self.p_alive(x, t_x, t);
-        let future = fresh_prob_n(n, horizon, self.r + x, self.alpha + t, self.s, self.beta + t);
+        let future = fresh_prob_n(
+            n,
+            horizon,
+            self.r + x,
+            self.alpha + t,
+            self.s,
+            self.beta + t,
+        );
         pa * future + if n == 0 { 1.0 - pa } else { 0.0 }
     }
 }
