@@ -312,7 +312,7 @@ fn adaptive_gl_vec<const N: usize>(f: &impl Fn(f64) -> [f64; N], a: f64, b: f64)
     while panels.len() < 1000 {
         let total: f64 = panels.iter().map(|p| p.2[0]).sum();
         let err: f64 = panels.iter().map(|p| p.3).sum();
-        if !(err > 1e-13 * total.abs()) {
+        if err.is_nan() || err <= 1e-13 * total.abs() {
             break;
         }
         let (worst, _) =
@@ -327,8 +327,8 @@ fn adaptive_gl_vec<const N: usize>(f: &impl Fn(f64) -> [f64; N], a: f64, b: f64)
     }
     let mut total = [0.0; N];
     for p in &panels {
-        for k in 0..N {
-            total[k] += p.2[k];
+        for (t, v) in total.iter_mut().zip(&p.2) {
+            *t += v;
         }
     }
     total
