@@ -28,6 +28,10 @@ pub struct ParetoNbd {
     pub beta: f64,
 }
 
+/// Largest 2F1 argument evaluated by its series; beyond it the series needs more than
+/// ~700 terms and A₀ is integrated numerically instead.
+const SERIES_MAX_Z: f64 = 0.95;
+
 /// One pattern's log-likelihood pieces.
 struct Pieces {
     /// Log-likelihood of the pattern.
@@ -106,6 +110,10 @@ impl ParetoNbd {
                 p_alive: 1.0,
             });
         }
+        let z_tx = (alpha - beta).abs() / (alpha.max(beta) + t_x);
+        if z_tx > SERIES_MAX_Z {
+            return self.pieces_by_quadrature(x, t_x, t, want_grad, base, b1, dbase, db1);
+        }
         let (b2, db2) = a0_term(self, x, t_x)?;
         let (b3, db3) = a0_term(self, x, t)?;
         let mx = b1.max(b2);
@@ -126,6 +134,69 @@ impl ParetoNbd {
             }
         }
         ll.is_finite().then_some(Pieces { ll, grad, p_alive })
+    }
+
+    /// The same pieces with s/(r+s+x) A₀ written as the integral it comes from,
+    /// s ∫_{t_x}^{T} (α+τ)^{−(r+x)} (β+τ)^{−(s+1)} dτ, for arguments z so close to 1 that the
+    /// 2F1 series would need too many terms. The integral (and its derivatives, taken under
+    /// the integral sign) is computed in v = ln(α+τ), where the integrand decays at most
+    /// exponentially, by adaptive Gauss-Legendre quadrature relative to its value at t_x.
+    #[allow(clippy::too_many_arguments)]
+    fn pieces_by_quadrature(
+        &self,
+        x: f64,
+        t_x: f64,
+        t: f64,
+        want_grad: bool,
+        base: f64,
+        b1: f64,
+        dbase: [f64; 4],
+        db1: [f64; 4],
+    ) -> Option<Pieces> {
+        let ParetoNbd { r, alpha, s, beta } = *self;
+        // In v = ln(α+τ) directly: forming τ = e^v − α first would put round-off of relative
+        // size 1e-16 (r+x) into (α+τ)^{−(r+x)}.
+        let (v0, v1) = ((alpha + t_x).ln(), (alpha + t).ln());
+        let ln_g = |v: f64, l_beta: f64| -(r + x - 1.0) * v - (s + 1.0) * l_beta;
+        let l0 = ln_g(v0, (beta + t_x).ln());
+        let integrand = |v: f64| {
+            let b_tau = (beta - alpha + v.exp()).max(beta + t_x);
+            let f = (ln_g(v, b_tau.ln()) - l0).exp();
+            [
+                f,
+                -f * v,
+                -f * (r + x) * (-v).exp(),
+                -f * b_tau.ln(),
+                -f * (s + 1.0) / b_tau,
+            ]
+        };
+        let integral = adaptive_gl_vec(&integrand, v0, v1);
+        if !(integral[0] > 0.0 && integral.iter().all(|v| v.is_finite())) {
+            return None;
+        }
+        let ln_j = s.ln() + l0 + integral[0].ln();
+        let mx = b1.max(ln_j);
+        let (e1, ej) = ((b1 - mx).exp(), (ln_j - mx).exp());
+        let h = e1 + ej;
+        let ll = base + mx + h.ln();
+        let mut grad = [0.0; 4];
+        if want_grad {
+            // d ln J: J = s I, so ∂/∂s gains 1/s; the rest is ∂I/I.
+            let dj = [
+                integral[1] / integral[0],
+                integral[2] / integral[0],
+                1.0 / s + integral[3] / integral[0],
+                integral[4] / integral[0],
+            ];
+            for i in 0..4 {
+                grad[i] = dbase[i] + (e1 * db1[i] + ej * dj[i]) / h;
+            }
+        }
+        ll.is_finite().then_some(Pieces {
+            ll,
+            grad,
+            p_alive: e1 / h,
+        })
     }
 
     /// Discounted expected residual transactions at continuous discount rate `delta` per
@@ -201,11 +272,66 @@ fn adaptive_gl(f: &impl Fn(f64) -> f64, a: f64, b: f64, tol: f64, depth: u32) ->
     let whole = gl20(f, a, b);
     let m = 0.5 * (a + b);
     let (left, right) = (gl20(f, a, m), gl20(f, m, b));
-    if (whole - (left + right)).abs() <= tol || depth >= 40 {
+    let err = (whole - (left + right)).abs();
+    if !err.is_finite() || err <= tol.max(1e-14 * (left + right).abs()) || depth >= 30 {
         left + right
     } else {
-        adaptive_gl(f, a, m, 0.5 * tol, depth + 1) + adaptive_gl(f, m, b, 0.5 * tol, depth + 1)
+        adaptive_gl(f, a, m, tol, depth + 1) + adaptive_gl(f, m, b, tol, depth + 1)
     }
+}
+
+/// Globally adaptive Gauss-Legendre quadrature of a positive integrand (component 0) and
+/// companions integrated on the same panels: the panel with the largest error estimate is
+/// split until the summed estimate is below 1e-13 of the total (or 1,000 panels), so a sharp
+/// peak is resolved without refining the regions where the integrand is negligible.
+fn adaptive_gl_vec<const N: usize>(f: &impl Fn(f64) -> [f64; N], a: f64, b: f64) -> [f64; N] {
+    let gl = |a: f64, b: f64| {
+        let (mid, half) = (0.5 * (a + b), 0.5 * (b - a));
+        let mut acc = [0.0; N];
+        for (x, w) in gauss_legendre_20() {
+            let v = f(mid + half * x);
+            for k in 0..N {
+                acc[k] += half * w * v[k];
+            }
+        }
+        acc
+    };
+    // A panel: (a, b, value from its two halves, error estimate on component 0).
+    let panel = |a: f64, b: f64| {
+        let m = 0.5 * (a + b);
+        let (w, l, r) = (gl(a, b), gl(a, m), gl(m, b));
+        let v: [f64; N] = std::array::from_fn(|k| l[k] + r[k]);
+        let err = (w[0] - v[0]).abs();
+        (a, b, v, if err.is_finite() { err } else { 0.0 })
+    };
+    let panels0 = 8;
+    let width = (b - a) / panels0 as f64;
+    let mut panels: Vec<(f64, f64, [f64; N], f64)> = (0..panels0)
+        .map(|i| panel(a + i as f64 * width, a + (i + 1) as f64 * width))
+        .collect();
+    while panels.len() < 1000 {
+        let total: f64 = panels.iter().map(|p| p.2[0]).sum();
+        let err: f64 = panels.iter().map(|p| p.3).sum();
+        if err.is_nan() || err <= 1e-13 * total.abs() {
+            break;
+        }
+        let (worst, _) =
+            panels.iter().enumerate().fold(
+                (0, -1.0),
+                |acc, (i, p)| if p.3 > acc.1 { (i, p.3) } else { acc },
+            );
+        let (pa, pb, _, _) = panels.swap_remove(worst);
+        let m = 0.5 * (pa + pb);
+        panels.push(panel(pa, m));
+        panels.push(panel(m, pb));
+    }
+    let mut total = [0.0; N];
+    for p in &panels {
+        for (t, v) in total.iter_mut().zip(&p.2) {
+            *t += v;
+        }
+    }
+    total
 }
 
 impl Model for ParetoNbd {
