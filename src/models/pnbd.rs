@@ -10,11 +10,13 @@
 //! Given the history and being alive at T, λ ~ Gamma(r+x, α+T) and μ ~ Gamma(s, β+T)
 //! independently, and the future is a fresh Pareto/NBD process with those parameters.
 
+use std::collections::HashMap;
+
+use rayon::prelude::*;
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use super::bgnbd::{data_scale, positive_params};
 use super::data::RfmData;
-use super::pattern_sum::pattern_sum;
 use super::special::{gauss_legendre_20, ln_hyp2f1, ln_hyperu_aa};
 use super::{Model, TransactionModel};
 use crate::error::Result;
@@ -80,16 +82,58 @@ fn a0_term(p: &ParetoNbd, x: f64, tau: f64) -> Option<(f64, [f64; 4])> {
     Some((value, g))
 }
 
+/// Memo of the terms that repeat across patterns within one evaluation: the A₀ terms depend
+/// on (x, t_x) and (x, T) only, and customers share few of those pairs, so each is computed
+/// once rather than once per pattern.
+#[derive(Default)]
+struct Memo {
+    a0: HashMap<(u64, u64), Option<(f64, [f64; 4])>>,
+    /// ln Γ(r+x) and ψ(r+x) of the last x seen (patterns come sorted by x).
+    last_x: Option<(u64, f64, f64)>,
+}
+
+impl Memo {
+    fn a0(&mut self, p: &ParetoNbd, x: f64, tau: f64) -> Option<(f64, [f64; 4])> {
+        *self
+            .a0
+            .entry((x.to_bits(), tau.to_bits()))
+            .or_insert_with(|| a0_term(p, x, tau))
+    }
+
+    fn gamma_terms(&mut self, r: f64, x: f64) -> (f64, f64) {
+        match self.last_x {
+            Some((bits, lg, psi)) if bits == x.to_bits() => (lg, psi),
+            _ => {
+                let (lg, psi) = (ln_gamma(r + x), digamma(r + x));
+                self.last_x = Some((x.to_bits(), lg, psi));
+                (lg, psi)
+            }
+        }
+    }
+}
+
 impl ParetoNbd {
     fn pieces(&self, x: f64, t_x: f64, t: f64, want_grad: bool) -> Option<Pieces> {
+        self.pieces_memo(&mut Memo::default(), x, t_x, t, want_grad)
+    }
+
+    fn pieces_memo(
+        &self,
+        memo: &mut Memo,
+        x: f64,
+        t_x: f64,
+        t: f64,
+        want_grad: bool,
+    ) -> Option<Pieces> {
         let ParetoNbd { r, alpha, s, beta } = *self;
         let k = r + s + x;
         let (l_at, l_bt) = ((alpha + t).ln(), (beta + t).ln());
         let b1 = -(r + x) * l_at - s * l_bt;
         let db1 = [-l_at, -(r + x) / (alpha + t), -l_bt, -s / (beta + t)];
-        let base = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + s * beta.ln();
+        let (lg_rx, psi_rx) = memo.gamma_terms(r, x);
+        let base = lg_rx - ln_gamma(r) + r * alpha.ln() + s * beta.ln();
         let mut dbase = [
-            digamma(r + x) - digamma(r) + alpha.ln(),
+            psi_rx - digamma(r) + alpha.ln(),
             r / alpha,
             beta.ln(),
             s / beta,
@@ -114,8 +158,8 @@ impl ParetoNbd {
         if z_tx > SERIES_MAX_Z {
             return self.pieces_by_quadrature(x, t_x, t, want_grad, base, b1, dbase, db1);
         }
-        let (b2, db2) = a0_term(self, x, t_x)?;
-        let (b3, db3) = a0_term(self, x, t)?;
+        let (b2, db2) = memo.a0(self, x, t_x)?;
+        let (b3, db3) = memo.a0(self, x, t)?;
         let mx = b1.max(b2);
         let (e1, e2) = ((b1 - mx).exp(), (b2 - mx).exp());
         // e2 − e3 without cancellation; B₂ ≥ B₃ because A₀ is an integral of a positive function.
@@ -334,6 +378,49 @@ fn adaptive_gl_vec<const N: usize>(f: &impl Fn(f64) -> [f64; N], a: f64, b: f64)
     total
 }
 
+impl ParetoNbd {
+    /// Log-likelihood (and gradient, when asked) over all patterns. The patterns are split
+    /// into contiguous blocks, each with its own [`Memo`]; blocks of data sorted by x share
+    /// few (x, τ) pairs, so the memo stays small and the blocks run in parallel.
+    fn evaluate(&self, d: &RfmData, want_grad: bool) -> (f64, [f64; 4]) {
+        let n = d.patterns();
+        let block = (n / (8 * rayon::current_num_threads())).max(1024);
+        let blocks: Vec<(usize, usize)> = (0..n)
+            .step_by(block)
+            .map(|lo| (lo, (lo + block).min(n)))
+            .collect();
+        let sum = blocks
+            .into_par_iter()
+            .map(|(lo, hi)| {
+                let mut memo = Memo::default();
+                let mut acc = [0.0; 5];
+                for i in lo..hi {
+                    let w = d.weights[i];
+                    match self.pieces_memo(&mut memo, d.x[i], d.t_x[i], d.t[i], want_grad) {
+                        Some(p) => {
+                            acc[0] += w * p.ll;
+                            for k in 0..4 {
+                                acc[k + 1] += w * p.grad[k];
+                            }
+                        }
+                        None => acc = [f64::NAN; 5],
+                    }
+                }
+                acc
+            })
+            .reduce(
+                || [0.0; 5],
+                |mut a, b| {
+                    for k in 0..5 {
+                        a[k] += b[k];
+                    }
+                    a
+                },
+            );
+        (sum[0], [sum[1], sum[2], sum[3], sum[4]])
+    }
+}
+
 impl Model for ParetoNbd {
     type Data = RfmData;
     const NAME: &'static str = "pnbd";
@@ -349,20 +436,16 @@ impl Model for ParetoNbd {
     }
 
     fn log_likelihood(&self, d: &RfmData) -> f64 {
-        pattern_sum::<1, _>(d.patterns(), |i| {
-            let ll = self
-                .pieces(d.x[i], d.t_x[i], d.t[i], false)
-                .map_or(f64::NAN, |p| p.ll);
-            [d.weights[i] * ll]
-        })[0]
+        self.evaluate(d, false).0
     }
 
     fn gradient(&self, d: &RfmData) -> Vec<f64> {
-        pattern_sum::<4, _>(d.patterns(), |i| {
-            self.pieces(d.x[i], d.t_x[i], d.t[i], true)
-                .map_or([f64::NAN; 4], |p| p.grad.map(|g| g * d.weights[i]))
-        })
-        .to_vec()
+        self.evaluate(d, true).1.to_vec()
+    }
+
+    fn log_likelihood_and_gradient(&self, d: &RfmData) -> (f64, Vec<f64>) {
+        let (ll, g) = self.evaluate(d, true);
+        (ll, g.to_vec())
     }
 
     fn initial_guesses(d: &RfmData) -> Vec<Vec<f64>> {
