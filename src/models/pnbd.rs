@@ -389,26 +389,28 @@ impl ParetoNbd {
             .step_by(block)
             .map(|lo| (lo, (lo + block).min(n)))
             .collect();
-        let sum = blocks
-            .into_par_iter()
-            .map(|(lo, hi)| {
-                let mut memo = Memo::default();
-                let mut acc = [0.0; 5];
-                for i in lo..hi {
-                    let w = d.weights[i];
-                    match self.pieces_memo(&mut memo, d.x[i], d.t_x[i], d.t[i], want_grad) {
-                        Some(p) => {
-                            acc[0] += w * p.ll;
-                            for k in 0..4 {
-                                acc[k + 1] += w * p.grad[k];
-                            }
+        let block_sum = |(lo, hi): (usize, usize)| {
+            let mut memo = Memo::default();
+            let mut acc = [0.0; 5];
+            for i in lo..hi {
+                let w = d.weights[i];
+                match self.pieces_memo(&mut memo, d.x[i], d.t_x[i], d.t[i], want_grad) {
+                    Some(p) => {
+                        acc[0] += w * p.ll;
+                        for k in 0..4 {
+                            acc[k + 1] += w * p.grad[k];
                         }
-                        None => acc = [f64::NAN; 5],
                     }
+                    None => acc = [f64::NAN; 5],
                 }
-                acc
-            })
-            .reduce(
+            }
+            acc
+        };
+        // A single block (one customer, as the covariate models ask for) skips the thread pool.
+        let sum = if blocks.len() == 1 {
+            block_sum(blocks[0])
+        } else {
+            blocks.into_par_iter().map(block_sum).reduce(
                 || [0.0; 5],
                 |mut a, b| {
                     for k in 0..5 {
@@ -416,7 +418,8 @@ impl ParetoNbd {
                     }
                     a
                 },
-            );
+            )
+        };
         (sum[0], [sum[1], sum[2], sum[3], sum[4]])
     }
 }
