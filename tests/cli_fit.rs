@@ -1,0 +1,155 @@
+//! `clv fit` and `clv predict` end to end: the model file's contents against the published
+//! estimates, predictions against `lifetimes`' reference values, and clear errors for model
+//! files that cannot be used.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{dataset, reference_predictions, rel};
+
+fn clv(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_clv"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn fit(summary: &Path, model: &str, out: &Path) -> serde_json::Value {
+    let o = clv(&[
+        "fit",
+        "--summary",
+        summary.to_str().unwrap(),
+        "--model",
+        model,
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap()
+}
+
+#[test]
+fn fit_writes_the_published_estimates_and_predict_matches_the_reference() {
+    let (Some(summary), Some(reference)) = (
+        dataset("cdnow_sample_summary_39wk.csv"),
+        reference_predictions(),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let bg_path = dir.path().join("bgnbd.json");
+    let bg = fit(&summary, "bgnbd", &bg_path);
+    assert_eq!(bg["format"], "clv-model");
+    assert_eq!(bg["version"], 1);
+    assert_eq!(bg["time_unit"], "week");
+    assert!((bg["log_likelihood"].as_f64().unwrap() + 9582.43).abs() < 0.01);
+    for (name, want) in [
+        ("r", 0.2426),
+        ("alpha", 4.4136),
+        ("a", 0.7929),
+        ("b", 2.4259),
+    ] {
+        let got = bg["params"][name].as_f64().unwrap();
+        assert!(rel(got, want) < 1e-3, "{name}: {got} vs {want}");
+        assert!(bg["std_errors"][name].as_f64().unwrap() > 0.0);
+    }
+    let gg_path = dir.path().join("gg.json");
+    let gg = fit(&summary, "gamma-gamma", &gg_path);
+    assert!((gg["log_likelihood"].as_f64().unwrap() + 4055.92).abs() < 0.01);
+
+    let out = dir.path().join("pred.csv");
+    let o = clv(&[
+        "predict",
+        "--model",
+        bg_path.to_str().unwrap(),
+        "--spend-model",
+        gg_path.to_str().unwrap(),
+        "--summary",
+        summary.to_str().unwrap(),
+        "--horizon",
+        "39",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut rdr = csv::Reader::from_path(&out).unwrap();
+    let header = rdr.headers().unwrap().clone();
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 2357);
+    let expected = &reference["bgnbd"]["expected_purchases_next_39wk"];
+    let spend = &reference["gamma_gamma"]["conditional_expected_average_spend"];
+    for (id, want) in expected.as_object().unwrap() {
+        let row = rows.iter().find(|r| &r[0] == id).unwrap();
+        let got: f64 = row[col("expected_purchases")].parse().unwrap();
+        // The reference is at lifetimes' parameters; ours are our own fit, equal to ~1e-5.
+        assert!(
+            rel(got, want.as_f64().unwrap()) < 1e-3,
+            "customer {id}: {got} vs {want}"
+        );
+        let s: f64 = row[col("expected_avg_spend")].parse().unwrap();
+        assert!(
+            rel(s, spend[id].as_f64().unwrap()) < 1e-3,
+            "customer {id} spend: {s}"
+        );
+    }
+}
+
+#[test]
+fn unusable_model_files_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("s.csv");
+    std::fs::write(&summary, "customer_id,frequency,recency,T,monetary_value\n1,2,5,10,20\n2,0,0,10,0\n3,1,2,8,15\n4,3,9,10,12\n").unwrap();
+    let path = dir.path().join("m.json");
+    let o = clv(&[
+        "fit",
+        "--model",
+        "sbg",
+        "--survivors",
+        "1000,869,743,653,593,551,517,491",
+        "--output",
+        path.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&path).unwrap();
+
+    let predict = |p: &Path| {
+        clv(&[
+            "predict",
+            "--model",
+            p.to_str().unwrap(),
+            "--summary",
+            summary.to_str().unwrap(),
+        ])
+    };
+    // An sBG model makes no per-customer predictions.
+    let o = predict(&path);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no per-customer predictions"));
+
+    let edited = dir.path().join("v2.json");
+    std::fs::write(&edited, text.replace("\"version\": 1", "\"version\": 2")).unwrap();
+    let err = String::from_utf8_lossy(&predict(&edited).stderr).to_string();
+    assert!(
+        err.contains("schema version 2") && err.lines().count() == 1,
+        "{err}"
+    );
+
+    let truncated = dir.path().join("cut.json");
+    std::fs::write(&truncated, &text[..text.len() / 2]).unwrap();
+    let err = String::from_utf8_lossy(&predict(&truncated).stderr).to_string();
+    assert!(err.contains("truncated"), "{err}");
+
+    let bad_param = dir.path().join("neg.json");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let alpha = v["params"]["alpha"].to_string();
+    std::fs::write(
+        &bad_param,
+        text.replacen(&format!("\"alpha\": {alpha}"), "\"alpha\": -1.0", 1),
+    )
+    .unwrap();
+    let err = String::from_utf8_lossy(&predict(&bad_param).stderr).to_string();
+    assert!(err.contains("must be finite and > 0"), "{err}");
+}
