@@ -83,7 +83,6 @@ fn fit<M: Model<Data = RfmData>>(x: &[f64], t_x: &[f64], t: &[f64]) -> Fitted<M>
 }
 
 #[test]
-#[ignore = "slow (minutes): the Pareto/NBD fit integrates A0 numerically for x up to 5000; run with --ignored"]
 fn heavy_buyers_fit_and_predict_finitely() {
     let (x, t_x, t) = heavy_summary();
     let m = fit::<BgNbd>(&x, &t_x, &t).model;

@@ -33,6 +33,8 @@ pub struct ParetoNbd {
 /// Largest 2F1 argument evaluated by its series; beyond it the series needs more than
 /// ~700 terms and A₀ is integrated numerically instead.
 const SERIES_MAX_Z: f64 = 0.95;
+/// Largest number of growing series terms accepted before the integral is used instead.
+const SERIES_MAX_TERMS: f64 = 400.0;
 
 /// One pattern's log-likelihood pieces.
 struct Pieces {
@@ -155,7 +157,10 @@ impl ParetoNbd {
             });
         }
         let z_tx = (alpha - beta).abs() / (alpha.max(beta) + t_x);
-        if z_tx > SERIES_MAX_Z {
+        // The 2F1 series' terms grow until n ≈ b z/(1−z) (b = s+1 or r+x): for heavy buyers or
+        // a large s that is thousands of terms, where the integral is cheaper.
+        let b_param = if alpha >= beta { s + 1.0 } else { r + x };
+        if z_tx > SERIES_MAX_Z || b_param * z_tx / (1.0 - z_tx) > SERIES_MAX_TERMS {
             return self.pieces_by_quadrature(x, t_x, t, want_grad, base, b1, dbase, db1);
         }
         let (b2, db2) = memo.a0(self, x, t_x)?;
@@ -214,7 +219,14 @@ impl ParetoNbd {
                 -f * (s + 1.0) / b_tau,
             ]
         };
-        let integral = adaptive_gl_vec(&integrand, v0, v1);
+        // For heavy buyers the integrand falls like e^{-(r+x-1)(v-v0)}: panels that double in
+        // width from v0 follow that decay with a fixed number of points; otherwise adapt.
+        let rate = (r + x - 1.0) + (s + 1.0) * (alpha + t_x) / (beta + t_x);
+        let integral = if rate >= 5.0 {
+            decaying_gl_vec(&integrand, v0, v1, rate)
+        } else {
+            adaptive_gl_vec(&integrand, v0, v1)
+        };
         if !(integral[0] > 0.0 && integral.iter().all(|v| v.is_finite())) {
             return None;
         }
@@ -328,6 +340,35 @@ fn adaptive_gl(f: &impl Fn(f64) -> f64, a: f64, b: f64, tol: f64, depth: u32) ->
 /// companions integrated on the same panels: the panel with the largest error estimate is
 /// split until the summed estimate is below 1e-13 of the total (or 1,000 panels), so a sharp
 /// peak is resolved without refining the regions where the integrand is negligible.
+/// ∫_a^b f for an f that decays roughly like e^{−rate (v−a)}: Gauss-Legendre on panels whose
+/// widths double (in units of 1/rate) from a, up to where e^{−rate (v−a)} < e^{−80}, or b.
+fn decaying_gl_vec<const N: usize>(
+    f: &impl Fn(f64) -> [f64; N],
+    a: f64,
+    b: f64,
+    rate: f64,
+) -> [f64; N] {
+    let mut total = [0.0; N];
+    let (mut lo, mut width): (f64, f64) = (0.0, 0.5);
+    while lo < 80.0 {
+        let hi = (lo + width).min(80.0);
+        let (pa, pb) = (a + lo / rate, (a + hi / rate).min(b));
+        let (mid, half) = (0.5 * (pa + pb), 0.5 * (pb - pa));
+        for (x, w) in gauss_legendre_20() {
+            let v = f(mid + half * x);
+            for k in 0..N {
+                total[k] += half * w * v[k];
+            }
+        }
+        if pb >= b {
+            break;
+        }
+        lo = hi;
+        width *= 2.0;
+    }
+    total
+}
+
 fn adaptive_gl_vec<const N: usize>(f: &impl Fn(f64) -> [f64; N], a: f64, b: f64) -> [f64; N] {
     let gl = |a: f64, b: f64| {
         let (mid, half) = (0.5 * (a + b), 0.5 * (b - a));
@@ -353,10 +394,10 @@ fn adaptive_gl_vec<const N: usize>(f: &impl Fn(f64) -> [f64; N], a: f64, b: f64)
     let mut panels: Vec<(f64, f64, [f64; N], f64)> = (0..panels0)
         .map(|i| panel(a + i as f64 * width, a + (i + 1) as f64 * width))
         .collect();
-    while panels.len() < 1000 {
+    while panels.len() < 256 {
         let total: f64 = panels.iter().map(|p| p.2[0]).sum();
         let err: f64 = panels.iter().map(|p| p.3).sum();
-        if err.is_nan() || err <= 1e-13 * total.abs() {
+        if err.is_nan() || err <= 1e-11 * total.abs() {
             break;
         }
         let (worst, _) =
