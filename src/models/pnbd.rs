@@ -84,18 +84,21 @@ fn a0_term(p: &ParetoNbd, x: f64, tau: f64) -> Option<(f64, [f64; 4])> {
     Some((value, g))
 }
 
+/// ln of one A₀ term and its gradient in (r, α, s, β).
+type A0Term = (f64, [f64; 4]);
+
 /// Memo of the terms that repeat across patterns within one evaluation: the A₀ terms depend
 /// on (x, t_x) and (x, T) only, and customers share few of those pairs, so each is computed
 /// once rather than once per pattern.
 #[derive(Default)]
 struct Memo {
-    a0: HashMap<(u64, u64), Option<(f64, [f64; 4])>>,
+    a0: HashMap<(u64, u64), Option<A0Term>>,
     /// ln Γ(r+x) and ψ(r+x) of the last x seen (patterns come sorted by x).
     last_x: Option<(u64, f64, f64)>,
 }
 
 impl Memo {
-    fn a0(&mut self, p: &ParetoNbd, x: f64, tau: f64) -> Option<(f64, [f64; 4])> {
+    fn a0(&mut self, p: &ParetoNbd, x: f64, tau: f64) -> Option<A0Term> {
         *self
             .a0
             .entry((x.to_bits(), tau.to_bits()))
