@@ -93,6 +93,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         header.push("dert");
     }
     let h = args.horizon;
+    let start = std::time::Instant::now();
     // Scored and formatted in parallel; rows keep the input order.
     let rows: Vec<anyhow::Result<String>> = (0..table.len())
         .into_par_iter()
@@ -129,6 +130,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             Ok(line)
         })
         .collect();
+    let seconds = start.elapsed().as_secs_f64();
     let mut out = output(args.output.as_deref())?;
     writeln!(out, "{}", header.join(","))?;
     for row in rows {
@@ -137,7 +139,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     out.flush()?;
     if let Some(m) = tm {
         ui.info(format!(
-            "scored {} customers with {} over {h} {}s; a new customer is expected to make {:.4} repeat purchases",
+            "scored {} customers in {seconds:.3} s with {} over {h} {}s; a new customer is expected to make {:.4} repeat purchases",
             table.len(),
             saved.model,
             saved.time_unit,
