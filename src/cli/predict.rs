@@ -1,6 +1,7 @@
 //! `clv predict`: per-customer predictions from a saved model (P(alive), expected purchases,
 //! P(no purchase), expected spend, DERT), one CSV row per customer.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -94,47 +95,79 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     }
     let h = args.horizon;
     let start = std::time::Instant::now();
-    // Scored and formatted in parallel; rows keep the input order.
-    let rows: Vec<anyhow::Result<String>> = (0..table.len())
-        .into_par_iter()
+    // Customers with the same (x, t_x, T) get the same transaction-model predictions: each
+    // distinct pattern is scored once, in parallel.
+    let n = table.len();
+    let mut pattern_of: HashMap<[u64; 3], usize> = HashMap::with_capacity(n / 4);
+    let mut patterns: Vec<(f64, f64, f64)> = Vec::new();
+    let which: Vec<usize> = (0..n)
         .map(|i| {
-            let (x, t_x, t) = (table.frequency[i], table.recency[i], table.t[i]);
-            let mut vals: Vec<f64> = vec![x, t_x, t];
-            let mut purchases = 0.0;
+            let p = (table.frequency[i], table.recency[i], table.t[i]);
+            *pattern_of
+                .entry([p.0.to_bits(), p.1.to_bits(), p.2.to_bits()])
+                .or_insert_with(|| {
+                    patterns.push(p);
+                    patterns.len() - 1
+                })
+        })
+        .collect();
+    let per_pattern: Vec<Vec<f64>> = patterns
+        .par_iter()
+        .map(|&(x, t_x, t)| {
+            let mut v = Vec::with_capacity(4);
             if let Some(m) = tm {
-                purchases = m.expected_purchases(h, x, t_x, t);
-                vals.extend([
+                v.extend([
                     m.p_alive(x, t_x, t),
-                    purchases,
+                    m.expected_purchases(h, x, t_x, t),
                     m.prob_n_purchases(0, h, x, t_x, t),
                 ]);
             }
+            if let Some((d, m)) = dert {
+                v.push(m.dert(d, x, t_x, t));
+            }
+            v
+        })
+        .collect();
+    let values: Vec<Vec<f64>> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let (x, t_x, t) = (table.frequency[i], table.recency[i], table.t[i]);
+            let p = &per_pattern[which[i]];
+            let mut vals: Vec<f64> = vec![x, t_x, t];
+            let split = if tm.is_some() { 3 } else { 0 };
+            vals.extend_from_slice(&p[..split]);
             if let Some(g) = &spend {
                 let s = g
                     .conditional_expected_average_spend(x, table.monetary_value[i])
                     .with_context(|| format!("customer {}", table.customer_id[i]))?;
                 vals.push(s);
                 if tm.is_some() {
-                    vals.push(s * purchases);
+                    vals.push(s * p[1]);
                 }
             }
-            if let Some((d, m)) = dert {
-                vals.push(m.dert(d, x, t_x, t));
-            }
+            vals.extend_from_slice(&p[split..]);
+            Ok(vals)
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let seconds = start.elapsed().as_secs_f64();
+    // Formatted in parallel; rows keep the input order.
+    let rows: Vec<String> = values
+        .par_iter()
+        .enumerate()
+        .map(|(i, vals)| {
             let mut line = table.customer_id[i].clone();
             for v in vals {
                 line.push(',');
                 line.push_str(&v.to_string());
             }
             line.push('\n');
-            Ok(line)
+            line
         })
         .collect();
-    let seconds = start.elapsed().as_secs_f64();
     let mut out = output(args.output.as_deref())?;
     writeln!(out, "{}", header.join(","))?;
     for row in rows {
-        out.write_all(row?.as_bytes())?;
+        out.write_all(row.as_bytes())?;
     }
     out.flush()?;
     if let Some(m) = tm {
