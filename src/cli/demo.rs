@@ -21,6 +21,7 @@ use clv::report::render_html;
 
 use super::common::{Ui, table};
 use super::score::{portfolio_text, write_scores};
+use super::train::candidates_table;
 
 /// Run the whole pipeline on the demo data and print a readable summary.
 #[derive(Debug, clap::Args)]
@@ -95,31 +96,11 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         None,
         &settings,
     )?;
-    let rows: Vec<Vec<String>> = bundle
-        .selection
-        .candidates
-        .iter()
-        .map(|c| {
-            vec![
-                c.model.clone(),
-                format!("{:.2}", c.log_likelihood),
-                c.holdout_mae.map_or("-".into(), |v| format!("{v:.4}")),
-                c.holdout_aggregate_error_pct
-                    .map_or("-".into(), |v| format!("{v:+.1}%")),
-            ]
-        })
-        .collect();
     println!(
         "calibration to {}, holdout to {}",
         args.calibration_end, cal.observation_end
     );
-    println!(
-        "{}",
-        table(
-            &["model", "log-likelihood", "holdout MAE", "aggregate error"],
-            &rows
-        )
-    );
+    println!("{}", candidates_table(&bundle.selection));
     println!(
         "chosen: {} ({})",
         bundle.selection.chosen, bundle.selection.rule

@@ -9,6 +9,7 @@ use clap::ValueEnum;
 use clv::features::covariates::read_attributes_csv;
 use clv::features::{SummaryOptions, TimeUnit};
 use clv::models::FitOptions;
+use clv::predict::bundle::Selection;
 use clv::predict::train::{ModelChoice, TrainSettings, train};
 
 use super::common::{self, TransactionArgs, Ui, parse_date, table};
@@ -108,19 +109,6 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     )?;
 
     let s = &bundle.selection;
-    let rows: Vec<Vec<String>> = s
-        .candidates
-        .iter()
-        .map(|c| {
-            vec![
-                c.model.clone(),
-                format!("{:.2}", c.log_likelihood),
-                c.holdout_mae.map_or("-".into(), |v| format!("{v:.4}")),
-                c.holdout_aggregate_error_pct
-                    .map_or("-".into(), |v| format!("{v:+.1}%")),
-            ]
-        })
-        .collect();
     println!(
         "trained on {} customers (time unit: {}; calibration to {}{})\n",
         bundle.training.customers,
@@ -132,13 +120,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             String::new()
         }
     );
-    println!(
-        "{}",
-        table(
-            &["model", "log-likelihood", "holdout MAE", "aggregate error"],
-            &rows
-        )
-    );
+    println!("{}", candidates_table(s));
     println!("chosen: {} ({})\n", s.chosen, s.rule);
     println!("{}\n", describe_fit(&bundle.transaction_model));
     println!("{}\n", describe_fit(&bundle.spend_model));
@@ -198,4 +180,25 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         .with_context(|| format!("saving {}", args.output.display()))?;
     ui.info(format!("bundle written to {}", args.output.display()));
     Ok(())
+}
+
+/// The transaction models tried in training, with their fit and holdout errors.
+pub fn candidates_table(s: &Selection) -> String {
+    let rows: Vec<Vec<String>> = s
+        .candidates
+        .iter()
+        .map(|c| {
+            vec![
+                c.model.clone(),
+                format!("{:.2}", c.log_likelihood),
+                c.holdout_mae.map_or("-".into(), |v| format!("{v:.4}")),
+                c.holdout_aggregate_error_pct
+                    .map_or("-".into(), |v| format!("{v:+.1}%")),
+            ]
+        })
+        .collect();
+    table(
+        &["model", "log-likelihood", "holdout MAE", "aggregate error"],
+        &rows,
+    )
 }
