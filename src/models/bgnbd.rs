@@ -11,8 +11,8 @@ use statrs::function::beta::checked_beta_reg;
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use super::data::RfmData;
-use super::pattern_sum::{pattern_sum, x_levels};
-use super::special::{ln_beta, log_add_exp};
+use super::pattern_sum::pattern_sum;
+use super::special::ln_beta;
 use super::{Model, TransactionModel};
 use crate::error::{ClvError, Result};
 
@@ -87,27 +87,41 @@ impl BgNbd {
         }
     }
 
-    /// Log-likelihood of one pattern and its gradient, given the `x` terms and the constants
-    /// `[ln Γ(r), ln Γ(a+b) − ln Γ(b), ψ(r), ψ(a+b), ψ(b), ln α, ln a]`.
-    fn pattern(&self, c: &[f64; 7], xt: &XTerms, x: f64, t_x: f64, t: f64) -> ([f64; 4], f64) {
+    /// Log-likelihood of one pattern and its gradient, given the `x` terms, the constants
+    /// `[ln Γ(r), ln Γ(a+b) − ln Γ(b), ψ(r), ψ(a+b), ψ(b), ln α, ln a]` and
+    /// `(ln(α+T), 1/(α+T))`, `(ln(α+t_x), 1/(α+t_x))`.
+    fn pattern(
+        &self,
+        c: &[f64; 7],
+        xt: &XTerms,
+        x: f64,
+        at: (f64, f64),
+        atx: (f64, f64),
+    ) -> ([f64; 4], f64) {
         let BgNbd { r, alpha, a, b } = *self;
         let [lg_r, lg_ab_b, psi_r, psi_ab, psi_b, ln_alpha, ln_a] = *c;
         let a1 = xt.ln_gamma_rx - lg_r + r * ln_alpha;
         let a2 = lg_ab_b + xt.ln_gamma_bx - xt.ln_gamma_abx;
-        let l_t = (alpha + t).ln();
+        let (l_t, l_tx) = (at.0, atx.0);
         let a3 = -(r + x) * l_t;
-        let (ll, w4, l_tx) = if x > 0.0 {
-            let l_tx = (alpha + t_x).ln();
+        let (ll, w4) = if x > 0.0 {
+            // ln(e^{a3} + e^{a4}) and the weight e^{a4}/(e^{a3} + e^{a4}) from one exponential.
             let a4 = ln_a - xt.ln_bx1 - (r + x) * l_tx;
-            let lse = log_add_exp(a3, a4);
-            (a1 + a2 + lse, (a4 - lse).exp(), l_tx)
+            let d = a4 - a3;
+            let e = (-d.abs()).exp();
+            let w4 = if d > 0.0 {
+                1.0 / (1.0 + e)
+            } else {
+                e / (1.0 + e)
+            };
+            (a1 + a2 + a3.max(a4) + e.ln_1p(), w4)
         } else {
-            (a1 + a2 + a3, 0.0, 0.0)
+            (a1 + a2 + a3, 0.0)
         };
         let w3 = 1.0 - w4;
         let mut g = [
             xt.digamma_rx - psi_r + ln_alpha - w3 * l_t - w4 * l_tx,
-            r / alpha - (r + x) * (w3 / (alpha + t) + w4 / (alpha + t_x)),
+            r / alpha - (r + x) * (w3 * at.1 + w4 * atx.1),
             psi_ab - xt.digamma_abx,
             psi_ab + xt.digamma_bx - psi_b - xt.digamma_abx,
         ];
@@ -118,7 +132,8 @@ impl BgNbd {
         (g, ll)
     }
 
-    /// Log-likelihood and gradient in one pass over the patterns.
+    /// Log-likelihood and gradient in one pass over the patterns; the terms of x, of t_x and
+    /// of T are computed once per distinct value.
     fn evaluate(&self, d: &RfmData) -> (f64, [f64; 4]) {
         let BgNbd { r, alpha, a, b } = *self;
         let c = [
@@ -130,11 +145,23 @@ impl BgNbd {
             alpha.ln(),
             a.ln(),
         ];
-        let (levels, level_of) = x_levels(&d.x);
-        let terms: Vec<XTerms> = levels.iter().map(|&x| self.x_terms(x)).collect();
+        let lv = d.levels();
+        let terms: Vec<XTerms> = lv.x.values.iter().map(|&x| self.x_terms(x)).collect();
+        let ln_inv = |v: &[f64]| -> Vec<(f64, f64)> {
+            v.iter()
+                .map(|t| ((alpha + t).ln(), 1.0 / (alpha + t)))
+                .collect()
+        };
+        let (at, atx) = (ln_inv(&lv.t.values), ln_inv(&lv.t_x.values));
         let sum = pattern_sum::<5, _>(d.patterns(), |i| {
             let w = d.weights[i];
-            let (g, ll) = self.pattern(&c, &terms[level_of[i] as usize], d.x[i], d.t_x[i], d.t[i]);
+            let (g, ll) = self.pattern(
+                &c,
+                &terms[lv.x.index[i] as usize],
+                d.x[i],
+                at[lv.t.index[i] as usize],
+                atx[lv.t_x.index[i] as usize],
+            );
             [w * ll, w * g[0], w * g[1], w * g[2], w * g[3]]
         });
         (sum[0], [sum[1], sum[2], sum[3], sum[4]])

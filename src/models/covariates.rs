@@ -33,12 +33,7 @@ pub trait ScaleCovariates: Model<Data = RfmData> + TransactionModel {
     where
         Self: Model<Data = RfmData>,
     {
-        let one = RfmData {
-            x: vec![x],
-            t_x: vec![t_x],
-            t: vec![t],
-            weights: vec![1.0],
-        };
+        let one = RfmData::single(x, t_x, t);
         self.log_likelihood_and_gradient(&one)
     }
 }

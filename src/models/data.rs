@@ -4,6 +4,7 @@
 //! of distinct patterns, not with the number of customers.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use crate::error::{ClvError, Result};
 
@@ -15,6 +16,41 @@ pub struct RfmData {
     pub t_x: Vec<f64>,
     pub t: Vec<f64>,
     pub weights: Vec<f64>,
+    /// Distinct values of each column, found on first use: customers share few values of x,
+    /// of t_x and of T, so models compute the terms of one column once per value.
+    levels: OnceLock<PatternLevels>,
+}
+
+/// The distinct values of one column and, per pattern, the index of its value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Levels {
+    pub values: Vec<f64>,
+    pub index: Vec<u32>,
+}
+
+impl Levels {
+    fn of(column: &[f64]) -> Self {
+        let mut values: Vec<f64> = Vec::new();
+        let mut seen: HashMap<u64, u32> = HashMap::new();
+        let index = column
+            .iter()
+            .map(|v| {
+                *seen.entry(v.to_bits()).or_insert_with(|| {
+                    values.push(*v);
+                    (values.len() - 1) as u32
+                })
+            })
+            .collect();
+        Levels { values, index }
+    }
+}
+
+/// [`Levels`] of x, t_x and T.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PatternLevels {
+    pub x: Levels,
+    pub t_x: Levels,
+    pub t: Levels,
 }
 
 impl RfmData {
@@ -67,7 +103,7 @@ impl RfmData {
         if out.x.is_empty() {
             return Err(ClvError::InvalidParameter("no customers to fit on".into()));
         }
-        // Sorted by x, so that models compute the terms that depend on x once per value.
+        // Sorted, so that the output does not depend on the input order.
         let mut order: Vec<usize> = (0..out.x.len()).collect();
         order.sort_by(|&i, &j| {
             out.x[i]
@@ -81,6 +117,27 @@ impl RfmData {
             t_x: pick(&out.t_x),
             t: pick(&out.t),
             weights: pick(&out.weights),
+            levels: OnceLock::new(),
+        })
+    }
+
+    /// One customer, unchecked: for per-customer likelihoods on data already validated.
+    pub fn single(x: f64, t_x: f64, t: f64) -> Self {
+        RfmData {
+            x: vec![x],
+            t_x: vec![t_x],
+            t: vec![t],
+            weights: vec![1.0],
+            levels: OnceLock::new(),
+        }
+    }
+
+    /// Distinct values of x, t_x and T (computed once, then kept).
+    pub fn levels(&self) -> &PatternLevels {
+        self.levels.get_or_init(|| PatternLevels {
+            x: Levels::of(&self.x),
+            t_x: Levels::of(&self.t_x),
+            t: Levels::of(&self.t),
         })
     }
 

@@ -19,7 +19,7 @@ use super::Model;
 use crate::error::{ClvError, Result};
 
 /// L-BFGS iterations each starting point gets before the best one is run to convergence.
-const SCOUT_ITERS: u64 = 8;
+const SCOUT_ITERS: u64 = 3;
 /// Largest |ln p| the search can reach: parameters stay within about [1e-11, 7e10].
 const BOUND: f64 = 25.0;
 /// |ln p| beyond which a parameter is reported as sitting on the boundary (p > 1.6e5 or

@@ -26,25 +26,3 @@ where
         (0..n).fold([0.0; N], |acc, i| add(acc, f(i)))
     }
 }
-
-/// The distinct values of `x` and, per pattern, the index of its value: so that terms that
-/// depend on `x` alone are computed once per distinct value. Linear for data sorted by `x`
-/// (as [`super::RfmData::new`] leaves it), a hash lookup per change of value otherwise.
-pub(crate) fn x_levels(x: &[f64]) -> (Vec<f64>, Vec<u32>) {
-    let mut levels: Vec<f64> = Vec::new();
-    let mut index: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
-    let mut level_of = Vec::with_capacity(x.len());
-    let mut prev: Option<(f64, u32)> = None;
-    for &v in x {
-        let level = match prev {
-            Some((p, l)) if p.to_bits() == v.to_bits() => l,
-            _ => *index.entry(v.to_bits()).or_insert_with(|| {
-                levels.push(v);
-                (levels.len() - 1) as u32
-            }),
-        };
-        prev = Some((v, level));
-        level_of.push(level);
-    }
-    (levels, level_of)
-}
