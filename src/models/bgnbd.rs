@@ -114,7 +114,8 @@ impl BgNbd {
             } else {
                 e / (1.0 + e)
             };
-            (a1 + a2 + a3.max(a4) + e.ln_1p(), w4)
+            // ln(1+e) with e in (0, 1]: the absolute error of ln is all the sum needs.
+            (a1 + a2 + a3.max(a4) + (1.0 + e).ln(), w4)
         } else {
             (a1 + a2 + a3, 0.0)
         };
