@@ -428,7 +428,8 @@ impl ParetoNbd {
     /// few (x, τ) pairs, so the memo stays small and the blocks run in parallel.
     fn evaluate(&self, d: &RfmData, want_grad: bool) -> (f64, [f64; 4]) {
         let n = d.patterns();
-        let block = (n / (8 * rayon::current_num_threads())).max(1024);
+        // Fixed block size (not tied to the thread count), so that sums are reproducible.
+        let block = 16_384;
         let blocks: Vec<(usize, usize)> = (0..n)
             .step_by(block)
             .map(|lo| (lo, (lo + block).min(n)))
@@ -454,15 +455,14 @@ impl ParetoNbd {
         let sum = if blocks.len() == 1 {
             block_sum(blocks[0])
         } else {
-            blocks.into_par_iter().map(block_sum).reduce(
-                || [0.0; 5],
-                |mut a, b| {
-                    for k in 0..5 {
-                        a[k] += b[k];
-                    }
-                    a
-                },
-            )
+            // Partial sums added in block order: the same result on every run.
+            let partial: Vec<[f64; 5]> = blocks.into_par_iter().map(block_sum).collect();
+            partial.into_iter().fold([0.0; 5], |mut a, b| {
+                for k in 0..5 {
+                    a[k] += b[k];
+                }
+                a
+            })
         };
         (sum[0], [sum[1], sum[2], sum[3], sum[4]])
     }
