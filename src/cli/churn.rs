@@ -4,7 +4,6 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -17,9 +16,8 @@ use clv::features::{Summary, SummaryOptions, TimeUnit};
 use clv::models::bgnbd::BgNbd;
 use clv::models::mbgnbd::MbgNbd;
 use clv::models::pnbd::ParetoNbd;
-use clv::models::saved::{AnyModel, SavedModel};
-use clv::models::{FitOptions, FitReport, Model, RfmData, TransactionModel};
-use clv::persist::fingerprint;
+use clv::models::saved::{AnyModel, SavedModel, fit_rfm};
+use clv::models::{FitOptions, Model, RfmData, TransactionModel};
 
 use super::common::{self, TransactionArgs, Ui, output};
 
@@ -203,25 +201,16 @@ pub fn fit_transaction_model(
     data: &RfmData,
     unit: TimeUnit,
 ) -> anyhow::Result<SavedModel> {
-    fn fit<M: Model<Data = RfmData>>(data: &RfmData) -> anyhow::Result<FitReport> {
-        Ok(M::fit(data, &FitOptions::default())
+    fn fit<M: Model<Data = RfmData>>(data: &RfmData, unit: TimeUnit) -> anyhow::Result<SavedModel> {
+        Ok(fit_rfm::<M>(data, &FitOptions::default(), unit.name())
             .with_context(|| format!("fitting {}", M::NAME))?
-            .report)
+            .1)
     }
-    let start = Instant::now();
-    let report = match kind {
-        TxModelKind::Bgnbd => fit::<BgNbd>(data)?,
-        TxModelKind::Pnbd => fit::<ParetoNbd>(data)?,
-        TxModelKind::Mbgnbd => fit::<MbgNbd>(data)?,
-    };
-    Ok(SavedModel::new(
-        &report,
-        data.customers(),
-        data.patterns(),
-        unit.name(),
-        fingerprint([data.x.as_slice(), &data.t_x, &data.t, &data.weights]),
-        start.elapsed().as_secs_f64(),
-    ))
+    match kind {
+        TxModelKind::Bgnbd => fit::<BgNbd>(data, unit),
+        TxModelKind::Pnbd => fit::<ParetoNbd>(data, unit),
+        TxModelKind::Mbgnbd => fit::<MbgNbd>(data, unit),
+    }
 }
 
 /// The model exactly as a reader of the saved JSON will rebuild it (the JSON float parser

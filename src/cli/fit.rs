@@ -13,7 +13,7 @@ use clv::models::bgnbd::BgNbd;
 use clv::models::gamma_gamma::GammaGamma;
 use clv::models::mbgnbd::MbgNbd;
 use clv::models::pnbd::ParetoNbd;
-use clv::models::saved::SavedModel;
+use clv::models::saved::{SavedModel, fit_rfm};
 use clv::models::sbg::ShiftedBetaGeometric;
 use clv::models::{FitOptions, FitReport, Model, RepeatSpendData, SurvivorData};
 use clv::persist::fingerprint;
@@ -123,13 +123,13 @@ fn fit_transaction_model<M: Model<Data = clv::models::RfmData>>(
     options: &FitOptions,
 ) -> anyhow::Result<FitOutcome> {
     let data = table.to_rfm_data()?;
-    let (report, seconds) = timed::<M>(&data, options)?;
+    let (_, saved) = fit_rfm::<M>(&data, options, "")?;
     Ok(FitOutcome {
-        report,
-        n: data.customers(),
-        patterns: data.patterns(),
-        fingerprint: fingerprint([data.x.as_slice(), &data.t_x, &data.t, &data.weights]),
-        seconds,
+        report: saved.fit,
+        n: saved.n,
+        patterns: saved.patterns,
+        fingerprint: saved.data_fingerprint,
+        seconds: saved.fit_seconds,
     })
 }
 

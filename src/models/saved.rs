@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
@@ -11,12 +12,12 @@ use super::bgbb::BgBb;
 use super::bgnbd::BgNbd;
 use super::gamma_gamma::GammaGamma;
 use super::mbgnbd::MbgNbd;
-use super::optim::FitReport;
+use super::optim::{FitOptions, FitReport, Fitted};
 use super::pnbd::ParetoNbd;
 use super::sbg::ShiftedBetaGeometric;
-use super::{Model, TransactionModel};
+use super::{Model, RfmData, TransactionModel};
 use crate::error::{ClvError, Result};
-use crate::persist;
+use crate::persist::{self, fingerprint};
 
 pub const MODEL_FORMAT: &str = "clv-model";
 pub const MODEL_VERSION: u32 = 1;
@@ -138,6 +139,26 @@ impl SavedModel {
             }
         })
     }
+}
+
+/// Fits a model of continuous-time histories on `data` and packs it, with the fit's wall
+/// time and the data's size and fingerprint, as a model file in time unit `unit`.
+pub fn fit_rfm<M: Model<Data = RfmData>>(
+    data: &RfmData,
+    options: &FitOptions,
+    unit: &str,
+) -> Result<(Fitted<M>, SavedModel)> {
+    let start = Instant::now();
+    let fitted = M::fit(data, options)?;
+    let saved = SavedModel::new(
+        &fitted.report,
+        data.customers(),
+        data.patterns(),
+        unit,
+        fingerprint([data.x.as_slice(), &data.t_x, &data.t, &data.weights]),
+        start.elapsed().as_secs_f64(),
+    );
+    Ok((fitted, saved))
 }
 
 /// A model of any kind, as read from a file.

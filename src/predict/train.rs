@@ -24,7 +24,7 @@ use crate::models::covariates::{CovariateData, ScaleCovariates, fit_with_covaria
 use crate::models::gamma_gamma::GammaGamma;
 use crate::models::mbgnbd::MbgNbd;
 use crate::models::pnbd::ParetoNbd;
-use crate::models::saved::SavedModel;
+use crate::models::saved::{SavedModel, fit_rfm};
 use crate::models::{FitOptions, Model, RepeatSpendData, RfmData, TransactionModel};
 use crate::persist::fingerprint;
 
@@ -99,16 +99,6 @@ fn attributes(
     Ok((wanted.clone(), values))
 }
 
-fn saved(
-    report: &crate::models::FitReport,
-    data: &RfmData,
-    unit: &str,
-    seconds: f64,
-) -> SavedModel {
-    let fp = fingerprint([data.x.as_slice(), &data.t_x, &data.t, &data.weights]);
-    SavedModel::new(report, data.customers(), data.patterns(), unit, fp, seconds)
-}
-
 /// Fits one transaction model and scores it on the holdout.
 fn candidate<M: Model<Data = RfmData> + TransactionModel>(
     data: &RfmData,
@@ -116,9 +106,7 @@ fn candidate<M: Model<Data = RfmData> + TransactionModel>(
     unit: &str,
     options: &FitOptions,
 ) -> Result<(SavedModel, Candidate)> {
-    let start = Instant::now();
-    let fitted = M::fit(data, options)?;
-    let seconds = start.elapsed().as_secs_f64();
+    let (fitted, saved) = fit_rfm::<M>(data, options, unit)?;
     let eval = if holdout.is_empty() {
         None
     } else {
@@ -131,7 +119,7 @@ fn candidate<M: Model<Data = RfmData> + TransactionModel>(
         holdout_mae: eval.as_ref().map(|e| e.purchases_mae),
         holdout_aggregate_error_pct: eval.as_ref().map(|e| e.purchases_aggregate_error_pct),
     };
-    Ok((saved(&fitted.report, data, unit, seconds), c))
+    Ok((saved, c))
 }
 
 /// Gamma-Gamma on the repeat buyers among `idx`; `None` when there are too few.
