@@ -8,7 +8,7 @@
 //! finite-differenced analytic gradient polish the best one, and the same Hessian gives the
 //! observed information matrix for the standard errors.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason, TerminationStatus};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
@@ -25,6 +25,12 @@ const BOUND: f64 = 25.0;
 /// |ln p| beyond which a parameter is reported as sitting on the boundary (p > 1.6e5 or
 /// p < 6e-6): L-BFGS stops on such flat maxima once the gradient is negligible.
 const BOUNDARY_WARN: f64 = 12.0;
+/// Gradient norm (of the objective scaled by |LL|) at which L-BFGS hands over to Newton
+/// steps: L-BFGS's line searches crawl on the last digits, where Newton converges
+/// quadratically with the Hessian the standard errors need anyway.
+const HANDOFF_GRAD: f64 = 1e-6;
+/// Gradient norm below which a fit counts as converged.
+const CONVERGED_GRAD: f64 = 1e-6;
 
 /// Settings of a fit.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -151,24 +157,26 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
             "{name}: parameter description mismatch"
         )));
     }
-    let scale = problem
-        .starts
-        .first()
-        .and_then(|s| (problem.log_likelihood)(s))
-        .map(|(ll, _)| ll.abs())
-        .filter(|v| v.is_finite() && *v > 1.0)
-        // Normalise by |LL| at the first start so tolerances mean the same on any data size.
-        .unwrap_or(1.0);
+    // Every evaluation goes through one memo: the optimiser's last point, the final
+    // log-likelihood and the information matrix's base gradient are the same point.
+    let memo = Memo::new(problem.log_likelihood);
+    // The objective is divided by |LL| at the first point evaluated, so that tolerances mean
+    // the same on any data size.
+    let scale: Cell<Option<f64>> = Cell::new(None);
     let penalty = options.penalty;
     // Penalised negative log-likelihood and its gradient in u (ln p for positive parameters),
     // divided by `scale`.
     let objective = |u: &[f64]| -> Option<(f64, Vec<f64>)> {
         let p = problem.to_natural(u);
-        let (ll, g) = (problem.log_likelihood)(&p)?;
+        let (ll, g) = memo.eval(&p)?;
         let ll = ll - penalty * p.iter().map(|v| v * v).sum::<f64>();
         if !ll.is_finite() || g.len() != k || g.iter().any(|v| !v.is_finite()) {
             return None;
         }
+        let scale = scale.get().unwrap_or_else(|| {
+            scale.set(Some(ll.abs().max(1.0)));
+            ll.abs().max(1.0)
+        });
         let gu: Vec<f64> = (0..k)
             .map(|i| {
                 let dp = g[i] - 2.0 * penalty * p[i];
@@ -182,7 +190,7 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
     starts.extend(options.extra_starts.iter().cloned());
     // Every start gets a short scouting run; only the best is taken to convergence, so that
     // several starts cost little more than one.
-    let mut best: Option<(Vec<f64>, f64, u64, bool)> = None;
+    let mut best: Option<Run> = None;
     let mut tried = 0;
     for start in &starts {
         let valid = start.len() == k
@@ -200,34 +208,43 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
             .map(|(v, &pos)| if pos { v.ln() } else { *v }.clamp(-BOUND + 1.0, BOUND - 1.0))
             .collect();
         let scout_iters = SCOUT_ITERS.min(options.max_iters);
-        if let Some((u, f, iters, conv)) =
-            lbfgs(&objective, squash_inverse(&u0), scout_iters, options)
-            && best.as_ref().is_none_or(|b| f < b.1)
+        if let Some(run) = lbfgs(&objective, squash_inverse(&u0), scout_iters, options)
+            && best.as_ref().is_none_or(|b| run.cost < b.cost)
         {
-            best = Some((u, f, iters, conv));
+            best = Some(run);
         }
     }
-    if let Some((u, f, iters, false)) = best.clone() {
-        let rest = options.max_iters.saturating_sub(iters).max(1);
-        if let Some((u2, f2, more, conv)) = lbfgs(&objective, squash_inverse(&u), rest, options)
-            && f2 <= f
+    if let Some(run) = best.clone().filter(|b| !b.converged) {
+        let rest = options.max_iters.saturating_sub(run.iterations).max(1);
+        // Resumed from the exact search point, so its evaluation comes from the memo.
+        if let Some(more) = lbfgs(&objective, run.v.clone(), rest, options)
+            && more.cost <= run.cost
         {
-            best = Some((u2, f2, iters + more, conv));
+            best = Some(Run {
+                iterations: run.iterations + more.iterations,
+                ..more
+            });
         }
     }
-    let (mut u, _, iterations, lbfgs_converged) = best.ok_or_else(|| {
+    let best = best.ok_or_else(|| {
         ClvError::Fit(format!(
             "{name}: the log-likelihood is not finite at any starting point"
         ))
     })?;
-    // L-BFGS that met its gradient tolerance needs no polish; one stopped by the cost
-    // tolerance on a flat ridge does.
-    if !lbfgs_converged && !u.iter().any(|v| v.abs() > BOUNDARY_WARN) {
-        u = newton_polish(&objective, u);
+    let iterations = best.iterations;
+    let mut u: Vec<f64> = best.v.iter().map(|x| squash(*x)).collect();
+    // Newton steps finish what L-BFGS handed over; the last Hessian they computed is also
+    // the information matrix. A maximum on the boundary is flat in some direction, so there
+    // the Hessian is not factorised and the information is differenced separately.
+    let mut curvature = None;
+    if !u.iter().any(|v| v.abs() > BOUNDARY_WARN) {
+        let (polished, last) = newton_polish(&objective, u, options.grad_tolerance);
+        u = polished;
+        curvature = last;
     }
     let p = problem.to_natural(&u);
-    let ll = (problem.log_likelihood)(&p)
-        .map(|(ll, _)| ll)
+    let (ll, _) = memo
+        .eval(&p)
         .ok_or_else(|| ClvError::Fit(format!("{name}: log-likelihood undefined at the optimum")))?;
     let gradient_norm = objective(&u)
         .map(|(_, g)| g.iter().map(|v| v * v).sum::<f64>().sqrt())
@@ -247,23 +264,29 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
                 .join(", ")
         ));
     }
-    let converged = (lbfgs_converged || gradient_norm < 1e-6) && at_boundary.is_empty();
+    let converged = gradient_norm < CONVERGED_GRAD && at_boundary.is_empty();
     if !converged && at_boundary.is_empty() {
         warnings.push(format!(
             "the optimiser did not converge (gradient norm {gradient_norm:.2e}); estimates may be imprecise"
         ));
     }
 
-    let neg_grad = |q: &[f64]| -> Option<Vec<f64>> {
-        let (_, g) = (problem.log_likelihood)(q)?;
-        Some(
-            g.iter()
-                .zip(q)
-                .map(|(gi, qi)| -(gi - 2.0 * penalty * qi))
-                .collect(),
-        )
+    let information = match curvature {
+        Some(c) => Some(c.information(&problem.positive, scale.get().unwrap_or(1.0))),
+        None => {
+            let neg_grad = |q: &[f64]| -> Option<Vec<f64>> {
+                let (_, g) = memo.eval(q)?;
+                Some(
+                    g.iter()
+                        .zip(q)
+                        .map(|(gi, qi)| -(gi - 2.0 * penalty * qi))
+                        .collect(),
+                )
+            };
+            hessian_fd(neg_grad, &p, 1e-2)
+        }
     };
-    let covariance = jacobian_fd(neg_grad, &p).and_then(|info| invert_spd(&info));
+    let covariance = information.and_then(|info| invert_spd(&info));
     if covariance.is_none() {
         warnings.push(
             "the observed information matrix is not invertible: no standard errors".to_string(),
@@ -369,14 +392,18 @@ impl<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>> Gradient for SearchProblem<'_, F>
     }
 }
 
-/// One L-BFGS run from `v0` (search space). Returns the point in `u = ln p`, the objective,
-/// the iterations used and whether it converged.
-fn lbfgs<F>(
-    objective: &F,
-    v0: Vec<f64>,
-    max_iters: u64,
-    options: &FitOptions,
-) -> Option<(Vec<f64>, f64, u64, bool)>
+/// Where one L-BFGS run ended.
+#[derive(Clone)]
+struct Run {
+    /// The point, in the search space (before squashing).
+    v: Vec<f64>,
+    cost: f64,
+    iterations: u64,
+    converged: bool,
+}
+
+/// One L-BFGS run from `v0` (search space).
+fn lbfgs<F>(objective: &F, v0: Vec<f64>, max_iters: u64, options: &FitOptions) -> Option<Run>
 where
     F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>,
 {
@@ -386,49 +413,124 @@ where
     };
     problem.eval(&v0)?;
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
-        .with_tolerance_grad(options.grad_tolerance)
+        .with_tolerance_grad(options.grad_tolerance.max(HANDOFF_GRAD))
         .ok()?
         .with_tolerance_cost(1e-15)
         .ok()?;
     let result = Executor::new(problem, solver)
         .configure(|state| state.param(v0.clone()).max_iters(max_iters))
         .run();
-    let (v, f, iters, converged) = match result {
+    let run = match result {
         Ok(res) => {
             let state = res.state();
-            let v = state.get_best_param()?.clone();
-            let conv = matches!(
-                state.get_termination_status(),
-                TerminationStatus::Terminated(TerminationReason::SolverConverged)
-            );
-            (v, state.get_best_cost(), state.get_iter(), conv)
+            Run {
+                v: state.get_best_param()?.clone(),
+                cost: state.get_best_cost(),
+                iterations: state.get_iter(),
+                converged: matches!(
+                    state.get_termination_status(),
+                    TerminationStatus::Terminated(TerminationReason::SolverConverged)
+                ),
+            }
         }
         // A line search that fails from this start leaves it to the other starts.
         Err(_) => {
-            let f = objective(&v0.iter().map(|x| squash(*x)).collect::<Vec<_>>())?.0;
-            (v0, f, 0, false)
+            let cost = objective(&v0.iter().map(|x| squash(*x)).collect::<Vec<_>>())?.0;
+            Run {
+                v: v0,
+                cost,
+                iterations: 0,
+                converged: false,
+            }
         }
     };
-    if !f.is_finite() {
-        return None;
-    }
-    Some((v.iter().map(|x| squash(*x)).collect(), f, iters, converged))
+    run.cost.is_finite().then_some(run)
 }
 
-/// Newton steps in `u = ln p` with a finite-differenced Hessian and step halving: L-BFGS
-/// stops on flat ridges (Pareto/NBD's beta) before the last digits the papers quote.
-fn newton_polish<F>(objective: &F, mut u: Vec<f64>) -> Vec<f64>
+/// The last few evaluations of a log-likelihood, keyed by the exact parameter values.
+struct Memo<'a> {
+    log_likelihood: &'a LogLikelihoodFn<'a>,
+    recent: RefCell<Vec<(Vec<f64>, Evaluation)>>,
+}
+
+impl<'a> Memo<'a> {
+    const KEEP: usize = 4;
+
+    fn new(log_likelihood: &'a LogLikelihoodFn<'a>) -> Self {
+        Memo {
+            log_likelihood,
+            recent: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn eval(&self, p: &[f64]) -> Evaluation {
+        let same = |q: &[f64]| q.iter().zip(p).all(|(a, b)| a.to_bits() == b.to_bits());
+        if let Some((_, val)) = self.recent.borrow().iter().find(|(q, _)| same(q)) {
+            return val.clone();
+        }
+        let val = (self.log_likelihood)(p);
+        let mut recent = self.recent.borrow_mut();
+        if recent.len() == Self::KEEP {
+            recent.remove(0);
+        }
+        recent.push((p.to_vec(), val.clone()));
+        val
+    }
+}
+
+/// A Hessian of the search objective and the point and gradient it was taken at.
+struct Curvature {
+    hessian: Vec<Vec<f64>>,
+    gradient: Vec<f64>,
+    u: Vec<f64>,
+}
+
+impl Curvature {
+    /// The observed information of the log-likelihood in natural parameters. The objective
+    /// is f(u) = −LL(p)/scale with p = e^u for positive parameters, so
+    /// ∂²f/∂u_i∂u_j = −(p_i p_j ∂²LL/∂p_i∂p_j + δ_ij p_i ∂LL/∂p_i)/scale.
+    fn information(&self, positive: &[bool], scale: f64) -> Vec<Vec<f64>> {
+        let k = self.u.len();
+        let d: Vec<f64> = (0..k)
+            .map(|i| if positive[i] { self.u[i].exp() } else { 1.0 })
+            .collect();
+        let mut info = vec![vec![0.0; k]; k];
+        for i in 0..k {
+            for j in 0..k {
+                let mut h = self.hessian[i][j];
+                if i == j && positive[i] {
+                    h -= self.gradient[i];
+                }
+                info[i][j] = scale * h / (d[i] * d[j]);
+            }
+        }
+        info
+    }
+}
+
+/// Newton steps in `u = ln p` on the finite-differenced analytic gradient, with step halving,
+/// until the largest gradient component is below `tolerance`. Returns the point and the last
+/// Hessian computed (at that point or one Newton step before it).
+fn newton_polish<F>(objective: &F, mut u: Vec<f64>, tolerance: f64) -> (Vec<f64>, Option<Curvature>)
 where
     F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>,
 {
     let Some((mut f, mut g)) = objective(&u) else {
-        return u;
+        return (u, None);
     };
+    let largest = |g: &[f64]| g.iter().map(|v| v.abs()).fold(0.0, f64::max);
+    let mut last = None;
     for _ in 0..30 {
-        let Some(h) = jacobian_fd(|x| objective(x).map(|(_, g)| g), &u) else {
+        let Some(h) = hessian_fd(|x| objective(x).map(|(_, g)| g), &u, 1.0) else {
             break;
         };
-        let Some(step) = solve_spd(&h, &g) else {
+        let step = solve_spd(&h, &g);
+        last = Some(Curvature {
+            hessian: h,
+            gradient: g.clone(),
+            u: u.clone(),
+        });
+        let Some(step) = step.filter(|_| largest(&g) >= tolerance) else {
             break;
         };
         let mut t = 1.0;
@@ -438,8 +540,7 @@ where
             if let Some((fc, gc)) = objective(&cand)
                 && fc <= f
             {
-                improved = fc < f
-                    || gc.iter().map(|v| v * v).sum::<f64>() < g.iter().map(|v| v * v).sum::<f64>();
+                improved = fc < f || largest(&gc) < largest(&g);
                 u = cand;
                 f = fc;
                 g = gc;
@@ -447,26 +548,31 @@ where
             }
             t *= 0.5;
         }
-        if !improved || g.iter().map(|v| v.abs()).fold(0.0, f64::max) < 1e-13 {
+        if !improved || largest(&g) < tolerance {
             break;
         }
     }
-    u
+    (u, last)
 }
 
-/// Central-difference Jacobian of a vector function (used on analytic gradients).
-fn jacobian_fd<G: Fn(&[f64]) -> Option<Vec<f64>>>(g: G, x: &[f64]) -> Option<Vec<Vec<f64>>> {
+/// Forward-difference Jacobian of an analytic gradient `g` (a Hessian), symmetrised. Steps
+/// are 1e-6 of max(|x_j|, `floor`): the gradient at `x` itself is usually memoised, so this
+/// costs one gradient per parameter.
+fn hessian_fd<G>(g: G, x: &[f64], floor: f64) -> Option<Vec<Vec<f64>>>
+where
+    G: Fn(&[f64]) -> Option<Vec<f64>>,
+{
     let k = x.len();
+    let g0 = g(x)?;
     let mut h = vec![vec![0.0; k]; k];
     for j in 0..k {
-        let step = 1e-5 * x[j].abs().max(1e-2);
         let mut xp = x.to_vec();
-        let mut xm = x.to_vec();
-        xp[j] += step;
-        xm[j] -= step;
-        let (gp, gm) = (g(&xp)?, g(&xm)?);
-        for (row, (a, b)) in h.iter_mut().zip(gp.iter().zip(&gm)) {
-            row[j] = (a - b) / (2.0 * step);
+        xp[j] += 1e-6 * x[j].abs().max(floor);
+        // The step actually taken, after rounding.
+        let step = xp[j] - x[j];
+        let gp = g(&xp)?;
+        for (row, (a, b)) in h.iter_mut().zip(gp.iter().zip(&g0)) {
+            row[j] = (a - b) / step;
         }
     }
     // Symmetrise: the true Hessian is symmetric, the differences only nearly.
