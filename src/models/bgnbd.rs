@@ -2,16 +2,16 @@
 //! purchasing with gamma-distributed rates, dropout with beta-distributed probability after
 //! each repeat purchase.
 //!
-//! The log-likelihood is the numerically stable form of Hardie's note on the BG/NBD: the two
-//! terms (alive at T, or dropped out after the last purchase) are combined by log-sum-exp.
+//! The log-likelihood (shared with MBG/NBD, in [`super::bg_likelihood`]) is the numerically
+//! stable form of Hardie's note on the BG/NBD.
 //! Conditional predictions use the fact that, given the history and being alive at T, the
 //! future is a fresh BG/NBD process with parameters (r+x, α+T, a, b+x).
 
 use statrs::function::beta::checked_beta_reg;
-use statrs::function::gamma::{digamma, ln_gamma};
+use statrs::function::gamma::ln_gamma;
 
+use super::bg_likelihood::BgLikelihood;
 use super::data::RfmData;
-use super::pattern_sum::pattern_sum;
 use super::special::ln_beta;
 use super::{Model, TransactionModel};
 use crate::error::{ClvError, Result};
@@ -61,114 +61,6 @@ pub(crate) fn data_scale(data: &RfmData) -> (f64, f64) {
     (mx.max(1e-3), mt.max(1e-3))
 }
 
-/// The parts of a pattern's likelihood and gradient that depend on `x` alone: computed once
-/// per distinct `x` (customers share few frequencies), not once per pattern.
-struct XTerms {
-    ln_gamma_rx: f64,
-    ln_gamma_bx: f64,
-    ln_gamma_abx: f64,
-    digamma_rx: f64,
-    digamma_bx: f64,
-    digamma_abx: f64,
-    ln_bx1: f64,
-}
-
-impl BgNbd {
-    fn x_terms(&self, x: f64) -> XTerms {
-        let BgNbd { r, a, b, .. } = *self;
-        XTerms {
-            ln_gamma_rx: ln_gamma(r + x),
-            ln_gamma_bx: ln_gamma(b + x),
-            ln_gamma_abx: ln_gamma(a + b + x),
-            digamma_rx: digamma(r + x),
-            digamma_bx: digamma(b + x),
-            digamma_abx: digamma(a + b + x),
-            ln_bx1: if x > 0.0 { (b + x - 1.0).ln() } else { 0.0 },
-        }
-    }
-
-    /// Log-likelihood of one pattern and its gradient, given the `x` terms, the constants
-    /// `[ln Γ(r), ln Γ(a+b) − ln Γ(b), ψ(r), ψ(a+b), ψ(b), ln α, ln a]` and
-    /// `(ln(α+T), 1/(α+T))`, `(ln(α+t_x), 1/(α+t_x))`.
-    fn pattern(
-        &self,
-        c: &[f64; 7],
-        xt: &XTerms,
-        x: f64,
-        at: (f64, f64),
-        atx: (f64, f64),
-    ) -> ([f64; 4], f64) {
-        let BgNbd { r, alpha, a, b } = *self;
-        let [lg_r, lg_ab_b, psi_r, psi_ab, psi_b, ln_alpha, ln_a] = *c;
-        let a1 = xt.ln_gamma_rx - lg_r + r * ln_alpha;
-        let a2 = lg_ab_b + xt.ln_gamma_bx - xt.ln_gamma_abx;
-        let (l_t, l_tx) = (at.0, atx.0);
-        let a3 = -(r + x) * l_t;
-        let (ll, w4) = if x > 0.0 {
-            // ln(e^{a3} + e^{a4}) and the weight e^{a4}/(e^{a3} + e^{a4}) from one exponential.
-            let a4 = ln_a - xt.ln_bx1 - (r + x) * l_tx;
-            let d = a4 - a3;
-            let e = (-d.abs()).exp();
-            let w4 = if d > 0.0 {
-                1.0 / (1.0 + e)
-            } else {
-                e / (1.0 + e)
-            };
-            // ln(1+e) with e in (0, 1]: the absolute error of ln is all the sum needs.
-            (a1 + a2 + a3.max(a4) + (1.0 + e).ln(), w4)
-        } else {
-            (a1 + a2 + a3, 0.0)
-        };
-        let w3 = 1.0 - w4;
-        let mut g = [
-            xt.digamma_rx - psi_r + ln_alpha - w3 * l_t - w4 * l_tx,
-            r / alpha - (r + x) * (w3 * at.1 + w4 * atx.1),
-            psi_ab - xt.digamma_abx,
-            psi_ab + xt.digamma_bx - psi_b - xt.digamma_abx,
-        ];
-        if x > 0.0 {
-            g[2] += w4 / a;
-            g[3] -= w4 / (b + x - 1.0);
-        }
-        (g, ll)
-    }
-
-    /// Log-likelihood and gradient in one pass over the patterns; the terms of x, of t_x and
-    /// of T are computed once per distinct value.
-    fn evaluate(&self, d: &RfmData) -> (f64, [f64; 4]) {
-        let BgNbd { r, alpha, a, b } = *self;
-        let c = [
-            ln_gamma(r),
-            ln_gamma(a + b) - ln_gamma(b),
-            digamma(r),
-            digamma(a + b),
-            digamma(b),
-            alpha.ln(),
-            a.ln(),
-        ];
-        let lv = d.levels();
-        let terms: Vec<XTerms> = lv.x.values.iter().map(|&x| self.x_terms(x)).collect();
-        let ln_inv = |v: &[f64]| -> Vec<(f64, f64)> {
-            v.iter()
-                .map(|t| ((alpha + t).ln(), 1.0 / (alpha + t)))
-                .collect()
-        };
-        let (at, atx) = (ln_inv(&lv.t.values), ln_inv(&lv.t_x.values));
-        let sum = pattern_sum::<5, _>(d.patterns(), |i| {
-            let w = d.weights[i];
-            let (g, ll) = self.pattern(
-                &c,
-                &terms[lv.x.index[i] as usize],
-                d.x[i],
-                at[lv.t.index[i] as usize],
-                atx[lv.t_x.index[i] as usize],
-            );
-            [w * ll, w * g[0], w * g[1], w * g[2], w * g[3]]
-        });
-        (sum[0], [sum[1], sum[2], sum[3], sum[4]])
-    }
-}
-
 impl Model for BgNbd {
     type Data = RfmData;
     const NAME: &'static str = "bgnbd";
@@ -184,15 +76,15 @@ impl Model for BgNbd {
     }
 
     fn log_likelihood(&self, d: &RfmData) -> f64 {
-        self.evaluate(d).0
+        self.dropout().evaluate(d).0
     }
 
     fn gradient(&self, d: &RfmData) -> Vec<f64> {
-        self.evaluate(d).1.to_vec()
+        self.dropout().evaluate(d).1.to_vec()
     }
 
     fn log_likelihood_and_gradient(&self, d: &RfmData) -> (f64, Vec<f64>) {
-        let (ll, g) = self.evaluate(d);
+        let (ll, g) = self.dropout().evaluate(d);
         (ll, g.to_vec())
     }
 
@@ -271,10 +163,15 @@ pub(crate) fn bg_prob_n(n: u32, t: f64, r: f64, alpha: f64, a: f64, b: f64) -> f
 }
 
 impl BgNbd {
-    /// ln of the odds of having dropped out: (a/(b+x−1)) ((α+T)/(α+t_x))^{r+x}.
-    fn ln_dropout_odds(&self, x: f64, t_x: f64, t: f64) -> f64 {
-        self.a.ln() - (self.b + x - 1.0).ln()
-            + (self.r + x) * ((self.alpha + t).ln() - (self.alpha + t_x).ln())
+    /// The likelihood's form: dropout possible after each repeat purchase.
+    fn dropout(&self) -> BgLikelihood {
+        BgLikelihood {
+            r: self.r,
+            alpha: self.alpha,
+            a: self.a,
+            b: self.b,
+            first_purchase: false,
+        }
     }
 
     /// Unconditional P(X(t) = n) for a just-acquired customer.
@@ -285,16 +182,7 @@ impl BgNbd {
 
 impl TransactionModel for BgNbd {
     fn p_alive(&self, x: f64, t_x: f64, t: f64) -> f64 {
-        if x <= 0.0 {
-            return 1.0;
-        }
-        // 1/(1 + e^{l}) written so that it neither overflows nor loses digits.
-        let l = self.ln_dropout_odds(x, t_x, t);
-        if l > 0.0 {
-            (-l).exp() / (1.0 + (-l).exp())
-        } else {
-            1.0 / (1.0 + l.exp())
-        }
+        self.dropout().p_alive(x, t_x, t)
     }
 
     fn expected_purchases(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {

@@ -7,6 +7,7 @@
 //! implement [`TransactionModel`], the per-customer predictions the predictor and the churn
 //! classifier consume.
 
+mod bg_likelihood;
 pub mod bgbb;
 pub mod bgnbd;
 pub mod covariates;
