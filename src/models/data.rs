@@ -19,6 +19,9 @@ pub struct RfmData {
     /// Distinct values of each column, found on first use: customers share few values of x,
     /// of t_x and of T, so models compute the terms of one column once per value.
     levels: OnceLock<PatternLevels>,
+    /// Distinct (x, t_x) and (x, T) pairs, found on first use (by Pareto/NBD, whose costly
+    /// terms depend on such pairs).
+    pairs: OnceLock<PatternPairs>,
 }
 
 /// The distinct values of one column and, per pattern, the index of its value.
@@ -43,6 +46,48 @@ impl Levels {
             .collect();
         Levels { values, index }
     }
+}
+
+/// The distinct pairs of two columns and, per pattern, the index of its pair.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Pairs {
+    pub values: Vec<(f64, f64)>,
+    pub index: Vec<u32>,
+}
+
+impl Pairs {
+    fn of(first: &[f64], second: &[f64]) -> Self {
+        let mut values: Vec<(f64, f64)> = Vec::new();
+        let mut seen: HashMap<(u64, u64), u32> = HashMap::new();
+        let mut last: Option<((u64, u64), u32)> = None;
+        let index = first
+            .iter()
+            .zip(second)
+            .map(|(&a, &b)| {
+                let key = (a.to_bits(), b.to_bits());
+                // Sorted patterns repeat a pair in runs: skip the hash for those.
+                if let Some((k, i)) = last
+                    && k == key
+                {
+                    return i;
+                }
+                let i = *seen.entry(key).or_insert_with(|| {
+                    values.push((a, b));
+                    (values.len() - 1) as u32
+                });
+                last = Some((key, i));
+                i
+            })
+            .collect();
+        Pairs { values, index }
+    }
+}
+
+/// [`Pairs`] of (x, t_x) and of (x, T).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PatternPairs {
+    pub x_t_x: Pairs,
+    pub x_t: Pairs,
 }
 
 /// [`Levels`] of x, t_x and T.
@@ -118,6 +163,7 @@ impl RfmData {
             t: pick(&out.t),
             weights: pick(&out.weights),
             levels: OnceLock::new(),
+            pairs: OnceLock::new(),
         })
     }
 
@@ -129,6 +175,7 @@ impl RfmData {
             t: vec![t],
             weights: vec![1.0],
             levels: OnceLock::new(),
+            pairs: OnceLock::new(),
         }
     }
 
@@ -138,6 +185,14 @@ impl RfmData {
             x: Levels::of(&self.x),
             t_x: Levels::of(&self.t_x),
             t: Levels::of(&self.t),
+        })
+    }
+
+    /// Distinct (x, t_x) and (x, T) pairs (computed once, then kept).
+    pub fn pairs(&self) -> &PatternPairs {
+        self.pairs.get_or_init(|| PatternPairs {
+            x_t_x: Pairs::of(&self.x, &self.t_x),
+            x_t: Pairs::of(&self.x, &self.t),
         })
     }
 

@@ -17,6 +17,7 @@ pub mod mbgnbd;
 pub mod optim;
 mod pattern_sum;
 pub mod pnbd;
+mod quadrature;
 pub mod saved;
 pub mod sbg;
 pub mod special;
