@@ -144,10 +144,10 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         // say the same thing), so that the three reasons are three different things.
         reasons: s.file.classifier.feature_names().len(),
     };
-    let mut rows = s
-        .file
-        .classifier
-        .at_risk(&customers, model, clv.as_deref(), &options)?;
+    let mut rows =
+        s.file
+            .classifier
+            .at_risk(&customers, model, clv.as_deref(), s.file.unit()?, &options)?;
     for row in &mut rows {
         let mut seen = Vec::new();
         row.reasons.retain(|r| {
