@@ -398,6 +398,61 @@ fn at_risk_is_deterministic_selected_and_ranked() {
 }
 
 #[test]
+fn at_risk_reasons_show_values_from_the_transaction_file() {
+    let f = fixture();
+    let (_, rows) = run_at_risk(&["--threshold", "0"], "all_risk.csv");
+    let history = purchases(&f.tx);
+    assert_eq!(rows.len(), history.len());
+    // No --observation-end: the history ends on the last date in the file.
+    let end = history.values().flat_map(|d| d.keys()).max().unwrap();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let weeks = |from: &str, to: &str| (day(to) - day(from)).num_days() as f64 / 7.0;
+    let mut checked: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &rows {
+        let days = &history[&r.1];
+        let first = days.keys().next().unwrap();
+        let last = days.keys().next_back().unwrap();
+        for reason in &r.6 {
+            let text = reason.rsplit_once(" (").map_or(reason.as_str(), |t| t.0);
+            let words: Vec<&str> = text.split_whitespace().collect();
+            let (kind, shown, want) = match words[..] {
+                [n, "repeat", "purchase" | "purchases"] => {
+                    ("repeat purchases", n, (days.len() - 1) as f64)
+                }
+                ["first", "purchase", n, "week" | "weeks", "ago"] => {
+                    ("first purchase ago", n, weeks(first, end))
+                }
+                ["no", "purchase", "for", n, "week" | "weeks"] => {
+                    ("no purchase for", n, weeks(last, end))
+                }
+                [
+                    "last",
+                    "purchase",
+                    n,
+                    "week" | "weeks",
+                    "after",
+                    "the",
+                    "first",
+                ] => ("last after first", n, weeks(first, last)),
+                _ => continue,
+            };
+            let shown: f64 = shown.parse().unwrap();
+            // Two decimals at most.
+            assert!(
+                (shown - want).abs() <= 0.005 + 1e-9,
+                "{}: '{reason}' vs {want}",
+                r.1
+            );
+            *checked.entry(kind).or_default() += 1;
+        }
+    }
+    // Each kind of reason is there, so the transformed values shown before would fail.
+    for kind in ["repeat purchases", "first purchase ago", "no purchase for"] {
+        assert!(checked.get(kind).is_some_and(|&n| n > 0), "{checked:?}");
+    }
+}
+
+#[test]
 fn at_risk_top_percent_limit_and_clv_file() {
     let f = fixture();
     let (_, top) = run_at_risk(&["--top-percent", "10"], "top.csv");

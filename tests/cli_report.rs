@@ -4,6 +4,8 @@
 //! agree with counts made here straight from the transaction file; holdout sections are
 //! skipped without a calibration end; and the page renders in headless Chromium.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -17,6 +19,7 @@ use clv::predict::clv::ClvSettings;
 use clv::report::ReportData;
 use clv::report::build::{BuildSettings, build_report};
 use clv::report::html::money;
+use common::browser;
 
 const CALIBRATION_END: &str = "2024-12-31";
 
@@ -404,11 +407,7 @@ fn without_a_calibration_end_the_holdout_sections_are_skipped() {
 
 #[test]
 fn report_renders_in_headless_chromium() {
-    let Some(chromium) = browser::find_browser() else {
-        if std::env::var_os("CI").is_some() {
-            panic!("CI is set but no Chromium was found on PATH");
-        }
-        eprintln!("skipped: no Chromium on PATH, so the real-browser report test did not run");
+    let Some(chromium) = browser::browser_or_skip() else {
         return;
     };
     let f = fixture();
@@ -420,7 +419,7 @@ fn report_renders_in_headless_chromium() {
     let page = out_dir.join("cli-report.html");
     std::fs::write(&page, &f.html).unwrap();
     let screenshot = out_dir.join("cli-report.png");
-    browser::screenshot(&chromium, &page, &screenshot);
+    browser::screenshot(&chromium, &page, &screenshot, (1280, 9000));
     let result = browser::probe(&chromium, &out_dir.join("cli-report-probe.html"), &f.html);
     assert_eq!(result["figures"], FIGURE_IDS.len(), "{result}");
     assert_eq!(
@@ -435,136 +434,4 @@ fn report_renders_in_headless_chromium() {
         "{}",
         result["errors"]
     );
-}
-
-/// Headless Chromium, as `tests/report_browser.rs` drives it: offline, quiet, a fresh
-/// profile, killed after 90 s; a probe script copied into the page measures every figure.
-mod browser {
-    use std::path::{Path, PathBuf};
-    use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
-
-    const NAMES: [&str; 3] = ["chromium", "chromium-browser", "google-chrome"];
-
-    const PROBE_HEAD: &str = "<script>window.__errors=[];\
-window.addEventListener('error',function(e){window.__errors.push(String(e.message||\
-(e.target&&e.target.outerHTML)||'error'));},true);</script>";
-
-    const PROBE_BODY: &str = r#"<script>
-window.addEventListener('load', function(){
-  var res = {figures: 0, drawn: 0, bad: [], errors: window.__errors};
-  document.querySelectorAll('figure').forEach(function(f){
-    res.figures++;
-    var s = f.querySelector('svg');
-    var r = s ? s.getBoundingClientRect() : null;
-    var shapes = s ? s.querySelectorAll('rect,path,polyline,polygon,line,circle,text').length : 0;
-    if (s && r.width > 100 && r.height > 100 && shapes > 10) res.drawn++; else res.bad.push(f.id);
-  });
-  var pre = document.createElement('pre');
-  pre.id = 'probe';
-  pre.textContent = JSON.stringify(res);
-  document.body.appendChild(pre);
-});
-</script>"#;
-
-    pub fn find_browser() -> Option<PathBuf> {
-        let path = std::env::var_os("PATH")?;
-        std::env::split_paths(&path)
-            .flat_map(|dir| NAMES.iter().map(move |name| dir.join(name)))
-            .find(|candidate| candidate.is_file())
-    }
-
-    /// Runs the browser on `page`; returns (stdout, stderr), panicking on failure.
-    fn run(browser: &Path, extra: &[String], page: &Path) -> (String, String) {
-        let work = tempfile::tempdir().unwrap();
-        let (out_path, err_path) = (work.path().join("stdout"), work.path().join("stderr"));
-        let mut child = Command::new(browser)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--hide-scrollbars",
-            ])
-            .arg(format!(
-                "--user-data-dir={}",
-                work.path().join("profile").display()
-            ))
-            .args(extra)
-            .arg(format!("file://{}", page.display()))
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(std::fs::File::create(&out_path).unwrap()))
-            .stderr(Stdio::from(std::fs::File::create(&err_path).unwrap()))
-            .spawn()
-            .expect("start the browser");
-        let start = Instant::now();
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("poll the browser") {
-                break status;
-            }
-            if start.elapsed() > Duration::from_secs(90) {
-                let _ = child.kill();
-                panic!("the browser did not finish within 90 s");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        };
-        let read =
-            |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
-        let (stdout, stderr) = (read(&out_path), read(&err_path));
-        assert!(status.success(), "browser failed: {stderr}");
-        (stdout, stderr)
-    }
-
-    /// A full-page screenshot: PNG of the asked size, far larger than a blank page's, and
-    /// no console messages (the page has no scripts).
-    pub fn screenshot(browser: &Path, page: &Path, png: &Path) {
-        let _ = std::fs::remove_file(png);
-        let (_, stderr) = run(
-            browser,
-            &[
-                format!("--screenshot={}", png.display()),
-                "--window-size=1280,9000".to_string(),
-                "--enable-logging=stderr".to_string(),
-                "--v=0".to_string(),
-            ],
-            page,
-        );
-        let console: Vec<&str> = stderr
-            .lines()
-            .filter(|l| l.contains(":CONSOLE(") || l.contains("Uncaught"))
-            .collect();
-        assert!(console.is_empty(), "console messages: {console:#?}");
-        let bytes = std::fs::read(png).expect("screenshot written");
-        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
-        let be =
-            |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
-        assert_eq!((be(16), be(20)), (1280, 9000));
-        assert!(
-            bytes.len() > 100_000,
-            "screenshot looks empty ({} bytes)",
-            bytes.len()
-        );
-    }
-
-    /// Loads a copy of `html` with the probe scripts and returns the probe's findings.
-    pub fn probe(browser: &Path, path: &Path, html: &str) -> serde_json::Value {
-        let probed = html
-            .replacen("<head>", &format!("<head>{PROBE_HEAD}"), 1)
-            .replacen("</body>", &format!("{PROBE_BODY}</body>"), 1);
-        std::fs::write(path, probed).unwrap();
-        let (stdout, _) = run(browser, &["--dump-dom".to_string()], path);
-        let probe = stdout
-            .split("<pre id=\"probe\">")
-            .nth(1)
-            .and_then(|rest| rest.split("</pre>").next())
-            .expect("probe output in the dumped DOM")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&amp;", "&");
-        serde_json::from_str(&probe).expect("probe JSON")
-    }
 }

@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::classifier::{ChurnClassifier, Contribution};
-use super::features::describe_feature;
+use super::readable::Readable;
 use crate::error::{ClvError, Result};
+use crate::features::TimeUnit;
 use crate::models::TransactionModel;
 
 use super::data::ChurnCustomer;
@@ -56,9 +57,13 @@ pub enum ValueSource {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reason {
     pub feature: String,
-    /// Readable, e.g. "time since last purchase is high (31.4)".
+    /// The customer's own value with its unit and whether the model sees it as high or low,
+    /// e.g. "no purchase for 27 weeks (high)" for `log1p_time_since_last`.
     pub description: String,
+    /// The value the description shows, before any transform (27 in the example).
     pub value: f64,
+    /// The feature as the model takes it, before standardisation (ln(1 + 27) in the example).
+    pub feature_value: f64,
     /// Standardised value × coefficient (log-odds).
     pub contribution: f64,
 }
@@ -80,12 +85,14 @@ pub struct AtRiskRow {
 impl ChurnClassifier {
     /// Ranks the customers at risk. `clv` (one per customer, e.g. predicted CLV) is the value
     /// when given, otherwise each customer's historical spend. Rows are ordered by value at risk
-    /// (descending), ties by customer id.
+    /// (descending), ties by customer id. `unit` is the unit of the customers' times (the
+    /// classifier's), for the reasons' text.
     pub fn at_risk(
         &self,
         customers: &[ChurnCustomer],
         model: &dyn TransactionModel,
         clv: Option<&[f64]>,
+        unit: TimeUnit,
         options: &AtRiskOptions,
     ) -> Result<Vec<AtRiskRow>> {
         let bad = |m: String| Err(ClvError::InvalidParameter(m));
@@ -147,16 +154,26 @@ impl ChurnClassifier {
         let mut rows: Vec<AtRiskRow> = selected
             .into_iter()
             .filter(|&i| value_of(i) >= options.value_floor)
-            .map(|i| AtRiskRow {
-                rank: 0,
-                customer_id: customers[i].customer_id.clone(),
-                churn_probability: probs[i],
-                value: value_of(i),
-                value_source: source,
-                value_at_risk: probs[i] * value_of(i),
-                reasons: top_reasons(&contributions[i], options.reasons),
+            .map(|i| {
+                let row = raw.row(i).to_vec();
+                let reasons = top_reasons(&contributions[i], options.reasons)
+                    .into_iter()
+                    .map(|(j, c)| {
+                        let readable = self.encoder().readable(j, &customers[i], &row, unit)?;
+                        Ok(reason(c, readable))
+                    })
+                    .collect::<Result<Vec<Reason>>>()?;
+                Ok(AtRiskRow {
+                    rank: 0,
+                    customer_id: customers[i].customer_id.clone(),
+                    churn_probability: probs[i],
+                    value: value_of(i),
+                    value_source: source,
+                    value_at_risk: probs[i] * value_of(i),
+                    reasons,
+                })
             })
-            .collect();
+            .collect::<Result<_>>()?;
         rows.sort_by(|a, b| {
             b.value_at_risk
                 .total_cmp(&a.value_at_risk)
@@ -172,50 +189,38 @@ impl ChurnClassifier {
     }
 }
 
-/// The `k` features with the largest positive contributions, largest first (ties by name).
-fn top_reasons(contributions: &[Contribution], k: usize) -> Vec<Reason> {
-    let mut up: Vec<&Contribution> = contributions
+/// The `k` features with the largest positive contributions, largest first (ties by name),
+/// with their column numbers.
+fn top_reasons(contributions: &[Contribution], k: usize) -> Vec<(usize, &Contribution)> {
+    let mut up: Vec<(usize, &Contribution)> = contributions
         .iter()
-        .filter(|c| c.contribution > 0.0)
+        .enumerate()
+        .filter(|(_, c)| c.contribution > 0.0)
         .collect();
-    up.sort_by(|a, b| {
+    up.sort_by(|(_, a), (_, b)| {
         b.contribution
             .total_cmp(&a.contribution)
             .then_with(|| a.feature.cmp(&b.feature))
     });
-    up.into_iter()
-        .take(k)
-        .map(|c| Reason {
-            feature: c.feature.clone(),
-            description: describe(c),
-            value: c.value,
-            contribution: c.contribution,
-        })
-        .collect()
+    up.truncate(k);
+    up
 }
 
-fn describe(c: &Contribution) -> String {
-    if let Some((name, category)) = c.feature.split_once('=') {
-        return if c.standardised > 0.0 {
-            format!("{name} is {category}")
-        } else {
-            format!("{name} is not {category}")
-        };
-    }
-    let level = if c.standardised > 0.0 { "high" } else { "low" };
-    format!(
-        "{} is {level} ({})",
-        describe_feature(&c.feature),
-        short_number(c.value)
-    )
-}
-
-fn short_number(v: f64) -> String {
-    if v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 1.0 {
-        format!("{v:.2}")
+/// The reason shows the customer's own value; the model's transformed feature only decides
+/// the ranking and the high / low word.
+fn reason(c: &Contribution, readable: Readable) -> Reason {
+    // A category's text already says which side of it the customer is on.
+    let description = if c.feature.contains('=') {
+        readable.text
     } else {
-        format!("{v:.3}")
+        let level = if c.standardised > 0.0 { "high" } else { "low" };
+        format!("{} ({level})", readable.text)
+    };
+    Reason {
+        feature: c.feature.clone(),
+        description,
+        value: readable.value,
+        feature_value: c.value,
+        contribution: c.contribution,
     }
 }

@@ -164,13 +164,17 @@ impl FeatureEncoder {
         Ok((encoder, warnings))
     }
 
-    /// Column names, in matrix order.
-    pub fn feature_names(&self) -> Vec<String> {
-        let base = match self.feature_set {
+    /// Names of the columns before the covariates.
+    pub(super) fn base_features(&self) -> &'static [&'static str] {
+        match self.feature_set {
             FeatureSet::Full => FULL_FEATURES,
             FeatureSet::Baseline => BASELINE_FEATURES,
-        };
-        let mut names: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+        }
+    }
+
+    /// Column names, in matrix order.
+    pub fn feature_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.base_features().iter().map(|s| s.to_string()).collect();
         for cov in &self.covariates {
             match cov.kind {
                 CovariateKind::Numeric => names.push(cov.name.clone()),
@@ -209,6 +213,15 @@ impl FeatureEncoder {
         Ok(out)
     }
 
+    /// Distinct purchase times in the last `recent_periods`, (T − k, T].
+    pub(super) fn recent_purchases(&self, c: &ChurnCustomer) -> f64 {
+        let horizon_start = c.t - self.recent_periods;
+        c.purchase_times
+            .iter()
+            .filter(|&&s| s > horizon_start)
+            .count() as f64
+    }
+
     fn fill_row(
         &self,
         c: &ChurnCustomer,
@@ -224,18 +237,8 @@ impl FeatureEncoder {
             return Ok(());
         }
         check_covariate_count(c, self.n_covariates)?;
-        let mean_gap = if x >= 1.0 { t_x / x } else { t };
-        let gap_ratio = if mean_gap > 0.0 {
-            since_last / mean_gap
-        } else {
-            0.0
-        };
-        let horizon_start = t - self.recent_periods;
-        let recent = c
-            .purchase_times
-            .iter()
-            .filter(|&&s| s > horizon_start)
-            .count() as f64;
+        let (mean_gap, gap_ratio) = gaps(c);
+        let recent = self.recent_purchases(c);
 
         let p_alive = model.p_alive(x, t_x, t);
         let expected = model.expected_purchases(self.window, x, t_x, t);
@@ -286,6 +289,22 @@ impl FeatureEncoder {
         }
         Ok(())
     }
+}
+
+/// The mean gap between purchases (t_x / x; T when there was no repeat purchase) and the time
+/// since the last purchase relative to it (0 when the mean gap is 0).
+pub(super) fn gaps(c: &ChurnCustomer) -> (f64, f64) {
+    let mean_gap = if c.frequency >= 1.0 {
+        c.recency / c.frequency
+    } else {
+        c.t
+    };
+    let ratio = if mean_gap > 0.0 {
+        (c.t - c.recency) / mean_gap
+    } else {
+        0.0
+    };
+    (mean_gap, ratio)
 }
 
 fn model_error(c: &ChurnCustomer, what: &str, v: f64) -> ClvError {
@@ -354,7 +373,8 @@ pub fn check_customer(c: &ChurnCustomer, with_times: bool) -> Result<()> {
     Ok(())
 }
 
-/// A readable phrase for a feature name, for the at-risk reasons.
+/// What a feature is about, in words; a feature and its log share one phrase, which is how the
+/// at-risk list keeps one reason per family.
 pub fn describe_feature(name: &str) -> String {
     let text = match name {
         "frequency" | "log1p_frequency" => "repeat purchases",

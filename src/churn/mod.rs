@@ -20,6 +20,7 @@ pub mod features;
 pub mod from_summary;
 pub mod metrics;
 pub mod model_file;
+pub mod readable;
 
 pub use at_risk::{AtRiskOptions, AtRiskRow, Reason, RiskSelection, ValueSource};
 pub use classifier::{ChurnClassifier, Contribution, train};

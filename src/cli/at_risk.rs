@@ -9,10 +9,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clv::churn::features::describe_feature;
 use clv::churn::{AtRiskOptions, AtRiskRow, ChurnCustomer, RiskSelection, ValueSource};
-use clv::features::TimeUnit;
 
 use super::churn::load_for_scoring;
-use super::common::{self, TransactionArgs, Ui, output};
+use super::common::{self, ChurnScoringArgs, Ui, output};
 
 /// Rows shown on the terminal when the full list goes to a file.
 const TERMINAL_ROWS: usize = 20;
@@ -30,14 +29,8 @@ Value at risk = churn probability × value, the value being the customer's CLV f
 (a CSV with customer_id,clv columns) or else their historical spend. Ranked by value at risk,
 ties by customer id; each row lists the three features raising the churn score most.")]
 pub struct Args {
-    /// Churn model file written by `clv churn train`.
-    #[arg(long, value_name = "FILE.json")]
-    pub model: PathBuf,
     #[command(flatten)]
-    pub transactions: TransactionArgs,
-    /// Time unit expected of the model (default: the model's own); a mismatch is an error.
-    #[arg(long)]
-    pub unit: Option<TimeUnit>,
+    pub scoring: ChurnScoringArgs,
     /// Customers with churn probability at or above this (default 0.5).
     #[arg(long, conflicts_with = "top_percent", value_name = "P")]
     pub threshold: Option<f64>,
@@ -114,13 +107,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     if !args.min_value.is_finite() {
         bail!("--min-value must be a number, got {}", args.min_value);
     }
-    let s = load_for_scoring(
-        &args.model,
-        args.unit,
-        &args.transactions,
-        args.output.as_deref(),
-        ui,
-    )?;
+    let s = load_for_scoring(&args.scoring, args.output.as_deref(), ui)?;
     let model = s.transaction_model()?;
     let (customers, clv): (Vec<ChurnCustomer>, Option<Vec<f64>>) = match &args.clv_file {
         None => (s.customers.clone(), None),
@@ -157,10 +144,10 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         // say the same thing), so that the three reasons are three different things.
         reasons: s.file.classifier.feature_names().len(),
     };
-    let mut rows = s
-        .file
-        .classifier
-        .at_risk(&customers, model, clv.as_deref(), &options)?;
+    let mut rows =
+        s.file
+            .classifier
+            .at_risk(&customers, model, clv.as_deref(), s.file.unit()?, &options)?;
     for row in &mut rows {
         let mut seen = Vec::new();
         row.reasons.retain(|r| {

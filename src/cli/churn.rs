@@ -19,7 +19,7 @@ use clv::models::pnbd::ParetoNbd;
 use clv::models::saved::{AnyModel, SavedModel, fit_rfm};
 use clv::models::{FitOptions, Model, RfmData, TransactionModel};
 
-use super::common::{self, TransactionArgs, Ui, output};
+use super::common::{self, ChurnScoringArgs, TransactionArgs, Ui, output};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -105,14 +105,8 @@ Summarizes the whole history up to the observation end. Columns: customer_id,
 churn_probability, p_alive, expected_purchases_window, total_spend; highest churn
 probability first, ties by customer id.")]
 pub struct ScoreArgs {
-    /// Churn model file written by `clv churn train`.
-    #[arg(long, value_name = "FILE.json")]
-    pub model: PathBuf,
     #[command(flatten)]
-    pub transactions: TransactionArgs,
-    /// Time unit expected of the model (default: the model's own); a mismatch is an error.
-    #[arg(long)]
-    pub unit: Option<TimeUnit>,
+    pub scoring: ChurnScoringArgs,
     /// CSV output (default: stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -355,23 +349,21 @@ pub fn load_churn_model(
     })
 }
 
-/// Loads a churn model (checking the unit when one is asked for) and summarizes the whole
-/// history of `tx` in the model's unit, with the model's covariates.
+/// Loads the churn model (checking the unit when one is asked for) and summarizes the whole
+/// history of the transactions in the model's unit, with the model's covariates.
 pub fn load_for_scoring(
-    model_path: &std::path::Path,
-    unit: Option<TimeUnit>,
-    tx: &TransactionArgs,
+    args: &ChurnScoringArgs,
     output_path: Option<&std::path::Path>,
     ui: &Ui,
 ) -> anyhow::Result<Scoring> {
-    let file = load_churn_model(model_path, unit)?;
+    let file = load_churn_model(&args.model, args.unit)?;
     let model = file.transaction_model()?;
     let opts = SummaryOptions {
         unit: file.unit()?,
         keep_purchase_times: true,
         ..Default::default()
     };
-    let summary = common::load_summary(tx, opts, output_path, ui)?;
+    let summary = common::load_summary(&args.transactions, opts, output_path, ui)?;
     let customers = from_summary::churn_customers(&summary, &file.settings.covariates)?;
     Ok(Scoring {
         file,
@@ -382,13 +374,7 @@ pub fn load_for_scoring(
 }
 
 fn run_score(args: ScoreArgs, ui: &Ui) -> anyhow::Result<()> {
-    let s = load_for_scoring(
-        &args.model,
-        args.unit,
-        &args.transactions,
-        args.output.as_deref(),
-        ui,
-    )?;
+    let s = load_for_scoring(&args.scoring, args.output.as_deref(), ui)?;
     let model = s.transaction_model()?;
     let probs = s.file.classifier.predict_proba(&s.customers, model)?;
     let window = s.file.settings.window;

@@ -139,6 +139,20 @@ impl TransactionArgs {
     }
 }
 
+/// A saved churn model and the transactions to score with it: the flags shared by
+/// `churn score` and `at-risk`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ChurnScoringArgs {
+    /// Churn model file written by `clv churn train`.
+    #[arg(long, value_name = "FILE.json")]
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub transactions: TransactionArgs,
+    /// Time unit expected of the model (default: the model's own); a mismatch is an error.
+    #[arg(long)]
+    pub unit: Option<TimeUnit>,
+}
+
 /// Reads and summarizes transactions with a progress bar, writes the rejects file, and prints
 /// the row counts. Fails when no customer is left.
 pub fn load_summary(

@@ -1,8 +1,11 @@
-//! Helpers shared by the integration tests: locating the reference datasets.
+//! Helpers shared by the integration tests: locating the reference datasets, and headless
+//! Chromium for the report tests ([`browser`]).
 //!
 //! Reference-data tests read the folder from `CLV_DATASETS`. Unset: the test is skipped and
 //! says so. Set but the file missing: the test fails.
 #![allow(dead_code)]
+
+pub mod browser;
 
 use std::path::PathBuf;
 
