@@ -99,6 +99,9 @@ struct Front {
     dsk: [f64; 4],
 }
 
+/// ln[(α+T)^{−(r+x)} (β+T)^{−s}] and its gradient in (r, α, s, β).
+type AliveTerm = (f64, [f64; 4]);
+
 /// The terms of [`Front`] that depend on x alone.
 struct XFront {
     base: f64,
@@ -126,7 +129,7 @@ impl ParetoNbd {
     }
 
     /// ln[(α+T)^{−(r+x)} (β+T)^{−s}] and its gradient.
-    fn alive_term(&self, x: f64, t: f64) -> (f64, [f64; 4]) {
+    fn alive_term(&self, x: f64, t: f64) -> AliveTerm {
         let ParetoNbd { r, alpha, s, beta } = *self;
         let (l_at, l_bt) = ((alpha + t).ln(), (beta + t).ln());
         (
@@ -135,7 +138,7 @@ impl ParetoNbd {
         )
     }
 
-    fn front(&self, xf: &XFront, (b1, db1): (f64, [f64; 4])) -> Front {
+    fn front(&self, xf: &XFront, (b1, db1): AliveTerm) -> Front {
         Front {
             base: xf.base,
             dbase: xf.dbase,
@@ -367,7 +370,7 @@ impl ParetoNbd {
                 .iter()
                 .map(|&x| self.x_front(x, lg_r, psi_r))
                 .collect();
-        let at_t: Vec<((f64, [f64; 4]), Option<A0Term>)> = pairs
+        let at_t: Vec<(AliveTerm, Option<A0Term>)> = pairs
             .x_t
             .values
             .par_iter()
