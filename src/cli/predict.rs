@@ -1,7 +1,7 @@
 //! `clv predict`: per-customer predictions from a saved model (P(alive), expected purchases,
 //! P(no purchase), expected spend, DERT), one CSV row per customer.
 
-use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use clv::features::discrete::read_bgbb_csv;
 use clv::features::read_summary_csv;
 use clv::models::saved::{AnyModel, SavedModel};
+use clv::predict::batch::{Patterns, dert_patterns, score_patterns};
 use rayon::prelude::*;
 
 use super::common::{Ui, output};
@@ -95,79 +96,74 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     }
     let h = args.horizon;
     let start = std::time::Instant::now();
-    // Customers with the same (x, t_x, T) get the same transaction-model predictions: each
-    // distinct pattern is scored once, in parallel.
     let n = table.len();
-    let mut pattern_of: HashMap<[u64; 3], usize> = HashMap::with_capacity(n / 4);
-    let mut patterns: Vec<(f64, f64, f64)> = Vec::new();
-    let which: Vec<usize> = (0..n)
-        .map(|i| {
-            let p = (table.frequency[i], table.recency[i], table.t[i]);
-            *pattern_of
-                .entry([p.0.to_bits(), p.1.to_bits(), p.2.to_bits()])
-                .or_insert_with(|| {
-                    patterns.push(p);
-                    patterns.len() - 1
-                })
-        })
-        .collect();
-    let per_pattern: Vec<Vec<f64>> = patterns
-        .par_iter()
-        .map(|&(x, t_x, t)| {
-            let mut v = Vec::with_capacity(4);
-            if let Some(m) = tm {
-                v.extend([
-                    m.p_alive(x, t_x, t),
-                    m.expected_purchases(h, x, t_x, t),
-                    m.prob_n_purchases(0, h, x, t_x, t),
-                ]);
-            }
-            if let Some((d, m)) = dert {
-                v.push(m.dert(d, x, t_x, t));
-            }
-            v
-        })
-        .collect();
-    let values: Vec<Vec<f64>> = (0..n)
-        .into_par_iter()
-        .map(|i| {
+    let patterns = Patterns::of(&table.frequency, &table.recency, &table.t);
+    let scores = tm.map(|m| score_patterns(m, h, &patterns));
+    let dert_values: Option<Vec<f64>> = match (dert, &scores) {
+        (Some((d, m)), Some(s)) => {
+            let p_alive: Vec<f64> = s.iter().map(|s| s.p_alive).collect();
+            Some(dert_patterns(m, d, &patterns, &p_alive))
+        }
+        _ => None,
+    };
+    // One row of numbers per customer, flat: the columns after customer_id.
+    let width = header.len() - 1;
+    let mut values = vec![0.0; n * width];
+    values
+        .par_chunks_mut(width)
+        .enumerate()
+        .try_for_each(|(i, row)| -> anyhow::Result<()> {
             let (x, t_x, t) = (table.frequency[i], table.recency[i], table.t[i]);
-            let p = &per_pattern[which[i]];
-            let mut vals: Vec<f64> = vec![x, t_x, t];
-            let split = if tm.is_some() { 3 } else { 0 };
-            vals.extend_from_slice(&p[..split]);
+            let p = patterns.of_customer[i] as usize;
+            let mut col = 0;
+            let mut put = |v: f64| {
+                row[col] = v;
+                col += 1;
+            };
+            put(x);
+            put(t_x);
+            put(t);
+            if let Some(s) = &scores {
+                put(s[p].p_alive);
+                put(s[p].expected_purchases);
+                put(s[p].p_no_purchase);
+            }
             if let Some(g) = &spend {
-                let s = g
+                let m = g
                     .conditional_expected_average_spend(x, table.monetary_value[i])
                     .with_context(|| format!("customer {}", table.customer_id[i]))?;
-                vals.push(s);
-                if tm.is_some() {
-                    vals.push(s * p[1]);
+                put(m);
+                if let Some(s) = &scores {
+                    put(m * s[p].expected_purchases);
                 }
             }
-            vals.extend_from_slice(&p[split..]);
-            Ok(vals)
-        })
-        .collect::<anyhow::Result<_>>()?;
-    let seconds = start.elapsed().as_secs_f64();
-    // Formatted in parallel; rows keep the input order.
-    let rows: Vec<String> = values
-        .par_iter()
-        .enumerate()
-        .map(|(i, vals)| {
-            let mut line = table.customer_id[i].clone();
-            for v in vals {
-                line.push(',');
-                line.push_str(&v.to_string());
+            if let Some(d) = &dert_values {
+                put(d[p]);
             }
-            line.push('\n');
-            line
+            Ok(())
+        })?;
+    let seconds = start.elapsed().as_secs_f64();
+    // Formatted in parallel, a block of rows per string; rows keep the input order.
+    let blocks: Vec<String> = values
+        .par_chunks(width * 8192)
+        .enumerate()
+        .map(|(b, block)| {
+            let mut text = String::with_capacity(block.len() * 12);
+            for (j, row) in block.chunks(width).enumerate() {
+                text.push_str(&table.customer_id[b * 8192 + j]);
+                for v in row {
+                    // Writing to a String cannot fail.
+                    let _ = write!(text, ",{v}");
+                }
+                text.push('\n');
+            }
+            text
         })
         .collect();
     let mut out = output(args.output.as_deref())?;
     writeln!(out, "{}", header.join(","))?;
-    for row in rows {
-        out.write_all(row.as_bytes())?;
+    for block in blocks {
+        out.write_all(block.as_bytes())?;
     }
     out.flush()?;
     if let Some(m) = tm {

@@ -18,7 +18,7 @@ use super::data::RfmData;
 use super::pattern_sum::pattern_sum;
 use super::quadrature::{adaptive_gl, adaptive_gl_vec, decaying_gl_vec};
 use super::special::{ln_hyp2f1, ln_hyperu_aa};
-use super::{Model, TransactionModel};
+use super::{Model, Outlook, TransactionModel};
 use crate::error::Result;
 
 /// Pareto/NBD parameters: purchase rates ~ Gamma(r, alpha), dropout rates ~ Gamma(s, beta).
@@ -286,15 +286,35 @@ impl ParetoNbd {
     /// P(alive) · (r+x)/(α+T) · (β+T)^s δ^{s−1} U(s, s; δ(β+T)).
     /// NaN when `delta` is not positive and finite.
     pub fn dert(&self, delta: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        let Some(pc) = self.pieces(x, t_x, t, false) else {
-            return f64::NAN;
-        };
+        match self.pieces(x, t_x, t, false) {
+            Some(pc) => pc.p_alive * self.dert_if_alive(delta, x, t),
+            None => f64::NAN,
+        }
+    }
+
+    /// DERT of a customer known to be alive at T, which depends on x and T alone:
+    /// (r+x)/(α+T) · (β+T)^s δ^{s−1} U(s, s; δ(β+T)).
+    pub fn dert_if_alive(&self, delta: f64, x: f64, t: f64) -> f64 {
         let zb = delta * (self.beta + t);
         let Ok(ln_u) = ln_hyperu_aa(self.s, zb) else {
             return f64::NAN;
         };
         let ln_rest = self.s * (self.beta + t).ln() + (self.s - 1.0) * delta.ln() + ln_u;
-        pc.p_alive * (self.r + x) / (self.alpha + t) * ln_rest.exp()
+        (self.r + x) / (self.alpha + t) * ln_rest.exp()
+    }
+
+    /// Expected purchases in `horizon` of a customer alive at T:
+    /// (r+x)(β+T)/(α+T) · [1 − ((β+T)/(β+T+t))^{s−1}]/(s−1); the bracket is written with
+    /// expm1 so that s = 1 (where it tends to ln(1 + t/(β+T))) is exact.
+    fn expected_if_alive(&self, horizon: f64, x: f64, t: f64) -> f64 {
+        let l = (horizon / (self.beta + t)).ln_1p();
+        let sm1 = self.s - 1.0;
+        let bracket = if sm1.abs() < 1e-12 {
+            l
+        } else {
+            -(-sm1 * l).exp_m1() / sm1
+        };
+        (self.r + x) * (self.beta + t) / (self.alpha + t) * bracket
     }
 
     /// Unconditional P(X(t) = n) for a just-acquired customer.
@@ -462,16 +482,21 @@ impl TransactionModel for ParetoNbd {
     }
 
     fn expected_purchases(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        // (r+x)(β+T)/(α+T) · [1 − ((β+T)/(β+T+t))^{s−1}]/(s−1) · P(alive); the bracket is
-        // written with expm1 so that s = 1 (where it tends to ln(1 + t/(β+T))) is exact.
-        let l = (horizon / (self.beta + t)).ln_1p();
-        let sm1 = self.s - 1.0;
-        let bracket = if sm1.abs() < 1e-12 {
-            l
-        } else {
-            -(-sm1 * l).exp_m1() / sm1
-        };
-        self.p_alive(x, t_x, t) * (self.r + x) * (self.beta + t) / (self.alpha + t) * bracket
+        self.p_alive(x, t_x, t) * self.expected_if_alive(horizon, x, t)
+    }
+
+    fn outlook_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<Outlook> {
+        Some(Outlook {
+            expected_purchases: self.expected_if_alive(horizon, x, t),
+            p_no_purchase: fresh_prob_n(
+                0,
+                horizon,
+                self.r + x,
+                self.alpha + t,
+                self.s,
+                self.beta + t,
+            ),
+        })
     }
 
     fn expected_purchases_new(&self, horizon: f64) -> f64 {

@@ -1,6 +1,7 @@
 //! Forward-looking predictions: training the model bundle, discounted CLV for existing and new
 //! customers, holdout evaluation.
 
+pub mod batch;
 pub mod bundle;
 pub mod clv;
 pub mod holdout;

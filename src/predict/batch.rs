@@ -1,0 +1,183 @@
+//! Scoring many customers at once: P(alive), expected purchases and P(no purchase) over a
+//! horizon. Customers who share (x, t_x, T) share every prediction, and those who share
+//! (x, T) share the outlook if alive (see [`TransactionModel::outlook_if_alive`]), so each is
+//! computed once, in parallel. 1M simulated customers have 153,632 distinct (x, t_x, T) but
+//! only 2,613 distinct (x, T).
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::models::TransactionModel;
+use crate::models::pnbd::ParetoNbd;
+
+/// The distinct (x, t_x, T) of a set of customers, and which one each customer has.
+#[derive(Debug, Clone, Default)]
+pub struct Patterns {
+    pub x: Vec<f64>,
+    pub t_x: Vec<f64>,
+    pub t: Vec<f64>,
+    /// Per customer, the index of its pattern.
+    pub of_customer: Vec<u32>,
+}
+
+impl Patterns {
+    /// Groups customers by their exact (x, t_x, T), in order of first appearance.
+    pub fn of(x: &[f64], t_x: &[f64], t: &[f64]) -> Self {
+        let mut out = Patterns::default();
+        let mut seen: FxHashMap<[u64; 3], u32> = FxHashMap::default();
+        out.of_customer = (0..x.len())
+            .map(|i| {
+                *seen
+                    .entry([x[i].to_bits(), t_x[i].to_bits(), t[i].to_bits()])
+                    .or_insert_with(|| {
+                        out.x.push(x[i]);
+                        out.t_x.push(t_x[i]);
+                        out.t.push(t[i]);
+                        (out.x.len() - 1) as u32
+                    })
+            })
+            .collect();
+        out
+    }
+
+    pub fn len(&self) -> usize {
+        self.x.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+}
+
+/// Predictions for one pattern.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PatternScore {
+    pub p_alive: f64,
+    pub expected_purchases: f64,
+    pub p_no_purchase: f64,
+}
+
+/// The distinct (x, T) of the patterns, and which one each pattern has.
+fn x_t_pairs(patterns: &Patterns) -> (Vec<(f64, f64)>, Vec<u32>) {
+    let Patterns { x, t, .. } = patterns;
+    let mut pair_of: FxHashMap<[u64; 2], u32> = FxHashMap::default();
+    let mut pairs: Vec<(f64, f64)> = Vec::new();
+    let index = (0..x.len())
+        .map(|i| {
+            *pair_of
+                .entry([x[i].to_bits(), t[i].to_bits()])
+                .or_insert_with(|| {
+                    pairs.push((x[i], t[i]));
+                    (pairs.len() - 1) as u32
+                })
+        })
+        .collect();
+    (pairs, index)
+}
+
+/// Scores each pattern over `horizon`.
+pub fn score_patterns(
+    model: &dyn TransactionModel,
+    horizon: f64,
+    patterns: &Patterns,
+) -> Vec<PatternScore> {
+    let Patterns { x, t_x, t, .. } = patterns;
+    let (pairs, pair_index) = x_t_pairs(patterns);
+    let outlooks: Vec<_> = pairs
+        .par_iter()
+        .map(|&(x, t)| model.outlook_if_alive(horizon, x, t))
+        .collect();
+    (0..x.len())
+        .into_par_iter()
+        .map(|i| {
+            let (x, t_x, t) = (x[i], t_x[i], t[i]);
+            let p_alive = model.p_alive(x, t_x, t);
+            match outlooks[pair_index[i] as usize] {
+                Some(o) => PatternScore {
+                    p_alive,
+                    expected_purchases: p_alive * o.expected_purchases,
+                    p_no_purchase: p_alive * o.p_no_purchase + (1.0 - p_alive),
+                },
+                None => PatternScore {
+                    p_alive,
+                    expected_purchases: model.expected_purchases(horizon, x, t_x, t),
+                    p_no_purchase: model.prob_n_purchases(0, horizon, x, t_x, t),
+                },
+            }
+        })
+        .collect()
+}
+
+/// Pareto/NBD's DERT at continuous discount rate `delta` for each pattern, given each
+/// pattern's P(alive) (from [`score_patterns`]).
+pub fn dert_patterns(
+    model: &ParetoNbd,
+    delta: f64,
+    patterns: &Patterns,
+    p_alive: &[f64],
+) -> Vec<f64> {
+    let (pairs, pair_index) = x_t_pairs(patterns);
+    let if_alive: Vec<f64> = pairs
+        .par_iter()
+        .map(|&(x, t)| model.dert_if_alive(delta, x, t))
+        .collect();
+    pair_index
+        .iter()
+        .zip(p_alive)
+        .map(|(&j, pa)| pa * if_alive[j as usize])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::Model;
+    use crate::models::bgnbd::BgNbd;
+    use crate::models::mbgnbd::MbgNbd;
+    use crate::models::pnbd::ParetoNbd;
+
+    #[test]
+    fn batch_scores_equal_the_per_customer_methods() {
+        let x = [0.0, 2.0, 2.0, 7.0, 2.0, 0.0];
+        let t_x = [0.0, 10.0, 30.5, 36.0, 10.0, 0.0];
+        let t = [38.0, 38.0, 38.0, 39.0, 38.0, 20.0];
+        let patterns = Patterns::of(&x, &t_x, &t);
+        assert_eq!(patterns.len(), 5);
+        assert_eq!(patterns.of_customer, vec![0, 1, 2, 3, 1, 4]);
+        let models: Vec<Box<dyn TransactionModel>> = vec![
+            Box::new(BgNbd::from_params(&[0.24, 4.41, 0.79, 2.43]).unwrap()),
+            Box::new(MbgNbd::from_params(&[0.5, 6.0, 0.6, 1.5]).unwrap()),
+            Box::new(ParetoNbd::from_params(&[0.55, 10.58, 0.61, 11.67]).unwrap()),
+        ];
+        for m in &models {
+            let scores = score_patterns(m.as_ref(), 39.0, &patterns);
+            for (i, &p) in patterns.of_customer.iter().enumerate() {
+                let s = scores[p as usize];
+                let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1e-3);
+                assert!(close(s.p_alive, m.p_alive(x[i], t_x[i], t[i])));
+                assert!(close(
+                    s.expected_purchases,
+                    m.expected_purchases(39.0, x[i], t_x[i], t[i])
+                ));
+                assert!(close(
+                    s.p_no_purchase,
+                    m.prob_n_purchases(0, 39.0, x[i], t_x[i], t[i])
+                ));
+            }
+        }
+        let pnbd = ParetoNbd::from_params(&[0.55, 10.58, 0.61, 11.67]).unwrap();
+        let p_alive: Vec<f64> = score_patterns(&pnbd, 39.0, &patterns)
+            .iter()
+            .map(|s| s.p_alive)
+            .collect();
+        let dert = dert_patterns(&pnbd, 0.01, &patterns, &p_alive);
+        for i in 0..patterns.len() {
+            let want = pnbd.dert(0.01, patterns.x[i], patterns.t_x[i], patterns.t[i]);
+            assert!(
+                (dert[i] - want).abs() <= 1e-12 * want,
+                "{} vs {want}",
+                dert[i]
+            );
+        }
+    }
+}
