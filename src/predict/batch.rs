@@ -171,13 +171,9 @@ mod tests {
             .map(|s| s.p_alive)
             .collect();
         let dert = dert_patterns(&pnbd, 0.01, &patterns, &p_alive);
-        for i in 0..patterns.len() {
+        for (i, got) in dert.iter().enumerate() {
             let want = pnbd.dert(0.01, patterns.x[i], patterns.t_x[i], patterns.t[i]);
-            assert!(
-                (dert[i] - want).abs() <= 1e-12 * want,
-                "{} vs {want}",
-                dert[i]
-            );
+            assert!((got - want).abs() <= 1e-12 * want, "{got} vs {want}");
         }
     }
 }
