@@ -13,7 +13,7 @@ use statrs::function::gamma::ln_gamma;
 use super::bg_likelihood::BgLikelihood;
 use super::data::RfmData;
 use super::special::ln_beta;
-use super::{Model, Outlook, TransactionModel};
+use super::{Model, TransactionModel};
 use crate::error::{ClvError, Result};
 
 /// BG/NBD parameters: purchase rates ~ Gamma(r, alpha), dropout probability ~ Beta(a, b).
@@ -190,12 +190,25 @@ impl TransactionModel for BgNbd {
             * bg_expected(horizon, self.r + x, self.alpha + t, self.a, self.b + x)
     }
 
-    fn outlook_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<Outlook> {
-        let (r, alpha, b) = (self.r + x, self.alpha + t, self.b + x);
-        Some(Outlook {
-            expected_purchases: bg_expected(horizon, r, alpha, self.a, b),
-            p_no_purchase: bg_prob_n(0, horizon, r, alpha, self.a, b),
-        })
+    fn expected_purchases_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
+        Some(bg_expected(
+            horizon,
+            self.r + x,
+            self.alpha + t,
+            self.a,
+            self.b + x,
+        ))
+    }
+
+    fn prob_no_purchase_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
+        Some(bg_prob_n(
+            0,
+            horizon,
+            self.r + x,
+            self.alpha + t,
+            self.a,
+            self.b + x,
+        ))
     }
 
     fn expected_purchases_new(&self, horizon: f64) -> f64 {

@@ -9,7 +9,7 @@
 use super::bg_likelihood::BgLikelihood;
 use super::bgnbd::{bg_expected, bg_prob_n, data_scale, positive_params};
 use super::data::RfmData;
-use super::{Model, Outlook, TransactionModel};
+use super::{Model, TransactionModel};
 use crate::error::Result;
 
 /// MBG/NBD parameters: purchase rates ~ Gamma(r, alpha), dropout probability ~ Beta(a, b).
@@ -91,12 +91,25 @@ impl TransactionModel for MbgNbd {
             )
     }
 
-    fn outlook_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<Outlook> {
-        let (r, alpha, b) = (self.r + x, self.alpha + t, self.b + x + 1.0);
-        Some(Outlook {
-            expected_purchases: bg_expected(horizon, r, alpha, self.a, b),
-            p_no_purchase: bg_prob_n(0, horizon, r, alpha, self.a, b),
-        })
+    fn expected_purchases_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
+        Some(bg_expected(
+            horizon,
+            self.r + x,
+            self.alpha + t,
+            self.a,
+            self.b + x + 1.0,
+        ))
+    }
+
+    fn prob_no_purchase_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
+        Some(bg_prob_n(
+            0,
+            horizon,
+            self.r + x,
+            self.alpha + t,
+            self.a,
+            self.b + x + 1.0,
+        ))
     }
 
     fn expected_purchases_new(&self, horizon: f64) -> f64 {

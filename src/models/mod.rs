@@ -71,18 +71,16 @@ pub trait TransactionModel: Send + Sync {
     fn expected_purchases_new(&self, horizon: f64) -> f64;
     /// Probability of exactly `n` purchases in the next `horizon` periods.
     fn prob_n_purchases(&self, n: u32, horizon: f64, x: f64, t_x: f64, t: f64) -> f64;
-    /// The outlook over `horizon` of a customer known to be alive at T. It depends on x and T
-    /// alone, and with P(alive) gives `expected_purchases` and `prob_n_purchases(0, ..)`, so
+    /// Expected purchases in the next `horizon` periods of a customer known to be alive at T.
+    /// It depends on x and T alone, and times P(alive) gives `expected_purchases`, so
     /// scoring many customers computes it once per (x, T). `None` where a model does not
     /// factor so; callers then use the per-customer methods.
-    fn outlook_if_alive(&self, _horizon: f64, _x: f64, _t: f64) -> Option<Outlook> {
+    fn expected_purchases_if_alive(&self, _horizon: f64, _x: f64, _t: f64) -> Option<f64> {
         None
     }
-}
-
-/// Expected purchases and the chance of none over a horizon, for a customer alive now.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Outlook {
-    pub expected_purchases: f64,
-    pub p_no_purchase: f64,
+    /// P(no purchase in the next `horizon` periods) of a customer known to be alive at T;
+    /// `prob_n_purchases(0, ..)` is P(alive) times it plus 1 − P(alive). As above.
+    fn prob_no_purchase_if_alive(&self, _horizon: f64, _x: f64, _t: f64) -> Option<f64> {
+        None
+    }
 }

@@ -18,7 +18,7 @@ use super::data::RfmData;
 use super::pattern_sum::pattern_sum;
 use super::quadrature::{adaptive_gl, adaptive_gl_vec, decaying_gl_vec};
 use super::special::{ln_hyp2f1, ln_hyperu_aa};
-use super::{Model, Outlook, TransactionModel};
+use super::{Model, TransactionModel};
 use crate::error::Result;
 
 /// Pareto/NBD parameters: purchase rates ~ Gamma(r, alpha), dropout rates ~ Gamma(s, beta).
@@ -485,18 +485,13 @@ impl TransactionModel for ParetoNbd {
         self.p_alive(x, t_x, t) * self.expected_if_alive(horizon, x, t)
     }
 
-    fn outlook_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<Outlook> {
-        Some(Outlook {
-            expected_purchases: self.expected_if_alive(horizon, x, t),
-            p_no_purchase: fresh_prob_n(
-                0,
-                horizon,
-                self.r + x,
-                self.alpha + t,
-                self.s,
-                self.beta + t,
-            ),
-        })
+    fn expected_purchases_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
+        Some(self.expected_if_alive(horizon, x, t))
+    }
+
+    fn prob_no_purchase_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
+        let (r, alpha, beta) = (self.r + x, self.alpha + t, self.beta + t);
+        Some(fresh_prob_n(0, horizon, r, alpha, self.s, beta))
     }
 
     fn expected_purchases_new(&self, horizon: f64) -> f64 {

@@ -7,6 +7,7 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
+use super::clv::{ClvSettings, clv_if_alive, customer_clv};
 use crate::models::TransactionModel;
 use crate::models::pnbd::ParetoNbd;
 
@@ -83,26 +84,56 @@ pub fn score_patterns(
 ) -> Vec<PatternScore> {
     let Patterns { x, t_x, t, .. } = patterns;
     let (pairs, pair_index) = x_t_pairs(patterns);
-    let outlooks: Vec<_> = pairs
+    let if_alive: Vec<Option<(f64, f64)>> = pairs
         .par_iter()
-        .map(|&(x, t)| model.outlook_if_alive(horizon, x, t))
+        .map(|&(x, t)| {
+            Some((
+                model.expected_purchases_if_alive(horizon, x, t)?,
+                model.prob_no_purchase_if_alive(horizon, x, t)?,
+            ))
+        })
         .collect();
     (0..x.len())
         .into_par_iter()
         .map(|i| {
             let (x, t_x, t) = (x[i], t_x[i], t[i]);
             let p_alive = model.p_alive(x, t_x, t);
-            match outlooks[pair_index[i] as usize] {
-                Some(o) => PatternScore {
+            match if_alive[pair_index[i] as usize] {
+                Some((expected, none)) => PatternScore {
                     p_alive,
-                    expected_purchases: p_alive * o.expected_purchases,
-                    p_no_purchase: p_alive * o.p_no_purchase + (1.0 - p_alive),
+                    expected_purchases: p_alive * expected,
+                    p_no_purchase: p_alive * none + (1.0 - p_alive),
                 },
                 None => PatternScore {
                     p_alive,
                     expected_purchases: model.expected_purchases(horizon, x, t_x, t),
                     p_no_purchase: model.prob_n_purchases(0, horizon, x, t_x, t),
                 },
+            }
+        })
+        .collect()
+}
+
+/// Discounted, margin-adjusted CLV per unit of expected order value for each pattern (the
+/// CLV of a customer is this times their expected spend), given each pattern's P(alive).
+pub fn clv_per_unit_spend(
+    model: &dyn TransactionModel,
+    settings: &ClvSettings,
+    patterns: &Patterns,
+    p_alive: &[f64],
+) -> Vec<f64> {
+    let (pairs, pair_index) = x_t_pairs(patterns);
+    let if_alive: Vec<Option<f64>> = pairs
+        .par_iter()
+        .map(|&(x, t)| clv_if_alive(model, x, t, 1.0, settings))
+        .collect();
+    (0..patterns.len())
+        .into_par_iter()
+        .map(|i| match if_alive[pair_index[i] as usize] {
+            Some(v) => p_alive[i] * v,
+            None => {
+                let (x, t_x, t) = (patterns.x[i], patterns.t_x[i], patterns.t[i]);
+                customer_clv(model, x, t_x, t, 1.0, settings)
             }
         })
         .collect()
@@ -137,7 +168,7 @@ mod tests {
     use crate::models::pnbd::ParetoNbd;
 
     #[test]
-    fn batch_scores_equal_the_per_customer_methods() {
+    fn batch_scores_equal_the_per_customer_methods_and_clv() {
         let x = [0.0, 2.0, 2.0, 7.0, 2.0, 0.0];
         let t_x = [0.0, 10.0, 30.5, 36.0, 10.0, 0.0];
         let t = [38.0, 38.0, 38.0, 39.0, 38.0, 20.0];
@@ -163,6 +194,24 @@ mod tests {
                     s.p_no_purchase,
                     m.prob_n_purchases(0, 39.0, x[i], t_x[i], t[i])
                 ));
+            }
+        }
+        let settings = ClvSettings {
+            periods: 12,
+            period_length: 4.345,
+            discount_per_period: 0.01,
+            margin: 0.3,
+        };
+        for m in &models {
+            let p_alive: Vec<f64> = score_patterns(m.as_ref(), 39.0, &patterns)
+                .iter()
+                .map(|s| s.p_alive)
+                .collect();
+            let clv = clv_per_unit_spend(m.as_ref(), &settings, &patterns, &p_alive);
+            for (i, got) in clv.iter().enumerate() {
+                let (x, t_x, t) = (patterns.x[i], patterns.t_x[i], patterns.t[i]);
+                let want = customer_clv(m.as_ref(), x, t_x, t, 1.0, &settings);
+                assert!((got - want).abs() <= 1e-12 * want, "{got} vs {want}");
             }
         }
         let pnbd = ParetoNbd::from_params(&[0.55, 10.58, 0.61, 11.67]).unwrap();

@@ -114,6 +114,25 @@ pub fn customer_clv(
     discounted_value(&purchases, spend, settings)
 }
 
+/// Discounted CLV of a customer with x repeat purchases known to be alive at T, which depends
+/// on (x, T) alone: times P(alive) it is [`customer_clv`]. `None` where the model does not
+/// factor so (see [`TransactionModel::expected_purchases_if_alive`]).
+pub fn clv_if_alive(
+    model: &dyn TransactionModel,
+    x: f64,
+    t: f64,
+    spend: f64,
+    settings: &ClvSettings,
+) -> Option<f64> {
+    model.expected_purchases_if_alive(settings.period_length, x, t)?;
+    let purchases = per_period(settings, |h| {
+        model
+            .expected_purchases_if_alive(h, x, t)
+            .unwrap_or(f64::NAN)
+    });
+    Some(discounted_value(&purchases, spend, settings))
+}
+
 /// Discounted CLV of a just-acquired customer's repeat purchases (the first order is not
 /// included: it is known, or is the acquisition itself).
 pub fn new_customer_clv(model: &dyn TransactionModel, spend: f64, settings: &ClvSettings) -> f64 {

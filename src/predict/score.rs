@@ -5,11 +5,12 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::batch::{Patterns, clv_per_unit_spend, score_patterns};
 use super::bundle::Bundle;
-use super::clv::{ClvSettings, customer_clv};
+use super::clv::ClvSettings;
 use crate::error::{ClvError, Result};
-use crate::features::Summary;
 use crate::features::rfm::rfm_scores;
+use crate::features::{CustomerSummary, Summary};
 
 /// Settings of a scoring run.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -94,29 +95,46 @@ pub fn score_customers(
         v.sort_by(f64::total_cmp);
         v.get(v.len() / 2).copied().unwrap_or(0.0)
     };
+    // Predictions per distinct (x, t_x, T), their (x, T) parts once per pair.
+    let column = |f: fn(&CustomerSummary) -> f64| cs.iter().map(f).collect::<Vec<f64>>();
+    let patterns = Patterns::of(
+        &column(|c| c.frequency),
+        &column(|c| c.recency),
+        &column(|c| c.t),
+    );
+    let over_horizon = score_patterns(model.as_ref(), settings.clv.horizon(), &patterns);
+    let p_alive: Vec<f64> = over_horizon.iter().map(|s| s.p_alive).collect();
+    let churn_probabilities: Vec<f64> = match churn {
+        Some(probabilities) => probabilities.to_vec(),
+        None => {
+            let window = score_patterns(model.as_ref(), settings.churn_window, &patterns);
+            let of = &patterns.of_customer;
+            of.iter()
+                .map(|&p| window[p as usize].p_no_purchase)
+                .collect()
+        }
+    };
+    let clv_per_spend = clv_per_unit_spend(model.as_ref(), &settings.clv, &patterns, &p_alive);
     let mut rows: Vec<CustomerScore> = (0..cs.len())
         .into_par_iter()
         .map(|i| {
             let c = &cs[i];
-            let (x, t_x, t) = (c.frequency, c.recency, c.t);
-            let m = spend.conditional_expected_average_spend(x, c.monetary_value)?;
-            let purchases = model.expected_purchases(settings.clv.horizon(), x, t_x, t);
-            let churn_probability = match churn {
-                Some(p) => p[i],
-                None => model.prob_n_purchases(0, settings.churn_window, x, t_x, t),
-            };
+            let p = patterns.of_customer[i] as usize;
+            let m = spend.conditional_expected_average_spend(c.frequency, c.monetary_value)?;
+            let purchases = over_horizon[p].expected_purchases;
+            let churn_probability = churn_probabilities[i];
             Ok(CustomerScore {
                 customer_id: c.customer_id.clone(),
-                frequency: x,
-                recency: t_x,
-                t,
+                frequency: c.frequency,
+                recency: c.recency,
+                t: c.t,
                 total_spend: c.total_spend,
-                p_alive: model.p_alive(x, t_x, t),
+                p_alive: p_alive[p],
                 churn_probability,
                 expected_purchases: purchases,
                 expected_avg_spend: m,
                 predicted_revenue: purchases * m,
-                clv: customer_clv(model.as_ref(), x, t_x, t, m, &settings.clv),
+                clv: clv_per_spend[p] * m,
                 segment: rfm[i].segment.to_string(),
                 at_risk: churn_probability >= settings.risk_threshold
                     && c.total_spend >= median_spend,
