@@ -2,7 +2,7 @@
 //! purchasing with gamma-distributed rates, dropout with beta-distributed probability after
 //! each repeat purchase.
 //!
-//! The log-likelihood (shared with MBG/NBD, in [`super::bg_likelihood`]) is the numerically
+//! The log-likelihood (shared with MBG/NBD, in [`super::bg_process`]) is the numerically
 //! stable form of Hardie's note on the BG/NBD.
 //! Conditional predictions use the fact that, given the history and being alive at T, the
 //! future is a fresh BG/NBD process with parameters (r+x, α+T, a, b+x).
@@ -10,7 +10,7 @@
 use statrs::function::beta::checked_beta_reg;
 use statrs::function::gamma::ln_gamma;
 
-use super::bg_likelihood::BgLikelihood;
+use super::bg_process::BgProcess;
 use super::data::RfmData;
 use super::special::ln_beta;
 use super::{Model, TransactionModel};
@@ -76,15 +76,15 @@ impl Model for BgNbd {
     }
 
     fn log_likelihood(&self, d: &RfmData) -> f64 {
-        self.dropout().evaluate(d).0
+        self.process().evaluate(d).0
     }
 
     fn gradient(&self, d: &RfmData) -> Vec<f64> {
-        self.dropout().evaluate(d).1.to_vec()
+        self.process().evaluate(d).1.to_vec()
     }
 
     fn log_likelihood_and_gradient(&self, d: &RfmData) -> (f64, Vec<f64>) {
-        let (ll, g) = self.dropout().evaluate(d);
+        let (ll, g) = self.process().evaluate(d);
         (ll, g.to_vec())
     }
 
@@ -164,8 +164,8 @@ pub(crate) fn bg_prob_n(n: u32, t: f64, r: f64, alpha: f64, a: f64, b: f64) -> f
 
 impl BgNbd {
     /// The likelihood's form: dropout possible after each repeat purchase.
-    fn dropout(&self) -> BgLikelihood {
-        BgLikelihood {
+    fn process(&self) -> BgProcess {
+        BgProcess {
             r: self.r,
             alpha: self.alpha,
             a: self.a,
@@ -182,42 +182,26 @@ impl BgNbd {
 
 impl TransactionModel for BgNbd {
     fn p_alive(&self, x: f64, t_x: f64, t: f64) -> f64 {
-        self.dropout().p_alive(x, t_x, t)
+        self.process().p_alive(x, t_x, t)
     }
 
     fn expected_purchases(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        self.p_alive(x, t_x, t)
-            * bg_expected(horizon, self.r + x, self.alpha + t, self.a, self.b + x)
+        self.process().expected_purchases(horizon, x, t_x, t)
     }
 
     fn expected_purchases_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
-        Some(bg_expected(
-            horizon,
-            self.r + x,
-            self.alpha + t,
-            self.a,
-            self.b + x,
-        ))
+        self.process().expected_purchases_if_alive(horizon, x, t)
     }
 
     fn prob_no_purchase_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
-        Some(bg_prob_n(
-            0,
-            horizon,
-            self.r + x,
-            self.alpha + t,
-            self.a,
-            self.b + x,
-        ))
+        self.process().prob_no_purchase_if_alive(horizon, x, t)
     }
 
     fn expected_purchases_new(&self, horizon: f64) -> f64 {
-        bg_expected(horizon, self.r, self.alpha, self.a, self.b)
+        self.process().expected_purchases_new(horizon)
     }
 
     fn prob_n_purchases(&self, n: u32, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        let pa = self.p_alive(x, t_x, t);
-        let future = bg_prob_n(n, horizon, self.r + x, self.alpha + t, self.a, self.b + x);
-        pa * future + if n == 0 { 1.0 - pa } else { 0.0 }
+        self.process().prob_n_purchases(n, horizon, x, t_x, t)
     }
 }

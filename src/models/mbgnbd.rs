@@ -2,12 +2,12 @@
 //! purchase, the first included, so customers without repeat purchases can be inactive too.
 //!
 //! L(λ,p | x,t_x,T) = (1−p)^{x+1} λ^x e^{−λT} + p(1−p)^x λ^x e^{−λ t_x}; the likelihood
-//! integrated over λ ~ Gamma(r, α) and p ~ Beta(a, b) is in [`super::bg_likelihood`]. Given the
+//! integrated over λ ~ Gamma(r, α) and p ~ Beta(a, b) is in [`super::bg_process`]. Given the
 //! history and being alive at T, the future is a BG/NBD-type process (dropout only after
 //! purchases) with parameters (r+x, α+T, a, b+x+1).
 
-use super::bg_likelihood::BgLikelihood;
-use super::bgnbd::{bg_expected, bg_prob_n, data_scale, positive_params};
+use super::bg_process::BgProcess;
+use super::bgnbd::{data_scale, positive_params};
 use super::data::RfmData;
 use super::{Model, TransactionModel};
 use crate::error::Result;
@@ -23,8 +23,8 @@ pub struct MbgNbd {
 
 impl MbgNbd {
     /// The likelihood's form: dropout possible at every purchase, the first included.
-    fn dropout(&self) -> BgLikelihood {
-        BgLikelihood {
+    fn process(&self) -> BgProcess {
+        BgProcess {
             r: self.r,
             alpha: self.alpha,
             a: self.a,
@@ -54,15 +54,15 @@ impl Model for MbgNbd {
     }
 
     fn log_likelihood(&self, d: &RfmData) -> f64 {
-        self.dropout().evaluate(d).0
+        self.process().evaluate(d).0
     }
 
     fn gradient(&self, d: &RfmData) -> Vec<f64> {
-        self.dropout().evaluate(d).1.to_vec()
+        self.process().evaluate(d).1.to_vec()
     }
 
     fn log_likelihood_and_gradient(&self, d: &RfmData) -> (f64, Vec<f64>) {
-        let (ll, g) = self.dropout().evaluate(d);
+        let (ll, g) = self.process().evaluate(d);
         (ll, g.to_vec())
     }
 
@@ -77,55 +77,26 @@ impl Model for MbgNbd {
 
 impl TransactionModel for MbgNbd {
     fn p_alive(&self, x: f64, t_x: f64, t: f64) -> f64 {
-        self.dropout().p_alive(x, t_x, t)
+        self.process().p_alive(x, t_x, t)
     }
 
     fn expected_purchases(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        self.p_alive(x, t_x, t)
-            * bg_expected(
-                horizon,
-                self.r + x,
-                self.alpha + t,
-                self.a,
-                self.b + x + 1.0,
-            )
+        self.process().expected_purchases(horizon, x, t_x, t)
     }
 
     fn expected_purchases_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
-        Some(bg_expected(
-            horizon,
-            self.r + x,
-            self.alpha + t,
-            self.a,
-            self.b + x + 1.0,
-        ))
+        self.process().expected_purchases_if_alive(horizon, x, t)
     }
 
     fn prob_no_purchase_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
-        Some(bg_prob_n(
-            0,
-            horizon,
-            self.r + x,
-            self.alpha + t,
-            self.a,
-            self.b + x + 1.0,
-        ))
+        self.process().prob_no_purchase_if_alive(horizon, x, t)
     }
 
     fn expected_purchases_new(&self, horizon: f64) -> f64 {
-        self.expected_purchases(horizon, 0.0, 0.0, 0.0)
+        self.process().expected_purchases_new(horizon)
     }
 
     fn prob_n_purchases(&self, n: u32, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        let pa = self.p_alive(x, t_x, t);
-        let future = bg_prob_n(
-            n,
-            horizon,
-            self.r + x,
-            self.alpha + t,
-            self.a,
-            self.b + x + 1.0,
-        );
-        pa * future + if n == 0 { 1.0 - pa } else { 0.0 }
+        self.process().prob_n_purchases(n, horizon, x, t_x, t)
     }
 }

@@ -7,7 +7,7 @@
 //! implement [`TransactionModel`], the per-customer predictions the predictor and the churn
 //! classifier consume.
 
-mod bg_likelihood;
+mod bg_process;
 pub mod bgbb;
 pub mod bgnbd;
 pub mod covariates;

@@ -1,4 +1,5 @@
-//! The likelihood shared by BG/NBD and MBG/NBD: Poisson purchasing with gamma rates
+//! The process shared by BG/NBD and MBG/NBD, its likelihood and its predictions: Poisson
+//! purchasing with gamma rates
 //! λ ~ Gamma(r, α), and a chance p ~ Beta(a, b) of dropping out at each purchase: after each
 //! repeat purchase (BG/NBD), or at every purchase including the first (MBG/NBD).
 //!
@@ -9,15 +10,21 @@
 //! a/(b+x+δ−1) · (α+t_x)^{−(r+x)} (Fader, Hardie & Lee 2005 for δ = 0; Batislam, Denizel &
 //! Filiztekin 2007 for δ = 1). The two terms are combined in log space, as in Hardie's note
 //! on the numerical stability of the BG/NBD.
+//!
+//! Given the history and being alive at T, the future is a BG/NBD process (dropout after
+//! repeat purchases only) with parameters (r+x, α+T, a, b+x+δ).
 
 use statrs::function::gamma::{digamma, ln_gamma};
 
+use super::TransactionModel;
+use super::bgnbd::{bg_expected, bg_prob_n};
 use super::data::RfmData;
 use super::pattern_sum::pattern_sum;
 
-/// BG/NBD-type parameters and where dropout can happen.
+/// BG/NBD-type parameters and where dropout can happen. The models [`super::bgnbd::BgNbd`]
+/// and [`super::mbgnbd::MbgNbd`] fit these parameters and delegate their predictions here.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct BgLikelihood {
+pub(crate) struct BgProcess {
     pub r: f64,
     pub alpha: f64,
     pub a: f64,
@@ -42,13 +49,13 @@ struct XTerms {
     inv_bx1: f64,
 }
 
-impl BgLikelihood {
+impl BgProcess {
     fn delta(&self) -> f64 {
         if self.first_purchase { 1.0 } else { 0.0 }
     }
 
     fn x_terms(&self, x: f64) -> XTerms {
-        let BgLikelihood { r, a, b, .. } = *self;
+        let BgProcess { r, a, b, .. } = *self;
         let xd = x + self.delta();
         let can_drop = xd > 0.0;
         XTerms {
@@ -75,7 +82,7 @@ impl BgLikelihood {
         at: (f64, f64),
         atx: (f64, f64),
     ) -> ([f64; 4], f64) {
-        let BgLikelihood { r, alpha, a, .. } = *self;
+        let BgProcess { r, alpha, a, .. } = *self;
         let [lg_r, lg_ab_b, psi_r, psi_ab, psi_b, ln_alpha, ln_a] = *c;
         let a1 = xt.ln_gamma_rx - lg_r + r * ln_alpha;
         let a2 = lg_ab_b + xt.ln_gamma_bx - xt.ln_gamma_abx;
@@ -109,7 +116,7 @@ impl BgLikelihood {
     /// Log-likelihood and gradient in one pass over the patterns; the terms of x, of t_x and
     /// of T are computed once per distinct value.
     pub fn evaluate(&self, d: &RfmData) -> (f64, [f64; 4]) {
-        let BgLikelihood { r, alpha, a, b, .. } = *self;
+        let BgProcess { r, alpha, a, b, .. } = *self;
         let c = [
             ln_gamma(r),
             ln_gamma(a + b) - ln_gamma(b),
@@ -140,10 +147,24 @@ impl BgLikelihood {
         });
         (sum[0], [sum[1], sum[2], sum[3], sum[4]])
     }
+}
 
+impl BgProcess {
+    /// Parameters (r, α, a, b) of the process that continues from T for a customer alive at T.
+    fn future(&self, x: f64, t: f64) -> (f64, f64, f64, f64) {
+        (
+            self.r + x,
+            self.alpha + t,
+            self.a,
+            self.b + x + self.delta(),
+        )
+    }
+}
+
+impl TransactionModel for BgProcess {
     /// P(alive at T | x, t_x, T) = 1/(1 + a/(b+x+δ−1) ((α+T)/(α+t_x))^{r+x}), 1 when the
     /// customer cannot have dropped out yet.
-    pub fn p_alive(&self, x: f64, t_x: f64, t: f64) -> f64 {
+    fn p_alive(&self, x: f64, t_x: f64, t: f64) -> f64 {
         let xd = x + self.delta();
         if xd <= 0.0 {
             return 1.0;
@@ -157,6 +178,33 @@ impl BgLikelihood {
             1.0 / (1.0 + l.exp())
         }
     }
+
+    fn expected_purchases(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
+        let (r, alpha, a, b) = self.future(x, t);
+        self.p_alive(x, t_x, t) * bg_expected(horizon, r, alpha, a, b)
+    }
+
+    fn expected_purchases_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
+        let (r, alpha, a, b) = self.future(x, t);
+        Some(bg_expected(horizon, r, alpha, a, b))
+    }
+
+    fn prob_no_purchase_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
+        let (r, alpha, a, b) = self.future(x, t);
+        Some(bg_prob_n(0, horizon, r, alpha, a, b))
+    }
+
+    /// A just-acquired customer is one with no repeat purchases and age 0 (under MBG/NBD
+    /// already possibly gone).
+    fn expected_purchases_new(&self, horizon: f64) -> f64 {
+        self.expected_purchases(horizon, 0.0, 0.0, 0.0)
+    }
+
+    fn prob_n_purchases(&self, n: u32, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
+        let pa = self.p_alive(x, t_x, t);
+        let (r, alpha, a, b) = self.future(x, t);
+        pa * bg_prob_n(n, horizon, r, alpha, a, b) + if n == 0 { 1.0 - pa } else { 0.0 }
+    }
 }
 
 #[cfg(test)]
@@ -165,8 +213,8 @@ mod tests {
     use crate::models::special::ln_beta;
 
     /// The integrated likelihood written term by term from the papers, without logs of sums.
-    fn direct(m: &BgLikelihood, x: f64, t_x: f64, t: f64) -> f64 {
-        let BgLikelihood { r, alpha, a, b, .. } = *m;
+    fn direct(m: &BgProcess, x: f64, t_x: f64, t: f64) -> f64 {
+        let BgProcess { r, alpha, a, b, .. } = *m;
         let delta = m.delta();
         let front = (ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln()).exp()
             * (ln_beta(a, b + x + delta) - ln_beta(a, b)).exp();
@@ -188,7 +236,7 @@ mod tests {
             (12.0, 37.0, 39.0),
         ];
         for first_purchase in [false, true] {
-            let m = BgLikelihood {
+            let m = BgProcess {
                 r: 0.4,
                 alpha: 6.0,
                 a: 0.8,
@@ -214,7 +262,7 @@ mod tests {
                 let at = |h: f64| {
                     let mut p = [m.r, m.alpha, m.a, m.b];
                     p[k] += h;
-                    let q = BgLikelihood {
+                    let q = BgProcess {
                         r: p[0],
                         alpha: p[1],
                         a: p[2],
