@@ -8,6 +8,8 @@
 use std::io::Write;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use super::Summary;
 use crate::error::{ClvError, Result};
 
@@ -60,18 +62,109 @@ impl SummaryTable {
 /// line, column and value.
 pub fn read_summary_csv(path: &Path) -> Result<SummaryTable> {
     let file = path.display().to_string();
-    let f = std::fs::File::open(path)
-        .map_err(|e| ClvError::input(&file, format!("cannot open: {e}")))?;
-    read_summary(std::io::BufReader::new(f), &file)
+    let bytes =
+        std::fs::read(path).map_err(|e| ClvError::input(&file, format!("cannot open: {e}")))?;
+    read_summary_bytes(&bytes, &file)
 }
 
 /// [`read_summary_csv`] on any reader; `file` names it in messages.
-pub fn read_summary<R: std::io::Read>(r: R, file: &str) -> Result<SummaryTable> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(r);
+pub fn read_summary<R: std::io::Read>(mut r: R, file: &str) -> Result<SummaryTable> {
+    let mut bytes = Vec::new();
+    r.read_to_end(&mut bytes)
+        .map_err(|e| ClvError::input(file, format!("cannot read: {e}")))?;
+    read_summary_bytes(&bytes, file)
+}
+
+/// Bodies above this size are parsed in parallel chunks (one row per line, no quotes).
+const PARALLEL_BYTES: usize = 1 << 20;
+
+/// Where the columns of a summary file are.
+struct Layout {
+    names: Vec<String>,
+    /// frequency, recency, T, monetary_value.
+    required: [usize; 4],
+    customer_id: Option<usize>,
+    /// weights, frequency_holdout, duration_holdout.
+    optional: [Option<usize>; 3],
+}
+
+/// The rows of one chunk of the body.
+#[derive(Default)]
+struct Rows {
+    ids: Vec<String>,
+    required: [Vec<f64>; 4],
+    optional: [Vec<f64>; 3],
+}
+
+fn read_summary_bytes(bytes: &[u8], file: &str) -> Result<SummaryTable> {
+    read_summary_chunked(bytes, file, PARALLEL_BYTES)
+}
+
+/// Reads a summary, cutting quote-free bodies above `parallel_bytes` into parallel chunks.
+fn read_summary_chunked(bytes: &[u8], file: &str, parallel_bytes: usize) -> Result<SummaryTable> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
     let header = rdr
         .byte_headers()
         .map_err(|e| ClvError::input(file, format!("cannot read: {e}")))?
         .clone();
+    let layout = layout(&header, file)?;
+    // The body starts after the header's line; files written by hand may quote fields (and
+    // then a newline need not end a row), so only quote-free bodies are cut into chunks.
+    let start = rdr.position().byte() as usize;
+    let body = &bytes[start.min(bytes.len())..];
+    let header_lines = bytes[..start.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64;
+    let chunks = if body.len() > parallel_bytes && !body.contains(&b'"') {
+        split_at_newlines(body, 4 * rayon::current_num_threads())
+    } else {
+        vec![body]
+    };
+    // Lines before each chunk, so that errors name the line in the whole file.
+    let mut line_base = Vec::with_capacity(chunks.len());
+    let mut lines = header_lines;
+    for c in &chunks {
+        line_base.push(lines);
+        lines += c.iter().filter(|&&b| b == b'\n').count() as u64;
+    }
+    let parsed: Vec<Result<Rows>> = chunks
+        .par_iter()
+        .zip(line_base)
+        .map(|(chunk, base)| parse_rows(chunk, base, &layout, file))
+        .collect();
+    let mut table = SummaryTable::default();
+    let mut opt_values: [Vec<f64>; 3] = Default::default();
+    // The first error in file order wins.
+    for rows in parsed {
+        let rows = rows?;
+        table.customer_id.extend(rows.ids);
+        let [f, r, t, m] = rows.required;
+        table.frequency.extend(f);
+        table.recency.extend(r);
+        table.t.extend(t);
+        table.monetary_value.extend(m);
+        for (all, part) in opt_values.iter_mut().zip(rows.optional) {
+            all.extend(part);
+        }
+    }
+    if table.is_empty() {
+        return Err(ClvError::input(
+            file,
+            "empty input (a header line but no rows)",
+        ));
+    }
+    if layout.customer_id.is_none() {
+        table.customer_id = (1..=table.len()).map(|i| i.to_string()).collect();
+    }
+    let [w, hf, hd] = opt_values;
+    table.weights = layout.optional[0].map(|_| w);
+    table.holdout_frequency = layout.optional[1].map(|_| hf);
+    table.holdout_duration = layout.optional[2].map(|_| hd);
+    Ok(table)
+}
+
+fn layout(header: &csv::ByteRecord, file: &str) -> Result<Layout> {
     let names: Vec<String> = header
         .iter()
         .map(|h| {
@@ -96,41 +189,81 @@ pub fn read_summary<R: std::io::Read>(r: R, file: &str) -> Result<SummaryTable> 
             )
         })
     };
-    let cols = [
-        required("frequency")?,
-        required("recency")?,
-        required("T")?,
-        required("monetary_value")?,
-    ];
-    let id_col = find("customer_id");
-    let optional = [
-        find("weights"),
-        find("frequency_holdout"),
-        find("duration_holdout"),
-    ];
-    let mut table = SummaryTable::default();
-    let mut opt_values: [Vec<f64>; 3] = Default::default();
+    Ok(Layout {
+        required: [
+            required("frequency")?,
+            required("recency")?,
+            required("T")?,
+            required("monetary_value")?,
+        ],
+        customer_id: find("customer_id"),
+        optional: [
+            find("weights"),
+            find("frequency_holdout"),
+            find("duration_holdout"),
+        ],
+        names,
+    })
+}
+
+/// Cuts `body` into about `parts` pieces, each ending just after a newline (the last at the
+/// end of `body`).
+fn split_at_newlines(body: &[u8], parts: usize) -> Vec<&[u8]> {
+    let target = body.len().div_ceil(parts.max(1)).max(1);
+    let mut chunks = Vec::with_capacity(parts);
+    let mut rest = body;
+    while !rest.is_empty() {
+        let cut = match rest
+            .get(target..)
+            .and_then(|r| r.iter().position(|&b| b == b'\n'))
+        {
+            Some(i) => target + i + 1,
+            None => rest.len(),
+        };
+        let (chunk, tail) = rest.split_at(cut);
+        chunks.push(chunk);
+        rest = tail;
+    }
+    chunks
+}
+
+/// The line (from 1) of the record that csv reports at byte `pos` of `text`: csv gives the
+/// end of the previous record, so line ends (blank lines) after it are skipped first.
+fn line_of(text: &[u8], pos: u64) -> u64 {
+    let mut p = (pos as usize).min(text.len());
+    while p < text.len() && (text[p] == b'\n' || text[p] == b'\r') {
+        p += 1;
+    }
+    1 + text[..p].iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// Parses the header-less rows of `chunk`, which starts after `line_base` lines of the file.
+fn parse_rows(chunk: &[u8], line_base: u64, layout: &Layout, file: &str) -> Result<Rows> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(chunk);
+    let mut rows = Rows::default();
     let mut rec = csv::ByteRecord::new();
-    let mut row = 0u64;
     while rdr
         .read_byte_record(&mut rec)
         .map_err(|e| ClvError::input(file, format!("cannot read: {e}")))?
     {
-        row += 1;
-        let line = rec.position().map_or(row + 1, |p| p.line());
+        // Counted only for a message: csv's own line count skips blank lines.
+        let line = || line_base + line_of(chunk, rec.position().map_or(0, |p| p.byte()));
         if std::str::from_utf8(rec.as_slice()).is_err() {
             return Err(ClvError::input(
                 file,
-                format!("line {line}: not valid UTF-8 text"),
+                format!("line {}: not valid UTF-8 text", line()),
             ));
         }
-        if rec.len() != names.len() {
+        if rec.len() != layout.names.len() {
             return Err(ClvError::BadRow {
                 file: file.into(),
-                line,
+                line: line(),
                 column: "*".into(),
                 value: format!("{} fields", rec.len()),
-                reason: format!("wrong column count (header has {})", names.len()),
+                reason: format!("wrong column count (header has {})", layout.names.len()),
             });
         }
         let number = |i: usize| -> Result<f64> {
@@ -139,43 +272,79 @@ pub fn read_summary<R: std::io::Read>(r: R, file: &str) -> Result<SummaryTable> 
                 Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
                 _ => Err(ClvError::BadRow {
                     file: file.into(),
-                    line,
-                    column: names[i].clone(),
+                    line: line(),
+                    column: layout.names[i].clone(),
                     value: text.into(),
                     reason: "not a finite number >= 0".into(),
                 }),
             }
         };
-        table.frequency.push(number(cols[0])?);
-        table.recency.push(number(cols[1])?);
-        table.t.push(number(cols[2])?);
-        table.monetary_value.push(number(cols[3])?);
-        for (k, col) in optional.iter().enumerate() {
+        for (values, &col) in rows.required.iter_mut().zip(&layout.required) {
+            values.push(number(col)?);
+        }
+        for (values, col) in rows.optional.iter_mut().zip(&layout.optional) {
             if let Some(i) = *col {
-                opt_values[k].push(number(i)?);
+                values.push(number(i)?);
             }
         }
-        table.customer_id.push(match id_col {
-            Some(i) => String::from_utf8_lossy(&rec[i]).trim().to_string(),
-            None => row.to_string(),
-        });
+        if let Some(i) = layout.customer_id {
+            rows.ids
+                .push(String::from_utf8_lossy(&rec[i]).trim().to_string());
+        }
     }
-    if table.is_empty() {
-        return Err(ClvError::input(
-            file,
-            "empty input (a header line but no rows)",
-        ));
-    }
-    let [w, hf, hd] = opt_values;
-    table.weights = optional[0].map(|_| w);
-    table.holdout_frequency = optional[1].map(|_| hf);
-    table.holdout_duration = optional[2].map(|_| hd);
-    Ok(table)
+    Ok(rows)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A summary body of `n` rows with varied numbers, CRLF line ends and a blank line.
+    fn many_rows(n: usize) -> String {
+        let mut text = String::from("customer_id,frequency,recency,T,monetary_value,weights\r\n");
+        for i in 0..n {
+            let x = i % 17;
+            text.push_str(&format!(
+                "c{i},{x},{},{},{}.25,{}\r\n",
+                (i % 29) as f64 * 0.5,
+                30 + i % 11,
+                i % 97,
+                1 + i % 3
+            ));
+            if i == n / 2 {
+                text.push_str("\r\n");
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn parallel_chunks_read_the_same_table_as_one_pass() {
+        let text = many_rows(5_000);
+        let one = read_summary_chunked(text.as_bytes(), "s.csv", usize::MAX).unwrap();
+        let chunked = read_summary_chunked(text.as_bytes(), "s.csv", 0).unwrap();
+        assert_eq!(one.len(), 5_000);
+        assert_eq!(one, chunked);
+        assert_eq!(one.customer_id[4_999], "c4999");
+        assert_eq!(one.monetary_value[3], 3.25);
+        // Without ids, rows are numbered across chunks.
+        let no_ids = text.replacen("customer_id", "name", 1);
+        let t = read_summary_chunked(no_ids.as_bytes(), "s.csv", 0).unwrap();
+        assert_eq!(t.customer_id[4_999], "5000");
+    }
+
+    #[test]
+    fn errors_in_later_chunks_name_the_line_of_the_whole_file() {
+        let mut text = many_rows(5_000);
+        // Row 4,000 sits on line 4,002: after the header and the blank line at row 2,500.
+        text = text.replacen("c3999,", "c3999,-1", 1);
+        for limit in [usize::MAX, 0] {
+            let e = read_summary_chunked(text.as_bytes(), "s.csv", limit)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("s.csv:4002") && e.contains("frequency"), "{e}");
+        }
+    }
 
     #[test]
     fn reads_lifetimes_style_summary_with_weights() {

@@ -3,7 +3,7 @@
 //! Identical rows are merged before fitting so that the likelihood costs grow with the number
 //! of distinct patterns, not with the number of customers.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
 use crate::error::{ClvError, Result};
@@ -34,7 +34,7 @@ pub struct Levels {
 impl Levels {
     fn of(column: &[f64]) -> Self {
         let mut values: Vec<f64> = Vec::new();
-        let mut seen: HashMap<u64, u32> = HashMap::new();
+        let mut seen: HashMap<u64, u32> = HashMap::default();
         let index = column
             .iter()
             .map(|v| {
@@ -58,7 +58,7 @@ pub struct Pairs {
 impl Pairs {
     fn of(first: &[f64], second: &[f64]) -> Self {
         let mut values: Vec<(f64, f64)> = Vec::new();
-        let mut seen: HashMap<(u64, u64), u32> = HashMap::new();
+        let mut seen: HashMap<(u64, u64), u32> = HashMap::default();
         let mut last: Option<((u64, u64), u32)> = None;
         let index = first
             .iter()
@@ -107,7 +107,7 @@ impl RfmData {
                 "x, t_x, T and weights must have the same length".into(),
             ));
         }
-        let mut index: HashMap<[u64; 3], usize> = HashMap::new();
+        let mut index: HashMap<[u64; 3], usize> = HashMap::default();
         let mut out = RfmData::default();
         for i in 0..n {
             let (xi, txi, ti) = (x[i], t_x[i], t[i]);
