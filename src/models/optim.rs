@@ -39,7 +39,8 @@ pub struct FitOptions {
     pub penalty: f64,
     /// Iteration cap for each L-BFGS run.
     pub max_iters: u64,
-    /// Gradient tolerance on the per-customer objective.
+    /// Largest gradient component (of the objective scaled by |LL|, in ln-parameters) at
+    /// which the Newton steps that finish a fit stop.
     pub grad_tolerance: f64,
     /// Extra starting points to try besides the model's own.
     pub extra_starts: Vec<Vec<f64>>,
