@@ -10,13 +10,17 @@
 
 use std::cell::{Cell, RefCell};
 
-use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason, TerminationStatus};
-use argmin::solver::linesearch::MoreThuenteLineSearch;
-use argmin::solver::quasinewton::LBFGS;
 use serde::{Deserialize, Serialize};
 
 use super::Model;
 use crate::error::{ClvError, Result};
+
+mod lbfgs;
+mod newton;
+
+use lbfgs::{Run, lbfgs, squash, squash_inverse};
+pub use newton::invert_spd;
+use newton::{hessian_fd, newton_polish};
 
 /// L-BFGS iterations each starting point gets before the best one is run to convergence.
 const SCOUT_ITERS: u64 = 3;
@@ -331,123 +335,6 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
     })
 }
 
-/// Smooth map from the search variable to `u = ln p`, bounded in `[-BOUND, BOUND]`.
-fn squash(v: f64) -> f64 {
-    BOUND * (v / BOUND).tanh()
-}
-
-fn squash_inverse(u: &[f64]) -> Vec<f64> {
-    // Clamped so that a point on the very edge maps back to a finite search variable.
-    u.iter()
-        .map(|v| BOUND * (v / BOUND).clamp(-1.0 + 1e-12, 1.0 - 1e-12).atanh())
-        .collect()
-}
-
-/// The problem argmin sees: the objective composed with the squashing map. The last
-/// evaluation is cached because the line search asks for cost and gradient at the same point.
-struct SearchProblem<'a, F> {
-    objective: &'a F,
-    cache: RefCell<Option<(Vec<f64>, Evaluation)>>,
-}
-
-impl<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>> SearchProblem<'_, F> {
-    fn eval(&self, v: &[f64]) -> Option<(f64, Vec<f64>)> {
-        if let Some((at, val)) = self.cache.borrow().as_ref()
-            && at.as_slice() == v
-        {
-            return val.clone();
-        }
-        let u: Vec<f64> = v.iter().map(|x| squash(*x)).collect();
-        let val = (self.objective)(&u).map(|(f, g)| {
-            let gv = g
-                .iter()
-                .zip(v)
-                .map(|(gi, x)| {
-                    let t = (x / BOUND).tanh();
-                    gi * (1.0 - t * t)
-                })
-                .collect();
-            (f, gv)
-        });
-        *self.cache.borrow_mut() = Some((v.to_vec(), val.clone()));
-        val
-    }
-}
-
-impl<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>> CostFunction for SearchProblem<'_, F> {
-    type Param = Vec<f64>;
-    type Output = f64;
-    fn cost(&self, v: &Vec<f64>) -> std::result::Result<f64, argmin::core::Error> {
-        // A huge finite value lets the line search back off from a non-finite region.
-        Ok(self.eval(v).map_or(f64::MAX / 4.0, |(f, _)| f))
-    }
-}
-
-impl<F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>> Gradient for SearchProblem<'_, F> {
-    type Param = Vec<f64>;
-    type Gradient = Vec<f64>;
-    fn gradient(&self, v: &Vec<f64>) -> std::result::Result<Vec<f64>, argmin::core::Error> {
-        self.eval(v)
-            .map(|(_, g)| g)
-            .ok_or_else(|| argmin::core::Error::msg("non-finite log-likelihood"))
-    }
-}
-
-/// Where one L-BFGS run ended.
-#[derive(Clone)]
-struct Run {
-    /// The point, in the search space (before squashing).
-    v: Vec<f64>,
-    cost: f64,
-    iterations: u64,
-    converged: bool,
-}
-
-/// One L-BFGS run from `v0` (search space).
-fn lbfgs<F>(objective: &F, v0: Vec<f64>, max_iters: u64, options: &FitOptions) -> Option<Run>
-where
-    F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>,
-{
-    let problem = SearchProblem {
-        objective,
-        cache: RefCell::new(None),
-    };
-    problem.eval(&v0)?;
-    let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
-        .with_tolerance_grad(options.grad_tolerance.max(HANDOFF_GRAD))
-        .ok()?
-        .with_tolerance_cost(1e-15)
-        .ok()?;
-    let result = Executor::new(problem, solver)
-        .configure(|state| state.param(v0.clone()).max_iters(max_iters))
-        .run();
-    let run = match result {
-        Ok(res) => {
-            let state = res.state();
-            Run {
-                v: state.get_best_param()?.clone(),
-                cost: state.get_best_cost(),
-                iterations: state.get_iter(),
-                converged: matches!(
-                    state.get_termination_status(),
-                    TerminationStatus::Terminated(TerminationReason::SolverConverged)
-                ),
-            }
-        }
-        // A line search that fails from this start leaves it to the other starts.
-        Err(_) => {
-            let cost = objective(&v0.iter().map(|x| squash(*x)).collect::<Vec<_>>())?.0;
-            Run {
-                v: v0,
-                cost,
-                iterations: 0,
-                converged: false,
-            }
-        }
-    };
-    run.cost.is_finite().then_some(run)
-}
-
 /// The last few evaluations of a log-likelihood, keyed by the exact parameter values.
 struct Memo<'a> {
     log_likelihood: &'a LogLikelihoodFn<'a>,
@@ -477,171 +364,6 @@ impl<'a> Memo<'a> {
         recent.push((p.to_vec(), val.clone()));
         val
     }
-}
-
-/// A Hessian of the search objective and the point and gradient it was taken at.
-struct Curvature {
-    hessian: Vec<Vec<f64>>,
-    gradient: Vec<f64>,
-    u: Vec<f64>,
-}
-
-impl Curvature {
-    /// The observed information of the log-likelihood in natural parameters. The objective
-    /// is f(u) = −LL(p)/scale with p = e^u for positive parameters, so
-    /// ∂²f/∂u_i∂u_j = −(p_i p_j ∂²LL/∂p_i∂p_j + δ_ij p_i ∂LL/∂p_i)/scale.
-    fn information(&self, positive: &[bool], scale: f64) -> Vec<Vec<f64>> {
-        let k = self.u.len();
-        let d: Vec<f64> = (0..k)
-            .map(|i| if positive[i] { self.u[i].exp() } else { 1.0 })
-            .collect();
-        let mut info = vec![vec![0.0; k]; k];
-        for i in 0..k {
-            for j in 0..k {
-                let mut h = self.hessian[i][j];
-                if i == j && positive[i] {
-                    h -= self.gradient[i];
-                }
-                info[i][j] = scale * h / (d[i] * d[j]);
-            }
-        }
-        info
-    }
-}
-
-/// Newton steps in `u = ln p` on the finite-differenced analytic gradient, with step halving,
-/// until the largest gradient component is below `tolerance`. Returns the point and the last
-/// Hessian computed (at that point or one Newton step before it).
-fn newton_polish<F>(objective: &F, mut u: Vec<f64>, tolerance: f64) -> (Vec<f64>, Option<Curvature>)
-where
-    F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>,
-{
-    let Some((mut f, mut g)) = objective(&u) else {
-        return (u, None);
-    };
-    let largest = |g: &[f64]| g.iter().map(|v| v.abs()).fold(0.0, f64::max);
-    let mut last = None;
-    for _ in 0..30 {
-        let Some(h) = hessian_fd(|x| objective(x).map(|(_, g)| g), &u, 1.0) else {
-            break;
-        };
-        let step = solve_spd(&h, &g);
-        last = Some(Curvature {
-            hessian: h,
-            gradient: g.clone(),
-            u: u.clone(),
-        });
-        let Some(step) = step.filter(|_| largest(&g) >= tolerance) else {
-            break;
-        };
-        let mut t = 1.0;
-        let mut improved = false;
-        for _ in 0..30 {
-            let cand: Vec<f64> = u.iter().zip(&step).map(|(a, s)| a - t * s).collect();
-            if let Some((fc, gc)) = objective(&cand)
-                && fc <= f
-            {
-                improved = fc < f || largest(&gc) < largest(&g);
-                u = cand;
-                f = fc;
-                g = gc;
-                break;
-            }
-            t *= 0.5;
-        }
-        if !improved || largest(&g) < tolerance {
-            break;
-        }
-    }
-    (u, last)
-}
-
-/// Forward-difference Jacobian of an analytic gradient `g` (a Hessian), symmetrised. Steps
-/// are 1e-6 of max(|x_j|, `floor`): the gradient at `x` itself is usually memoised, so this
-/// costs one gradient per parameter.
-fn hessian_fd<G>(g: G, x: &[f64], floor: f64) -> Option<Vec<Vec<f64>>>
-where
-    G: Fn(&[f64]) -> Option<Vec<f64>>,
-{
-    let k = x.len();
-    let g0 = g(x)?;
-    let mut h = vec![vec![0.0; k]; k];
-    for j in 0..k {
-        let mut xp = x.to_vec();
-        xp[j] += 1e-6 * x[j].abs().max(floor);
-        // The step actually taken, after rounding.
-        let step = xp[j] - x[j];
-        let gp = g(&xp)?;
-        for (row, (a, b)) in h.iter_mut().zip(gp.iter().zip(&g0)) {
-            row[j] = (a - b) / step;
-        }
-    }
-    // Symmetrise: the true Hessian is symmetric, the differences only nearly.
-    #[allow(clippy::needless_range_loop)] // a triangle of a matrix reads clearest by index
-    for i in 0..k {
-        for j in 0..i {
-            let m = 0.5 * (h[i][j] + h[j][i]);
-            h[i][j] = m;
-            h[j][i] = m;
-        }
-    }
-    if h.iter().flatten().all(|v| v.is_finite()) {
-        Some(h)
-    } else {
-        None
-    }
-}
-
-/// Solves `A x = b` for a symmetric positive-definite `A` by Cholesky; `None` if not SPD.
-fn solve_spd(a: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
-    let l = cholesky(a)?;
-    let k = b.len();
-    let mut y = vec![0.0; k];
-    for i in 0..k {
-        let s: f64 = (0..i).map(|j| l[i][j] * y[j]).sum();
-        y[i] = (b[i] - s) / l[i][i];
-    }
-    let mut x = vec![0.0; k];
-    for i in (0..k).rev() {
-        let s: f64 = (i + 1..k).map(|j| l[j][i] * x[j]).sum();
-        x[i] = (y[i] - s) / l[i][i];
-    }
-    Some(x)
-}
-
-fn cholesky(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
-    let k = a.len();
-    let mut l = vec![vec![0.0; k]; k];
-    for i in 0..k {
-        for j in 0..=i {
-            let s: f64 = (0..j).map(|m| l[i][m] * l[j][m]).sum();
-            if i == j {
-                let d = a[i][i] - s;
-                if !(d > 0.0 && d.is_finite()) {
-                    return None;
-                }
-                l[i][i] = d.sqrt();
-            } else {
-                l[i][j] = (a[i][j] - s) / l[j][j];
-            }
-        }
-    }
-    Some(l)
-}
-
-/// Inverse of an SPD matrix through its Cholesky factor.
-pub fn invert_spd(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
-    let k = a.len();
-    let mut inv = vec![vec![0.0; k]; k];
-    for j in 0..k {
-        let mut e = vec![0.0; k];
-        e[j] = 1.0;
-        let col = solve_spd(a, &e)?;
-        for i in 0..k {
-            inv[i][j] = col[i];
-        }
-    }
-    Some(inv)
 }
 
 #[cfg(test)]
