@@ -2,7 +2,7 @@
 
 Measures, on this machine and in this run:
   1. BG/NBD fit on the CDNOW sample (2,357 customers; needs CLV_DATASETS);
-  2. BG/NBD and Pareto/NBD fits on N simulated customers (default 1,000,000);
+  2. BG/NBD, MBG/NBD and Pareto/NBD fits on N simulated customers (default 1,000,000);
   3. scoring N customers: P(alive), expected purchases over 39 periods, Gamma-Gamma expected spend.
 clv is timed as a whole process (read CSV, fit, write JSON); lifetimes on a DataFrame already in memory.
 Both are checked to reach the same log-likelihood / predictions before any time is reported.
@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from lifetimes import BetaGeoFitter, GammaGammaFitter, ParetoNBDFitter
+from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLV = os.path.join(ROOT, "target", "release", "clv")
@@ -103,6 +103,10 @@ def main():
     t_lt, bg = best_of(1, lambda: BetaGeoFitter().fit(df.frequency, df.recency, df["T"]))
     row("BG/NBD fit, simulated", len(df), t_clv, t_lt, m, bg)
     bg_clv = m
+
+    t_clv, m = clv_fit(summary, "mbgnbd", 3)
+    t_lt, mbg = best_of(1, lambda: ModifiedBetaGeoFitter().fit(df.frequency, df.recency, df["T"]))
+    row("MBG/NBD fit, simulated", len(df), t_clv, t_lt, m, mbg)
 
     t_clv, m = clv_fit(summary, "pnbd", 3)
     t_lt, pn = best_of(1, lambda: ParetoNBDFitter().fit(df.frequency, df.recency, df["T"]))
