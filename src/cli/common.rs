@@ -222,16 +222,28 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
             *w = (*w).max(cell.chars().count());
         }
     }
+    // Numbers line up on the right; the first column and columns of words on the left.
+    let numeric: Vec<bool> = (0..widths.len())
+        .map(|i| {
+            i > 0
+                && rows.iter().all(|row| {
+                    row.get(i).is_none_or(|c| {
+                        c.is_empty()
+                            || c.starts_with(|ch: char| ch.is_ascii_digit() || "-+.".contains(ch))
+                    })
+                })
+        })
+        .collect();
     let line = |cells: Vec<&str>| {
         let parts: Vec<String> = cells
             .iter()
             .zip(&widths)
             .enumerate()
             .map(|(i, (c, &w))| {
-                if i == 0 {
-                    format!("{c:<w$}")
-                } else {
+                if numeric[i] {
                     format!("{c:>w$}")
+                } else {
+                    format!("{c:<w$}")
                 }
             })
             .collect();
@@ -285,5 +297,27 @@ impl ClvArgs {
             self.margin,
         )?;
         Ok((unit, clv))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::table;
+
+    #[test]
+    fn numbers_align_right_and_words_left() {
+        let rows = vec![
+            vec!["a".to_string(), "1.5".to_string(), "short".to_string()],
+            vec![
+                "bb".to_string(),
+                "-10.25".to_string(),
+                "a longer reason".to_string(),
+            ],
+        ];
+        let text = table(&["id", "value", "reason"], &rows);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "id   value  reason");
+        assert_eq!(lines[1], "a      1.5  short");
+        assert_eq!(lines[2], "bb  -10.25  a longer reason");
     }
 }
