@@ -19,24 +19,9 @@ use clv::predict::clv::ClvSettings;
 use clv::report::ReportData;
 use clv::report::build::{BuildSettings, build_report};
 use clv::report::html::money;
-use common::browser;
+use common::{FIGURE_IDS, browser};
 
 const CALIBRATION_END: &str = "2024-12-31";
-
-pub const FIGURE_IDS: [&str; 12] = [
-    "fig-tracking-cumulative",
-    "fig-tracking-incremental",
-    "fig-calibration-holdout",
-    "fig-heatmap-expected",
-    "fig-heatmap-palive",
-    "fig-clv-histogram",
-    "fig-clv-segments",
-    "fig-clv-channels",
-    "fig-churn-roc",
-    "fig-churn-calibration",
-    "fig-churn-lift",
-    "fig-cohort-retention",
-];
 
 fn clv(args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_clv"))

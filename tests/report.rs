@@ -1,25 +1,13 @@
 //! The HTML report: every section present with data, skipped with a note without it,
 //! user strings escaped, no non-finite numbers and no external references in the output.
 
+mod common;
+
 use clv::ClvError;
 use clv::report::{
     ChurnEvaluation, ClvDistribution, GroupValues, Headline, ReportData, render_html,
 };
-
-const FIGURE_IDS: [&str; 12] = [
-    "fig-tracking-cumulative",
-    "fig-tracking-incremental",
-    "fig-calibration-holdout",
-    "fig-heatmap-expected",
-    "fig-heatmap-palive",
-    "fig-clv-histogram",
-    "fig-clv-segments",
-    "fig-clv-channels",
-    "fig-churn-roc",
-    "fig-churn-calibration",
-    "fig-churn-lift",
-    "fig-cohort-retention",
-];
+use common::FIGURE_IDS;
 
 const SECTION_IDS: [&str; 8] = [
     "headline",

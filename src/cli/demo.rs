@@ -176,6 +176,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             vec!["organic".into(), "0".into()],
             vec!["paid".into(), "0".into()],
         ],
+        source: None,
     };
     let new_scores = score_prospects(&bundle, &prospects, &clv, 3.0)?;
     let rows: Vec<Vec<String>> = budget_table(&prospects, &new_scores, &["channel".to_string()])

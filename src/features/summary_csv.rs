@@ -12,6 +12,7 @@ use rayon::prelude::*;
 
 use super::Summary;
 use crate::error::{ClvError, Result};
+use crate::ingest::lines::line_of;
 
 impl Summary {
     /// Writes one CSV row per customer: `customer_id,frequency,recency,T,monetary_value,
@@ -225,16 +226,6 @@ fn split_at_newlines(body: &[u8], parts: usize) -> Vec<&[u8]> {
         rest = tail;
     }
     chunks
-}
-
-/// The line (from 1) of the record that csv reports at byte `pos` of `text`: csv gives the
-/// end of the previous record, so line ends (blank lines) after it are skipped first.
-fn line_of(text: &[u8], pos: u64) -> u64 {
-    let mut p = (pos as usize).min(text.len());
-    while p < text.len() && (text[p] == b'\n' || text[p] == b'\r') {
-        p += 1;
-    }
-    1 + text[..p].iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 /// Parses the header-less rows of `chunk`, which starts after `line_base` lines of the file.

@@ -208,3 +208,13 @@ pub(crate) fn extra_field<'a>(
     let (a, b) = bounds[column];
     std::str::from_utf8(&line[a as usize..b as usize]).unwrap_or("")
 }
+
+/// The line (from 1) of the record that csv reports at byte `pos` of `text`: csv gives the
+/// end of the previous record, so line ends (blank lines) after it are skipped first.
+pub(crate) fn line_of(text: &[u8], pos: u64) -> u64 {
+    let mut p = (pos as usize).min(text.len());
+    while p < text.len() && (text[p] == b'\n' || text[p] == b'\r') {
+        p += 1;
+    }
+    1 + text[..p].iter().filter(|&&b| b == b'\n').count() as u64
+}

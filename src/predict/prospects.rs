@@ -17,6 +17,7 @@ use super::bundle::Bundle;
 use super::clv::{ClvSettings, new_customer_clv};
 use crate::error::{ClvError, Result};
 use crate::features::covariates::ColumnEncoding;
+use crate::ingest::lines::line_of;
 use crate::models::TransactionModel;
 use crate::models::bgnbd::BgNbd;
 use crate::models::pnbd::ParetoNbd;
@@ -26,22 +27,28 @@ use crate::models::pnbd::ParetoNbd;
 pub struct Prospects {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// The file read and the line of each row, for messages; `None` for prospects built in
+    /// memory.
+    pub source: Option<(String, Vec<u64>)>,
 }
 
 /// Reads a prospects CSV (any columns; those the bundle's covariates use must be there).
 pub fn read_prospects_csv(path: &Path) -> Result<Prospects> {
     let file = path.display().to_string();
-    let mut rdr = csv::Reader::from_path(path)
-        .map_err(|e| ClvError::input(&file, format!("cannot open: {e}")))?;
+    // Read whole (a prospects file is small) so that messages can name exact lines.
+    let bytes =
+        std::fs::read(path).map_err(|e| ClvError::input(&file, format!("cannot open: {e}")))?;
+    let mut rdr = csv::Reader::from_reader(bytes.as_slice());
     let columns: Vec<String> = rdr
         .headers()
         .map_err(|e| ClvError::input(&file, e.to_string()))?
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
-    let mut rows = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| ClvError::input(&file, format!("line {}: {e}", i + 2)))?;
+    let (mut rows, mut lines) = (Vec::new(), Vec::new());
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| ClvError::input(&file, e.to_string()))?;
+        lines.push(line_of(&bytes, rec.position().map_or(0, |p| p.byte())));
         rows.push(rec.iter().map(|v| v.trim().to_string()).collect());
     }
     if rows.is_empty() {
@@ -50,7 +57,11 @@ pub fn read_prospects_csv(path: &Path) -> Result<Prospects> {
             "no prospects (the file has a header but no rows)",
         ));
     }
-    Ok(Prospects { columns, rows })
+    Ok(Prospects {
+        columns,
+        rows,
+        source: Some((file, lines)),
+    })
 }
 
 /// One scored prospect.
@@ -116,18 +127,29 @@ pub fn score_prospects(
         .enumerate()
         .map(|(i, row)| {
             let value_of = |name: &str| col(name).and_then(|j| row.get(j).cloned());
-            let count = match count_col {
-                Some(j) => row[j]
+            // A number >= 0 from column `j` (named `name` in the message).
+            let non_negative = |j: usize, name: &str| {
+                let value = &row[j];
+                value
                     .parse::<f64>()
                     .ok()
                     .filter(|v| v.is_finite() && *v >= 0.0)
-                    .ok_or_else(|| {
-                        ClvError::InvalidParameter(format!(
-                            "prospect row {}: count '{}' is not a number >= 0",
-                            i + 1,
-                            row[j]
-                        ))
-                    })?,
+                    .ok_or_else(|| match &prospects.source {
+                        Some((file, lines)) => ClvError::BadRow {
+                            file: file.clone(),
+                            line: lines[i],
+                            column: name.to_string(),
+                            value: value.clone(),
+                            reason: "not a number >= 0".into(),
+                        },
+                        None => ClvError::InvalidParameter(format!(
+                            "prospect row {}: {name} '{value}' is not a number >= 0",
+                            i + 1
+                        )),
+                    })
+            };
+            let count = match count_col {
+                Some(j) => non_negative(j, "count")?,
                 None => 1.0,
             };
             let individual: Option<Box<dyn TransactionModel>> = match &bundle.covariates {
@@ -149,17 +171,7 @@ pub fn score_prospects(
                 g.mean_order_value
             });
             let first_order_value = match first_col {
-                Some(j) => row[j]
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|v| v.is_finite() && *v >= 0.0)
-                    .ok_or_else(|| {
-                        ClvError::InvalidParameter(format!(
-                            "prospect row {}: first_order_value '{}' is not a number >= 0",
-                            i + 1,
-                            row[j]
-                        ))
-                    })?,
+                Some(j) => non_negative(j, "first_order_value")?,
                 None => group.map_or(bundle.spend_overall.mean_first_order_value, |g| {
                     g.mean_first_order_value
                 }),

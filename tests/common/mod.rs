@@ -79,3 +79,27 @@ pub fn reference_predictions() -> Option<serde_json::Value> {
 pub fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-12)
 }
+
+/// The report's figures, by element id, in page order (checked by the report tests).
+pub const FIGURE_IDS: [&str; 12] = [
+    "fig-tracking-cumulative",
+    "fig-tracking-incremental",
+    "fig-calibration-holdout",
+    "fig-heatmap-expected",
+    "fig-heatmap-palive",
+    "fig-clv-histogram",
+    "fig-clv-segments",
+    "fig-clv-channels",
+    "fig-churn-roc",
+    "fig-churn-calibration",
+    "fig-churn-lift",
+    "fig-cohort-retention",
+];
+
+/// Runs the `clv` binary with `args`.
+pub fn run_clv(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_clv"))
+        .args(args)
+        .output()
+        .expect("run clv")
+}

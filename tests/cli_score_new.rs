@@ -1,0 +1,77 @@
+//! `clv score-new`: prospects scored with the committed demo bundle; bad values are reported
+//! with file, line, column and value.
+
+mod common;
+
+use std::path::Path;
+
+fn demo_bundle() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("models/demo_bundle.json")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn scores_each_channel_and_a_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("prospects.csv");
+    std::fs::write(
+        &file,
+        "channel,score,count\npaid,0.5,100\norganic,0.1,300\n",
+    )
+    .unwrap();
+    let out = common::run_clv(&[
+        "score-new",
+        "--model",
+        &demo_bundle(),
+        "--prospects",
+        &file.display().to_string(),
+        "--target-ltv-cac",
+        "3",
+    ]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    // The budget table (on stderr) has one line per channel and the total.
+    for group in ["all", "channel=paid", "channel=organic"] {
+        assert!(stderr.contains(group), "{group} missing from:\n{stderr}");
+    }
+    // The CSV (on stdout): one row per prospect line, max CAC = CLV / 3.
+    let rows: Vec<Vec<&str>> = stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    for row in rows {
+        let (clv, max_cac): (f64, f64) = (row[6].parse().unwrap(), row[7].parse().unwrap());
+        assert!(
+            clv > 0.0 && (max_cac - clv / 3.0).abs() < 1e-4 * clv,
+            "{row:?}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_count_names_file_line_column_and_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("prospects.csv");
+    // The bad value sits on line 4, after a blank line.
+    std::fs::write(
+        &file,
+        "channel,score,count\npaid,0.5,100\n\norganic,0.1,x5\n",
+    )
+    .unwrap();
+    let path = file.display().to_string();
+    let out = common::run_clv(&["score-new", "--model", &demo_bundle(), "--prospects", &path]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(&format!("{path}:4")) && stderr.contains("count") && stderr.contains("x5"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
