@@ -1,15 +1,7 @@
 //! `clv describe` and `clv segment` end to end.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn clv(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clv"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run clv")
-}
+mod common;
+use common::run_clv_in as clv;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

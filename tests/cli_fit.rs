@@ -3,18 +3,11 @@
 //! files that cannot be used.
 
 mod common;
+use common::run_clv as clv;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::{dataset, reference_predictions, rel};
-
-fn clv(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_clv"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn fit(summary: &Path, model: &str, out: &Path) -> serde_json::Value {
     let o = clv(&[

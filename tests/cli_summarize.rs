@@ -1,17 +1,10 @@
 //! `clv summarize` end to end: output columns, errors, skip mode and its rejects file.
 
 mod common;
+use common::run_clv_in as clv;
 
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn clv(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clv"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run clv")
-}
+use std::process::Command;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

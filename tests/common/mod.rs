@@ -103,3 +103,12 @@ pub fn run_clv(args: &[&str]) -> std::process::Output {
         .output()
         .expect("run clv")
 }
+
+/// Runs the `clv` binary with `args` in the folder `dir`.
+pub fn run_clv_in(args: &[&str], dir: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_clv"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run clv")
+}
