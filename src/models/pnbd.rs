@@ -87,22 +87,19 @@ fn a0_term(p: &ParetoNbd, x: f64, tau: f64) -> Option<(f64, [f64; 4])> {
 /// ln of one A₀ term and its gradient in (r, α, s, β).
 type A0Term = (f64, [f64; 4]);
 
-/// The parts of a pattern's likelihood other than A₀'s two terms:
-/// ln[Γ(r+x) α^r β^s / Γ(r)] (`base`), ln[(α+T)^{−(r+x)} (β+T)^{−s}] (`b1`) and s/(r+s+x)
-/// (`sk`), each with its gradient in (r, α, s, β).
-struct Front {
-    base: f64,
-    dbase: [f64; 4],
-    b1: f64,
-    db1: [f64; 4],
-    sk: f64,
-    dsk: [f64; 4],
+/// The parts of a pattern's likelihood other than A₀'s two terms, borrowed from the tables:
+/// the terms of x (`xf`) and ln[(α+T)^{−(r+x)} (β+T)^{−s}] with its gradient (`alive`).
+#[derive(Clone, Copy)]
+struct Front<'a> {
+    xf: &'a XFront,
+    alive: &'a AliveTerm,
 }
 
 /// ln[(α+T)^{−(r+x)} (β+T)^{−s}] and its gradient in (r, α, s, β).
 type AliveTerm = (f64, [f64; 4]);
 
-/// The terms of [`Front`] that depend on x alone.
+/// The terms that depend on x alone: ln[Γ(r+x) α^r β^s / Γ(r)] (`base`) and s/(r+s+x)
+/// (`sk`), each with its gradient in (r, α, s, β).
 struct XFront {
     base: f64,
     dbase: [f64; 4],
@@ -138,17 +135,6 @@ impl ParetoNbd {
         )
     }
 
-    fn front(&self, xf: &XFront, (b1, db1): AliveTerm) -> Front {
-        Front {
-            base: xf.base,
-            dbase: xf.dbase,
-            b1,
-            db1,
-            sk: xf.sk,
-            dsk: xf.dsk,
-        }
-    }
-
     /// Whether A₀ at (x, t_x) is integrated numerically: the 2F1 series' terms grow until
     /// n ≈ b z/(1−z) (b = s+1 or r+x), which for z near 1, heavy buyers or a large s means
     /// thousands of terms, where the integral is cheaper.
@@ -162,47 +148,60 @@ impl ParetoNbd {
     /// One customer's pieces, everything computed afresh (predictions, single customers).
     fn pieces(&self, x: f64, t_x: f64, t: f64, want_grad: bool) -> Option<Pieces> {
         let xf = self.x_front(x, ln_gamma(self.r), digamma(self.r));
-        let front = self.front(&xf, self.alive_term(x, t));
+        let alive = self.alive_term(x, t);
+        let front = Front {
+            xf: &xf,
+            alive: &alive,
+        };
         if t_x >= t {
-            return Some(self.combine(&front, None, want_grad));
+            return Some(self.combine(front, None, want_grad));
         }
         if self.needs_quadrature(x, t_x) {
-            return self.pieces_by_quadrature(x, t_x, t, want_grad, &front);
+            return self.pieces_by_quadrature(x, t_x, t, want_grad, front);
         }
         let a0 = (a0_term(self, x, t_x)?, a0_term(self, x, t)?);
-        let p = self.combine(&front, Some(a0), want_grad);
+        let p = self.combine(front, Some(a0), want_grad);
         p.ll.is_finite().then_some(p)
     }
 
     /// The pattern's pieces from its front and A₀'s terms at t_x and at T (none when
     /// t_x = T, where A₀ = 0: the customer bought at the end of observation).
-    fn combine(&self, f: &Front, a0: Option<(A0Term, A0Term)>, want_grad: bool) -> Pieces {
+    fn combine(&self, f: Front, a0: Option<(A0Term, A0Term)>, want_grad: bool) -> Pieces {
+        let (
+            &XFront {
+                base,
+                dbase,
+                sk,
+                dsk,
+            },
+            &(b1, db1),
+        ) = (f.xf, f.alive);
         let Some(((b2, db2), (b3, db3))) = a0 else {
             return Pieces {
-                ll: f.base + f.b1,
+                ll: base + b1,
                 grad: if want_grad {
-                    std::array::from_fn(|i| f.dbase[i] + f.db1[i])
+                    std::array::from_fn(|i| dbase[i] + db1[i])
                 } else {
                     [0.0; 4]
                 },
                 p_alive: 1.0,
             };
         };
-        let mx = f.b1.max(b2);
-        let (e1, e2) = ((f.b1 - mx).exp(), (b2 - mx).exp());
+        let mx = b1.max(b2);
+        let (e1, e2) = ((b1 - mx).exp(), (b2 - mx).exp());
         // e2 − e3 without cancellation; B₂ ≥ B₃ because A₀ is an integral of a positive function.
         let diff = (e2 * -(b3 - b2).exp_m1()).max(0.0);
-        let h = e1 + f.sk * diff;
+        let h = e1 + sk * diff;
         let mut grad = [0.0; 4];
         if want_grad {
             let e3 = (b3 - mx).exp();
             for i in 0..4 {
-                let dh = e1 * f.db1[i] + f.dsk[i] * diff + f.sk * (e2 * db2[i] - e3 * db3[i]);
-                grad[i] = f.dbase[i] + dh / h;
+                let dh = e1 * db1[i] + dsk[i] * diff + sk * (e2 * db2[i] - e3 * db3[i]);
+                grad[i] = dbase[i] + dh / h;
             }
         }
         Pieces {
-            ll: f.base + mx + h.ln(),
+            ll: base + mx + h.ln(),
             grad,
             p_alive: e1 / h,
         }
@@ -219,16 +218,10 @@ impl ParetoNbd {
         t_x: f64,
         t: f64,
         want_grad: bool,
-        front: &Front,
+        front: Front,
     ) -> Option<Pieces> {
         let ParetoNbd { r, alpha, s, beta } = *self;
-        let Front {
-            base,
-            dbase,
-            b1,
-            db1,
-            ..
-        } = *front;
+        let (&XFront { base, dbase, .. }, &(b1, db1)) = (front.xf, front.alive);
         // In v = ln(α+τ) directly: forming τ = e^v − α first would put round-off of relative
         // size 1e-16 (r+x) into (α+τ)^{−(r+x)}.
         let (v0, v1) = ((alpha + t_x).ln(), (alpha + t).ln());
@@ -411,15 +404,18 @@ impl ParetoNbd {
         let sum = pattern_sum::<5, _>(d.patterns(), |i| {
             let (x, t_x, t) = (d.x[i], d.t_x[i], d.t[i]);
             let (alive, a0_t) = &at_t[pairs.x_t.index[i] as usize];
-            let front = self.front(&by_x[lv.x.index[i] as usize], *alive);
+            let front = Front {
+                xf: &by_x[lv.x.index[i] as usize],
+                alive,
+            };
             let pieces = if t_x >= t {
-                Some(self.combine(&front, None, want_grad))
+                Some(self.combine(front, None, want_grad))
             } else {
                 match &at_tx[pairs.x_t_x.index[i] as usize] {
-                    AtTx::Quadrature => self.pieces_by_quadrature(x, t_x, t, want_grad, &front),
+                    AtTx::Quadrature => self.pieces_by_quadrature(x, t_x, t, want_grad, front),
                     AtTx::Series(a0_tx) => a0_tx
                         .zip(*a0_t)
-                        .map(|a0| self.combine(&front, Some(a0), want_grad))
+                        .map(|a0| self.combine(front, Some(a0), want_grad))
                         .filter(|p| p.ll.is_finite()),
                 }
             };
