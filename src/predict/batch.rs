@@ -11,7 +11,8 @@ use super::clv::{ClvSettings, clv_if_alive, customer_clv};
 use crate::models::TransactionModel;
 use crate::models::pnbd::ParetoNbd;
 
-/// The distinct (x, t_x, T) of a set of customers, and which one each customer has.
+/// The distinct (x, t_x, T) of a set of customers, which one each customer has, and the
+/// distinct (x, T) of those patterns.
 #[derive(Debug, Clone, Default)]
 pub struct Patterns {
     pub x: Vec<f64>,
@@ -19,26 +20,44 @@ pub struct Patterns {
     pub t: Vec<f64>,
     /// Per customer, the index of its pattern.
     pub of_customer: Vec<u32>,
+    /// The distinct (x, T) of the patterns.
+    pub x_t: Vec<[f64; 2]>,
+    /// Per pattern, the index of its (x, T).
+    pub x_t_of_pattern: Vec<u32>,
+}
+
+/// The distinct keys among `key(0..n)`, in order of first appearance, and each one's index.
+fn distinct<const N: usize>(
+    n: usize,
+    key: impl Fn(usize) -> [f64; N],
+) -> (Vec<[f64; N]>, Vec<u32>) {
+    let mut seen: FxHashMap<[u64; N], u32> = FxHashMap::default();
+    let mut values = Vec::new();
+    let index = (0..n)
+        .map(|i| {
+            let k = key(i);
+            *seen.entry(k.map(f64::to_bits)).or_insert_with(|| {
+                values.push(k);
+                (values.len() - 1) as u32
+            })
+        })
+        .collect();
+    (values, index)
 }
 
 impl Patterns {
     /// Groups customers by their exact (x, t_x, T), in order of first appearance.
     pub fn of(x: &[f64], t_x: &[f64], t: &[f64]) -> Self {
-        let mut out = Patterns::default();
-        let mut seen: FxHashMap<[u64; 3], u32> = FxHashMap::default();
-        out.of_customer = (0..x.len())
-            .map(|i| {
-                *seen
-                    .entry([x[i].to_bits(), t_x[i].to_bits(), t[i].to_bits()])
-                    .or_insert_with(|| {
-                        out.x.push(x[i]);
-                        out.t_x.push(t_x[i]);
-                        out.t.push(t[i]);
-                        (out.x.len() - 1) as u32
-                    })
-            })
-            .collect();
-        out
+        let (values, of_customer) = distinct(x.len(), |i| [x[i], t_x[i], t[i]]);
+        let (x_t, x_t_of_pattern) = distinct(values.len(), |i| [values[i][0], values[i][2]]);
+        Patterns {
+            x: values.iter().map(|v| v[0]).collect(),
+            t_x: values.iter().map(|v| v[1]).collect(),
+            t: values.iter().map(|v| v[2]).collect(),
+            of_customer,
+            x_t,
+            x_t_of_pattern,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -47,6 +66,11 @@ impl Patterns {
 
     pub fn is_empty(&self) -> bool {
         self.x.is_empty()
+    }
+
+    /// `f(x, T)` once per distinct (x, T), in parallel.
+    fn per_x_t<R: Send>(&self, f: impl Fn(f64, f64) -> R + Sync) -> Vec<R> {
+        self.x_t.par_iter().map(|&[x, t]| f(x, t)).collect()
     }
 }
 
@@ -58,24 +82,6 @@ pub struct PatternScore {
     pub p_no_purchase: f64,
 }
 
-/// The distinct (x, T) of the patterns, and which one each pattern has.
-fn x_t_pairs(patterns: &Patterns) -> (Vec<(f64, f64)>, Vec<u32>) {
-    let Patterns { x, t, .. } = patterns;
-    let mut pair_of: FxHashMap<[u64; 2], u32> = FxHashMap::default();
-    let mut pairs: Vec<(f64, f64)> = Vec::new();
-    let index = (0..x.len())
-        .map(|i| {
-            *pair_of
-                .entry([x[i].to_bits(), t[i].to_bits()])
-                .or_insert_with(|| {
-                    pairs.push((x[i], t[i]));
-                    (pairs.len() - 1) as u32
-                })
-        })
-        .collect();
-    (pairs, index)
-}
-
 /// Scores each pattern over `horizon`.
 pub fn score_patterns(
     model: &dyn TransactionModel,
@@ -83,16 +89,13 @@ pub fn score_patterns(
     patterns: &Patterns,
 ) -> Vec<PatternScore> {
     let Patterns { x, t_x, t, .. } = patterns;
-    let (pairs, pair_index) = x_t_pairs(patterns);
-    let if_alive: Vec<Option<(f64, f64)>> = pairs
-        .par_iter()
-        .map(|&(x, t)| {
-            Some((
-                model.expected_purchases_if_alive(horizon, x, t)?,
-                model.prob_no_purchase_if_alive(horizon, x, t)?,
-            ))
-        })
-        .collect();
+    let pair_index = &patterns.x_t_of_pattern;
+    let if_alive = patterns.per_x_t(|x, t| {
+        Some((
+            model.expected_purchases_if_alive(horizon, x, t)?,
+            model.prob_no_purchase_if_alive(horizon, x, t)?,
+        ))
+    });
     (0..x.len())
         .into_par_iter()
         .map(|i| {
@@ -122,11 +125,8 @@ pub fn clv_per_unit_spend(
     patterns: &Patterns,
     p_alive: &[f64],
 ) -> Vec<f64> {
-    let (pairs, pair_index) = x_t_pairs(patterns);
-    let if_alive: Vec<Option<f64>> = pairs
-        .par_iter()
-        .map(|&(x, t)| clv_if_alive(model, x, t, 1.0, settings))
-        .collect();
+    let pair_index = &patterns.x_t_of_pattern;
+    let if_alive = patterns.per_x_t(|x, t| clv_if_alive(model, x, t, 1.0, settings));
     (0..patterns.len())
         .into_par_iter()
         .map(|i| match if_alive[pair_index[i] as usize] {
@@ -147,12 +147,9 @@ pub fn dert_patterns(
     patterns: &Patterns,
     p_alive: &[f64],
 ) -> Vec<f64> {
-    let (pairs, pair_index) = x_t_pairs(patterns);
-    let if_alive: Vec<f64> = pairs
-        .par_iter()
-        .map(|&(x, t)| model.dert_if_alive(delta, x, t))
-        .collect();
-    pair_index
+    let if_alive = patterns.per_x_t(|x, t| model.dert_if_alive(delta, x, t));
+    patterns
+        .x_t_of_pattern
         .iter()
         .zip(p_alive)
         .map(|(&j, pa)| pa * if_alive[j as usize])
