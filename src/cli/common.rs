@@ -256,6 +256,34 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// What scoring a bundle's customers needs: the flags shared by `score` and `report`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BundleScoringArgs {
+    /// Model bundle written by `clv train`.
+    #[arg(long, value_name = "BUNDLE.json")]
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub input: TransactionArgs,
+    #[command(flatten)]
+    pub clv: ClvArgs,
+    /// Churn window in the bundle's unit: churned = no purchase within it. Used when the
+    /// bundle has no churn classifier (default: the horizon); the classifier has its own.
+    #[arg(long)]
+    pub churn_window: Option<f64>,
+    /// Churn probability from which a valuable customer is flagged at risk.
+    #[arg(long, default_value_t = 0.6)]
+    pub risk_threshold: f64,
+}
+
+impl BundleScoringArgs {
+    /// The bundle, its time unit and the CLV settings.
+    pub fn load(&self) -> anyhow::Result<(Bundle, TimeUnit, ClvSettings)> {
+        let bundle = Bundle::load(&self.model)?;
+        let (unit, clv) = self.clv.settings(&bundle, &self.model)?;
+        Ok((bundle, unit, clv))
+    }
+}
+
 /// The horizon, discounting and margin of a CLV: the flags shared by `score`, `score-new` and
 /// `report`.
 #[derive(Debug, Clone, clap::Args)]

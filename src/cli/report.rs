@@ -7,12 +7,11 @@ use std::path::PathBuf;
 use anyhow::Context;
 use chrono::NaiveDate;
 use clv::features::SummaryOptions;
-use clv::predict::Bundle;
 use clv::report::build::{BuildSettings, build_report};
 use clv::report::html::money;
 use clv::report::{ReportData, render_html};
 
-use super::common::{self, ClvArgs, TransactionArgs, Ui};
+use super::common::{self, BundleScoringArgs, Ui};
 
 /// Write the HTML report of a model bundle on historical orders.
 #[derive(Debug, clap::Args)]
@@ -24,23 +23,11 @@ The transactions are summarized in the bundle's time unit, once over the whole h
 segments, channels, cohorts, tracking) and once split at the bundle's calibration end (calibration
 vs holdout, churn evaluation). The page has no scripts and loads nothing: one file to send.")]
 pub struct Args {
-    /// Model bundle written by `clv train`.
-    #[arg(long, value_name = "BUNDLE.json")]
-    pub model: PathBuf,
     #[command(flatten)]
-    pub input: TransactionArgs,
-    #[command(flatten)]
-    pub clv: ClvArgs,
+    pub scoring: BundleScoringArgs,
     /// Currency: a symbol ("$") is shown before amounts, a code ("EUR") after.
     #[arg(long, default_value = "$")]
     pub currency: String,
-    /// Churn window in the bundle's unit, when the bundle has no churn classifier (default:
-    /// the horizon).
-    #[arg(long)]
-    pub churn_window: Option<f64>,
-    /// Churn probability from which a valuable customer is flagged at risk.
-    #[arg(long, default_value_t = 0.6)]
-    pub risk_threshold: f64,
     /// Page title.
     #[arg(long, default_value = "Customer value report")]
     pub title: String,
@@ -50,21 +37,25 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
-    let bundle = Bundle::load(&args.model)?;
-    let (unit, clv) = args.clv.settings(&bundle, &args.model)?;
+    let (bundle, unit, clv) = args.scoring.load()?;
     let calibration_end = bundle
         .training
         .calibration_end
         .as_deref()
         .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d"))
         .transpose()
-        .with_context(|| format!("{}: unreadable calibration end", args.model.display()))?;
+        .with_context(|| {
+            format!(
+                "{}: unreadable calibration end",
+                args.scoring.model.display()
+            )
+        })?;
     let whole = SummaryOptions {
         unit,
         keep_purchase_times: true,
         ..Default::default()
     };
-    let history = common::load_summary(&args.input, whole.clone(), Some(&args.output), ui)?;
+    let history = common::load_summary(&args.scoring.input, whole.clone(), Some(&args.output), ui)?;
     let calibration = match calibration_end {
         Some(end) if end < history.observation_end => {
             let opts = SummaryOptions {
@@ -72,7 +63,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
                 ..whole
             };
             Some(common::load_summary(
-                &args.input,
+                &args.scoring.input,
                 opts,
                 Some(&args.output),
                 ui,
@@ -89,8 +80,8 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         None => None,
     };
     let settings = BuildSettings {
-        churn_window: args.churn_window,
-        risk_threshold: args.risk_threshold,
+        churn_window: args.scoring.churn_window,
+        risk_threshold: args.scoring.risk_threshold,
         currency: args.currency.clone(),
         title: args.title.clone(),
         ..BuildSettings::new(clv)

@@ -9,7 +9,7 @@ use clv::predict::Bundle;
 use clv::predict::score::{CustomerScore, ScoreSettings, ScoreSummary, score_customers};
 use rayon::prelude::*;
 
-use super::common::{self, ClvArgs, TransactionArgs, Ui, output, table};
+use super::common::{self, BundleScoringArgs, Ui, output, table};
 
 /// Score existing customers: CLV, churn probability, at-risk flag.
 #[derive(Debug, clap::Args)]
@@ -22,36 +22,23 @@ value x margin / (1 + d)^k, d the per-period rate derived from the annual --disc
 Columns: customer_id,frequency,recency,T,total_spend,p_alive,churn_probability,
 expected_purchases,expected_avg_spend,predicted_revenue,clv,segment,at_risk.")]
 pub struct Args {
-    /// Model bundle written by `clv train`.
-    #[arg(long, value_name = "BUNDLE.json")]
-    pub model: PathBuf,
     #[command(flatten)]
-    pub input: TransactionArgs,
-    #[command(flatten)]
-    pub clv: ClvArgs,
-    /// Churn window in the bundle's unit: churned = no purchase within it. Used when the
-    /// bundle has no churn classifier (default: the horizon); the classifier has its own.
-    #[arg(long)]
-    pub churn_window: Option<f64>,
-    /// Churn probability from which a valuable customer is flagged at risk.
-    #[arg(long, default_value_t = 0.6)]
-    pub risk_threshold: f64,
+    pub scoring: BundleScoringArgs,
     /// CSV output (default: stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
-    let bundle = Bundle::load(&args.model)?;
-    let (unit, clv) = args.clv.settings(&bundle, &args.model)?;
+    let (bundle, unit, clv) = args.scoring.load()?;
     let opts = SummaryOptions {
         unit,
         keep_purchase_times: true,
         ..Default::default()
     };
-    let summary = common::load_summary(&args.input, opts, args.output.as_deref(), ui)?;
+    let summary = common::load_summary(&args.scoring.input, opts, args.output.as_deref(), ui)?;
     let classifier = bundle.churn_probabilities(&summary)?;
-    if let (Some((_, window)), Some(asked)) = (&classifier, args.churn_window)
+    if let (Some((_, window)), Some(asked)) = (&classifier, args.scoring.churn_window)
         && *window != asked
     {
         ui.warn(format!(
@@ -64,9 +51,9 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         churn_window: classifier
             .as_ref()
             .map(|c| c.1)
-            .or(args.churn_window)
-            .unwrap_or(args.clv.horizon as f64),
-        risk_threshold: args.risk_threshold,
+            .or(args.scoring.churn_window)
+            .unwrap_or(args.scoring.clv.horizon as f64),
+        risk_threshold: args.scoring.risk_threshold,
     };
     let probs = classifier.as_ref().map(|c| c.0.as_slice());
     let (rows, totals) = score_customers(&bundle, &summary, probs, &settings)?;

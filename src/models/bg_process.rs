@@ -50,6 +50,17 @@ struct XTerms {
 }
 
 impl BgProcess {
+    /// The process with parameters `[r, α, a, b]`.
+    pub fn new([r, alpha, a, b]: [f64; 4], first_purchase: bool) -> Self {
+        BgProcess {
+            r,
+            alpha,
+            a,
+            b,
+            first_purchase,
+        }
+    }
+
     fn delta(&self) -> f64 {
         if self.first_purchase { 1.0 } else { 0.0 }
     }

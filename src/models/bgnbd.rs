@@ -165,13 +165,7 @@ pub(crate) fn bg_prob_n(n: u32, t: f64, r: f64, alpha: f64, a: f64, b: f64) -> f
 impl BgNbd {
     /// The likelihood's form: dropout possible after each repeat purchase.
     fn process(&self) -> BgProcess {
-        BgProcess {
-            r: self.r,
-            alpha: self.alpha,
-            a: self.a,
-            b: self.b,
-            first_purchase: false,
-        }
+        BgProcess::new([self.r, self.alpha, self.a, self.b], false)
     }
 
     /// Unconditional P(X(t) = n) for a just-acquired customer.

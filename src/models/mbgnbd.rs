@@ -24,13 +24,7 @@ pub struct MbgNbd {
 impl MbgNbd {
     /// The likelihood's form: dropout possible at every purchase, the first included.
     fn process(&self) -> BgProcess {
-        BgProcess {
-            r: self.r,
-            alpha: self.alpha,
-            a: self.a,
-            b: self.b,
-            first_purchase: true,
-        }
+        BgProcess::new([self.r, self.alpha, self.a, self.b], true)
     }
 
     /// Unconditional P(X(t) = n) for a just-acquired customer (who may drop out at once).
