@@ -122,13 +122,20 @@ fn read_summary_chunked(bytes: &[u8], file: &str, parallel_bytes: usize) -> Resu
     } else {
         vec![body]
     };
-    // Lines before each chunk, so that errors name the line in the whole file.
-    let mut line_base = Vec::with_capacity(chunks.len());
-    let mut lines = header_lines;
-    for c in &chunks {
-        line_base.push(lines);
-        lines += c.iter().filter(|&&b| b == b'\n').count() as u64;
-    }
+    // Lines before each chunk, so that errors name the line in the whole file (counted in
+    // parallel: this is a pass over the whole body).
+    let line_counts: Vec<u64> = chunks
+        .par_iter()
+        .map(|c| c.iter().filter(|&&b| b == b'\n').count() as u64)
+        .collect();
+    let line_base: Vec<u64> = line_counts
+        .iter()
+        .scan(header_lines, |lines, n| {
+            let base = *lines;
+            *lines += n;
+            Some(base)
+        })
+        .collect();
     let parsed: Vec<Result<Rows>> = chunks
         .par_iter()
         .zip(line_base)
