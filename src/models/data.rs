@@ -33,54 +33,46 @@ pub struct Levels {
 
 impl Levels {
     fn of(column: &[f64]) -> Self {
-        let mut values: Vec<f64> = Vec::new();
-        let mut seen: HashMap<u64, u32> = HashMap::default();
-        let index = column
-            .iter()
-            .map(|v| {
-                *seen.entry(v.to_bits()).or_insert_with(|| {
-                    values.push(*v);
-                    (values.len() - 1) as u32
-                })
-            })
-            .collect();
-        Levels { values, index }
+        let (values, index) = distinct(column.len(), |i| [column[i]]);
+        Levels {
+            values: values.into_iter().map(|[v]| v).collect(),
+            index,
+        }
     }
 }
 
 /// The distinct pairs of two columns and, per pattern, the index of its pair.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Pairs {
-    pub values: Vec<(f64, f64)>,
+    pub values: Vec<[f64; 2]>,
     pub index: Vec<u32>,
 }
 
 impl Pairs {
     fn of(first: &[f64], second: &[f64]) -> Self {
-        let mut values: Vec<(f64, f64)> = Vec::new();
-        let mut seen: HashMap<(u64, u64), u32> = HashMap::default();
-        let mut last: Option<((u64, u64), u32)> = None;
-        let index = first
-            .iter()
-            .zip(second)
-            .map(|(&a, &b)| {
-                let key = (a.to_bits(), b.to_bits());
-                // Sorted patterns repeat a pair in runs: skip the hash for those.
-                if let Some((k, i)) = last
-                    && k == key
-                {
-                    return i;
-                }
-                let i = *seen.entry(key).or_insert_with(|| {
-                    values.push((a, b));
-                    (values.len() - 1) as u32
-                });
-                last = Some((key, i));
-                i
-            })
-            .collect();
+        let (values, index) = distinct(first.len(), |i| [first[i], second[i]]);
         Pairs { values, index }
     }
+}
+
+/// The distinct keys among `key(0..n)` (compared bit for bit), in order of first appearance,
+/// and the index of each one's key.
+pub(crate) fn distinct<const N: usize>(
+    n: usize,
+    key: impl Fn(usize) -> [f64; N],
+) -> (Vec<[f64; N]>, Vec<u32>) {
+    let mut seen: HashMap<[u64; N], u32> = HashMap::default();
+    let mut values = Vec::new();
+    let index = (0..n)
+        .map(|i| {
+            let k = key(i);
+            *seen.entry(k.map(f64::to_bits)).or_insert_with(|| {
+                values.push(k);
+                (values.len() - 1) as u32
+            })
+        })
+        .collect();
+    (values, index)
 }
 
 /// [`Pairs`] of (x, t_x) and of (x, T).

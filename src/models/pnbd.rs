@@ -387,13 +387,13 @@ impl ParetoNbd {
             .x_t
             .values
             .par_iter()
-            .map(|&(x, t)| (self.alive_term(x, t), a0_term(self, x, t)))
+            .map(|&[x, t]| (self.alive_term(x, t), a0_term(self, x, t)))
             .collect();
         let at_tx: Vec<AtTx> = pairs
             .x_t_x
             .values
             .par_iter()
-            .map(|&(x, t_x)| {
+            .map(|&[x, t_x]| {
                 if self.needs_quadrature(x, t_x) {
                     AtTx::Quadrature
                 } else {

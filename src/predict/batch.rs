@@ -5,10 +5,10 @@
 //! only 2,613 distinct (x, T).
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 use super::clv::{ClvSettings, clv_if_alive, customer_clv};
 use crate::models::TransactionModel;
+use crate::models::data::distinct;
 use crate::models::pnbd::ParetoNbd;
 
 /// The distinct (x, t_x, T) of a set of customers, which one each customer has, and the
@@ -24,25 +24,6 @@ pub struct Patterns {
     pub x_t: Vec<[f64; 2]>,
     /// Per pattern, the index of its (x, T).
     pub x_t_of_pattern: Vec<u32>,
-}
-
-/// The distinct keys among `key(0..n)`, in order of first appearance, and each one's index.
-fn distinct<const N: usize>(
-    n: usize,
-    key: impl Fn(usize) -> [f64; N],
-) -> (Vec<[f64; N]>, Vec<u32>) {
-    let mut seen: FxHashMap<[u64; N], u32> = FxHashMap::default();
-    let mut values = Vec::new();
-    let index = (0..n)
-        .map(|i| {
-            let k = key(i);
-            *seen.entry(k.map(f64::to_bits)).or_insert_with(|| {
-                values.push(k);
-                (values.len() - 1) as u32
-            })
-        })
-        .collect();
-    (values, index)
 }
 
 impl Patterns {
