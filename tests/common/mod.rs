@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests: locating the reference datasets, and headless
+//! Helpers shared by the integration tests of every crate of the workspace (the CLI's tests
+//! include this file): locating the reference datasets, and headless
 //! Chromium for the report tests ([`browser`]).
 //!
 //! Reference-data tests read the folder from `CLV_DATASETS`. Unset: the test is skipped and
@@ -20,11 +21,11 @@ pub fn dataset(name: &str) -> Option<PathBuf> {
             None
         }
         Some(dir) => {
-            // Relative to the package root, so that child processes with another working
-            // directory get a path that still works.
+            // Relative to the workspace root (where `cargo test` runs), so that tests of every
+            // crate, and child processes with another working directory, get a path that works.
             let dir = PathBuf::from(dir);
             let dir = if dir.is_relative() {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir)
+                workspace_root().join(dir)
             } else {
                 dir
             };
@@ -37,6 +38,16 @@ pub fn dataset(name: &str) -> Option<PathBuf> {
             Some(path)
         }
     }
+}
+
+/// The workspace root: the nearest folder above the testing crate that holds `Cargo.lock`.
+pub fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .find(|d| d.join("Cargo.lock").is_file())
+        .unwrap_or(&manifest)
+        .to_path_buf()
 }
 
 /// The CDNOW 39-week summary as columns: ids, x, t_x, T, monetary value.
@@ -95,20 +106,3 @@ pub const FIGURE_IDS: [&str; 12] = [
     "fig-churn-lift",
     "fig-cohort-retention",
 ];
-
-/// Runs the `clv` binary with `args`.
-pub fn run_clv(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_clv"))
-        .args(args)
-        .output()
-        .expect("run clv")
-}
-
-/// Runs the `clv` binary with `args` in the folder `dir`.
-pub fn run_clv_in(args: &[&str], dir: &std::path::Path) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_clv"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run clv")
-}

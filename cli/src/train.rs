@@ -12,8 +12,8 @@ use clv::models::FitOptions;
 use clv::predict::bundle::Selection;
 use clv::predict::train::{ModelChoice, TrainSettings, train};
 
-use super::common::{self, TransactionArgs, Ui, parse_date, table};
-use super::fit::describe_fit;
+use crate::common::{self, TransactionArgs, Ui, parse_date, table};
+use crate::fit::describe_fit;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ModelArg {

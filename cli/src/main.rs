@@ -1,4 +1,6 @@
-//! Subcommands of the `clv` binary, one file each; this file only dispatches.
+//! The `clv` command line: a thin layer over the library. Parses arguments, calls the library,
+//! prints; errors become one line on stderr and exit code 1 (2 for usage errors, from clap).
+//! One file per subcommand; this file only parses and dispatches.
 
 mod common;
 
@@ -23,7 +25,7 @@ use clap::{Parser, Subcommand};
 /// budgets out.
 #[derive(Debug, Parser)]
 #[command(name = "clv", version, about, long_about = None)]
-pub struct Cli {
+struct Cli {
     #[command(subcommand)]
     command: Command,
     /// Hide progress bars and informational messages on stderr.
@@ -50,7 +52,7 @@ enum Command {
     Demo(demo::Args),
 }
 
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<()> {
     let ui = common::Ui::new(cli.quiet);
     match cli.command {
         Command::Summarize(a) => summarize::run(a, &ui),
@@ -68,4 +70,26 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(a) => report::run(a, &ui),
         Command::Demo(a) => demo::run(a, &ui),
     }
+}
+
+
+fn main() {
+    let args = Cli::parse();
+    if let Err(err) = run(args) {
+        if is_broken_pipe(&err) {
+            // The reader went away (`clv summarize ... | head`): not an error of ours.
+            std::process::exit(0);
+        }
+        eprintln!("error: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+/// Whether an error comes from writing to a closed pipe, however deeply it is wrapped.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || e.to_string().contains("Broken pipe")
+    })
 }

@@ -8,7 +8,7 @@ use clv::features::cohort::{CohortTable, cohort_retention};
 use clv::features::rfm::{rfm_scores, segment_counts};
 use clv::features::{SummaryOptions, TimeUnit, format_number};
 
-use super::common::{self, TransactionArgs, Ui};
+use crate::common::{self, TransactionArgs, Ui};
 
 /// Score customers by recency, frequency and monetary value, name their segments, and build
 /// the monthly cohort retention table.

@@ -10,8 +10,8 @@ use anyhow::{Context, bail};
 use clv::churn::features::describe_feature;
 use clv::churn::{AtRiskOptions, AtRiskRow, ChurnCustomer, RiskSelection, ValueSource};
 
-use super::churn::load_for_scoring;
-use super::common::{self, ChurnScoringArgs, Ui, output};
+use crate::churn::load_for_scoring;
+use crate::common::{self, ChurnScoringArgs, Ui, output};
 
 /// Rows shown on the terminal when the full list goes to a file.
 const TERMINAL_ROWS: usize = 20;

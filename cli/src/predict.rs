@@ -12,7 +12,7 @@ use clv::models::saved::{AnyModel, SavedModel};
 use clv::predict::batch::{Patterns, dert_patterns, score_patterns};
 use rayon::prelude::*;
 
-use super::common::{Ui, output};
+use crate::common::{Ui, output};
 
 /// Score customers with a saved model.
 #[derive(Debug, clap::Args)]

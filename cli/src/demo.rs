@@ -19,9 +19,9 @@ use clv::predict::train::{ModelChoice, TrainSettings, train};
 use clv::report::build::{BuildSettings, build_report};
 use clv::report::render_html;
 
-use super::common::{Ui, table};
-use super::score::{portfolio_text, write_scores};
-use super::train::candidates_table;
+use crate::common::{Ui, table};
+use crate::score::{portfolio_text, write_scores};
+use crate::train::candidates_table;
 
 /// Run the whole pipeline on the demo data and print a readable summary.
 #[derive(Debug, clap::Args)]

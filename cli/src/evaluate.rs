@@ -18,8 +18,8 @@ use clv::persist::fingerprint;
 use clv::predict::holdout::{HoldoutEvaluation, evaluate_holdout};
 use serde::Serialize;
 
-use super::churn::{TrainingArgs, coefficient_rows, describe_params, prepare};
-use super::common::{self, Ui};
+use crate::churn::{TrainingArgs, coefficient_rows, describe_params, prepare};
+use crate::common::{self, Ui};
 
 /// Last calibration-frequency bin of the holdout table ("7+").
 const MAX_FREQUENCY_BIN: usize = 7;

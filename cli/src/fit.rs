@@ -18,7 +18,7 @@ use clv::models::sbg::ShiftedBetaGeometric;
 use clv::models::{FitOptions, FitReport, Model, RepeatSpendData, SurvivorData};
 use clv::persist::fingerprint;
 
-use super::common::{self, TransactionArgs, Ui};
+use crate::common::{self, TransactionArgs, Ui};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ModelKind {

@@ -7,7 +7,7 @@ use clv::features::format_number;
 use clv::features::metrics::{HistoryMetrics, LifespanSource, describe_summary};
 use clv::features::{SummaryOptions, TimeUnit};
 
-use super::common::{self, TransactionArgs, Ui};
+use crate::common::{self, TransactionArgs, Ui};
 
 /// Describe past orders: average purchase value and frequency, customer value, lifespan,
 /// historical CLV and LTV:CAC.

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use clv::features::builder::write_summary_csv;
 use clv::features::{SummaryOptions, TimeUnit};
 
-use super::common::{self, TransactionArgs, Ui, parse_date};
+use crate::common::{self, TransactionArgs, Ui, parse_date};
 
 /// Summarize transactions per customer: frequency, recency, T, monetary value.
 #[derive(Debug, clap::Args)]

@@ -9,7 +9,7 @@ use clv::predict::Bundle;
 use clv::predict::score::{CustomerScore, ScoreSettings, ScoreSummary, score_customers};
 use rayon::prelude::*;
 
-use super::common::{self, BundleScoringArgs, Ui, output, table};
+use crate::common::{self, BundleScoringArgs, Ui, output, table};
 
 /// Score existing customers: CLV, churn probability, at-risk flag.
 #[derive(Debug, clap::Args)]

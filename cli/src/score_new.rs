@@ -10,7 +10,7 @@ use clv::features::format_number;
 use clv::predict::Bundle;
 use clv::predict::prospects::{budget_table, read_prospects_csv, score_prospects};
 
-use super::common::{ClvArgs, Ui, output, table};
+use crate::common::{ClvArgs, Ui, output, table};
 
 /// Score new customers by acquisition attributes, for ad budgets.
 #[derive(Debug, clap::Args)]

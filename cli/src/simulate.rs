@@ -10,7 +10,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use super::common::{Ui, output};
+use crate::common::{Ui, output};
 use clv::simulate::{
     COVARIATE_NAMES, CovariateEffects, PurchaseProcess, SimulationSpec, SpendProcess, simulate,
 };

@@ -11,7 +11,7 @@ use clv::report::build::{BuildSettings, build_report};
 use clv::report::html::money;
 use clv::report::{ReportData, render_html};
 
-use super::common::{self, BundleScoringArgs, Ui};
+use crate::common::{self, BundleScoringArgs, Ui};
 
 /// Write the HTML report of a model bundle on historical orders.
 #[derive(Debug, clap::Args)]

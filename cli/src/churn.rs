@@ -19,7 +19,7 @@ use clv::models::pnbd::ParetoNbd;
 use clv::models::saved::{AnyModel, SavedModel, fit_rfm};
 use clv::models::{FitOptions, Model, RfmData, TransactionModel};
 
-use super::common::{self, ChurnScoringArgs, TransactionArgs, Ui, output};
+use crate::common::{self, ChurnScoringArgs, TransactionArgs, Ui, output};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {

@@ -3,10 +3,8 @@
 
 mod common;
 
-use std::path::Path;
-
 fn demo_bundle() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    common::workspace_root()
         .join("models/demo_bundle.json")
         .display()
         .to_string()
