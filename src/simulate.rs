@@ -8,29 +8,12 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rand_distr::{Beta, Distribution, Exp, Gamma, Normal};
+use rand_distr::{Distribution, Gamma, Normal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ClvError, Result};
-
-/// The purchase-and-dropout process customers follow.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub enum PurchaseProcess {
-    /// BG/NBD: Poisson purchases at rate λ ~ Gamma(r, α); after each repeat purchase the
-    /// customer drops out with probability p ~ Beta(a, b).
-    BgNbd { r: f64, alpha: f64, a: f64, b: f64 },
-    /// MBG/NBD: as BG/NBD, but the dropout coin is also tossed right after the first purchase.
-    MbgNbd { r: f64, alpha: f64, a: f64, b: f64 },
-    /// Pareto/NBD: Poisson purchases at rate λ ~ Gamma(r, α) during an exponential lifetime
-    /// with rate μ ~ Gamma(s, β).
-    ParetoNbd {
-        r: f64,
-        alpha: f64,
-        s: f64,
-        beta: f64,
-    },
-}
+use crate::models::{AnyModel, CovariateShift, draw_error};
 
 /// Gamma-Gamma spend: each customer's mean-spend scale ν ~ Gamma(q, γ), each order's value
 /// ~ Gamma(p, ν) (shape, rate).
@@ -54,9 +37,11 @@ pub struct CovariateEffects {
 pub const COVARIATE_NAMES: [&str; 2] = ["channel", "score"];
 
 /// What to simulate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct SimulationSpec {
-    pub process: PurchaseProcess,
+    /// The purchase-and-dropout process: any transaction model of the registry, whose
+    /// [`crate::models::TransactionModel::draw_repeat_purchases`] tells its generative story.
+    pub process: AnyModel,
     pub spend: SpendProcess,
     pub customers: usize,
     /// Length of the acquisition window, in periods.
@@ -78,21 +63,9 @@ impl SimulationSpec {
                 )))
             }
         };
-        match self.process {
-            PurchaseProcess::BgNbd { r, alpha, a, b }
-            | PurchaseProcess::MbgNbd { r, alpha, a, b } => {
-                positive("r", r)?;
-                positive("alpha", alpha)?;
-                positive("a", a)?;
-                positive("b", b)?;
-            }
-            PurchaseProcess::ParetoNbd { r, alpha, s, beta } => {
-                positive("r", r)?;
-                positive("alpha", alpha)?;
-                positive("s", s)?;
-                positive("beta", beta)?;
-            }
-        }
+        self.process.transaction_model()?;
+        // The model's own check (its fields are public, so it may have been built unchecked).
+        AnyModel::from_params(self.process.kind(), &self.process.params())?;
         positive("p", self.spend.p)?;
         positive("q", self.spend.q)?;
         positive("gamma", self.spend.gamma)?;
@@ -167,10 +140,6 @@ pub fn simulate(spec: &SimulationSpec) -> Result<Vec<SimulatedCustomer>> {
         .collect()
 }
 
-fn dist_err(e: impl std::fmt::Display) -> ClvError {
-    ClvError::InvalidParameter(format!("simulation distribution: {e}"))
-}
-
 fn simulate_one(spec: &SimulationSpec, index: usize) -> Result<SimulatedCustomer> {
     // SplitMix-style scrambling so neighbouring indices get unrelated streams.
     let mut z = spec.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -183,49 +152,23 @@ fn simulate_one(spec: &SimulationSpec, index: usize) -> Result<SimulatedCustomer
     let (mut purchase_shift, mut dropout_shift) = (0.0, 0.0);
     if let Some(effects) = &spec.covariates {
         covariates[0] = if rng.random::<bool>() { 1.0 } else { 0.0 };
-        covariates[1] = Normal::new(0.0, 1.0).map_err(dist_err)?.sample(&mut rng);
+        covariates[1] = Normal::new(0.0, 1.0).map_err(draw_error)?.sample(&mut rng);
         purchase_shift = effects.purchase[0] * covariates[0] + effects.purchase[1] * covariates[1];
         dropout_shift = effects.dropout[0] * covariates[0] + effects.dropout[1] * covariates[1];
     }
     let end = spec.horizon_periods;
     let mut times = vec![birth];
+    let shift = CovariateShift {
+        purchase: purchase_shift,
+        dropout: dropout_shift,
+    };
+    times.extend(
+        spec.process
+            .transaction_model()?
+            .draw_repeat_purchases(&mut rng, birth, end, shift)?,
+    );
     // Rates are Gamma(shape, rate); rand_distr's Gamma takes a scale, hence 1/rate.
-    let gamma = |shape: f64, rate: f64| Gamma::new(shape, 1.0 / rate).map_err(dist_err);
-    match spec.process {
-        PurchaseProcess::BgNbd { r, alpha, a, b } | PurchaseProcess::MbgNbd { r, alpha, a, b } => {
-            let lambda = gamma(r, alpha * (-purchase_shift).exp())?.sample(&mut rng);
-            let p = Beta::new(a, b * (-dropout_shift).exp())
-                .map_err(dist_err)?
-                .sample(&mut rng);
-            let modified = matches!(spec.process, PurchaseProcess::MbgNbd { .. });
-            let gap = Exp::new(lambda.max(1e-300)).map_err(dist_err)?;
-            let mut alive = !(modified && rng.random::<f64>() < p);
-            let mut t = birth;
-            while alive {
-                t += gap.sample(&mut rng);
-                if t > end {
-                    break;
-                }
-                times.push(t);
-                alive = rng.random::<f64>() >= p;
-            }
-        }
-        PurchaseProcess::ParetoNbd { r, alpha, s, beta } => {
-            let lambda = gamma(r, alpha * (-purchase_shift).exp())?.sample(&mut rng);
-            let mu = gamma(s, beta * (-dropout_shift).exp())?.sample(&mut rng);
-            let death = birth + Exp::new(mu.max(1e-300)).map_err(dist_err)?.sample(&mut rng);
-            let gap = Exp::new(lambda.max(1e-300)).map_err(dist_err)?;
-            let stop = death.min(end);
-            let mut t = birth;
-            loop {
-                t += gap.sample(&mut rng);
-                if t > stop {
-                    break;
-                }
-                times.push(t);
-            }
-        }
-    }
+    let gamma = |shape: f64, rate: f64| Gamma::new(shape, 1.0 / rate).map_err(draw_error);
     let nu = gamma(spec.spend.q, spec.spend.gamma)?.sample(&mut rng);
     let order = gamma(spec.spend.p, nu)?;
     let amounts = times.iter().map(|_| order.sample(&mut rng)).collect();
@@ -241,8 +184,10 @@ fn simulate_one(spec: &SimulationSpec, index: usize) -> Result<SimulatedCustomer
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::bgnbd::BgNbd;
+    use crate::models::pnbd::ParetoNbd;
 
-    fn spec(process: PurchaseProcess, customers: usize) -> SimulationSpec {
+    fn spec(process: AnyModel, customers: usize) -> SimulationSpec {
         SimulationSpec {
             process,
             spend: SpendProcess {
@@ -261,12 +206,12 @@ mod tests {
     #[test]
     fn reproducible_for_a_seed_and_different_across_seeds() {
         let s = spec(
-            PurchaseProcess::BgNbd {
+            AnyModel::BgNbd(BgNbd {
                 r: 0.25,
                 alpha: 4.0,
                 a: 0.8,
                 b: 2.4,
-            },
+            }),
             500,
         );
         let a = simulate(&s).unwrap();
@@ -283,12 +228,12 @@ mod tests {
             acquisition_periods: 0.0,
             horizon_periods: 10.0,
             ..spec(
-                PurchaseProcess::ParetoNbd {
+                AnyModel::ParetoNbd(ParetoNbd {
                     r: 2.0,
                     alpha: 4.0,
                     s: 0.01,
                     beta: 1e6,
-                },
+                }),
                 40_000,
             )
         };
@@ -304,12 +249,12 @@ mod tests {
     fn spend_mean_matches_gamma_gamma() {
         // E[z] = p γ / (q − 1) for the Gamma-Gamma model.
         let sims = simulate(&spec(
-            PurchaseProcess::BgNbd {
+            AnyModel::BgNbd(BgNbd {
                 r: 1.0,
                 alpha: 1.0,
                 a: 1.0,
                 b: 5.0,
-            },
+            }),
             40_000,
         ))
         .unwrap();
@@ -328,21 +273,21 @@ mod tests {
     #[test]
     fn invalid_spec_is_an_error() {
         let mut s = spec(
-            PurchaseProcess::BgNbd {
+            AnyModel::BgNbd(BgNbd {
                 r: -1.0,
                 alpha: 4.0,
                 a: 0.8,
                 b: 2.4,
-            },
+            }),
             10,
         );
         assert!(simulate(&s).is_err());
-        s.process = PurchaseProcess::BgNbd {
+        s.process = AnyModel::BgNbd(BgNbd {
             r: 1.0,
             alpha: 4.0,
             a: 0.8,
             b: 2.4,
-        };
+        });
         s.acquisition_periods = 100.0;
         assert!(simulate(&s).is_err());
     }

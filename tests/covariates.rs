@@ -2,11 +2,12 @@
 //! simulated customers with two covariates, and exact reduction to the plain model without
 //! covariates.
 
+use clv::models::AnyModel;
 use clv::models::bgnbd::BgNbd;
 use clv::models::covariates::{CovariateData, fit_with_covariates};
 use clv::models::pnbd::ParetoNbd;
 use clv::models::{FitOptions, FitReport, Model, RfmData};
-use clv::simulate::{CovariateEffects, PurchaseProcess, SimulationSpec, SpendProcess, simulate};
+use clv::simulate::{CovariateEffects, SimulationSpec, SpendProcess, simulate};
 
 struct Sim {
     x: Vec<f64>,
@@ -15,7 +16,7 @@ struct Sim {
     z: Vec<Vec<f64>>,
 }
 
-fn simulated(process: PurchaseProcess, effects: &CovariateEffects, seed: u64) -> Sim {
+fn simulated(process: AnyModel, effects: &CovariateEffects, seed: u64) -> Sim {
     let spec = SimulationSpec {
         process,
         spend: SpendProcess {
@@ -69,12 +70,12 @@ fn pareto_nbd_recovers_covariate_effects() {
     };
     let base = [0.6, 10.0, 0.8, 12.0];
     let s = simulated(
-        PurchaseProcess::ParetoNbd {
+        AnyModel::ParetoNbd(ParetoNbd {
             r: base[0],
             alpha: base[1],
             s: base[2],
             beta: base[3],
-        },
+        }),
         &effects,
         21,
     );
@@ -101,12 +102,12 @@ fn bgnbd_recovers_covariate_effects() {
     };
     let base = [0.5, 5.0, 0.8, 3.0];
     let s = simulated(
-        PurchaseProcess::BgNbd {
+        AnyModel::BgNbd(BgNbd {
             r: base[0],
             alpha: base[1],
             a: base[2],
             b: base[3],
-        },
+        }),
         &effects,
         22,
     );
@@ -130,12 +131,12 @@ fn without_covariates_the_model_is_the_plain_one() {
         dropout: [0.0, 0.0],
     };
     let s = simulated(
-        PurchaseProcess::BgNbd {
+        AnyModel::BgNbd(BgNbd {
             r: 0.5,
             alpha: 5.0,
             a: 0.8,
             b: 3.0,
-        },
+        }),
         &effects,
         23,
     );

@@ -2,12 +2,13 @@
 //! (the same simulator as `clv simulate`) and check that every true parameter lies inside the
 //! 95% interval of its estimate. Seeds are fixed, so each run is reproducible.
 
+use clv::models::AnyModel;
 use clv::models::bgnbd::BgNbd;
 use clv::models::gamma_gamma::GammaGamma;
 use clv::models::mbgnbd::MbgNbd;
 use clv::models::pnbd::ParetoNbd;
 use clv::models::{FitOptions, FitReport, Model, RepeatSpendData, RfmData};
-use clv::simulate::{PurchaseProcess, SimulationSpec, SpendProcess, simulate};
+use clv::simulate::{SimulationSpec, SpendProcess, simulate};
 
 const CUSTOMERS: usize = 100_000;
 const SPEND: SpendProcess = SpendProcess {
@@ -17,7 +18,7 @@ const SPEND: SpendProcess = SpendProcess {
 };
 
 /// Simulates and returns the calibration summary at week 52 (x, t_x, T, mean repeat spend).
-fn summary(process: PurchaseProcess, seed: u64) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
+fn summary(process: AnyModel, seed: u64) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
     let spec = SimulationSpec {
         process,
         spend: SPEND,
@@ -58,12 +59,12 @@ fn assert_covers(report: &FitReport, truth: &[f64]) {
 fn bgnbd_recovers_its_parameters() {
     let truth = [0.25, 4.0, 0.8, 2.5];
     let (x, t_x, t, _) = summary(
-        PurchaseProcess::BgNbd {
+        AnyModel::BgNbd(BgNbd {
             r: 0.25,
             alpha: 4.0,
             a: 0.8,
             b: 2.5,
-        },
+        }),
         11,
     );
     let data = RfmData::new(&x, &t_x, &t, None).unwrap();
@@ -75,12 +76,12 @@ fn bgnbd_recovers_its_parameters() {
 fn mbgnbd_recovers_its_parameters() {
     let truth = [0.5, 6.0, 0.9, 1.6];
     let (x, t_x, t, _) = summary(
-        PurchaseProcess::MbgNbd {
+        AnyModel::MbgNbd(MbgNbd {
             r: 0.5,
             alpha: 6.0,
             a: 0.9,
             b: 1.6,
-        },
+        }),
         12,
     );
     let data = RfmData::new(&x, &t_x, &t, None).unwrap();
@@ -92,12 +93,12 @@ fn mbgnbd_recovers_its_parameters() {
 fn pareto_nbd_recovers_its_parameters() {
     let truth = [0.55, 10.5, 0.6, 11.7];
     let (x, t_x, t, _) = summary(
-        PurchaseProcess::ParetoNbd {
+        AnyModel::ParetoNbd(ParetoNbd {
             r: 0.55,
             alpha: 10.5,
             s: 0.6,
             beta: 11.7,
-        },
+        }),
         13,
     );
     let data = RfmData::new(&x, &t_x, &t, None).unwrap();
@@ -109,12 +110,12 @@ fn pareto_nbd_recovers_its_parameters() {
 fn gamma_gamma_recovers_its_parameters() {
     // A purchase process with plenty of repeat buyers, so that the spend model sees many.
     let (x, _, _, m) = summary(
-        PurchaseProcess::BgNbd {
+        AnyModel::BgNbd(BgNbd {
             r: 1.0,
             alpha: 4.0,
             a: 0.5,
             b: 4.0,
-        },
+        }),
         14,
     );
     let (data, _) = RepeatSpendData::new(&x, &m, None).unwrap();

@@ -13,7 +13,9 @@ use clv::features::{
     Summary, SummaryOptions, TimeUnit, format_number, summarize_path, summarize_reader,
 };
 use clv::ingest::{OnError, ReadOptions};
-use clv::simulate::{PurchaseProcess, SimulationSpec, SpendProcess, simulate};
+use clv::models::AnyModel;
+use clv::models::bgnbd::BgNbd;
+use clv::simulate::{SimulationSpec, SpendProcess, simulate};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
@@ -26,12 +28,12 @@ fn date(s: &str) -> NaiveDate {
 /// given bad lines spliced in at random places.
 fn simulated_file(path: &Path, customers: usize, bad: &[&str], seed: u64) {
     let spec = SimulationSpec {
-        process: PurchaseProcess::BgNbd {
+        process: AnyModel::BgNbd(BgNbd {
             r: 0.6,
             alpha: 6.0,
             a: 0.5,
             b: 3.0,
-        },
+        }),
         spend: SpendProcess {
             p: 6.0,
             q: 4.0,

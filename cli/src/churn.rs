@@ -13,11 +13,10 @@ use clv::churn::from_summary::{self, check_window, holdout_length};
 use clv::churn::model_file::{ChurnModelFile, train_churn_model};
 use clv::churn::{ChurnCustomer, ChurnSettings, ClassWeights, churn_labels};
 use clv::features::{Summary, SummaryOptions, TimeUnit};
-use clv::models::bgnbd::BgNbd;
-use clv::models::mbgnbd::MbgNbd;
-use clv::models::pnbd::ParetoNbd;
-use clv::models::saved::{AnyModel, SavedModel, fit_rfm};
-use clv::models::{FitOptions, Model, RfmData, TransactionModel};
+use clv::models::saved::SavedModel;
+use clv::models::{
+    AnyModel, Family, FitData, FitOptions, ModelKind, RfmData, TransactionModel, registry,
+};
 
 use crate::common::{self, ChurnScoringArgs, TransactionArgs, Ui, output};
 
@@ -25,17 +24,6 @@ use crate::common::{self, ChurnScoringArgs, TransactionArgs, Ui, output};
 pub enum Command {
     Train(TrainArgs),
     Score(ScoreArgs),
-}
-
-/// The transaction model whose predictions feed the classifier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TxModelKind {
-    /// BG/NBD (Fader, Hardie & Lee 2005).
-    Bgnbd,
-    /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987).
-    Pnbd,
-    /// MBG/NBD (Batislam, Denizel & Filiztekin 2007).
-    Mbgnbd,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -62,8 +50,8 @@ pub struct TrainingArgs {
     #[arg(long, value_name = "N")]
     pub window: Option<f64>,
     /// Transaction model whose predictions are classifier features.
-    #[arg(long, value_enum, default_value = "bgnbd")]
-    pub transaction_model: TxModelKind,
+    #[arg(long, default_value = "bgnbd", value_parser = common::model_kind_parser(&[Family::Transaction]))]
+    pub transaction_model: ModelKind,
     /// Extra columns of the transaction file to use as covariates: NAME, NAME:numeric or
     /// NAME:categorical (default kind: numeric when every value is a number).
     #[arg(long, value_delimiter = ',', value_name = "COL,COL")]
@@ -179,7 +167,7 @@ pub fn prepare(
     for w in &saved_model.fit.warnings {
         ui.warn(format!("{}: {w}", saved_model.model));
     }
-    let model = reloaded(&saved_model)?;
+    let model = saved_model.reloaded_model()?;
     Ok(Prepared {
         summary,
         customers,
@@ -191,27 +179,18 @@ pub fn prepare(
 
 /// Fits the chosen transaction model on calibration data.
 pub fn fit_transaction_model(
-    kind: TxModelKind,
+    kind: ModelKind,
     data: &RfmData,
     unit: TimeUnit,
 ) -> anyhow::Result<SavedModel> {
-    fn fit<M: Model<Data = RfmData>>(data: &RfmData, unit: TimeUnit) -> anyhow::Result<SavedModel> {
-        Ok(fit_rfm::<M>(data, &FitOptions::default(), unit.name())
-            .with_context(|| format!("fitting {}", M::NAME))?
-            .1)
-    }
-    match kind {
-        TxModelKind::Bgnbd => fit::<BgNbd>(data, unit),
-        TxModelKind::Pnbd => fit::<ParetoNbd>(data, unit),
-        TxModelKind::Mbgnbd => fit::<MbgNbd>(data, unit),
-    }
-}
-
-/// The model exactly as a reader of the saved JSON will rebuild it (the JSON float parser
-/// need not return the very bits that were written), so that training and scoring agree.
-fn reloaded(saved: &SavedModel) -> anyhow::Result<AnyModel> {
-    let back: SavedModel = serde_json::from_str(&serde_json::to_string(saved)?)?;
-    Ok(back.to_model()?)
+    let fitted = registry::fit(
+        kind,
+        FitData::Transaction(data),
+        &FitOptions::default(),
+        unit.name(),
+    )
+    .with_context(|| format!("fitting {kind}"))?;
+    Ok(fitted.saved)
 }
 
 /// The parameters of a fitted model on one line.

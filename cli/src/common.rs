@@ -6,10 +6,13 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clv::features::{Summary, SummaryOptions, TimeUnit, summarize_path};
 use clv::ingest::{OnError, ReadOptions, RowAccounting};
+use clv::models::{Family, ModelKind};
 use clv::predict::Bundle;
 use clv::predict::clv::ClvSettings;
+use clv::predict::train::ModelChoice;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Terminal-facing settings: quiet mode and whether stderr is a terminal.
@@ -63,6 +66,31 @@ pub fn output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
         })?)),
         None => Box::new(BufWriter::new(io::stdout().lock())),
     })
+}
+
+/// The `--model` values of the registry's kinds of the given families, each with its
+/// description, parsed into the kind.
+pub fn model_kind_parser(families: &'static [Family]) -> impl TypedValueParser<Value = ModelKind> {
+    PossibleValuesParser::new(kind_values(families)).try_map(|name| name.parse::<ModelKind>())
+}
+
+/// [`model_kind_parser`] for the transaction models, plus `auto`: fit them all and keep the
+/// best on the holdout.
+pub fn model_choice_parser() -> impl TypedValueParser<Value = ModelChoice> {
+    let auto = PossibleValue::new("auto")
+        .help("Fit every transaction model below; keep the best holdout fit");
+    let values = std::iter::once(auto).chain(kind_values(&[Family::Transaction]));
+    PossibleValuesParser::new(values).map(|name| {
+        name.parse::<ModelKind>()
+            .map_or(ModelChoice::Auto, ModelChoice::Given)
+    })
+}
+
+fn kind_values(families: &'static [Family]) -> impl Iterator<Item = PossibleValue> {
+    ModelKind::ALL
+        .iter()
+        .filter(|k| families.contains(&k.family()))
+        .map(|k| PossibleValue::new(k.name()).help(k.about()))
 }
 
 /// `--on-error` values.

@@ -2,39 +2,16 @@
 //! diagnostics, and writes a versioned model file.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use anyhow::{Context, bail};
-use clap::ValueEnum;
 use clv::features::discrete::read_bgbb_csv;
 use clv::features::{SummaryOptions, SummaryTable, TimeUnit, read_summary_csv};
-use clv::models::bgbb::BgBb;
-use clv::models::bgnbd::BgNbd;
-use clv::models::gamma_gamma::GammaGamma;
-use clv::models::mbgnbd::MbgNbd;
-use clv::models::pnbd::ParetoNbd;
-use clv::models::saved::{SavedModel, fit_rfm};
-use clv::models::sbg::ShiftedBetaGeometric;
-use clv::models::{FitOptions, FitReport, Model, RepeatSpendData, SurvivorData};
-use clv::persist::fingerprint;
+use clv::models::saved::SavedModel;
+use clv::models::{
+    Family, FitData, FitOptions, ModelKind, RepeatSpendData, SurvivorData, registry,
+};
 
 use crate::common::{self, TransactionArgs, Ui};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ModelKind {
-    /// BG/NBD (Fader, Hardie & Lee 2005).
-    Bgnbd,
-    /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987).
-    Pnbd,
-    /// MBG/NBD (Batislam, Denizel & Filiztekin 2007).
-    Mbgnbd,
-    /// BG/BB for discrete purchase opportunities (Fader, Hardie & Shang 2010).
-    Bgbb,
-    /// Gamma-Gamma spend model (Fader, Hardie & Lee 2005).
-    GammaGamma,
-    /// Shifted-beta-geometric retention for subscriptions (Fader & Hardie 2007).
-    Sbg,
-}
 
 /// Fit a model by maximum likelihood and save it.
 #[derive(Debug, clap::Args)]
@@ -45,7 +22,7 @@ pub enum ModelKind {
   clv fit --model sbg --survivors 1000,869,743,653,593,551,517,491")]
 pub struct Args {
     /// Model to fit.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = common::model_kind_parser(ALL_FAMILIES))]
     pub model: ModelKind,
     /// Summary CSV as written by `clv summarize` (frequency,recency,T,monetary_value; an
     /// optional `weights` column counts identical customers).
@@ -71,20 +48,13 @@ pub struct Args {
     pub output: Option<PathBuf>,
 }
 
-/// A fitted model's report with what the model file records about the data.
-struct FitOutcome {
-    report: FitReport,
-    n: f64,
-    patterns: usize,
-    fingerprint: String,
-    seconds: f64,
-}
-
-fn timed<M: Model>(data: &M::Data, options: &FitOptions) -> anyhow::Result<(FitReport, f64)> {
-    let start = Instant::now();
-    let fitted = M::fit(data, options)?;
-    Ok((fitted.report, start.elapsed().as_secs_f64()))
-}
+/// Every family: `clv fit` fits any model of the registry.
+const ALL_FAMILIES: &[Family] = &[
+    Family::Transaction,
+    Family::Discrete,
+    Family::Spend,
+    Family::Retention,
+];
 
 fn summary_table(args: &Args, ui: &Ui) -> anyhow::Result<(SummaryTable, String)> {
     if let Some(path) = &args.summary {
@@ -118,100 +88,51 @@ fn summary_table(args: &Args, ui: &Ui) -> anyhow::Result<(SummaryTable, String)>
     Ok((table, summary.unit.name().to_string()))
 }
 
-fn fit_transaction_model<M: Model<Data = clv::models::RfmData>>(
-    table: &SummaryTable,
-    options: &FitOptions,
-) -> anyhow::Result<FitOutcome> {
-    let data = table.to_rfm_data()?;
-    let (_, saved) = fit_rfm::<M>(&data, options, "")?;
-    Ok(FitOutcome {
-        report: saved.fit,
-        n: saved.n,
-        patterns: saved.patterns,
-        fingerprint: saved.data_fingerprint,
-        seconds: saved.fit_seconds,
-    })
-}
-
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let options = FitOptions {
         penalty: args.penalty,
         ..Default::default()
     };
-    let (outcome, unit) = match args.model {
-        ModelKind::Sbg => {
+    let kind = args.model;
+    let fitted = match kind.family() {
+        Family::Retention => {
             let Some(s) = &args.survivors else {
                 bail!(
-                    "sbg needs --survivors N,N,... (customers active at the start of each period)"
+                    "{kind} needs --survivors N,N,... (customers active at the start of each period)"
                 );
             };
             let data = SurvivorData::new(s)?;
-            let (report, seconds) = timed::<ShiftedBetaGeometric>(&data, &options)?;
-            let outcome = FitOutcome {
-                report,
-                n: s[0],
-                patterns: s.len(),
-                fingerprint: fingerprint([s.as_slice()]),
-                seconds,
-            };
-            (outcome, "period".to_string())
+            registry::fit(kind, FitData::Retention(&data), &options, "period")?
         }
-        ModelKind::Bgbb => {
+        Family::Discrete => {
             let Some(path) = &args.summary else {
-                bail!("bgbb needs --summary FILE with columns frequency,recency,periods[,weights]");
+                bail!(
+                    "{kind} needs --summary FILE with columns frequency,recency,periods[,weights]"
+                );
             };
             let data = read_bgbb_csv(path)?;
-            let (report, seconds) = timed::<BgBb>(&data, &options)?;
-            let outcome = FitOutcome {
-                report,
-                n: data.weights.iter().sum(),
-                patterns: data.x.len(),
-                fingerprint: fingerprint([data.x.as_slice(), &data.t_x, &data.n, &data.weights]),
-                seconds,
-            };
-            (outcome, "period".to_string())
+            registry::fit(kind, FitData::Discrete(&data), &options, "period")?
         }
-        kind => {
+        Family::Transaction => {
             let (table, unit) = summary_table(&args, ui)?;
-            let outcome = match kind {
-                ModelKind::Bgnbd => fit_transaction_model::<BgNbd>(&table, &options)?,
-                ModelKind::Pnbd => fit_transaction_model::<ParetoNbd>(&table, &options)?,
-                ModelKind::Mbgnbd => fit_transaction_model::<MbgNbd>(&table, &options)?,
-                _ => {
-                    let (data, left_out) = RepeatSpendData::new(
-                        &table.frequency,
-                        &table.monetary_value,
-                        table.weights.as_deref(),
-                    )?;
-                    ui.info(format!(
-                        "gamma-gamma: {} repeat buyers used, {left_out} customers without repeat spend left out",
-                        data.x.len()
-                    ));
-                    let (report, seconds) = timed::<GammaGamma>(&data, &options)?;
-                    FitOutcome {
-                        report,
-                        n: data.weights.iter().sum(),
-                        patterns: data.x.len(),
-                        fingerprint: fingerprint([
-                            data.x.as_slice(),
-                            &data.mean_spend,
-                            &data.weights,
-                        ]),
-                        seconds,
-                    }
-                }
-            };
-            (outcome, unit)
+            let data = table.to_rfm_data()?;
+            registry::fit(kind, FitData::Transaction(&data), &options, &unit)?
+        }
+        Family::Spend => {
+            let (table, unit) = summary_table(&args, ui)?;
+            let (data, left_out) = RepeatSpendData::new(
+                &table.frequency,
+                &table.monetary_value,
+                table.weights.as_deref(),
+            )?;
+            ui.info(format!(
+                "{kind}: {} repeat buyers used, {left_out} customers without repeat spend left out",
+                data.x.len()
+            ));
+            registry::fit(kind, FitData::Spend(&data), &options, &unit)?
         }
     };
-    let saved = SavedModel::new(
-        &outcome.report,
-        outcome.n,
-        outcome.patterns,
-        &unit,
-        outcome.fingerprint,
-        outcome.seconds,
-    );
+    let saved = fitted.saved;
     println!("{}", describe_fit(&saved));
     for w in &saved.fit.warnings {
         ui.warn(w);

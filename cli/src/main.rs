@@ -72,7 +72,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-
 fn main() {
     let args = Cli::parse();
     if let Err(err) = run(args) {

@@ -10,17 +10,9 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use crate::common::{Ui, output};
-use clv::simulate::{
-    COVARIATE_NAMES, CovariateEffects, PurchaseProcess, SimulationSpec, SpendProcess, simulate,
-};
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum SimModel {
-    Bgnbd,
-    Mbgnbd,
-    Pnbd,
-}
+use crate::common::{Ui, model_kind_parser, output};
+use clv::models::{AnyModel, Family, ModelKind};
+use clv::simulate::{COVARIATE_NAMES, CovariateEffects, SimulationSpec, SpendProcess, simulate};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum SimUnit {
@@ -48,8 +40,8 @@ impl SimUnit {
 )]
 pub struct Args {
     /// Purchase process.
-    #[arg(long, value_enum, default_value = "bgnbd")]
-    model: SimModel,
+    #[arg(long, default_value = "bgnbd", value_parser = model_kind_parser(&[Family::Transaction]))]
+    model: ModelKind,
     /// Process parameters: r,alpha,a,b (bgnbd, mbgnbd) or r,alpha,s,beta (pnbd), per time unit.
     #[arg(
         long,
@@ -102,27 +94,13 @@ fn four(v: &[f64], what: &str) -> anyhow::Result<[f64; 4]> {
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
-    let [r, alpha, third, fourth] = four(&args.params, "--params")?;
-    let process = match args.model {
-        SimModel::Bgnbd => PurchaseProcess::BgNbd {
-            r,
-            alpha,
-            a: third,
-            b: fourth,
-        },
-        SimModel::Mbgnbd => PurchaseProcess::MbgNbd {
-            r,
-            alpha,
-            a: third,
-            b: fourth,
-        },
-        SimModel::Pnbd => PurchaseProcess::ParetoNbd {
-            r,
-            alpha,
-            s: third,
-            beta: fourth,
-        },
-    };
+    let process = AnyModel::from_params(args.model, &args.params).with_context(|| {
+        format!(
+            "--params: {} takes {}",
+            args.model,
+            args.model.param_names().join(",")
+        )
+    })?;
     let [p, q, gamma]: [f64; 3] = args.spend.as_slice().try_into().map_err(|_| {
         anyhow::anyhow!(
             "--spend needs 3 comma-separated numbers p,q,gamma, got {}",

@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::ValueEnum;
 use clv::features::covariates::read_attributes_csv;
 use clv::features::{SummaryOptions, TimeUnit};
 use clv::models::FitOptions;
@@ -14,15 +13,6 @@ use clv::predict::train::{ModelChoice, TrainSettings, train};
 
 use crate::common::{self, TransactionArgs, Ui, parse_date, table};
 use crate::fit::describe_fit;
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ModelArg {
-    /// Fit BG/NBD, Pareto/NBD and MBG/NBD; keep the best holdout fit.
-    Auto,
-    Bgnbd,
-    Pnbd,
-    Mbgnbd,
-}
 
 /// Train the model bundle on historical orders.
 #[derive(Debug, clap::Args)]
@@ -43,8 +33,8 @@ pub struct Args {
     #[arg(long, value_parser = parse_date, value_name = "DATE")]
     pub calibration_end: Option<chrono::NaiveDate>,
     /// Transaction model.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub model: ModelArg,
+    #[arg(long, default_value = "auto", value_parser = common::model_choice_parser())]
+    pub model: ModelChoice,
     /// Per-customer attributes CSV (customer_id plus one column per attribute), instead of the
     /// transactions' extra columns.
     #[arg(long, value_name = "FILE")]
@@ -78,12 +68,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         .map(read_attributes_csv)
         .transpose()?;
     let settings = TrainSettings {
-        model: match args.model {
-            ModelArg::Auto => ModelChoice::Auto,
-            ModelArg::Bgnbd => ModelChoice::BgNbd,
-            ModelArg::Pnbd => ModelChoice::ParetoNbd,
-            ModelArg::Mbgnbd => ModelChoice::MbgNbd,
-        },
+        model: args.model,
         covariates: if args.no_covariates {
             Some(vec![])
         } else {

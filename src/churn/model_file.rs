@@ -13,7 +13,8 @@ use super::from_summary::churn_customers;
 use super::metrics::{Metrics, compute_metrics};
 use crate::error::{ClvError, Result};
 use crate::features::{Summary, TimeUnit};
-use crate::models::saved::{AnyModel, SavedModel};
+use crate::models::saved::SavedModel;
+use crate::models::{AnyModel, Family, ModelKind};
 use crate::persist;
 use crate::persist::fingerprint;
 
@@ -70,12 +71,7 @@ pub fn train_churn_model(
         )
     })?;
     let any = transaction_model.to_model()?;
-    let model = any.as_transaction_model().ok_or_else(|| {
-        ClvError::InvalidParameter(format!(
-            "{} is not a transaction model",
-            transaction_model.model
-        ))
-    })?;
+    let model = any.transaction_model()?;
     let (classifier, warnings) = train(&customers, model, &settings)?;
     let (labels, _) = churn_labels(&customers, settings.window)?;
     let probs = classifier.predict_proba(&customers, model)?;
@@ -175,14 +171,18 @@ impl ChurnModelFile {
         self.time_unit.parse()
     }
 
-    /// The transaction model, checked to be a continuous-time one (BG/NBD, Pareto/NBD,
-    /// MBG/NBD); call [`AnyModel::as_transaction_model`] on it.
+    /// The transaction model, checked to be a continuous-time one; call
+    /// [`AnyModel::transaction_model`] on it.
     pub fn transaction_model(&self) -> Result<AnyModel> {
         let model = self.transaction_model.to_model()?;
         if model.as_transaction_model().is_none() {
+            let names: Vec<&str> = ModelKind::of_family(Family::Transaction)
+                .map(ModelKind::name)
+                .collect();
             return Err(ClvError::InvalidParameter(format!(
-                "a {} model is not a transaction model (use bgnbd, pnbd or mbgnbd)",
-                self.transaction_model.model
+                "a {} model is not a transaction model (use {})",
+                self.transaction_model.model,
+                names.join(", ")
             )));
         }
         Ok(model)

@@ -16,10 +16,14 @@
 
 use statrs::function::gamma::{digamma, ln_gamma};
 
-use super::TransactionModel;
+use rand::Rng;
+use rand_distr::{Beta, Distribution, Exp, Gamma};
+
 use super::bgnbd::{bg_expected, bg_prob_n};
 use super::data::RfmData;
 use super::pattern_sum::pattern_sum;
+use super::{CovariateShift, TransactionModel, draw_error};
+use crate::error::Result;
 
 /// BG/NBD-type parameters and where dropout can happen. The models [`super::bgnbd::BgNbd`]
 /// and [`super::mbgnbd::MbgNbd`] fit these parameters and delegate their predictions here.
@@ -215,6 +219,38 @@ impl TransactionModel for BgProcess {
         let pa = self.p_alive(x, t_x, t);
         let (r, alpha, a, b) = self.future(x, t);
         pa * bg_prob_n(n, horizon, r, alpha, a, b) + if n == 0 { 1.0 - pa } else { 0.0 }
+    }
+
+    /// Poisson purchases at rate λ ~ Gamma(r, α); after each purchase (MBG/NBD: the first one
+    /// too) the customer drops out with probability p ~ Beta(a, b).
+    fn draw_repeat_purchases(
+        &self,
+        rng: &mut dyn rand::RngCore,
+        birth: f64,
+        end: f64,
+        shift: CovariateShift,
+    ) -> Result<Vec<f64>> {
+        // rand_distr's Gamma takes a scale, hence 1/rate.
+        let rate = self.alpha * (-shift.purchase).exp();
+        let lambda = Gamma::new(self.r, 1.0 / rate)
+            .map_err(draw_error)?
+            .sample(rng);
+        let p = Beta::new(self.a, self.b * (-shift.dropout).exp())
+            .map_err(draw_error)?
+            .sample(rng);
+        let gap = Exp::new(lambda.max(1e-300)).map_err(draw_error)?;
+        let mut times = Vec::new();
+        let mut alive = !(self.first_purchase && rng.random::<f64>() < p);
+        let mut t = birth;
+        while alive {
+            t += gap.sample(rng);
+            if t > end {
+                break;
+            }
+            times.push(t);
+            alive = rng.random::<f64>() >= p;
+        }
+        Ok(times)
     }
 }
 

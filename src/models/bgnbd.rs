@@ -13,7 +13,7 @@ use statrs::function::gamma::ln_gamma;
 use super::bg_process::BgProcess;
 use super::data::RfmData;
 use super::special::ln_beta;
-use super::{Model, TransactionModel};
+use super::{CovariateShift, Model, TransactionModel};
 use crate::error::{ClvError, Result};
 
 /// BG/NBD parameters: purchase rates ~ Gamma(r, alpha), dropout probability ~ Beta(a, b).
@@ -197,5 +197,15 @@ impl TransactionModel for BgNbd {
 
     fn prob_n_purchases(&self, n: u32, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
         self.process().prob_n_purchases(n, horizon, x, t_x, t)
+    }
+
+    fn draw_repeat_purchases(
+        &self,
+        rng: &mut dyn rand::RngCore,
+        birth: f64,
+        end: f64,
+        shift: CovariateShift,
+    ) -> Result<Vec<f64>> {
+        self.process().draw_repeat_purchases(rng, birth, end, shift)
     }
 }

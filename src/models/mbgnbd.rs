@@ -9,7 +9,7 @@
 use super::bg_process::BgProcess;
 use super::bgnbd::{data_scale, positive_params};
 use super::data::RfmData;
-use super::{Model, TransactionModel};
+use super::{CovariateShift, Model, TransactionModel};
 use crate::error::Result;
 
 /// MBG/NBD parameters: purchase rates ~ Gamma(r, alpha), dropout probability ~ Beta(a, b).
@@ -92,5 +92,15 @@ impl TransactionModel for MbgNbd {
 
     fn prob_n_purchases(&self, n: u32, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
         self.process().prob_n_purchases(n, horizon, x, t_x, t)
+    }
+
+    fn draw_repeat_purchases(
+        &self,
+        rng: &mut dyn rand::RngCore,
+        birth: f64,
+        end: f64,
+        shift: CovariateShift,
+    ) -> Result<Vec<f64>> {
+        self.process().draw_repeat_purchases(rng, birth, end, shift)
     }
 }

@@ -18,12 +18,14 @@ pub mod optim;
 mod pattern_sum;
 pub mod pnbd;
 mod quadrature;
+pub mod registry;
 pub mod saved;
 pub mod sbg;
 pub mod special;
 
 pub use data::{BgBbData, RepeatSpendData, RfmData, SurvivorData};
 pub use optim::{FitOptions, FitReport, Fitted};
+pub use registry::{AnyModel, Family, FitData, FittedModel, ModelKind};
 
 use crate::error::Result;
 
@@ -60,6 +62,14 @@ pub trait Model: Sized + Clone {
     }
 }
 
+/// Time-invariant covariate effects on one simulated customer: the purchase scale (α) and the
+/// dropout scale (the model's second scale parameter) are multiplied by exp(−shift).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CovariateShift {
+    pub purchase: f64,
+    pub dropout: f64,
+}
+
 /// Per-customer predictions of a continuous-time transaction model, for a customer with
 /// `x` repeat purchases, the last at `t_x`, observed for `t` periods since the first purchase.
 pub trait TransactionModel: Send + Sync {
@@ -83,4 +93,23 @@ pub trait TransactionModel: Send + Sync {
     fn prob_no_purchase_if_alive(&self, _horizon: f64, _x: f64, _t: f64) -> Option<f64> {
         None
     }
+    /// Draws the repeat purchase times of one customer whose first purchase is at `birth`, up
+    /// to `end`, in ascending order: the model's generative story, for `clv simulate`. Every
+    /// model of the registry tells it (checked by the registry's tests); stand-ins need not.
+    fn draw_repeat_purchases(
+        &self,
+        _rng: &mut dyn rand::RngCore,
+        _birth: f64,
+        _end: f64,
+        _shift: CovariateShift,
+    ) -> Result<Vec<f64>> {
+        Err(crate::error::ClvError::InvalidParameter(
+            "this model has no generative story to simulate".into(),
+        ))
+    }
+}
+
+/// A distribution-construction error of a simulation, as the library's error.
+pub fn draw_error(e: impl std::fmt::Display) -> crate::error::ClvError {
+    crate::error::ClvError::InvalidParameter(format!("simulation distribution: {e}"))
 }

@@ -10,6 +10,7 @@
 //! Given the history and being alive at T, λ ~ Gamma(r+x, α+T) and μ ~ Gamma(s, β+T)
 //! independently, and the future is a fresh Pareto/NBD process with those parameters.
 
+use rand_distr::{Distribution, Exp, Gamma};
 use rayon::prelude::*;
 use statrs::function::gamma::{digamma, ln_gamma};
 
@@ -18,7 +19,7 @@ use super::data::RfmData;
 use super::pattern_sum::pattern_sum;
 use super::quadrature::{adaptive_gl, adaptive_gl_vec, decaying_gl_vec};
 use super::special::{ln_hyp2f1, ln_hyperu_aa};
-use super::{Model, TransactionModel};
+use super::{CovariateShift, Model, TransactionModel, draw_error};
 use crate::error::Result;
 
 /// Pareto/NBD parameters: purchase rates ~ Gamma(r, alpha), dropout rates ~ Gamma(s, beta).
@@ -505,5 +506,33 @@ impl TransactionModel for ParetoNbd {
             self.beta + t,
         );
         pa * future + if n == 0 { 1.0 - pa } else { 0.0 }
+    }
+
+    /// Poisson purchases at rate λ ~ Gamma(r, α) during an exponential lifetime with rate
+    /// μ ~ Gamma(s, β).
+    fn draw_repeat_purchases(
+        &self,
+        rng: &mut dyn rand::RngCore,
+        birth: f64,
+        end: f64,
+        shift: CovariateShift,
+    ) -> Result<Vec<f64>> {
+        // rand_distr's Gamma takes a scale, hence 1/rate.
+        let gamma = |shape: f64, rate: f64| Gamma::new(shape, 1.0 / rate).map_err(draw_error);
+        let lambda = gamma(self.r, self.alpha * (-shift.purchase).exp())?.sample(rng);
+        let mu = gamma(self.s, self.beta * (-shift.dropout).exp())?.sample(rng);
+        let death = birth + Exp::new(mu.max(1e-300)).map_err(draw_error)?.sample(rng);
+        let gap = Exp::new(lambda.max(1e-300)).map_err(draw_error)?;
+        let stop = death.min(end);
+        let mut times = Vec::new();
+        let mut t = birth;
+        loop {
+            t += gap.sample(rng);
+            if t > stop {
+                break;
+            }
+            times.push(t);
+        }
+        Ok(times)
     }
 }

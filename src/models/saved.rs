@@ -1,23 +1,16 @@
 //! Model files: a fitted model with its estimates, standard errors, covariance and fit
-//! diagnostics, as versioned JSON (see [`crate::persist`]), and [`AnyModel`], the one enum that
-//! turns a file back into a model of the right kind.
+//! diagnostics, as versioned JSON (see [`crate::persist`]); the registry's [`AnyModel`] turns a
+//! file back into a model of the right kind.
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::bgbb::BgBb;
-use super::bgnbd::BgNbd;
-use super::gamma_gamma::GammaGamma;
-use super::mbgnbd::MbgNbd;
-use super::optim::{FitOptions, FitReport, Fitted};
-use super::pnbd::ParetoNbd;
-use super::sbg::ShiftedBetaGeometric;
-use super::{Model, RfmData, TransactionModel};
+use super::optim::FitReport;
+use super::registry::{AnyModel, ModelKind};
 use crate::error::{ClvError, Result};
-use crate::persist::{self, fingerprint};
+use crate::persist;
 
 pub const MODEL_FORMAT: &str = "clv-model";
 pub const MODEL_VERSION: u32 = 1;
@@ -102,9 +95,16 @@ impl SavedModel {
         Ok(saved)
     }
 
-    /// Estimates in the order of the model's parameter names.
-    fn ordered<M: Model>(&self) -> Result<Vec<f64>> {
-        M::PARAM_NAMES
+    /// The model's kind, from its name.
+    pub fn kind(&self) -> Result<ModelKind> {
+        self.model.parse()
+    }
+
+    /// The model this file describes.
+    pub fn to_model(&self) -> Result<AnyModel> {
+        let kind = self.kind()?;
+        let params = kind
+            .param_names()
             .iter()
             .map(|name| {
                 self.params.get(*name).copied().ok_or_else(|| {
@@ -114,75 +114,15 @@ impl SavedModel {
                     ))
                 })
             })
-            .collect()
+            .collect::<Result<Vec<f64>>>()?;
+        AnyModel::from_params(kind, &params)
     }
 
-    /// The model this file describes.
-    pub fn to_model(&self) -> Result<AnyModel> {
-        Ok(match self.model.as_str() {
-            BgNbd::NAME => AnyModel::BgNbd(BgNbd::from_params(&self.ordered::<BgNbd>()?)?),
-            ParetoNbd::NAME => {
-                AnyModel::ParetoNbd(ParetoNbd::from_params(&self.ordered::<ParetoNbd>()?)?)
-            }
-            MbgNbd::NAME => AnyModel::MbgNbd(MbgNbd::from_params(&self.ordered::<MbgNbd>()?)?),
-            BgBb::NAME => AnyModel::BgBb(BgBb::from_params(&self.ordered::<BgBb>()?)?),
-            GammaGamma::NAME => {
-                AnyModel::GammaGamma(GammaGamma::from_params(&self.ordered::<GammaGamma>()?)?)
-            }
-            ShiftedBetaGeometric::NAME => AnyModel::Sbg(ShiftedBetaGeometric::from_params(
-                &self.ordered::<ShiftedBetaGeometric>()?,
-            )?),
-            other => {
-                return Err(ClvError::InvalidParameter(format!(
-                    "unknown model kind '{other}'"
-                )));
-            }
-        })
+    /// The model exactly as a reader of the saved JSON rebuilds it (the JSON float parser need
+    /// not return the very bits that were written), so that scoring right after training
+    /// agrees with scoring after a reload.
+    pub fn reloaded_model(&self) -> Result<AnyModel> {
+        let back: SavedModel = serde_json::from_str(&serde_json::to_string(self)?)?;
+        back.to_model()
     }
 }
-
-/// Fits a model of continuous-time histories on `data` and packs it, with the fit's wall
-/// time and the data's size and fingerprint, as a model file in time unit `unit`.
-pub fn fit_rfm<M: Model<Data = RfmData>>(
-    data: &RfmData,
-    options: &FitOptions,
-    unit: &str,
-) -> Result<(Fitted<M>, SavedModel)> {
-    let start = Instant::now();
-    let fitted = M::fit(data, options)?;
-    let saved = SavedModel::new(
-        &fitted.report,
-        data.customers(),
-        data.patterns(),
-        unit,
-        fingerprint([data.x.as_slice(), &data.t_x, &data.t, &data.weights]),
-        start.elapsed().as_secs_f64(),
-    );
-    Ok((fitted, saved))
-}
-
-/// A model of any kind, as read from a file.
-#[derive(Debug, Clone)]
-pub enum AnyModel {
-    BgNbd(BgNbd),
-    ParetoNbd(ParetoNbd),
-    MbgNbd(MbgNbd),
-    BgBb(BgBb),
-    GammaGamma(GammaGamma),
-    Sbg(ShiftedBetaGeometric),
-}
-
-impl AnyModel {
-    /// The continuous-time transaction model, for the kinds that are one.
-    pub fn as_transaction_model(&self) -> Option<&dyn TransactionModel> {
-        match self {
-            AnyModel::BgNbd(m) => Some(m),
-            AnyModel::ParetoNbd(m) => Some(m),
-            AnyModel::MbgNbd(m) => Some(m),
-            _ => None,
-        }
-    }
-}
-
-/// Names of the transaction models a user can choose.
-pub const TRANSACTION_MODELS: [&str; 3] = [BgNbd::NAME, ParetoNbd::NAME, MbgNbd::NAME];

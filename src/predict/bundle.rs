@@ -13,7 +13,7 @@ use crate::models::TransactionModel;
 use crate::models::covariates::CovariateModel;
 use crate::models::gamma_gamma::GammaGamma;
 use crate::models::optim::FitReport;
-use crate::models::saved::{AnyModel, SavedModel};
+use crate::models::saved::SavedModel;
 use crate::persist;
 
 pub const BUNDLE_FORMAT: &str = "clv-bundle";
@@ -131,15 +131,15 @@ impl Bundle {
 
     /// The transaction model.
     pub fn transaction(&self) -> Result<Box<dyn TransactionModel>> {
-        match self.transaction_model.to_model()? {
-            AnyModel::BgNbd(m) => Ok(Box::new(m)),
-            AnyModel::ParetoNbd(m) => Ok(Box::new(m)),
-            AnyModel::MbgNbd(m) => Ok(Box::new(m)),
-            _ => Err(ClvError::InvalidParameter(format!(
-                "'{}' is not a transaction model",
-                self.transaction_model.model
-            ))),
-        }
+        self.transaction_model
+            .to_model()?
+            .into_transaction_model()
+            .ok_or_else(|| {
+                ClvError::InvalidParameter(format!(
+                    "'{}' is not a transaction model",
+                    self.transaction_model.model
+                ))
+            })
     }
 
     /// Churn probabilities of the summary's customers from the bundle's classifier (`None`
@@ -154,12 +154,7 @@ impl Bundle {
         let customers =
             crate::churn::from_summary::churn_customers(summary, &churn.settings.covariates)?;
         let any = churn.transaction_model()?;
-        let model = any.as_transaction_model().ok_or_else(|| {
-            ClvError::InvalidParameter(format!(
-                "{} is not a transaction model",
-                churn.transaction_model.model
-            ))
-        })?;
+        let model = any.transaction_model()?;
         Ok(Some((
             churn.classifier.predict_proba(&customers, model)?,
             churn.settings.window,
@@ -168,12 +163,6 @@ impl Bundle {
 
     /// The Gamma-Gamma spend model.
     pub fn spend(&self) -> Result<GammaGamma> {
-        match self.spend_model.to_model()? {
-            AnyModel::GammaGamma(g) => Ok(g),
-            _ => Err(ClvError::InvalidParameter(format!(
-                "'{}' is not a gamma-gamma model",
-                self.spend_model.model
-            ))),
-        }
+        Ok(*self.spend_model.to_model()?.spend_model()?)
     }
 }

@@ -3,9 +3,6 @@
 //! level, and the covariate model that scores new customers.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
-
-use serde::{Deserialize, Serialize};
 
 use super::bundle::{
     BUNDLE_FORMAT, BUNDLE_VERSION, Bundle, Candidate, CovariateSection, GroupSpend, Selection,
@@ -22,23 +19,23 @@ use crate::ingest::RowAccounting;
 use crate::models::bgnbd::BgNbd;
 use crate::models::covariates::{CovariateData, ScaleCovariates, fit_with_covariates};
 use crate::models::gamma_gamma::GammaGamma;
-use crate::models::mbgnbd::MbgNbd;
 use crate::models::pnbd::ParetoNbd;
-use crate::models::saved::{SavedModel, fit_rfm};
-use crate::models::{FitOptions, Model, RepeatSpendData, RfmData, TransactionModel};
+use crate::models::registry;
+use crate::models::saved::SavedModel;
+use crate::models::{Family, FitData, FitOptions, ModelKind, RepeatSpendData, RfmData};
 use crate::persist::fingerprint;
 
 /// Fewest repeat buyers a group needs for its own Gamma-Gamma fit.
 const MIN_GROUP_REPEAT_BUYERS: usize = 30;
 
 /// Which transaction model to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModelChoice {
-    /// Fit all three; keep the best holdout fit (or the highest likelihood without a holdout).
+    /// Fit every transaction model of the registry; keep the best holdout fit (or the highest
+    /// likelihood without a holdout).
     Auto,
-    BgNbd,
-    ParetoNbd,
-    MbgNbd,
+    /// This one (a kind of the transaction family).
+    Given(ModelKind),
 }
 
 /// Settings of a training run.
@@ -100,22 +97,28 @@ fn attributes(
 }
 
 /// Fits one transaction model and scores it on the holdout.
-fn candidate<M: Model<Data = RfmData> + TransactionModel>(
+fn candidate(
+    kind: ModelKind,
     data: &RfmData,
     holdout: &[HoldoutCustomer],
     unit: &str,
     options: &FitOptions,
 ) -> Result<(SavedModel, Candidate)> {
-    let (fitted, saved) = fit_rfm::<M>(data, options, unit)?;
+    let fitted = registry::fit(kind, FitData::Transaction(data), options, unit)?;
     let eval = if holdout.is_empty() {
         None
     } else {
-        Some(evaluate_holdout(&fitted.model, holdout, 7)?)
+        Some(evaluate_holdout(
+            fitted.model.transaction_model()?,
+            holdout,
+            7,
+        )?)
     };
+    let saved = fitted.saved;
     let c = Candidate {
-        model: M::NAME.to_string(),
-        log_likelihood: fitted.report.log_likelihood,
-        converged: fitted.report.converged,
+        model: kind.name().to_string(),
+        log_likelihood: saved.fit.log_likelihood,
+        converged: saved.fit.converged,
         holdout_mae: eval.as_ref().map(|e| e.purchases_mae),
         holdout_aggregate_error_pct: eval.as_ref().map(|e| e.purchases_aggregate_error_pct),
     };
@@ -127,7 +130,7 @@ fn fit_spend(
     summary: &Summary,
     idx: &[usize],
     options: &FitOptions,
-) -> Option<(GammaGamma, crate::models::FitReport, usize)> {
+) -> Option<(GammaGamma, SavedModel)> {
     let x: Vec<f64> = idx
         .iter()
         .map(|&i| summary.customers[i].frequency)
@@ -137,8 +140,9 @@ fn fit_spend(
         .map(|&i| summary.customers[i].monetary_value)
         .collect();
     let (data, _) = RepeatSpendData::new(&x, &m, None).ok()?;
-    let fitted = GammaGamma::fit(&data, options).ok()?;
-    Some((fitted.model, fitted.report, data.x.len()))
+    let unit = summary.unit.name();
+    let fitted = registry::fit(ModelKind::GammaGamma, FitData::Spend(&data), options, unit).ok()?;
+    Some((*fitted.model.spend_model().ok()?, fitted.saved))
 }
 
 fn group_spend(
@@ -201,27 +205,18 @@ pub fn train(
         })
         .collect();
 
-    // Transaction model: the one asked for, or the best of the three.
+    // Transaction model: the one asked for, or the best of the registry's.
     let options = &settings.fit;
-    let kinds: Vec<ModelChoice> = match settings.model {
-        ModelChoice::Auto => vec![
-            ModelChoice::BgNbd,
-            ModelChoice::ParetoNbd,
-            ModelChoice::MbgNbd,
-        ],
-        k => vec![k],
+    let kinds: Vec<ModelKind> = match settings.model {
+        ModelChoice::Auto => ModelKind::of_family(Family::Transaction).collect(),
+        ModelChoice::Given(k) => vec![k],
     };
     let mut fits = Vec::new();
     for k in kinds {
-        let fit = match k {
-            ModelChoice::BgNbd => candidate::<BgNbd>(&data, &holdout, unit, options),
-            ModelChoice::ParetoNbd => candidate::<ParetoNbd>(&data, &holdout, unit, options),
-            _ => candidate::<MbgNbd>(&data, &holdout, unit, options),
-        };
-        match fit {
+        match candidate(k, &data, &holdout, unit, options) {
             Ok(f) => fits.push(f),
             Err(e) if settings.model == ModelChoice::Auto => {
-                warnings.push(format!("{k:?} could not be fitted: {e}"))
+                warnings.push(format!("{k} could not be fitted: {e}"))
             }
             Err(e) => return Err(e),
         }
@@ -254,15 +249,15 @@ pub fn train(
 
     // Spend: overall, then per level of each categorical attribute.
     let all: Vec<usize> = (0..cs.len()).collect();
-    let start = Instant::now();
-    let (gg, gg_report, repeat_buyers) = fit_spend(summary, &all, options).ok_or_else(|| {
+    let (gg, spend_model) = fit_spend(summary, &all, options).ok_or_else(|| {
         ClvError::Fit(
             "the Gamma-Gamma spend model could not be fitted (too few repeat buyers?)".into(),
         )
     })?;
-    let gg_seconds = start.elapsed().as_secs_f64();
+    let repeat_buyers = spend_model.patterns;
     warnings.extend(
-        gg_report
+        spend_model
+            .fit
             .warnings
             .iter()
             .map(|w| format!("gamma-gamma: {w}")),
@@ -270,18 +265,6 @@ pub fn train(
     let overall_spend = gg
         .population_mean_spend()
         .map_err(|e| ClvError::Fit(format!("the spend model has no finite mean (q <= 1): {e}")))?;
-    let spend_data_fp = fingerprint([
-        x.as_slice(),
-        &cs.iter().map(|c| c.monetary_value).collect::<Vec<_>>(),
-    ]);
-    let spend_model = SavedModel::new(
-        &gg_report,
-        repeat_buyers as f64,
-        repeat_buyers,
-        unit,
-        spend_data_fp,
-        gg_seconds,
-    );
     let spend_overall = group_spend(summary, &all, Some(&gg), repeat_buyers, overall_spend);
 
     let (names, values) = attributes(summary, attribute_table, &settings.covariates)?;
@@ -302,7 +285,8 @@ pub fn train(
             let idx: Vec<usize> = (0..cs.len())
                 .filter(|&i| &values[i][col_idx] == level)
                 .collect();
-            let fit = fit_spend(summary, &idx, options).filter(|f| f.2 >= MIN_GROUP_REPEAT_BUYERS);
+            let fit = fit_spend(summary, &idx, options)
+                .filter(|f| f.1.patterns >= MIN_GROUP_REPEAT_BUYERS);
             let rb = idx.iter().filter(|&&i| cs[i].frequency > 0.0).count();
             let g = group_spend(summary, &idx, fit.as_ref().map(|f| &f.0), rb, overall_spend);
             spend_by_group.insert(format!("{name}={level}"), g);
@@ -320,12 +304,15 @@ pub fn train(
             })
             .collect::<Result<_>>()?;
         let cdata = CovariateData::new(encoding.feature_names(), &x, &t_x, &t, &z)?;
-        let section = if transaction_model.model == ParetoNbd::NAME {
+        let chosen = transaction_model.kind()?;
+        let section = if chosen == ModelKind::ParetoNbd {
             covariate_section::<ParetoNbd>(&cdata, &data, &encoding, options)
         } else {
-            if transaction_model.model == MbgNbd::NAME {
-                warnings
-                    .push("covariates use BG/NBD (the MBG/NBD has no covariate form here)".into());
+            if chosen != ModelKind::BgNbd {
+                warnings.push(format!(
+                    "covariates use BG/NBD (the {} has no covariate form here)",
+                    chosen.label()
+                ));
             }
             covariate_section::<BgNbd>(&cdata, &data, &encoding, options)
         };

@@ -1,0 +1,352 @@
+//! The one list of models. Every model kind is named once, in [`registry!`] below; the kind
+//! enum, the enum of fitted models, fitting by kind, rebuilding a model from a file, the
+//! family-level views (transaction, spend, retention, discrete) and therefore the CLI's
+//! `--model` values, training's candidates and simulation all derive from that list.
+//!
+//! Adding a model means writing its file (a type implementing [`Model`] and its family's
+//! prediction trait) and adding one line here.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Instant;
+
+use super::bgbb::BgBb;
+use super::bgnbd::BgNbd;
+use super::data::{BgBbData, RepeatSpendData, RfmData, SurvivorData};
+use super::gamma_gamma::GammaGamma;
+use super::mbgnbd::MbgNbd;
+use super::optim::{FitOptions, FitReport};
+use super::pnbd::ParetoNbd;
+use super::saved::SavedModel;
+use super::sbg::ShiftedBetaGeometric;
+use super::{Model, TransactionModel};
+use crate::error::{ClvError, Result};
+use crate::persist::fingerprint;
+
+/// What a model describes, and so which data it is fitted on and which predictions it makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// Continuous-time purchases and dropout, fitted on (x, t_x, T): [`TransactionModel`].
+    Transaction,
+    /// Purchase opportunities in discrete periods, fitted on (x, t_x, n).
+    Discrete,
+    /// Order values of repeat buyers, fitted on (x, mean spend).
+    Spend,
+    /// Contract renewals of a cohort, fitted on survivor counts.
+    Retention,
+}
+
+/// The data a model is fitted on, one variant per [`Family`].
+#[derive(Debug, Clone, Copy)]
+pub enum FitData<'a> {
+    Transaction(&'a RfmData),
+    Discrete(&'a BgBbData),
+    Spend(&'a RepeatSpendData),
+    Retention(&'a SurvivorData),
+}
+
+impl FitData<'_> {
+    pub fn family(&self) -> Family {
+        match self {
+            FitData::Transaction(_) => Family::Transaction,
+            FitData::Discrete(_) => Family::Discrete,
+            FitData::Spend(_) => Family::Spend,
+            FitData::Retention(_) => Family::Retention,
+        }
+    }
+
+    /// Customers (or cohort size) behind the data.
+    pub fn customers(&self) -> f64 {
+        match self {
+            FitData::Transaction(d) => d.customers(),
+            FitData::Discrete(d) => d.weights.iter().sum(),
+            FitData::Spend(d) => d.weights.iter().sum(),
+            FitData::Retention(d) => d.survivors[0],
+        }
+    }
+
+    /// Distinct patterns after compression (periods for survivor counts).
+    pub fn patterns(&self) -> usize {
+        match self {
+            FitData::Transaction(d) => d.patterns(),
+            FitData::Discrete(d) => d.x.len(),
+            FitData::Spend(d) => d.x.len(),
+            FitData::Retention(d) => d.survivors.len(),
+        }
+    }
+
+    /// The fingerprint recorded in model files: of exactly the numbers fitted on.
+    pub fn fingerprint(&self) -> String {
+        match self {
+            FitData::Transaction(d) => fingerprint([d.x.as_slice(), &d.t_x, &d.t, &d.weights]),
+            FitData::Discrete(d) => fingerprint([d.x.as_slice(), &d.t_x, &d.n, &d.weights]),
+            FitData::Spend(d) => fingerprint([d.x.as_slice(), &d.mean_spend, &d.weights]),
+            FitData::Retention(d) => fingerprint([d.survivors.as_slice()]),
+        }
+    }
+}
+
+/// A fitted model of any kind with its file.
+#[derive(Debug, Clone)]
+pub struct FittedModel {
+    pub model: AnyModel,
+    pub saved: SavedModel,
+}
+
+/// Fits a model of kind `kind` on `data` and packs it, with the fit's wall time and the data's
+/// size and fingerprint, as a model file in time unit `unit`.
+pub fn fit(
+    kind: ModelKind,
+    data: FitData<'_>,
+    options: &FitOptions,
+    unit: &str,
+) -> Result<FittedModel> {
+    let start = Instant::now();
+    let (model, report) = fit_kind(kind, data, options)?;
+    let saved = SavedModel::new(
+        &report,
+        data.customers(),
+        data.patterns(),
+        unit,
+        data.fingerprint(),
+        start.elapsed().as_secs_f64(),
+    );
+    Ok(FittedModel { model, saved })
+}
+
+/// Emits the registry: `Kind => Type, Family, "label", "description";` per model.
+macro_rules! registry {
+    ($($kind:ident => $ty:ty, $family:ident, $label:literal, $about:literal;)*) => {
+        /// Every model `clv` knows, by kind.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum ModelKind {
+            $(#[doc = $about] $kind,)*
+        }
+
+        impl ModelKind {
+            /// Every kind, in the registry's order.
+            pub const ALL: &'static [ModelKind] = &[$(ModelKind::$kind,)*];
+
+            /// The short name used on the CLI and in model files (`bgnbd`, `pnbd`, ...).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(ModelKind::$kind => <$ty as Model>::NAME,)*
+                }
+            }
+
+            /// The model's name as the literature writes it (`BG/NBD`).
+            pub fn label(self) -> &'static str {
+                match self {
+                    $(ModelKind::$kind => $label,)*
+                }
+            }
+
+            /// The model and its source, in a few words.
+            pub fn about(self) -> &'static str {
+                match self {
+                    $(ModelKind::$kind => $about,)*
+                }
+            }
+
+            pub fn family(self) -> Family {
+                match self {
+                    $(ModelKind::$kind => Family::$family,)*
+                }
+            }
+
+            /// The literature's parameter names, in the order of the model's parameters.
+            pub fn param_names(self) -> &'static [&'static str] {
+                match self {
+                    $(ModelKind::$kind => <$ty as Model>::PARAM_NAMES,)*
+                }
+            }
+        }
+
+        /// A model of any kind.
+        #[derive(Debug, Clone)]
+        pub enum AnyModel {
+            $($kind($ty),)*
+        }
+
+        impl AnyModel {
+            /// Builds a model of `kind` from natural parameters, validating them.
+            pub fn from_params(kind: ModelKind, params: &[f64]) -> Result<Self> {
+                Ok(match kind {
+                    $(ModelKind::$kind => AnyModel::$kind(<$ty as Model>::from_params(params)?),)*
+                })
+            }
+
+            pub fn kind(&self) -> ModelKind {
+                match self {
+                    $(AnyModel::$kind(_) => ModelKind::$kind,)*
+                }
+            }
+
+            /// The natural parameters, in the order of [`ModelKind::param_names`].
+            pub fn params(&self) -> Vec<f64> {
+                match self {
+                    $(AnyModel::$kind(m) => m.params(),)*
+                }
+            }
+
+            /// The continuous-time transaction model, for the kinds that are one.
+            pub fn as_transaction_model(&self) -> Option<&dyn TransactionModel> {
+                match self {
+                    $(AnyModel::$kind(m) => registry!(@transaction $family m),)*
+                }
+            }
+
+            /// The same, owned.
+            pub fn into_transaction_model(self) -> Option<Box<dyn TransactionModel>> {
+                match self {
+                    $(AnyModel::$kind(m) => registry!(@boxed $family m),)*
+                }
+            }
+        }
+
+        fn fit_kind(
+            kind: ModelKind,
+            data: FitData<'_>,
+            options: &FitOptions,
+        ) -> Result<(AnyModel, FitReport)> {
+            match (kind, data) {
+                $((ModelKind::$kind, FitData::$family(d)) => {
+                    let fitted = <$ty as Model>::fit(d, options)?;
+                    Ok((AnyModel::$kind(fitted.model), fitted.report))
+                })*
+                (kind, data) => Err(ClvError::InvalidParameter(format!(
+                    "{} is a {:?} model and cannot be fitted on {:?} data",
+                    kind.name(),
+                    kind.family(),
+                    data.family()
+                ))),
+            }
+        }
+    };
+    (@transaction Transaction $m:ident) => { Some($m as &dyn TransactionModel) };
+    (@transaction $family:ident $m:ident) => {{ let _ = $m; None }};
+    (@boxed Transaction $m:ident) => { Some(Box::new($m) as Box<dyn TransactionModel>) };
+    (@boxed $family:ident $m:ident) => {{ let _ = $m; None }};
+}
+
+registry! {
+    BgNbd => BgNbd, Transaction, "BG/NBD",
+        "BG/NBD (Fader, Hardie & Lee 2005)";
+    ParetoNbd => ParetoNbd, Transaction, "Pareto/NBD",
+        "Pareto/NBD (Schmittlein, Morrison & Colombo 1987)";
+    MbgNbd => MbgNbd, Transaction, "MBG/NBD",
+        "MBG/NBD (Batislam, Denizel & Filiztekin 2007)";
+    BgBb => BgBb, Discrete, "BG/BB",
+        "BG/BB for discrete purchase opportunities (Fader, Hardie & Shang 2010)";
+    GammaGamma => GammaGamma, Spend, "Gamma-Gamma",
+        "Gamma-Gamma spend model (Fader, Hardie & Lee 2005)";
+    Sbg => ShiftedBetaGeometric, Retention, "sBG",
+        "Shifted-beta-geometric retention for subscriptions (Fader & Hardie 2007)";
+}
+
+impl ModelKind {
+    /// The kinds of one family, in the registry's order.
+    pub fn of_family(family: Family) -> impl Iterator<Item = ModelKind> {
+        ModelKind::ALL
+            .iter()
+            .copied()
+            .filter(move |k| k.family() == family)
+    }
+
+    /// Every name, for error messages and CLI value lists.
+    pub fn names() -> Vec<&'static str> {
+        ModelKind::ALL.iter().map(|k| k.name()).collect()
+    }
+}
+
+impl fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ModelKind {
+    type Err = ClvError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        ModelKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                ClvError::InvalidParameter(format!(
+                    "unknown model kind '{s}' (known: {})",
+                    ModelKind::names().join(", ")
+                ))
+            })
+    }
+}
+
+impl AnyModel {
+    /// The transaction model, or an error naming the kind that is not one.
+    pub fn transaction_model(&self) -> Result<&dyn TransactionModel> {
+        self.as_transaction_model().ok_or_else(|| {
+            ClvError::InvalidParameter(format!(
+                "'{}' is not a transaction model",
+                self.kind().name()
+            ))
+        })
+    }
+
+    /// The Gamma-Gamma spend model, or an error naming the kind that is not one.
+    pub fn spend_model(&self) -> Result<&GammaGamma> {
+        match self {
+            AnyModel::GammaGamma(g) => Ok(g),
+            other => Err(ClvError::InvalidParameter(format!(
+                "'{}' is not a gamma-gamma model",
+                other.kind().name()
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips_through_its_name_and_parameters() {
+        for &kind in ModelKind::ALL {
+            assert_eq!(kind.name().parse::<ModelKind>().unwrap(), kind);
+            let params = vec![0.5; kind.param_names().len()];
+            let model = AnyModel::from_params(kind, &params).unwrap();
+            assert_eq!(model.kind(), kind);
+            assert_eq!(model.params(), params);
+            assert_eq!(
+                model.as_transaction_model().is_some(),
+                kind.family() == Family::Transaction
+            );
+        }
+        let e = "nope".parse::<ModelKind>().unwrap_err().to_string();
+        assert!(e.contains("bgnbd") && e.contains("sbg"), "{e}");
+    }
+
+    #[test]
+    fn a_kind_fits_only_its_familys_data() {
+        let data = SurvivorData::new(&[1000.0, 869.0, 743.0, 653.0]).unwrap();
+        let e = fit(
+            ModelKind::BgNbd,
+            FitData::Retention(&data),
+            &FitOptions::default(),
+            "week",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("bgnbd is a Transaction model"), "{e}");
+        let fitted = fit(
+            ModelKind::Sbg,
+            FitData::Retention(&data),
+            &FitOptions::default(),
+            "period",
+        )
+        .unwrap();
+        assert_eq!(fitted.saved.model, "sbg");
+        assert_eq!(fitted.saved.n, 1000.0);
+        assert_eq!(fitted.saved.patterns, 4);
+    }
+}
