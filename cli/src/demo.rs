@@ -13,7 +13,7 @@ use clv::ingest::{OnError, ReadOptions};
 use clv::models::FitOptions;
 use clv::predict::clv::ClvSettings;
 use clv::predict::prospects::{Prospects, budget_table, score_prospects};
-use clv::predict::score::{ScoreSettings, score_customers};
+use clv::predict::score::score_bundle;
 use clv::predict::train::{ModelChoice, TrainSettings, train};
 
 use clv::report::build::{BuildSettings, build_report};
@@ -113,14 +113,9 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
 
     heading("3. Existing customers: 52-week CLV at 10% a year, 30% margin");
     let clv = ClvSettings::from_annual_rate(52, 1.0, 365.25 / 7.0, 0.10, 0.30)?;
-    let classifier = bundle.churn_probabilities(&history)?;
-    let score_settings = ScoreSettings {
-        clv,
-        churn_window: classifier.as_ref().map_or(26.0, |c| c.1),
-        risk_threshold: 0.6,
-    };
-    let probs = classifier.as_ref().map(|c| c.0.as_slice());
-    let (scores, totals) = score_customers(&bundle, &history, probs, &score_settings)?;
+    // The classifier's own window, else 26 weeks.
+    let scored = score_bundle(&bundle, &history, clv, Some(26.0), 0.6)?;
+    let (scores, totals, score_settings) = (scored.rows, scored.totals, scored.settings);
     let scores_path = args.out_dir.join("scores.csv");
     let mut file = std::io::BufWriter::new(fs::File::create(&scores_path)?);
     write_scores(&mut file, &scores)?;

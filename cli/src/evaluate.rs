@@ -9,13 +9,14 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clv::churn::from_summary::{self, OrderValue};
+use clv::churn::from_summary;
 use clv::churn::{EvaluationReport, Metrics, evaluate};
 use clv::models::gamma_gamma::GammaGamma;
 use clv::models::saved::SavedModel;
 use clv::models::{FitOptions, Model};
 use clv::persist::fingerprint;
 use clv::predict::holdout::{HoldoutEvaluation, evaluate_holdout};
+use clv::predict::holdout::{OrderValue, holdout_customers};
 use serde::Serialize;
 
 use crate::churn::{TrainingArgs, coefficient_rows, describe_params, prepare};
@@ -95,8 +96,8 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         }
     };
     let rows = match &gg {
-        Some(g) => from_summary::holdout_customers(&p.summary, OrderValue::GammaGamma(g)),
-        None => from_summary::holdout_customers(&p.summary, OrderValue::HistoricalMean),
+        Some(g) => holdout_customers(&p.summary, OrderValue::GammaGamma(g)),
+        None => holdout_customers(&p.summary, OrderValue::HistoricalMean),
     }?;
     let evaluation = evaluate_holdout(model, &rows, MAX_FREQUENCY_BIN)?;
     let holdout = HoldoutSection {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clv::features::{SummaryOptions, format_number};
 use clv::predict::Bundle;
-use clv::predict::score::{CustomerScore, ScoreSettings, ScoreSummary, score_customers};
+use clv::predict::score::{CustomerScore, ScoreSettings, ScoreSummary, score_bundle};
 use rayon::prelude::*;
 
 use crate::common::{self, BundleScoringArgs, Ui, output, table};
@@ -37,33 +37,27 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         ..Default::default()
     };
     let summary = common::load_summary(&args.scoring.input, opts, args.output.as_deref(), ui)?;
-    let classifier = bundle.churn_probabilities(&summary)?;
-    if let (Some((_, window)), Some(asked)) = (&classifier, args.scoring.churn_window)
-        && *window != asked
-    {
+    let scored = score_bundle(
+        &bundle,
+        &summary,
+        clv,
+        args.scoring.churn_window,
+        args.scoring.risk_threshold,
+    )?;
+    if let Some(asked) = scored.ignored_churn_window {
         ui.warn(format!(
-            "the bundle's churn classifier predicts a {window}-{}s window; --churn-window {asked} is ignored",
-            bundle.time_unit
+            "the bundle's churn classifier predicts a {}-{}s window; --churn-window {asked} is ignored",
+            scored.settings.churn_window, bundle.time_unit
         ));
     }
-    let settings = ScoreSettings {
-        clv,
-        churn_window: classifier
-            .as_ref()
-            .map(|c| c.1)
-            .or(args.scoring.churn_window)
-            .unwrap_or(args.scoring.clv.horizon as f64),
-        risk_threshold: args.scoring.risk_threshold,
-    };
-    let probs = classifier.as_ref().map(|c| c.0.as_slice());
-    let (rows, totals) = score_customers(&bundle, &summary, probs, &settings)?;
+    let (rows, totals, settings) = (&scored.rows, &scored.totals, &scored.settings);
     let mut out = output(args.output.as_deref())?;
-    write_scores(&mut out, &rows)?;
+    write_scores(&mut out, rows)?;
     out.flush()?;
     if args.output.is_some() || ui.quiet {
-        ui.info(portfolio_text(&totals, &bundle, &settings));
+        ui.info(portfolio_text(totals, &bundle, settings));
     } else {
-        eprintln!("{}", portfolio_text(&totals, &bundle, &settings));
+        eprintln!("{}", portfolio_text(totals, &bundle, settings));
     }
     Ok(())
 }

@@ -5,9 +5,7 @@
 
 use crate::error::{ClvError, Result};
 use crate::features::{CustomerSummary, Summary};
-use crate::models::gamma_gamma::GammaGamma;
 use crate::models::{RepeatSpendData, RfmData};
-use crate::predict::holdout::HoldoutCustomer;
 
 use super::data::{ChurnCustomer, CovariateKind, CovariateSpec};
 
@@ -193,85 +191,10 @@ pub fn repeat_spend_data(summary: &Summary) -> Result<(RepeatSpendData, usize)> 
     RepeatSpendData::new(&x, &m, None)
 }
 
-/// Where the predicted value of one holdout order comes from.
-#[derive(Debug, Clone, Copy)]
-pub enum OrderValue<'a> {
-    /// Gamma-Gamma conditional expected average spend.
-    GammaGamma(&'a GammaGamma),
-    /// The customer's own mean spend per calibration purchase day (first one included).
-    HistoricalMean,
-}
-
-/// Holdout rows for [`crate::predict::holdout::evaluate_holdout`]: customers with a holdout,
-/// each with the predicted value of one order.
-pub fn holdout_customers(summary: &Summary, value: OrderValue<'_>) -> Result<Vec<HoldoutCustomer>> {
-    summary
-        .customers
-        .iter()
-        .filter_map(|c| c.holdout.as_ref().map(|h| (c, h)))
-        .map(|(c, h)| {
-            let expected_order_value = match value {
-                OrderValue::GammaGamma(gg) => gg
-                    .conditional_expected_average_spend(c.frequency, c.monetary_value)
-                    .map_err(|e| {
-                        ClvError::InvalidParameter(format!("customer '{}': {e}", c.customer_id))
-                    })?,
-                OrderValue::HistoricalMean => c.total_spend / (c.frequency + 1.0),
-            };
-            Ok(HoldoutCustomer {
-                x: c.frequency,
-                t_x: c.recency,
-                t: c.t,
-                holdout_purchases: h.frequency,
-                holdout_duration: h.duration,
-                holdout_spend: h.spend,
-                expected_order_value,
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features::{Holdout, TimeUnit};
-    use chrono::NaiveDate;
-
-    fn customer(id: &str, x: f64, extras: &[&str], holdout: Option<f64>) -> CustomerSummary {
-        let day = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default();
-        CustomerSummary {
-            customer_id: id.into(),
-            frequency: x,
-            recency: x * 2.0,
-            t: 10.0,
-            monetary_value: if x > 0.0 { 5.0 } else { 0.0 },
-            first_purchase: day,
-            last_purchase: day,
-            orders: x as u64 + 1,
-            total_spend: 5.0 * (x + 1.0),
-            first_order_value: 5.0,
-            holdout: holdout.map(|f| Holdout {
-                frequency: f,
-                monetary_value: 0.0,
-                duration: 8.0,
-                spend: 0.0,
-            }),
-            extras: extras.iter().map(|s| s.to_string()).collect(),
-            purchase_times: (0..=x as usize).map(|k| k as f64 * 2.0).collect(),
-        }
-    }
-
-    fn summary(customers: Vec<CustomerSummary>) -> Summary {
-        let day = NaiveDate::from_ymd_opt(2020, 3, 1).unwrap_or_default();
-        Summary {
-            unit: TimeUnit::Week,
-            observation_end: day,
-            calibration_end: Some(day),
-            extra_columns: vec!["channel".into(), "score".into()],
-            customers,
-            customers_after_calibration: 0,
-        }
-    }
+    use crate::features::test_support::{customer, summary};
 
     #[test]
     fn kinds_are_inferred_and_can_be_forced() {
@@ -323,26 +246,5 @@ mod tests {
             c.holdout = None;
         }
         assert!(holdout_length(&no_holdout).is_err());
-    }
-
-    #[test]
-    fn holdout_rows_use_the_chosen_order_value() {
-        let s = summary(vec![
-            customer("1", 0.0, &["a", "1"], Some(0.0)),
-            customer("2", 2.0, &["b", "2"], Some(3.0)),
-        ]);
-        let gg = GammaGamma {
-            p: 6.25,
-            q: 3.74,
-            gamma: 15.44,
-        };
-        let rows = holdout_customers(&s, OrderValue::GammaGamma(&gg)).unwrap();
-        // x = 0: the population mean p gamma / (q - 1).
-        assert!((rows[0].expected_order_value - 6.25 * 15.44 / 2.74).abs() < 1e-12);
-        let want = 6.25 * (15.44 + 2.0 * 5.0) / (6.25 * 2.0 + 3.74 - 1.0);
-        assert!((rows[1].expected_order_value - want).abs() < 1e-12);
-        let hist = holdout_customers(&s, OrderValue::HistoricalMean).unwrap();
-        assert_eq!(hist[1].expected_order_value, 5.0);
-        assert_eq!(hist[1].holdout_purchases, 3.0);
     }
 }

@@ -24,6 +24,8 @@ pub mod hash;
 pub mod metrics;
 pub mod rfm;
 pub mod summary_csv;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 use std::str::FromStr;
 

@@ -6,7 +6,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ClvError, Result};
+use crate::features::Summary;
 use crate::models::TransactionModel;
+use crate::models::gamma_gamma::GammaGamma;
 
 /// One customer's calibration history and what they did in the holdout.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -133,9 +135,48 @@ pub fn evaluate_holdout(
     })
 }
 
+/// Where the predicted value of one holdout order comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum OrderValue<'a> {
+    /// Gamma-Gamma conditional expected average spend.
+    GammaGamma(&'a GammaGamma),
+    /// The customer's own mean spend per calibration purchase day (first one included).
+    HistoricalMean,
+}
+
+/// Holdout rows for [`evaluate_holdout`]: customers with a holdout,
+/// each with the predicted value of one order.
+pub fn holdout_customers(summary: &Summary, value: OrderValue<'_>) -> Result<Vec<HoldoutCustomer>> {
+    summary
+        .customers
+        .iter()
+        .filter_map(|c| c.holdout.as_ref().map(|h| (c, h)))
+        .map(|(c, h)| {
+            let expected_order_value = match value {
+                OrderValue::GammaGamma(gg) => gg
+                    .conditional_expected_average_spend(c.frequency, c.monetary_value)
+                    .map_err(|e| {
+                        ClvError::InvalidParameter(format!("customer '{}': {e}", c.customer_id))
+                    })?,
+                OrderValue::HistoricalMean => c.total_spend / (c.frequency + 1.0),
+            };
+            Ok(HoldoutCustomer {
+                x: c.frequency,
+                t_x: c.recency,
+                t: c.t,
+                holdout_purchases: h.frequency,
+                holdout_duration: h.duration,
+                holdout_spend: h.spend,
+                expected_order_value,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::test_support;
 
     /// Predicts x/t_x · horizon purchases: easy to compute by hand.
     struct RateModel;
@@ -183,5 +224,26 @@ mod tests {
         assert_eq!(labels, ["0", "1", "7+"]);
         assert_eq!(e.by_frequency[2].mean_predicted, 9.0);
         assert!(evaluate_holdout(&RateModel, &[], 7).is_err());
+    }
+
+    #[test]
+    fn holdout_rows_use_the_chosen_order_value() {
+        let s = test_support::summary(vec![
+            test_support::customer("1", 0.0, &["a", "1"], Some(0.0)),
+            test_support::customer("2", 2.0, &["b", "2"], Some(3.0)),
+        ]);
+        let gg = GammaGamma {
+            p: 6.25,
+            q: 3.74,
+            gamma: 15.44,
+        };
+        let rows = holdout_customers(&s, OrderValue::GammaGamma(&gg)).unwrap();
+        // x = 0: the population mean p gamma / (q - 1).
+        assert!((rows[0].expected_order_value - 6.25 * 15.44 / 2.74).abs() < 1e-12);
+        let want = 6.25 * (15.44 + 2.0 * 5.0) / (6.25 * 2.0 + 3.74 - 1.0);
+        assert!((rows[1].expected_order_value - want).abs() < 1e-12);
+        let hist = holdout_customers(&s, OrderValue::HistoricalMean).unwrap();
+        assert_eq!(hist[1].expected_order_value, 5.0);
+        assert_eq!(hist[1].holdout_purchases, 3.0);
     }
 }

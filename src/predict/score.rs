@@ -65,6 +65,51 @@ pub struct ScoreSummary {
     pub churn_source: String,
 }
 
+/// A scoring run of a bundle: the scores, their portfolio summary and the settings used.
+#[derive(Debug, Clone)]
+pub struct BundleScores {
+    pub rows: Vec<CustomerScore>,
+    pub totals: ScoreSummary,
+    pub settings: ScoreSettings,
+    /// The churn window asked for, when the bundle's classifier has a window of its own and
+    /// the asked one was therefore not used.
+    pub ignored_churn_window: Option<f64>,
+}
+
+/// Scores every customer of `summary` with `bundle`, as `clv score` does. Churn probabilities
+/// come from the bundle's classifier when it has one (for the window it was trained on),
+/// else from the transaction model over `churn_window` (default: the CLV horizon).
+pub fn score_bundle(
+    bundle: &Bundle,
+    summary: &Summary,
+    clv: ClvSettings,
+    churn_window: Option<f64>,
+    risk_threshold: f64,
+) -> Result<BundleScores> {
+    let classifier = bundle.churn_probabilities(summary)?;
+    let ignored_churn_window = match (&classifier, churn_window) {
+        (Some((_, own)), Some(asked)) if *own != asked => Some(asked),
+        _ => None,
+    };
+    let settings = ScoreSettings {
+        clv,
+        churn_window: classifier
+            .as_ref()
+            .map(|c| c.1)
+            .or(churn_window)
+            .unwrap_or(clv.horizon()),
+        risk_threshold,
+    };
+    let probs = classifier.as_ref().map(|c| c.0.as_slice());
+    let (rows, totals) = score_customers(bundle, summary, probs, &settings)?;
+    Ok(BundleScores {
+        rows,
+        totals,
+        settings,
+        ignored_churn_window,
+    })
+}
+
 /// Scores every customer of `summary` (their whole history up to its end). `churn` gives the
 /// classifier's churn probabilities in the summary's order; without it the transaction model's
 /// P(no purchase in the window) is used. Rows come back sorted by CLV, highest first.

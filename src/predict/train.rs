@@ -8,7 +8,7 @@ use super::bundle::{
     BUNDLE_FORMAT, BUNDLE_VERSION, Bundle, Candidate, CovariateSection, GroupSpend, Selection,
     TrainingData,
 };
-use super::holdout::{HoldoutCustomer, evaluate_holdout};
+use super::holdout::{HoldoutCustomer, OrderValue, evaluate_holdout, holdout_customers};
 use crate::churn::ChurnSettings;
 use crate::churn::from_summary::{covariate_specs, holdout_length};
 use crate::churn::model_file::train_churn_model;
@@ -187,22 +187,10 @@ pub fn train(
     let t_x: Vec<f64> = cs.iter().map(|c| c.recency).collect();
     let t: Vec<f64> = cs.iter().map(|c| c.t).collect();
     let data = RfmData::new(&x, &t_x, &t, None)?;
-    let holdout: Vec<HoldoutCustomer> = cs
-        .iter()
-        .filter_map(|c| {
-            c.holdout
-                .as_ref()
-                .filter(|h| h.duration > 0.0)
-                .map(|h| HoldoutCustomer {
-                    x: c.frequency,
-                    t_x: c.recency,
-                    t: c.t,
-                    holdout_purchases: h.frequency,
-                    holdout_duration: h.duration,
-                    holdout_spend: h.spend,
-                    expected_order_value: 0.0,
-                })
-        })
+    // Only the purchases of the holdout choose the model, so no spend model is needed yet.
+    let holdout: Vec<HoldoutCustomer> = holdout_customers(summary, OrderValue::HistoricalMean)?
+        .into_iter()
+        .filter(|h| h.holdout_duration > 0.0)
         .collect();
 
     // Transaction model: the one asked for, or the best of the registry's.

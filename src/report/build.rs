@@ -17,7 +17,7 @@ use super::{
     ReportData, Tracking,
 };
 use crate::churn::data::CovariateKind;
-use crate::churn::from_summary::{OrderValue, holdout_customers, infer_covariate_kind};
+use crate::churn::from_summary::infer_covariate_kind;
 use crate::error::{ClvError, Result};
 use crate::features::Summary;
 use crate::features::cohort::cohort_retention;
@@ -26,7 +26,8 @@ use crate::models::TransactionModel;
 use crate::predict::Bundle;
 use crate::predict::clv::ClvSettings;
 use crate::predict::holdout::{FrequencyBin, evaluate_holdout};
-use crate::predict::score::{CustomerScore, ScoreSettings, score_customers};
+use crate::predict::holdout::{OrderValue, holdout_customers};
+use crate::predict::score::{BundleScores, CustomerScore, score_bundle};
 
 /// Most periods on the tracking plot; longer histories get periods of several units.
 const MAX_TRACKING_PERIODS: f64 = 200.0;
@@ -97,18 +98,18 @@ pub fn build_report(
     let horizon = settings.clv.horizon();
 
     // Scores exactly as `clv score` computes them.
-    let classifier = bundle.churn_probabilities(history)?;
-    let score_settings = ScoreSettings {
-        clv: settings.clv,
-        churn_window: classifier
-            .as_ref()
-            .map(|c| c.1)
-            .or(settings.churn_window)
-            .unwrap_or(horizon),
-        risk_threshold: settings.risk_threshold,
-    };
-    let probs = classifier.as_ref().map(|c| c.0.as_slice());
-    let (scores, totals) = score_customers(bundle, history, probs, &score_settings)?;
+    let BundleScores {
+        rows: scores,
+        totals,
+        settings: _,
+        ..
+    } = score_bundle(
+        bundle,
+        history,
+        settings.clv,
+        settings.churn_window,
+        settings.risk_threshold,
+    )?;
 
     let calibration_end = calibration
         .and_then(|c| c.calibration_end)
