@@ -338,20 +338,13 @@ impl ClvArgs {
         bundle: &Bundle,
         path: &Path,
     ) -> anyhow::Result<(TimeUnit, ClvSettings)> {
-        let unit: TimeUnit = bundle
-            .time_unit
-            .parse()
+        let unit = bundle
+            .unit()
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         if let Some(asked) = self.unit {
             bundle.check_unit(asked.name(), path)?;
         }
-        let clv = ClvSettings::from_annual_rate(
-            self.horizon,
-            1.0,
-            365.25 / unit.days_per_unit(),
-            self.discount_rate,
-            self.margin,
-        )?;
+        let clv = bundle.clv_settings(self.horizon, self.discount_rate, self.margin)?;
         Ok((unit, clv))
     }
 }

@@ -11,7 +11,6 @@ use clv::features::metrics::describe_summary;
 use clv::features::{SummaryOptions, TimeUnit, summarize_path};
 use clv::ingest::{OnError, ReadOptions};
 use clv::models::FitOptions;
-use clv::predict::clv::ClvSettings;
 use clv::predict::prospects::{Prospects, budget_table, score_prospects};
 use clv::predict::score::score_bundle;
 use clv::predict::train::{ModelChoice, TrainSettings, train};
@@ -112,7 +111,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     }
 
     heading("3. Existing customers: 52-week CLV at 10% a year, 30% margin");
-    let clv = ClvSettings::from_annual_rate(52, 1.0, 365.25 / 7.0, 0.10, 0.30)?;
+    let clv = bundle.clv_settings(52, 0.10, 0.30)?;
     // The classifier's own window, else 26 weeks.
     let scored = score_bundle(&bundle, &history, clv, Some(26.0), 0.6)?;
     let (scores, totals, score_settings) = (scored.rows, scored.totals, scored.settings);

@@ -6,8 +6,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::clv::ClvSettings;
 use crate::churn::model_file::ChurnModelFile;
 use crate::error::{ClvError, Result};
+use crate::features::TimeUnit;
 use crate::features::covariates::CovariateEncoding;
 use crate::models::TransactionModel;
 use crate::models::covariates::CovariateModel;
@@ -127,6 +129,23 @@ impl Bundle {
             });
         }
         Ok(())
+    }
+
+    /// The bundle's time unit.
+    pub fn unit(&self) -> Result<TimeUnit> {
+        self.time_unit.parse()
+    }
+
+    /// The CLV settings of `horizon` periods of the bundle's time unit, with the per-period
+    /// discount rate derived from the annual one.
+    pub fn clv_settings(
+        &self,
+        horizon: usize,
+        annual_discount_rate: f64,
+        margin: f64,
+    ) -> Result<ClvSettings> {
+        let periods_per_year = 365.25 / self.unit()?.days_per_unit();
+        ClvSettings::from_annual_rate(horizon, 1.0, periods_per_year, annual_discount_rate, margin)
     }
 
     /// The transaction model.

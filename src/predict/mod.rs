@@ -7,6 +7,7 @@ pub mod clv;
 pub mod holdout;
 pub mod prospects;
 pub mod score;
+pub mod table;
 pub mod train;
 
 pub use bundle::Bundle;

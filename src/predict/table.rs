@@ -1,0 +1,169 @@
+//! The prediction table of `clv predict`: per-customer predictions of a saved model, as columns.
+//!
+//! Transaction models give P(alive), expected purchases and P(no purchase) over the horizon; a
+//! Gamma-Gamma spend model adds the expected order value (and, with a transaction model, the
+//! predicted revenue); Pareto/NBD with a continuous discount rate adds DERT. BG/BB, whose
+//! histories count discrete opportunities, has its own table ([`predict_discrete`]).
+
+use rayon::prelude::*;
+
+use super::batch::{Patterns, dert_patterns, score_patterns};
+use crate::error::{ClvError, Result};
+use crate::features::SummaryTable;
+use crate::models::bgbb::BgBb;
+use crate::models::gamma_gamma::GammaGamma;
+use crate::models::{AnyModel, BgBbData};
+
+/// Named columns of numbers, one value per customer (or pattern) in each.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Columns {
+    pub names: Vec<&'static str>,
+    pub values: Vec<Vec<f64>>,
+}
+
+impl Columns {
+    fn push(&mut self, name: &'static str, values: Vec<f64>) {
+        self.names.push(name);
+        self.values.push(values);
+    }
+
+    /// The column called `name`.
+    pub fn get(&self, name: &str) -> Option<&[f64]> {
+        let i = self.names.iter().position(|n| *n == name)?;
+        Some(&self.values[i])
+    }
+
+    /// Rows.
+    pub fn len(&self) -> usize {
+        self.values.first().map_or(0, Vec::len)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Predicts every customer of `table` over `horizon` periods: the columns frequency, recency,
+/// T, then what `model` and `spend` can predict (see the module's documentation). With
+/// `discount_rate` (continuous, per period) the model must be Pareto/NBD.
+pub fn predict_table(
+    model: &AnyModel,
+    spend: Option<&GammaGamma>,
+    table: &SummaryTable,
+    horizon: f64,
+    discount_rate: Option<f64>,
+) -> Result<Columns> {
+    if !(horizon.is_finite() && horizon >= 0.0) {
+        return Err(ClvError::InvalidParameter(format!(
+            "the horizon must be a number >= 0, got {horizon}"
+        )));
+    }
+    let spend = spend.or(match model {
+        AnyModel::GammaGamma(g) => Some(g),
+        _ => None,
+    });
+    let tm = model.as_transaction_model();
+    if tm.is_none() && spend.is_none() {
+        return Err(ClvError::InvalidParameter(format!(
+            "a {} model makes no per-customer predictions from a summary",
+            model.kind()
+        )));
+    }
+    let dert = match (discount_rate, model) {
+        (Some(d), AnyModel::ParetoNbd(m)) if d > 0.0 && d.is_finite() => Some((d, m)),
+        (Some(d), AnyModel::ParetoNbd(_)) => {
+            return Err(ClvError::InvalidParameter(format!(
+                "the discount rate must be > 0, got {d}"
+            )));
+        }
+        (Some(_), _) => {
+            return Err(ClvError::InvalidParameter(
+                "a discount rate (DERT) needs a Pareto/NBD model".into(),
+            ));
+        }
+        (None, _) => None,
+    };
+    let mut out = Columns::default();
+    out.push("frequency", table.frequency.clone());
+    out.push("recency", table.recency.clone());
+    out.push("T", table.t.clone());
+    let patterns = Patterns::of(&table.frequency, &table.recency, &table.t);
+    let per_customer = |per_pattern: &[f64]| -> Vec<f64> {
+        patterns
+            .of_customer
+            .iter()
+            .map(|&p| per_pattern[p as usize])
+            .collect()
+    };
+    let scores = tm.map(|m| score_patterns(m, horizon, &patterns));
+    let mut expected = None;
+    if let Some(s) = &scores {
+        let p_alive: Vec<f64> = s.iter().map(|s| s.p_alive).collect();
+        let purchases: Vec<f64> = s.iter().map(|s| s.expected_purchases).collect();
+        let none: Vec<f64> = s.iter().map(|s| s.p_no_purchase).collect();
+        out.push("p_alive", per_customer(&p_alive));
+        expected = Some(per_customer(&purchases));
+        out.push("expected_purchases", expected.clone().unwrap_or_default());
+        out.push("p_no_purchases", per_customer(&none));
+        if let Some((d, m)) = dert {
+            out.push(
+                "dert",
+                per_customer(&dert_patterns(m, d, &patterns, &p_alive)),
+            );
+        }
+    }
+    if let Some(g) = spend {
+        let avg: Vec<f64> = (0..table.len())
+            .into_par_iter()
+            .map(|i| {
+                g.conditional_expected_average_spend(table.frequency[i], table.monetary_value[i])
+                    .map_err(|e| {
+                        ClvError::InvalidParameter(format!(
+                            "customer {}: {e}",
+                            table.customer_id[i]
+                        ))
+                    })
+            })
+            .collect::<Result<_>>()?;
+        if let Some(e) = &expected {
+            let revenue = avg.iter().zip(e).map(|(m, n)| m * n).collect();
+            out.push("expected_avg_spend", avg);
+            out.push("predicted_revenue", revenue);
+        } else {
+            out.push("expected_avg_spend", avg);
+        }
+    }
+    // The CLI's column order: spend columns before DERT.
+    if let Some(i) = out.names.iter().position(|n| *n == "dert") {
+        let name = out.names.remove(i);
+        let values = out.values.remove(i);
+        out.push(name, values);
+    }
+    Ok(out)
+}
+
+/// BG/BB predictions per pattern over `horizon` whole periods: the pattern's columns
+/// frequency, recency, periods, weights, then p_alive and expected_transactions.
+pub fn predict_discrete(model: &BgBb, data: &BgBbData, horizon: f64) -> Result<Columns> {
+    if !(horizon.is_finite() && horizon >= 0.0 && horizon.fract() == 0.0) {
+        return Err(ClvError::InvalidParameter(format!(
+            "bgbb counts whole periods: the horizon must be a whole number >= 0, got {horizon}"
+        )));
+    }
+    let h = horizon as u32;
+    let mut p_alive = Vec::with_capacity(data.x.len());
+    let mut expected = Vec::with_capacity(data.x.len());
+    for i in 0..data.x.len() {
+        let (x, t_x, n) = (data.x[i] as u32, data.t_x[i] as u32, data.n[i] as u32);
+        p_alive.push(model.p_alive(x, t_x, n)?);
+        expected.push(model.conditional_expected_transactions(h, x, t_x, n)?);
+    }
+    let mut out = Columns::default();
+    out.push("frequency", data.x.clone());
+    out.push("recency", data.t_x.clone());
+    out.push("periods", data.n.clone());
+    out.push("weights", data.weights.clone());
+    out.push("p_alive", p_alive);
+    out.push("expected_transactions", expected);
+    Ok(out)
+}
