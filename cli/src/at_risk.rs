@@ -7,7 +7,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use clv::churn::features::describe_feature;
 use clv::churn::{AtRiskOptions, AtRiskRow, ChurnCustomer, RiskSelection, ValueSource};
 
 use crate::churn::load_for_scoring;
@@ -140,24 +139,12 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         selection,
         value_floor: args.min_value,
         max_rows: args.limit,
-        // Every positive contribution, then one per feature family (frequency and its log
-        // say the same thing), so that the three reasons are three different things.
-        reasons: s.file.classifier.feature_names().len(),
+        reasons: REASONS,
     };
-    let mut rows =
+    let rows =
         s.file
             .classifier
             .at_risk(&customers, model, clv.as_deref(), s.file.unit()?, &options)?;
-    for row in &mut rows {
-        let mut seen = Vec::new();
-        row.reasons.retain(|r| {
-            let family = describe_feature(r.feature.split('=').next().unwrap_or(&r.feature));
-            let fresh = !seen.contains(&family);
-            seen.push(family);
-            fresh
-        });
-        row.reasons.truncate(REASONS);
-    }
 
     if let Some(path) = &args.output {
         let mut out = output(Some(path))?;

@@ -8,15 +8,13 @@ use std::path::PathBuf;
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::ValueEnum;
-use clv::churn::data::check_classes;
-use clv::churn::from_summary::{self, check_window, holdout_length};
+use clv::churn::from_summary;
+use clv::churn::jobs::{self, TrainingRequest, score_churn};
 use clv::churn::model_file::{ChurnModelFile, train_churn_model};
-use clv::churn::{ChurnCustomer, ChurnSettings, ClassWeights, churn_labels};
+use clv::churn::{ChurnCustomer, ClassWeights};
 use clv::features::{Summary, SummaryOptions, TimeUnit};
 use clv::models::saved::SavedModel;
-use clv::models::{
-    AnyModel, Family, FitData, FitOptions, ModelKind, RfmData, TransactionModel, registry,
-};
+use clv::models::{AnyModel, Family, ModelKind, TransactionModel};
 
 use crate::common::{self, ChurnScoringArgs, TransactionArgs, Ui, output};
 
@@ -107,27 +105,14 @@ pub fn run(cmd: Command, ui: &Ui) -> anyhow::Result<()> {
     }
 }
 
-/// Everything training and evaluation start from.
+/// Everything training and evaluation start from: the summary and the library's preparation.
 pub struct Prepared {
     pub summary: Summary,
-    pub customers: Vec<ChurnCustomer>,
-    pub settings: ChurnSettings,
-    /// The fitted transaction model as saved (what a model file holds).
-    pub saved_model: SavedModel,
-    /// The same model, rebuilt from `saved_model` so that scoring after a reload is identical.
-    pub model: AnyModel,
+    pub prepared: jobs::Prepared,
 }
 
-impl Prepared {
-    pub fn transaction_model(&self) -> anyhow::Result<&dyn TransactionModel> {
-        self.model
-            .as_transaction_model()
-            .ok_or_else(|| anyhow::anyhow!("{} is not a transaction model", self.saved_model.model))
-    }
-}
-
-/// Summarizes the calibration / holdout split, checks the window, builds the classifier
-/// inputs and fits the transaction model on the calibration summary.
+/// Summarizes the calibration / holdout split (printing the row counts) and prepares the
+/// classifier's inputs and transaction model.
 pub fn prepare(
     args: &TrainingArgs,
     output_path: Option<&std::path::Path>,
@@ -140,57 +125,22 @@ pub fn prepare(
         ..Default::default()
     };
     let summary = common::load_summary(&args.transactions, opts, output_path, ui)?;
-    let holdout = holdout_length(&summary)?;
-    let window = args.window.unwrap_or(holdout);
-    check_window(window, holdout, args.unit.name())?;
-    if !(args.l2.is_finite() && args.l2 >= 0.0) {
-        anyhow::bail!("--l2 must be a number >= 0, got {}", args.l2);
-    }
-    let covariates = from_summary::covariate_specs(&summary, &args.covariates)?;
-    let customers = from_summary::churn_customers(&summary, &covariates)?;
-    // Labels are checked before the (slower) model fit, so bad data fails fast.
-    let (labels, _) = churn_labels(&customers, window)?;
-    check_classes(&labels, "training data")?;
-    let settings = ChurnSettings {
-        covariates,
-        l2_alpha: args.l2,
+    let request = TrainingRequest {
+        transaction_model: args.transaction_model,
+        window: args.window,
+        covariates: args.covariates.clone(),
         class_weights: match args.class_weights {
             ClassWeightsArg::None => ClassWeights::None,
             ClassWeightsArg::Balanced => ClassWeights::Balanced,
         },
+        l2: args.l2,
         seed: args.seed,
-        ..ChurnSettings::new(window)
     };
-    settings.validate()?;
-    let data = from_summary::rfm_data(&summary)?;
-    let saved_model = fit_transaction_model(args.transaction_model, &data, summary.unit)?;
-    for w in &saved_model.fit.warnings {
-        ui.warn(format!("{}: {w}", saved_model.model));
+    let prepared = jobs::prepare(&summary, &request)?;
+    for w in &prepared.saved_model.fit.warnings {
+        ui.warn(format!("{}: {w}", prepared.saved_model.model));
     }
-    let model = saved_model.reloaded_model()?;
-    Ok(Prepared {
-        summary,
-        customers,
-        settings,
-        saved_model,
-        model,
-    })
-}
-
-/// Fits the chosen transaction model on calibration data.
-pub fn fit_transaction_model(
-    kind: ModelKind,
-    data: &RfmData,
-    unit: TimeUnit,
-) -> anyhow::Result<SavedModel> {
-    let fitted = registry::fit(
-        kind,
-        FitData::Transaction(data),
-        &FitOptions::default(),
-        unit.name(),
-    )
-    .with_context(|| format!("fitting {kind}"))?;
-    Ok(fitted.saved)
+    Ok(Prepared { summary, prepared })
 }
 
 /// The parameters of a fitted model on one line.
@@ -239,15 +189,15 @@ pub fn coefficient_rows(names: &[String], coefficients: &[f64], k: usize) -> Vec
 }
 
 fn run_train(args: TrainArgs, ui: &Ui) -> anyhow::Result<()> {
-    let p = prepare(&args.training, Some(&args.output), ui)?;
-    let file = train_churn_model(&p.summary, &p.saved_model, p.settings)?;
+    let Prepared { summary, prepared } = prepare(&args.training, Some(&args.output), ui)?;
+    let file = train_churn_model(&summary, &prepared.saved_model, prepared.settings)?;
     let metrics = &file.training.metrics;
     println!(
         "churn classifier trained on {} customers; churn rate {:.1}% (no purchase in the {} {}s after {})",
         file.training.customers,
         100.0 * metrics.churn_rate,
         file.settings.window,
-        p.summary.unit,
+        summary.unit,
         args.training.calibration_end
     );
     println!(
@@ -289,43 +239,8 @@ pub struct Scoring {
 
 impl Scoring {
     pub fn transaction_model(&self) -> anyhow::Result<&dyn TransactionModel> {
-        self.model.as_transaction_model().ok_or_else(|| {
-            anyhow::anyhow!(
-                "{} is not a transaction model",
-                self.file.transaction_model.model
-            )
-        })
+        Ok(self.model.transaction_model()?)
     }
-}
-
-/// A churn model from a churn model file or from a bundle written by `clv train`.
-pub fn load_churn_model(
-    path: &std::path::Path,
-    unit: Option<TimeUnit>,
-) -> anyhow::Result<ChurnModelFile> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let is_bundle = serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|v| {
-            v.get("format")
-                .and_then(|f| f.as_str())
-                .map(|f| f == clv::predict::bundle::BUNDLE_FORMAT)
-        })
-        .unwrap_or(false);
-    if !is_bundle {
-        return Ok(ChurnModelFile::load(path, unit)?);
-    }
-    let bundle = clv::predict::Bundle::load(path)?;
-    if let Some(u) = unit {
-        bundle.check_unit(u.name(), path)?;
-    }
-    bundle.churn.ok_or_else(|| {
-        anyhow::anyhow!(
-            "{}: this bundle has no churn classifier (train it with --calibration-end so that churn can be labelled)",
-            path.display()
-        )
-    })
 }
 
 /// Loads the churn model (checking the unit when one is asked for) and summarizes the whole
@@ -335,7 +250,7 @@ pub fn load_for_scoring(
     output_path: Option<&std::path::Path>,
     ui: &Ui,
 ) -> anyhow::Result<Scoring> {
-    let file = load_churn_model(&args.model, args.unit)?;
+    let file = clv::predict::bundle::load_churn_model(&args.model, args.unit)?;
     let model = file.transaction_model()?;
     let opts = SummaryOptions {
         unit: file.unit()?,
@@ -354,48 +269,34 @@ pub fn load_for_scoring(
 
 fn run_score(args: ScoreArgs, ui: &Ui) -> anyhow::Result<()> {
     let s = load_for_scoring(&args.scoring, args.output.as_deref(), ui)?;
-    let model = s.transaction_model()?;
-    let probs = s.file.classifier.predict_proba(&s.customers, model)?;
-    let window = s.file.settings.window;
-    let mut order: Vec<usize> = (0..s.customers.len()).collect();
-    // Ties by id, in the same (plain text) order as the at-risk list.
-    order.sort_by(|&a, &b| {
-        probs[b]
-            .total_cmp(&probs[a])
-            .then_with(|| s.customers[a].customer_id.cmp(&s.customers[b].customer_id))
-    });
+    let scores = score_churn(&s.file, &s.customers)?;
     let mut out = output(args.output.as_deref())?;
     writeln!(
         out,
         "customer_id,churn_probability,p_alive,expected_purchases_window,total_spend"
     )?;
-    for &i in &order {
-        let c = &s.customers[i];
-        let p_alive = model.p_alive(c.frequency, c.recency, c.t);
-        let expected = model.expected_purchases(window, c.frequency, c.recency, c.t);
-        if !(p_alive.is_finite() && expected.is_finite()) {
-            anyhow::bail!(
-                "customer '{}': the transaction model gave P(alive) {p_alive}, expected purchases {expected}",
-                c.customer_id
-            );
-        }
+    for c in &scores {
         writeln!(
             out,
             "{},{},{},{},{}",
-            c.customer_id, probs[i], p_alive, expected, c.total_spend
+            c.customer_id,
+            c.churn_probability,
+            c.p_alive,
+            c.expected_purchases_window,
+            c.total_spend
         )?;
     }
     out.flush()?;
-    let likely = probs
+    let likely = scores
         .iter()
-        .filter(|&&p| p >= s.file.settings.threshold)
+        .filter(|c| c.churn_probability >= s.file.settings.threshold)
         .count();
     ui.info(format!(
         "scored {} customers up to {}: {likely} with churn probability >= {} in the next {} {}s",
         s.customers.len(),
         s.summary.observation_end,
         s.file.settings.threshold,
-        window,
+        s.file.settings.window,
         s.file.time_unit
     ));
     Ok(())

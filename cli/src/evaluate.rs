@@ -19,7 +19,7 @@ use clv::predict::holdout::{HoldoutEvaluation, evaluate_holdout};
 use clv::predict::holdout::{OrderValue, holdout_customers};
 use serde::Serialize;
 
-use crate::churn::{TrainingArgs, coefficient_rows, describe_params, prepare};
+use crate::churn::{Prepared, TrainingArgs, coefficient_rows, describe_params, prepare};
 use crate::common::{self, Ui};
 
 /// Last calibration-frequency bin of the holdout table ("7+").
@@ -74,7 +74,8 @@ struct EvaluationFile {
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
-    let mut p = prepare(&args.training, args.output.as_deref(), ui)?;
+    let Prepared { summary, prepared } = prepare(&args.training, args.output.as_deref(), ui)?;
+    let mut p = prepared;
     p.settings.test_fraction = args.test_fraction;
     p.settings.threshold = args.threshold;
     p.settings.validate()?;
@@ -86,7 +87,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
 
     // Spend: Gamma-Gamma on the calibration repeat buyers; if it cannot be fitted or has no
     // finite mean, each customer's own mean order value stands in.
-    let (gg_saved, gg) = match fit_gamma_gamma(&p.summary) {
+    let (gg_saved, gg) = match fit_gamma_gamma(&summary) {
         Ok(v) => (Some(v.0), Some(v.1)),
         Err(e) => {
             ui.warn(format!(
@@ -96,12 +97,12 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         }
     };
     let rows = match &gg {
-        Some(g) => holdout_customers(&p.summary, OrderValue::GammaGamma(g)),
-        None => holdout_customers(&p.summary, OrderValue::HistoricalMean),
+        Some(g) => holdout_customers(&summary, OrderValue::GammaGamma(g)),
+        None => holdout_customers(&summary, OrderValue::HistoricalMean),
     }?;
     let evaluation = evaluate_holdout(model, &rows, MAX_FREQUENCY_BIN)?;
     let holdout = HoldoutSection {
-        duration: from_summary::holdout_length(&p.summary)?,
+        duration: from_summary::holdout_length(&summary)?,
         spend_model: if gg.is_some() {
             GammaGamma::NAME.to_string()
         } else {
@@ -111,7 +112,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         gamma_gamma: gg_saved,
     };
 
-    let unit = p.summary.unit;
+    let unit = summary.unit;
     print!(
         "{}",
         render(
@@ -127,7 +128,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             report,
             time_unit: unit.name().to_string(),
             calibration_end: args.training.calibration_end.to_string(),
-            observation_end: p.summary.observation_end.to_string(),
+            observation_end: summary.observation_end.to_string(),
             customers: p.customers.len(),
             transaction_model: p.saved_model,
             holdout,

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::classifier::{ChurnClassifier, Contribution};
+use super::features::describe_feature;
 use super::readable::Readable;
 use crate::error::{ClvError, Result};
 use crate::features::TimeUnit;
@@ -190,7 +191,8 @@ impl ChurnClassifier {
 }
 
 /// The `k` features with the largest positive contributions, largest first (ties by name),
-/// with their column numbers.
+/// with their column numbers; one per feature family (a frequency and its logarithm, or two
+/// levels of one category, say the same thing), so that the reasons are different things.
 fn top_reasons(contributions: &[Contribution], k: usize) -> Vec<(usize, &Contribution)> {
     let mut up: Vec<(usize, &Contribution)> = contributions
         .iter()
@@ -201,6 +203,13 @@ fn top_reasons(contributions: &[Contribution], k: usize) -> Vec<(usize, &Contrib
         b.contribution
             .total_cmp(&a.contribution)
             .then_with(|| a.feature.cmp(&b.feature))
+    });
+    let mut families = Vec::new();
+    up.retain(|(_, c)| {
+        let family = describe_feature(c.feature.split('=').next().unwrap_or(&c.feature));
+        let fresh = !families.contains(&family);
+        families.push(family);
+        fresh
     });
     up.truncate(k);
     up

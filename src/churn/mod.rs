@@ -18,6 +18,7 @@ pub mod evaluate;
 mod exact;
 pub mod features;
 pub mod from_summary;
+pub mod jobs;
 pub mod metrics;
 pub mod model_file;
 pub mod readable;

@@ -185,3 +185,29 @@ impl Bundle {
         Ok(*self.spend_model.to_model()?.spend_model()?)
     }
 }
+
+/// A churn model from a churn model file (`clv churn train`) or from a bundle (`clv train`),
+/// told apart by the file's format tag; with `unit`, the model's time unit must be it.
+pub fn load_churn_model(path: &Path, unit: Option<TimeUnit>) -> Result<ChurnModelFile> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ClvError::input(path.display().to_string(), format!("cannot read: {e}")))?;
+    let is_bundle = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| {
+            v.get("format")
+                .and_then(|f| f.as_str())
+                .map(|f| f == BUNDLE_FORMAT)
+        })
+        .unwrap_or(false);
+    if !is_bundle {
+        return ChurnModelFile::load(path, unit);
+    }
+    let bundle = Bundle::load(path)?;
+    if let Some(u) = unit {
+        bundle.check_unit(u.name(), path)?;
+    }
+    bundle.churn.ok_or_else(|| ClvError::ModelFile {
+        path: path.display().to_string(),
+        message: "this bundle has no churn classifier (train it with --calibration-end so that churn can be labelled)".into(),
+    })
+}
