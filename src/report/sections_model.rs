@@ -7,7 +7,7 @@ use super::html::{self, escape, figure, note, percent};
 use super::metrics;
 use super::{ReportData, same_len};
 use crate::error::Result;
-use crate::models::optim::FitReport;
+use crate::models::FitReport;
 
 /// Most points drawn per curve: enough for a smooth line, small enough for the page.
 const MAX_CURVE_POINTS: usize = 400;
