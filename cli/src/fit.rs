@@ -6,10 +6,10 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::ValueEnum;
-use clv::features::discrete::read_bgbb_csv;
 use clv::features::{SummaryOptions, SummaryTable, TimeUnit, read_summary_csv};
 use clv::models::bgbb::BgBb;
 use clv::models::bgnbd::BgNbd;
+use clv::models::data::read_bgbb_csv;
 use clv::models::gamma_gamma::GammaGamma;
 use clv::models::mbgnbd::MbgNbd;
 use clv::models::pnbd::ParetoNbd;
@@ -122,7 +122,7 @@ fn fit_transaction_model<M: Model<Data = clv::models::RfmData>>(
     table: &SummaryTable,
     options: &FitOptions,
 ) -> anyhow::Result<FitOutcome> {
-    let data = table.to_rfm_data()?;
+    let data = clv::models::RfmData::from_summary_table(table)?;
     let (_, saved) = fit_rfm::<M>(&data, options, "")?;
     Ok(FitOutcome {
         report: saved.fit,

@@ -6,8 +6,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use clv::features::discrete::read_bgbb_csv;
 use clv::features::read_summary_csv;
+use clv::models::data::read_bgbb_csv;
 use clv::models::saved::{AnyModel, SavedModel};
 use clv::predict::batch::{Patterns, dert_patterns, score_patterns};
 use rayon::prelude::*;

@@ -1,14 +1,23 @@
 //! Discrete-time (BG/BB) input files: one row per purchase pattern, columns
 //! `frequency,recency,periods` and optionally `weights` (the number of customers with the
-//! pattern), as in the donations data of Fader, Hardie & Shang (2010).
+//! pattern), as in the donations data of Fader, Hardie & Shang (2010). The model input built
+//! from them is `crate::models::BgBbData` (see `crate::models::data::read_bgbb_csv`).
 
 use std::path::Path;
 
 use crate::error::{ClvError, Result};
-use crate::models::BgBbData;
+
+/// The rows of a BG/BB pattern file, as read (weights 1 where the file has none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatternTable {
+    pub frequency: Vec<f64>,
+    pub recency: Vec<f64>,
+    pub periods: Vec<f64>,
+    pub weights: Vec<f64>,
+}
 
 /// Reads a BG/BB pattern file; errors name file, line, column and value.
-pub fn read_bgbb_csv(path: &Path) -> Result<BgBbData> {
+pub fn read_pattern_csv(path: &Path) -> Result<PatternTable> {
     let file = path.display().to_string();
     let mut rdr = csv::Reader::from_path(path)
         .map_err(|e| ClvError::input(&file, format!("cannot open: {e}")))?;
@@ -50,5 +59,10 @@ pub fn read_bgbb_csv(path: &Path) -> Result<BgBbData> {
     if x.is_empty() {
         return Err(ClvError::input(&file, "no data rows"));
     }
-    BgBbData::new(&x, &t_x, &n, Some(&w)).map_err(|e| ClvError::input(&file, e.to_string()))
+    Ok(PatternTable {
+        frequency: x,
+        recency: t_x,
+        periods: n,
+        weights: w,
+    })
 }
