@@ -7,13 +7,14 @@ use std::path::Path;
 
 use crate::error::{ClvError, Result};
 
-/// The rows of a BG/BB pattern file, as read (weights 1 where the file has none).
+/// The rows of a BG/BB pattern file, as read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatternTable {
     pub frequency: Vec<f64>,
     pub recency: Vec<f64>,
     pub periods: Vec<f64>,
-    pub weights: Vec<f64>,
+    /// The `weights` column, when the file has one.
+    pub weights: Option<Vec<f64>>,
 }
 
 /// Reads a BG/BB pattern file; errors name file, line, column and value.
@@ -31,7 +32,8 @@ pub fn read_pattern_csv(path: &Path) -> Result<PatternTable> {
     };
     let (cx, ct, cn) = (need("frequency")?, need("recency")?, need("periods")?);
     let cw = col("weights");
-    let (mut x, mut t_x, mut n, mut w) = (vec![], vec![], vec![], vec![]);
+    let (mut x, mut t_x, mut n) = (vec![], vec![], vec![]);
+    let mut w = cw.map(|_| vec![]);
     for (i, rec) in rdr.records().enumerate() {
         let line = i as u64 + 2;
         let rec = rec.map_err(|e| ClvError::input(&file, format!("line {line}: {e}")))?;
@@ -51,10 +53,9 @@ pub fn read_pattern_csv(path: &Path) -> Result<PatternTable> {
         x.push(get(cx, "frequency")?);
         t_x.push(get(ct, "recency")?);
         n.push(get(cn, "periods")?);
-        w.push(match cw {
-            Some(c) => get(c, "weights")?,
-            None => 1.0,
-        });
+        if let (Some(c), Some(w)) = (cw, w.as_mut()) {
+            w.push(get(c, "weights")?);
+        }
     }
     if x.is_empty() {
         return Err(ClvError::input(&file, "no data rows"));

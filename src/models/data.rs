@@ -354,7 +354,7 @@ impl BgBbData {
             &table.frequency,
             &table.recency,
             &table.periods,
-            Some(&table.weights),
+            table.weights.as_deref(),
         )
     }
 }
