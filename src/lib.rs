@@ -1,12 +1,13 @@
 //! `clv`: a churn and customer-lifetime-value engine.
 //!
 //! The pipeline, one module per stage:
+//! - [`math`]: the shared numerics (special functions, log-space sums, quadrature), and
+//!   [`optim`], the model-agnostic maximum-likelihood optimiser;
 //! - [`ingest`]: transaction CSVs to typed rows, every row used or rejected with a reason;
 //! - [`features`]: rows to per-customer recency / frequency / monetary summaries, RFM segments,
 //!   cohort tables and the history-based CLV metrics;
 //! - [`models`]: the "buy till you die" models (BG/NBD, Pareto/NBD, MBG/NBD, BG/BB),
-//!   Gamma-Gamma spend and shifted-beta-geometric retention, behind one trait, and the optimiser
-//!   that fits them;
+//!   Gamma-Gamma spend and shifted-beta-geometric retention, behind one trait;
 //! - [`simulate`]: synthetic order histories from known parameters;
 //! - [`churn`]: the logistic churn classifier and its evaluation;
 //! - [`predict`]: discounted CLV, model bundles, scoring of existing and new customers;
@@ -18,7 +19,9 @@ pub mod churn;
 pub mod error;
 pub mod features;
 pub mod ingest;
+pub mod math;
 pub mod models;
+pub mod optim;
 pub mod persist;
 pub mod predict;
 pub mod report;

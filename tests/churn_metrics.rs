@@ -1,8 +1,8 @@
 //! Churn metrics against small hand-computed examples.
 
 use clv::churn::metrics::{
-    average_precision, brier, calibration_table, compute_metrics, confusion, lift_gains, log_loss,
-    roc_auc,
+    average_precision, brier, calibration_table, compute_metrics, confusion, gains_curve,
+    lift_gains, log_loss, roc_auc, roc_curve,
 };
 
 fn close(a: f64, b: f64) -> bool {
@@ -146,4 +146,43 @@ fn compute_metrics_combines_the_parts_and_rejects_bad_input() {
     assert!(roc_auc(&[], &[]).is_err());
     assert!(lift_gains(&[0.1, 0.2], &[true, false], 0.0).is_err());
     assert!(confusion(&[0.1], &[true], 1.5).is_err());
+}
+
+#[test]
+fn roc_curve_points_and_their_area() {
+    let points = roc_curve(&[0.9, 0.8, 0.2, 0.1], &[true, false, true, false]).unwrap();
+    assert_eq!(
+        points,
+        vec![(0.0, 0.0), (0.0, 0.5), (0.5, 0.5), (0.5, 1.0), (1.0, 1.0)]
+    );
+    // All scores tied: the curve is the diagonal.
+    let tied = roc_curve(&[0.5; 4], &[true, false, true, false]).unwrap();
+    assert_eq!(tied, vec![(0.0, 0.0), (1.0, 1.0)]);
+    assert!(roc_curve(&[0.1, 0.2], &[true, true]).is_err());
+    // The trapezoid area under the curve is the Mann-Whitney AUC, ties counting one half.
+    let scores = [0.1, 0.4, 0.35, 0.8, 0.4, 0.7, 0.2, 0.9];
+    let labels = [false, false, true, true, true, false, false, true];
+    let area: f64 = roc_curve(&scores, &labels)
+        .unwrap()
+        .windows(2)
+        .map(|w| (w[1].0 - w[0].0) * (w[1].1 + w[0].1) / 2.0)
+        .sum();
+    assert!(close(area, roc_auc(&scores, &labels).unwrap()));
+}
+
+#[test]
+fn gains_curve_ends_at_one_and_agrees_with_lift_gains() {
+    let gains = gains_curve(&[0.9, 0.1, 0.5], &[true, false, true], 100).unwrap();
+    assert_eq!(
+        gains,
+        vec![(0.0, 0.0), (1.0 / 3.0, 0.5), (2.0 / 3.0, 1.0), (1.0, 1.0)]
+    );
+    assert!(gains_curve(&[0.9, 0.1], &[false, false], 100).is_err());
+    // Without ties, the curve at a whole number of customers is the gains at that fraction.
+    let scores: Vec<f64> = (0..20).map(|i| f64::from(i) / 20.0).collect();
+    let labels: Vec<bool> = (0..20).map(|i| i % 3 == 0).collect();
+    let curve = gains_curve(&scores, &labels, 10).unwrap();
+    assert_eq!(curve.len(), 11);
+    let (_, gains_20) = lift_gains(&scores, &labels, 0.2).unwrap();
+    assert!(close(curve[2].1, gains_20));
 }

@@ -10,6 +10,7 @@ use clv::features::metrics::describe_summary;
 use clv::features::rfm::rfm_scores;
 use clv::features::{SummaryOptions, TimeUnit, read_summary_csv, summarize_path, summarize_reader};
 use clv::ingest::ReadOptions;
+use clv::models::RfmData;
 
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -77,7 +78,7 @@ fn cdnow_sample_reproduces_39_week_summary() {
             assert!((h.monetary_value - spend / days as f64).abs() < 1e-9);
         }
     }
-    let data = summary.to_rfm_data().unwrap();
+    let data = RfmData::from_summary(&summary).unwrap();
     assert_eq!(data.customers(), 2357.0);
     assert_eq!(summary.rfm_matrix().dim(), (2357, 4));
 }
@@ -130,6 +131,7 @@ fn summary_csv_round_trip() {
     assert_eq!(back.t, vec![30.0, 21.0]);
     assert_eq!(back.holdout_frequency, Some(vec![1.0, 1.0]));
     assert_eq!(back.holdout_duration, Some(vec![59.0, 59.0]));
+    assert_eq!(RfmData::from_summary_table(&back).unwrap().customers(), 2.0);
 }
 
 /// Months are 365.25/12 days; the observation end defaults to the last date in the data.
@@ -175,7 +177,7 @@ fn heavy_buyer_is_finite() {
     assert_eq!(c.monetary_value, 2.0);
     assert_eq!(c.orders, 6000);
     assert_eq!(c.purchase_times.len(), 3000);
-    assert!(s.to_rfm_data().is_ok());
+    assert!(RfmData::from_summary(&s).is_ok());
 }
 
 /// Segments, the high-value flag and the cohort table on a small hand-checked history.

@@ -3,8 +3,8 @@
 
 mod common;
 
+use clv::math::special::hyp2f1;
 use clv::models::mbgnbd::MbgNbd;
-use clv::models::special::hyp2f1;
 use clv::models::{FitOptions, Model, RfmData, TransactionModel};
 use common::rel;
 

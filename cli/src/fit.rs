@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use clv::features::discrete::read_bgbb_csv;
 use clv::features::{SummaryOptions, SummaryTable, TimeUnit, read_summary_csv};
+use clv::models::data::read_bgbb_csv;
 use clv::models::saved::SavedModel;
 use clv::models::{
     Family, FitData, FitOptions, ModelKind, RepeatSpendData, SurvivorData, registry,
@@ -115,7 +115,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         }
         Family::Transaction => {
             let (table, unit) = summary_table(&args, ui)?;
-            let data = table.to_rfm_data()?;
+            let data = clv::models::RfmData::from_summary_table(&table)?;
             registry::fit(kind, FitData::Transaction(&data), &options, &unit)?
         }
         Family::Spend => {

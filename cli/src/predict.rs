@@ -6,9 +6,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use clv::features::discrete::read_bgbb_csv;
 use clv::features::read_summary_csv;
 use clv::models::AnyModel;
+use clv::models::data::read_bgbb_csv;
 use clv::models::saved::SavedModel;
 use clv::predict::table::{Columns, predict_discrete, predict_table};
 use rayon::prelude::*;

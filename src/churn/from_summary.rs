@@ -180,7 +180,7 @@ pub fn check_window(window: f64, holdout: f64, unit: &str) -> Result<()> {
 
 /// The transaction-model input (x, t_x, T) of the summary.
 pub fn rfm_data(summary: &Summary) -> Result<RfmData> {
-    summary.to_rfm_data()
+    RfmData::from_summary(summary)
 }
 
 /// The Gamma-Gamma input: repeat buyers with their mean repeat-purchase value. Returns the data

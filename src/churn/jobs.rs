@@ -8,7 +8,9 @@ use super::model_file::ChurnModelFile;
 use crate::error::{ClvError, Result};
 use crate::features::Summary;
 use crate::models::saved::SavedModel;
-use crate::models::{AnyModel, FitData, FitOptions, ModelKind, TransactionModel, registry};
+use crate::models::{
+    AnyModel, FitData, FitOptions, ModelKind, RfmData, TransactionModel, registry,
+};
 
 /// What a churn training run is asked for, beyond the calibration / holdout summary.
 #[derive(Debug, Clone)]
@@ -68,7 +70,7 @@ pub fn prepare(summary: &Summary, request: &TrainingRequest) -> Result<Prepared>
         ..ChurnSettings::new(window)
     };
     settings.validate()?;
-    let data = summary.to_rfm_data()?;
+    let data = RfmData::from_summary(summary)?;
     let kind = request.transaction_model;
     let saved_model = registry::fit(
         kind,

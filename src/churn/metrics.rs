@@ -1,5 +1,6 @@
-//! Binary-classification metrics for churn scores: ROC AUC, average precision, log loss, Brier
-//! score, a decile calibration table, lift and gains at a top fraction, and the confusion matrix.
+//! Binary-classification metrics for churn scores: ROC AUC and the ROC curve, average precision,
+//! log loss, Brier score, a decile calibration table, lift and gains at a top fraction and the
+//! gains curve, and the confusion matrix. `clv evaluate` and the HTML report both use these.
 //!
 //! Labels are `true` for churners (the positive class); a higher score means "more likely to
 //! churn". Every function checks its input and returns an error instead of NaN.
@@ -182,6 +183,22 @@ pub fn roc_auc(scores: &[f64], labels: &[bool]) -> Result<f64> {
     Ok(wins / (pos as f64 * neg as f64))
 }
 
+/// The ROC curve: (false positive rate, true positive rate) from (0, 0) to (1, 1), one point
+/// per distinct score in decreasing order (a group of tied scores moves diagonally). Its area
+/// by the trapezoid rule is [`roc_auc`].
+pub fn roc_curve(scores: &[f64], labels: &[bool]) -> Result<Vec<(f64, f64)>> {
+    check_scores(scores, labels)?;
+    let (pos, neg) = class_counts(labels)?;
+    let mut points = vec![(0.0, 0.0)];
+    let (mut tp, mut fp) = (0usize, 0usize);
+    for (p, n) in tie_groups(scores, labels) {
+        tp += p;
+        fp += n;
+        points.push((fp as f64 / neg as f64, tp as f64 / pos as f64));
+    }
+    Ok(points)
+}
+
 /// Average precision: sum over distinct score thresholds of (recall gain) × precision.
 pub fn average_precision(scores: &[f64], labels: &[bool]) -> Result<f64> {
     check_scores(scores, labels)?;
@@ -292,6 +309,32 @@ pub fn lift_gains(scores: &[f64], labels: &[bool], fraction: f64) -> Result<(f64
     }
     let gains = captured / total_pos as f64;
     Ok((gains / fraction, gains))
+}
+
+/// The cumulative gains curve: customers targeted in decreasing score order (tied scores in
+/// input order), the share of all churners caught (y) against the share of customers targeted
+/// (x), from (0, 0) to (1, 1), with a point every `ceil(n / max_points)` customers and at the
+/// last one. Read at a fraction with ties shared out, it is [`lift_gains`].
+pub fn gains_curve(scores: &[f64], labels: &[bool], max_points: usize) -> Result<Vec<(f64, f64)>> {
+    check_scores(scores, labels)?;
+    let positives = labels.iter().filter(|&&y| y).count();
+    if positives == 0 {
+        return Err(ClvError::InvalidParameter(
+            "gains need at least one churner".into(),
+        ));
+    }
+    let order = order_descending(scores);
+    let n = order.len();
+    let step = n.div_ceil(max_points.max(1)).max(1);
+    let mut points = vec![(0.0, 0.0)];
+    let mut caught = 0usize;
+    for (k, &i) in order.iter().enumerate() {
+        caught += usize::from(labels[i]);
+        if (k + 1) % step == 0 || k + 1 == n {
+            points.push(((k + 1) as f64 / n as f64, caught as f64 / positives as f64));
+        }
+    }
+    Ok(points)
 }
 
 /// Confusion matrix at `threshold` (churn predicted when `p >= threshold`).

@@ -33,7 +33,6 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::error::{ClvError, Result};
-use crate::models::RfmData;
 
 pub use builder::{SummaryOptions, summarize_path, summarize_reader};
 pub use summary_csv::{SummaryTable, read_summary_csv};
@@ -157,14 +156,6 @@ impl Summary {
             m[[i, 3]] = c.monetary_value;
         }
         m
-    }
-
-    /// The model input (identical rows merged).
-    pub fn to_rfm_data(&self) -> Result<RfmData> {
-        let x: Vec<f64> = self.customers.iter().map(|c| c.frequency).collect();
-        let t_x: Vec<f64> = self.customers.iter().map(|c| c.recency).collect();
-        let t: Vec<f64> = self.customers.iter().map(|c| c.t).collect();
-        RfmData::new(&x, &t_x, &t, None)
     }
 }
 

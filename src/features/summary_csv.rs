@@ -45,16 +45,6 @@ impl SummaryTable {
     pub fn is_empty(&self) -> bool {
         self.frequency.is_empty()
     }
-
-    /// The model input (identical rows merged, weights applied).
-    pub fn to_rfm_data(&self) -> Result<crate::models::RfmData> {
-        crate::models::RfmData::new(
-            &self.frequency,
-            &self.recency,
-            &self.t,
-            self.weights.as_deref(),
-        )
-    }
 }
 
 /// Reads a summary CSV as written by `clv summarize` (or by `lifetimes`): required columns
@@ -354,7 +344,6 @@ mod tests {
         assert_eq!(t.t, vec![38.86, 38.86]);
         assert_eq!(t.weights, Some(vec![3.0, 1.0]));
         assert_eq!(t.holdout_frequency, None);
-        assert_eq!(t.to_rfm_data().unwrap().customers(), 4.0);
     }
 
     #[test]

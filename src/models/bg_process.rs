@@ -14,16 +14,17 @@
 //! Given the history and being alive at T, the future is a BG/NBD process (dropout after
 //! repeat purchases only) with parameters (r+x, α+T, a, b+x+δ).
 
+use statrs::function::beta::checked_beta_reg;
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use rand::Rng;
 use rand_distr::{Beta, Distribution, Exp, Gamma};
 
-use super::bgnbd::{bg_expected, bg_prob_n};
 use super::data::RfmData;
 use super::pattern_sum::pattern_sum;
 use super::{CovariateShift, TransactionModel, draw_error};
 use crate::error::Result;
+use crate::math::gamma::ln_beta;
 
 /// BG/NBD-type parameters and where dropout can happen. The models [`super::bgnbd::BgNbd`]
 /// and [`super::mbgnbd::MbgNbd`] fit these parameters and delegate their predictions here.
@@ -254,10 +255,73 @@ impl TransactionModel for BgProcess {
     }
 }
 
+/// E[X(t)] for a customer alive at time 0 who can drop out only after purchases, in a
+/// BG/NBD process with parameters (r, α, a, b):
+/// (a+b−1)/(a−1) · [1 − (α/(α+t))^r 2F1(r, b; a+b−1; z)], z = t/(α+t).
+///
+/// Euler's transformation turns (α/(α+t))^r 2F1(r,b;a+b−1;z) into
+/// (1−z)^{a−1} 2F1(a+b−1−r, a−1; a+b−1; z), whose series has the factor (a−1) in every term
+/// after the first; dividing it out removes the 0/0 at a = 1 and the cancellation near it.
+pub(crate) fn bg_expected(t: f64, r: f64, alpha: f64, a: f64, b: f64) -> f64 {
+    if t <= 0.0 {
+        return 0.0;
+    }
+    let l1z = -(t / alpha).ln_1p(); // ln(1 − z)
+    let z = t / (alpha + t);
+    let c = a + b - 1.0;
+    let big_a = c - r;
+    let am1 = a - 1.0;
+    let first = if am1.abs() < 1e-12 {
+        -l1z
+    } else {
+        -(am1 * l1z).exp_m1() / am1
+    };
+    // Σ_{n≥1} (A)_n (a)_{n−1} / ((c)_n n!) z^n
+    let mut term = big_a * z / c;
+    let mut sum = term;
+    let mut n = 1.0;
+    while n < 1e7 {
+        term *= (big_a + n) * (a + n - 1.0) * z / ((c + n) * (n + 1.0));
+        sum += term;
+        n += 1.0;
+        let ratio = ((big_a + n) * (a + n - 1.0) / ((c + n) * (n + 1.0))).abs() * z;
+        let r_bound = ratio.max(z);
+        if n > (-big_a).max(1.0 - a).max(0.0) + 1.0
+            && r_bound < 1.0
+            && term.abs() * r_bound / (1.0 - r_bound) <= 1e-17 * sum.abs()
+        {
+            break;
+        }
+    }
+    c * (first - (am1 * l1z).exp() * sum)
+}
+
+/// P(X(t) = n) for a customer alive at time 0 who can drop out only after purchases
+/// (FHL 2005 eq. 8); the NBD tail 1 − Σ_{j<n} P_NBD(j) is the regularised incomplete beta
+/// I_q(n, r), which avoids the cancellation of the finite sum.
+pub(crate) fn bg_prob_n(n: u32, t: f64, r: f64, alpha: f64, a: f64, b: f64) -> f64 {
+    if t <= 0.0 {
+        return if n == 0 { 1.0 } else { 0.0 };
+    }
+    let nf = n as f64;
+    let q = t / (alpha + t);
+    let ln_p = -(t / alpha).ln_1p();
+    let ln_q = (t / alpha).ln() + ln_p;
+    let alive =
+        ln_beta(a, b + nf) - ln_beta(a, b) + ln_gamma(r + nf) - ln_gamma(r) - ln_gamma(nf + 1.0)
+            + r * ln_p
+            + nf * ln_q;
+    let mut p = alive.exp();
+    if n > 0 {
+        let tail = checked_beta_reg(nf, r, q).unwrap_or(f64::NAN);
+        p += (ln_beta(a + 1.0, b + nf - 1.0) - ln_beta(a, b)).exp() * tail;
+    }
+    p
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::special::ln_beta;
 
     /// The integrated likelihood written term by term from the papers, without logs of sums.
     fn direct(m: &BgProcess, x: f64, t_x: f64, t: f64) -> f64 {

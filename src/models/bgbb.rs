@@ -7,13 +7,14 @@
 //! opportunities, the last at `t_x`. The likelihood is one term for "still alive after n" plus
 //! one for each possible death time between `t_x` and `n`, summed in log space.
 
+use super::common::{check_positive, flag_boundary};
 use super::data::BgBbData;
-use super::sbg::{
-    LogSumExp, check_positive, digamma_diff, discount_factor, discounted_sum, flag_boundary,
-    ln_beta, stirling_correction,
-};
-use super::{FitOptions, Fitted, Model, optim};
+use super::fit::fit_model;
+use super::{FitOptions, Fitted, Model};
 use crate::error::{ClvError, Result};
+use crate::math::gamma::{digamma_diff, ln_beta, stirling_correction};
+use crate::math::log_space::LogSumExp;
+use crate::math::series::{discount_factor, discounted_sum};
 
 /// Horizons above which the expected-transactions sums use their telescoped closed form.
 const DIRECT_SUM_MAX: u32 = 10_000;
@@ -287,7 +288,7 @@ impl Model for BgBb {
     /// everyone transacting at every opportunity (p -> 1 and theta -> 0), and nobody
     /// transacting at all (p -> 0, dropout not identified).
     fn fit(data: &BgBbData, options: &FitOptions) -> Result<Fitted<Self>> {
-        let mut fitted = optim::fit_model::<Self>(data, options)?;
+        let mut fitted = fit_model::<Self>(data, options)?;
         if rows(data).all(|(x, _, n, _)| x == n) {
             flag_boundary(
                 &mut fitted,

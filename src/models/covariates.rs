@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use super::bgnbd::BgNbd;
 use super::data::RfmData;
-use super::optim::{FitOptions, FitReport, Problem, maximise};
 use super::pnbd::ParetoNbd;
-use super::{Model, TransactionModel};
+use super::{FitOptions, FitReport, Model, TransactionModel};
 use crate::error::{ClvError, Result};
+use crate::optim::{Problem, maximise};
 
 /// A four-parameter transaction model whose per-customer log-likelihood and gradient are
 /// available, with one purchase-scale and one dropout-scale parameter.

@@ -7,6 +7,8 @@ use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
 use crate::error::{ClvError, Result};
+use crate::features::discrete::{PatternTable, read_pattern_csv};
+use crate::features::{Summary, SummaryTable};
 
 /// Continuous-time purchase histories: repeat purchases `x`, time of last repeat purchase
 /// `t_x`, age `t` (the literature's T), each pattern counted `weights` times.
@@ -323,4 +325,44 @@ impl SurvivorData {
             survivors: survivors.to_vec(),
         })
     }
+}
+
+impl RfmData {
+    /// The model input of a summary table (identical rows merged, weights applied).
+    pub fn from_summary_table(table: &SummaryTable) -> Result<Self> {
+        RfmData::new(
+            &table.frequency,
+            &table.recency,
+            &table.t,
+            table.weights.as_deref(),
+        )
+    }
+
+    /// The model input of per-customer summaries (identical rows merged).
+    pub fn from_summary(summary: &Summary) -> Result<Self> {
+        let x: Vec<f64> = summary.customers.iter().map(|c| c.frequency).collect();
+        let t_x: Vec<f64> = summary.customers.iter().map(|c| c.recency).collect();
+        let t: Vec<f64> = summary.customers.iter().map(|c| c.t).collect();
+        RfmData::new(&x, &t_x, &t, None)
+    }
+}
+
+impl BgBbData {
+    /// The model input of the rows of a pattern file.
+    pub fn from_patterns(table: &PatternTable) -> Result<Self> {
+        BgBbData::new(
+            &table.frequency,
+            &table.recency,
+            &table.periods,
+            table.weights.as_deref(),
+        )
+    }
+}
+
+/// Reads a BG/BB pattern file ([`read_pattern_csv`]) into the model input; errors name file,
+/// line, column and value.
+pub fn read_bgbb_csv(path: &std::path::Path) -> Result<BgBbData> {
+    let table = read_pattern_csv(path)?;
+    BgBbData::from_patterns(&table)
+        .map_err(|e| ClvError::input(path.display().to_string(), e.to_string()))
 }

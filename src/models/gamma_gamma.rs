@@ -9,10 +9,12 @@
 
 use statrs::function::gamma::digamma;
 
+use super::common::check_positive;
 use super::data::RepeatSpendData;
-use super::sbg::{check_positive, ln_beta};
-use super::{FitOptions, Fitted, Model, optim};
+use super::fit::fit_model;
+use super::{FitOptions, Fitted, Model};
 use crate::error::{ClvError, Result};
+use crate::math::gamma::ln_beta;
 
 /// The Gamma-Gamma model: shape `p` of the spend distribution, shape `q` and scale `gamma` of
 /// the Gamma heterogeneity in its rate `nu`.
@@ -155,7 +157,7 @@ impl Model for GammaGamma {
                  likelihood has no maximum; use the mean spend itself as the prediction"
             )));
         }
-        optim::fit_model::<Self>(data, options)
+        fit_model::<Self>(data, options)
     }
 
     fn initial_guesses(data: &RepeatSpendData) -> Vec<Vec<f64>> {

@@ -7,7 +7,7 @@
 //! purchases) with parameters (r+x, α+T, a, b+x+1).
 
 use super::bg_process::BgProcess;
-use super::bgnbd::{data_scale, positive_params};
+use super::common::{data_scale, positive_params};
 use super::data::RfmData;
 use super::{CovariateShift, Model, TransactionModel};
 use crate::error::Result;

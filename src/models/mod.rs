@@ -2,7 +2,8 @@
 //!
 //! Every model implements [`Model`]: parameters as a plain validated struct, the full
 //! log-likelihood (as the papers report it) and its analytic gradient with respect to the
-//! natural parameters. [`Model::fit`] hands both to the model-agnostic optimiser in [`optim`],
+//! natural parameters. [`Model::fit`] hands both to the model-agnostic optimiser in
+//! [`crate::optim`],
 //! which knows nothing of the model. Transaction models (BG/NBD, Pareto/NBD, MBG/NBD) also
 //! implement [`TransactionModel`], the per-customer predictions the predictor and the churn
 //! classifier consume.
@@ -10,21 +11,21 @@
 mod bg_process;
 pub mod bgbb;
 pub mod bgnbd;
+mod common;
 pub mod covariates;
 pub mod data;
+mod fit;
 pub mod gamma_gamma;
 pub mod mbgnbd;
-pub mod optim;
 mod pattern_sum;
 pub mod pnbd;
-mod quadrature;
 pub mod registry;
 pub mod saved;
 pub mod sbg;
-pub mod special;
 
+pub use crate::optim::{FitOptions, FitReport};
 pub use data::{BgBbData, RepeatSpendData, RfmData, SurvivorData};
-pub use optim::{FitOptions, FitReport, Fitted};
+pub use fit::Fitted;
 pub use registry::{AnyModel, Family, FitData, FittedModel, ModelKind};
 
 use crate::error::Result;
@@ -58,7 +59,7 @@ pub trait Model: Sized + Clone {
 
     /// Maximum-likelihood fit from several starting points.
     fn fit(data: &Self::Data, options: &FitOptions) -> Result<Fitted<Self>> {
-        optim::fit_model::<Self>(data, options)
+        fit::fit_model::<Self>(data, options)
     }
 }
 

@@ -14,13 +14,13 @@ use rand_distr::{Distribution, Exp, Gamma};
 use rayon::prelude::*;
 use statrs::function::gamma::{digamma, ln_gamma};
 
-use super::bgnbd::{data_scale, positive_params};
+use super::common::{data_scale, positive_params};
 use super::data::RfmData;
 use super::pattern_sum::pattern_sum;
-use super::quadrature::{adaptive_gl, adaptive_gl_vec, decaying_gl_vec};
-use super::special::{ln_hyp2f1, ln_hyperu_aa};
 use super::{CovariateShift, Model, TransactionModel, draw_error};
 use crate::error::Result;
+use crate::math::quadrature::{adaptive_gl, adaptive_gl_vec, decaying_gl_vec};
+use crate::math::special::{ln_hyp2f1, ln_hyperu_aa};
 
 /// Pareto/NBD parameters: purchase rates ~ Gamma(r, alpha), dropout rates ~ Gamma(s, beta).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -15,10 +15,10 @@ use super::bgnbd::BgNbd;
 use super::data::{BgBbData, RepeatSpendData, RfmData, SurvivorData};
 use super::gamma_gamma::GammaGamma;
 use super::mbgnbd::MbgNbd;
-use super::optim::{FitOptions, FitReport};
 use super::pnbd::ParetoNbd;
 use super::saved::SavedModel;
 use super::sbg::ShiftedBetaGeometric;
+use super::{FitOptions, FitReport};
 use super::{Model, TransactionModel};
 use crate::error::{ClvError, Result};
 use crate::persist::fingerprint;
@@ -302,6 +302,41 @@ impl AnyModel {
                 other.kind().name()
             ))),
         }
+    }
+}
+
+/// Model files back to models: here rather than in `saved.rs`, so that the file format knows
+/// nothing of the models.
+impl SavedModel {
+    /// The model's kind, from its name.
+    pub fn kind(&self) -> Result<ModelKind> {
+        self.model.parse()
+    }
+
+    /// The model this file describes.
+    pub fn to_model(&self) -> Result<AnyModel> {
+        let kind = self.kind()?;
+        let params = kind
+            .param_names()
+            .iter()
+            .map(|name| {
+                self.params.get(*name).copied().ok_or_else(|| {
+                    ClvError::InvalidParameter(format!(
+                        "{} model without parameter '{name}'",
+                        self.model
+                    ))
+                })
+            })
+            .collect::<Result<Vec<f64>>>()?;
+        AnyModel::from_params(kind, &params)
+    }
+
+    /// The model exactly as a reader of the saved JSON rebuilds it (the JSON float parser need
+    /// not return the very bits that were written), so that scoring right after training
+    /// agrees with scoring after a reload.
+    pub fn reloaded_model(&self) -> Result<AnyModel> {
+        let back: SavedModel = serde_json::from_str(&serde_json::to_string(self)?)?;
+        back.to_model()
     }
 }
 

@@ -1,14 +1,13 @@
 //! Model files: a fitted model with its estimates, standard errors, covariance and fit
-//! diagnostics, as versioned JSON (see [`crate::persist`]); the registry's [`AnyModel`] turns a
-//! file back into a model of the right kind.
+//! diagnostics, as versioned JSON (see [`crate::persist`]); the registry
+//! ([`super::registry`]) turns a file back into a model of the right kind.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::optim::FitReport;
-use super::registry::{AnyModel, ModelKind};
+use super::FitReport;
 use crate::error::{ClvError, Result};
 use crate::persist;
 
@@ -93,36 +92,5 @@ impl SavedModel {
             message: e.to_string(),
         })?;
         Ok(saved)
-    }
-
-    /// The model's kind, from its name.
-    pub fn kind(&self) -> Result<ModelKind> {
-        self.model.parse()
-    }
-
-    /// The model this file describes.
-    pub fn to_model(&self) -> Result<AnyModel> {
-        let kind = self.kind()?;
-        let params = kind
-            .param_names()
-            .iter()
-            .map(|name| {
-                self.params.get(*name).copied().ok_or_else(|| {
-                    ClvError::InvalidParameter(format!(
-                        "{} model without parameter '{name}'",
-                        self.model
-                    ))
-                })
-            })
-            .collect::<Result<Vec<f64>>>()?;
-        AnyModel::from_params(kind, &params)
-    }
-
-    /// The model exactly as a reader of the saved JSON rebuilds it (the JSON float parser need
-    /// not return the very bits that were written), so that scoring right after training
-    /// agrees with scoring after a reload.
-    pub fn reloaded_model(&self) -> Result<AnyModel> {
-        let back: SavedModel = serde_json::from_str(&serde_json::to_string(self)?)?;
-        back.to_model()
     }
 }

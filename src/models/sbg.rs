@@ -6,21 +6,14 @@
 //! `theta` varies across customers as Beta(alpha, beta). From a cohort's survivor counts the
 //! likelihood counts the churners of each period, `P(T = t)`, and the customers still active at
 //! the end, `S(T)`.
-//!
-//! This file also holds the small numeric helpers shared by the discrete models of this family
-//! (`ln_beta`, `digamma_diff`, `LogSumExp`), written to stay accurate for parameters in the
-//! millions, where a plain sum of log-gamma values loses digits.
 
-use statrs::function::gamma::{digamma, ln_gamma};
-
+use super::common::{check_positive, flag_boundary};
 use super::data::SurvivorData;
-use super::{FitOptions, Fitted, Model, optim};
+use super::fit::fit_model;
+use super::{FitOptions, Fitted, Model};
 use crate::error::{ClvError, Result};
-
-/// Terms after which a discounted sum that has not met its tolerance is declared divergent.
-const MAX_SUM_TERMS: usize = 10_000_000;
-/// Relative tolerance of the discounted sums (bound on the neglected tail).
-const SUM_TOLERANCE: f64 = 1e-13;
+use crate::math::gamma::{digamma_diff, ln_beta};
+use crate::math::series::{discount_factor, discounted_sum};
 
 /// The sBG model: `theta ~ Beta(alpha, beta)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -198,7 +191,7 @@ impl Model for ShiftedBetaGeometric {
     /// lies at churn probability 0 (alpha -> 0 or beta -> infinity), which the optimiser may
     /// approach without reaching the edge of its search space.
     fn fit(data: &SurvivorData, options: &FitOptions) -> Result<Fitted<Self>> {
-        let mut fitted = optim::fit_model::<Self>(data, options)?;
+        let mut fitted = fit_model::<Self>(data, options)?;
         let s = &data.survivors;
         if s.first() == s.last() {
             flag_boundary(
@@ -223,218 +216,5 @@ impl Model for ShiftedBetaGeometric {
             starts.insert(0, vec![1.0, (1.0 - c1) / c1]);
         }
         starts
-    }
-}
-
-/// Marks a fit whose data put the maximum on the boundary of the parameter space: the named
-/// parameters are listed as at the boundary, a warning says why, and the fit is not reported
-/// as converged (the estimates are not identified; predictions remain usable).
-pub(super) fn flag_boundary<M>(fitted: &mut Fitted<M>, params: &[&str], why: &str) {
-    let report = &mut fitted.report;
-    for p in params {
-        if !report.at_boundary.iter().any(|b| b == p) {
-            report.at_boundary.push((*p).to_string());
-        }
-    }
-    report.converged = false;
-    report.warnings.push(format!(
-        "the maximum lies on the boundary: {why}; {} are not identified (estimates {}), \
-         predictions remain usable",
-        params.join(", "),
-        report
-            .param_names
-            .iter()
-            .zip(&report.estimates)
-            .map(|(n, v)| format!("{n}={v:.3e}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
-}
-
-/// `1 / (1 + d)` for a per-period discount rate `d > 0`.
-pub(super) fn discount_factor(discount: f64) -> Result<f64> {
-    if !(discount.is_finite() && discount > 0.0) {
-        return Err(ClvError::InvalidParameter(format!(
-            "discount rate must be finite and > 0, got {discount}"
-        )));
-    }
-    Ok(1.0 / (1.0 + discount))
-}
-
-/// Sum over k >= 0 of `first * prod_{j<k} ratio(j) * r^k` where every `ratio(j)` lies in
-/// (0, 1]: the neglected tail after a term `u` is then below `u r / (1 - r)`, which is the
-/// stopping rule. Errors if the tolerance is not met within the term cap.
-pub(super) fn discounted_sum(first: f64, r: f64, ratio: impl Fn(usize) -> f64) -> Result<f64> {
-    let mut term = first;
-    let mut sum = 0.0;
-    for k in 0..MAX_SUM_TERMS {
-        sum += term;
-        if term * r / (1.0 - r) <= SUM_TOLERANCE * sum {
-            return Ok(sum);
-        }
-        term *= ratio(k) * r;
-    }
-    Err(ClvError::InvalidParameter(format!(
-        "the discounted sum did not converge within {MAX_SUM_TERMS} terms; the discount rate \
-         {:.3e} is too small",
-        1.0 / r - 1.0
-    )))
-}
-
-/// Errors unless every named value is finite and > 0.
-pub(super) fn check_positive(values: &[(&str, f64)]) -> Result<()> {
-    for (name, v) in values {
-        if !(v.is_finite() && *v > 0.0) {
-            return Err(ClvError::InvalidParameter(format!(
-                "{name} must be finite and > 0, got {v}"
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Below this, log-gamma and digamma are evaluated directly; above, by Stirling series whose
-/// differences can be formed without cancellation.
-const ASYMPTOTIC_FROM: f64 = 10.0;
-
-/// ln Gamma(x) - [(x - 1/2) ln x - x + ln(2 pi) / 2] for x >= 10 (Stirling correction).
-pub(super) fn stirling_correction(x: f64) -> f64 {
-    let z = 1.0 / (x * x);
-    (1.0 / 12.0 - z * (1.0 / 360.0 - z * (1.0 / 1260.0 - z * (1.0 / 1680.0 - z / 1188.0)))) / x
-}
-
-/// ln B(a, b) for a, b > 0, accurate also when one or both arguments are huge (there the
-/// naive ln Gamma(a) + ln Gamma(b) - ln Gamma(a + b) cancels away most digits).
-pub(super) fn ln_beta(a: f64, b: f64) -> f64 {
-    let (small, large) = if a <= b { (a, b) } else { (b, a) };
-    if large < ASYMPTOTIC_FROM {
-        return ln_gamma(small) + ln_gamma(large) - ln_gamma(small + large);
-    }
-    let sum = small + large;
-    let corr = stirling_correction(large) - stirling_correction(sum);
-    if small < ASYMPTOTIC_FROM {
-        // ln Gamma(large) - ln Gamma(sum) by Stirling, the ratio through ln_1p.
-        ln_gamma(small) - (large - 0.5) * (small / large).ln_1p() - small * sum.ln() + small + corr
-    } else {
-        0.5 * (2.0 * std::f64::consts::PI).ln() - 0.5 * large.ln()
-            + (small - 0.5) * (small / sum).ln()
-            - large * (small / large).ln_1p()
-            + stirling_correction(small)
-            + corr
-    }
-}
-
-/// psi(x) - ln x for x >= 10 (asymptotic series).
-fn digamma_minus_ln(x: f64) -> f64 {
-    let z = 1.0 / (x * x);
-    -0.5 / x
-        - z * (1.0 / 12.0 - z * (1.0 / 120.0 - z * (1.0 / 252.0 - z * (1.0 / 240.0 - z / 132.0))))
-}
-
-/// psi(a + h) - psi(a) for a > 0, h >= 0, without the cancellation of the plain difference
-/// when `a` is large.
-pub(super) fn digamma_diff(a: f64, h: f64) -> f64 {
-    if h == 0.0 {
-        return 0.0;
-    }
-    if a < ASYMPTOTIC_FROM {
-        return digamma(a + h) - digamma(a);
-    }
-    (h / a).ln_1p() + digamma_minus_ln(a + h) - digamma_minus_ln(a)
-}
-
-/// Running ln sum exp(v_i), one value at a time, so long sums need no buffer.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct LogSumExp {
-    max: f64,
-    /// Sum of exp(v_i - max).
-    scaled: f64,
-}
-
-impl LogSumExp {
-    pub(super) fn new() -> Self {
-        LogSumExp {
-            max: f64::NEG_INFINITY,
-            scaled: 0.0,
-        }
-    }
-
-    pub(super) fn push(&mut self, v: f64) {
-        if v == f64::NEG_INFINITY {
-            // A zero term adds nothing (and -inf - -inf must not be formed).
-        } else if v <= self.max {
-            self.scaled += (v - self.max).exp();
-        } else if v.is_finite() {
-            // A new maximum rescales what has been summed so far.
-            self.scaled = self.scaled * (self.max - v).exp() + 1.0;
-            self.max = v;
-        } else if v.is_nan() {
-            self.max = f64::NAN;
-        }
-    }
-
-    /// The log of the sum; -inf when nothing (or only -inf) was pushed.
-    pub(super) fn value(&self) -> f64 {
-        if self.scaled == 0.0 || self.max.is_nan() {
-            return self.max;
-        }
-        self.max + self.scaled.ln()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ln_beta_matches_direct_sum_and_stays_accurate_for_large_arguments() {
-        for &(a, b) in &[
-            (0.5, 3.0),
-            (12.0, 0.7),
-            (15.0, 40.0),
-            (2.5, 1e3),
-            (300.0, 500.5),
-        ] {
-            let direct = ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b);
-            assert!(
-                (ln_beta(a, b) - direct).abs() < 1e-11 * direct.abs().max(1.0),
-                "{a} {b}"
-            );
-        }
-        // B(1, b) = 1 / b exactly; B(2, b) = 1 / (b (b + 1)).
-        for &b in &[10.0, 1e6, 1e12] {
-            assert!((ln_beta(1.0, b) + b.ln()).abs() < 1e-13 * b.ln());
-            assert!((ln_beta(2.0, b) + b.ln() + (b + 1.0).ln()).abs() < 1e-13 * b.ln());
-        }
-    }
-
-    #[test]
-    fn digamma_diff_matches_recurrence() {
-        // psi(a + 3) - psi(a) = 1/a + 1/(a+1) + 1/(a+2).
-        for &a in &[0.3, 9.9, 10.0, 55.0, 1e8] {
-            let exact = 1.0 / a + 1.0 / (a + 1.0) + 1.0 / (a + 2.0);
-            assert!((digamma_diff(a, 3.0) - exact).abs() < 1e-12 * exact, "{a}");
-        }
-    }
-
-    fn lse(values: &[f64]) -> f64 {
-        let mut acc = LogSumExp::new();
-        values.iter().for_each(|v| acc.push(*v));
-        acc.value()
-    }
-
-    #[test]
-    fn log_sum_exp_handles_extremes() {
-        assert!((lse(&[-1000.0, -1000.0]) - (-1000.0 + 2f64.ln())).abs() < 1e-12);
-        assert!((lse(&[-2000.0, 3.0, -1.0]) - (3.0 + (-4f64).exp().ln_1p())).abs() < 1e-12);
-        assert!(
-            (lse(&[1.0, 2.0, 3.0]) - (1f64.exp() + 2f64.exp() + 3f64.exp()).ln()).abs() < 1e-12
-        );
-        assert_eq!(lse(&[]), f64::NEG_INFINITY);
-        assert_eq!(
-            lse(&[f64::NEG_INFINITY, f64::NEG_INFINITY]),
-            f64::NEG_INFINITY
-        );
-        assert!(lse(&[1.0, f64::NAN]).is_nan());
     }
 }

@@ -11,10 +11,10 @@ use crate::churn::model_file::ChurnModelFile;
 use crate::error::{ClvError, Result};
 use crate::features::TimeUnit;
 use crate::features::covariates::CovariateEncoding;
+use crate::models::FitReport;
 use crate::models::TransactionModel;
 use crate::models::covariates::CovariateModel;
 use crate::models::gamma_gamma::GammaGamma;
-use crate::models::optim::FitReport;
 use crate::models::saved::SavedModel;
 use crate::persist;
 

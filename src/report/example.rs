@@ -10,7 +10,7 @@ use super::{
     ChurnEvaluation, ClvDistribution, CohortRetention, FrequencyRecency, GroupValues, Headline,
     ReportData, Tracking,
 };
-use crate::models::optim::FitReport;
+use crate::models::FitReport;
 use crate::predict::holdout::FrequencyBin;
 
 /// BG/NBD on CDNOW (Fader, Hardie & Lee 2005): r, alpha, a, b.

@@ -1,111 +1,7 @@
-//! The summaries the report computes from per-customer inputs: ROC curve and AUC, decile
-//! calibration and cumulative gains of a churn score, CLV deciles and concentration, and
-//! histogram bins. Pure functions, public so they can be tested against closed forms.
-
-/// ROC curve of `scores` (higher = more likely positive) against `labels` (true = positive),
-/// from (0, 0) to (1, 1), one point per distinct score (ties move diagonally), and its area
-/// by the trapezoid rule (which counts ties as one half, as the Mann–Whitney statistic does).
-/// `None` unless both classes are present. Pairs with a non-finite score are ignored.
-pub fn roc_curve(scores: &[f64], labels: &[bool]) -> Option<(Vec<(f64, f64)>, f64)> {
-    let mut pairs: Vec<(f64, bool)> = scores
-        .iter()
-        .zip(labels)
-        .filter(|(s, _)| s.is_finite())
-        .map(|(s, l)| (*s, *l))
-        .collect();
-    let positives = pairs.iter().filter(|p| p.1).count() as f64;
-    let negatives = pairs.len() as f64 - positives;
-    if positives == 0.0 || negatives == 0.0 {
-        return None;
-    }
-    pairs.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut points = vec![(0.0, 0.0)];
-    let (mut tp, mut fp) = (0.0, 0.0);
-    let mut auc = 0.0;
-    let mut i = 0;
-    while i < pairs.len() {
-        let score = pairs[i].0;
-        let (prev_fpr, prev_tpr) = (fp / negatives, tp / positives);
-        while i < pairs.len() && pairs[i].0 == score {
-            if pairs[i].1 {
-                tp += 1.0;
-            } else {
-                fp += 1.0;
-            }
-            i += 1;
-        }
-        let (fpr, tpr) = (fp / negatives, tp / positives);
-        auc += (fpr - prev_fpr) * (tpr + prev_tpr) / 2.0;
-        points.push((fpr, tpr));
-    }
-    Some((points, auc))
-}
-
-/// One group of a calibration table.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CalibrationBin {
-    pub customers: usize,
-    pub mean_predicted: f64,
-    pub observed_rate: f64,
-}
-
-/// Customers sorted by predicted probability and cut into `groups` groups of (near) equal
-/// size; per group, the mean prediction and the observed share of positives. Fewer groups
-/// when there are fewer customers. Non-finite predictions are ignored.
-pub fn calibration_bins(predicted: &[f64], labels: &[bool], groups: usize) -> Vec<CalibrationBin> {
-    let mut pairs: Vec<(f64, bool)> = predicted
-        .iter()
-        .zip(labels)
-        .filter(|(p, _)| p.is_finite())
-        .map(|(p, l)| (*p, *l))
-        .collect();
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let n = pairs.len();
-    let groups = groups.min(n);
-    (0..groups)
-        .map(|g| {
-            let slice = &pairs[g * n / groups..(g + 1) * n / groups];
-            let len = slice.len() as f64;
-            CalibrationBin {
-                customers: slice.len(),
-                mean_predicted: slice.iter().map(|p| p.0).sum::<f64>() / len,
-                observed_rate: slice.iter().filter(|p| p.1).count() as f64 / len,
-            }
-        })
-        .collect()
-}
-
-/// Cumulative gains: targeting customers in decreasing score order, the share of all positives
-/// caught (y) against the share of customers targeted (x), from (0, 0) to (1, 1), with at most
-/// about `max_points` points. `None` without positives. Non-finite scores are ignored.
-pub fn cumulative_gains(
-    scores: &[f64],
-    labels: &[bool],
-    max_points: usize,
-) -> Option<Vec<(f64, f64)>> {
-    let mut pairs: Vec<(f64, bool)> = scores
-        .iter()
-        .zip(labels)
-        .filter(|(s, _)| s.is_finite())
-        .map(|(s, l)| (*s, *l))
-        .collect();
-    let positives = pairs.iter().filter(|p| p.1).count();
-    if positives == 0 {
-        return None;
-    }
-    pairs.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let n = pairs.len();
-    let step = n.div_ceil(max_points.max(1)).max(1);
-    let mut points = vec![(0.0, 0.0)];
-    let mut caught = 0usize;
-    for (k, pair) in pairs.iter().enumerate() {
-        caught += usize::from(pair.1);
-        if (k + 1) % step == 0 || k + 1 == n {
-            points.push(((k + 1) as f64 / n as f64, caught as f64 / positives as f64));
-        }
-    }
-    Some(points)
-}
+//! The summaries the report computes from per-customer values: CLV deciles and concentration,
+//! quantiles, histogram bins and the thinning of long curves. Pure functions, public so they
+//! can be tested against closed forms. The churn model's ROC curve, calibration and gains are
+//! those of `clv evaluate`, from [`crate::churn::metrics`].
 
 /// Thins a polyline to at most about `max_points` points, keeping the first and last.
 pub fn thin(points: &[(f64, f64)], max_points: usize) -> Vec<(f64, f64)> {
@@ -209,43 +105,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn roc_of_perfect_random_and_tied_scores() {
-        let (_, auc) = roc_curve(&[0.9, 0.8, 0.2, 0.1], &[true, true, false, false]).unwrap();
-        assert_eq!(auc, 1.0);
-        let (_, auc) = roc_curve(&[0.9, 0.8, 0.2, 0.1], &[false, false, true, true]).unwrap();
-        assert_eq!(auc, 0.0);
-        // All scores tied: the curve is the diagonal and the area one half.
-        let (points, auc) = roc_curve(&[0.5; 4], &[true, false, true, false]).unwrap();
-        assert_eq!(points, vec![(0.0, 0.0), (1.0, 1.0)]);
-        assert_eq!(auc, 0.5);
-        assert!(roc_curve(&[0.1, 0.2], &[true, true]).is_none());
-    }
-
-    #[test]
-    fn auc_equals_mann_whitney_probability() {
-        let scores = [0.1, 0.4, 0.35, 0.8, 0.4, 0.7, 0.2, 0.9];
-        let labels = [false, false, true, true, true, false, false, true];
-        let (_, auc) = roc_curve(&scores, &labels).unwrap();
-        let mut wins = 0.0;
-        let mut pairs = 0.0;
-        for (si, li) in scores.iter().zip(labels) {
-            for (sj, lj) in scores.iter().zip(labels) {
-                if li && !lj {
-                    pairs += 1.0;
-                    wins += if si > sj {
-                        1.0
-                    } else if si == sj {
-                        0.5
-                    } else {
-                        0.0
-                    };
-                }
-            }
-        }
-        assert!((auc - wins / pairs).abs() < 1e-12);
-    }
-
-    #[test]
     fn deciles_and_top_share() {
         let values: Vec<f64> = (1..=100).map(f64::from).collect();
         let deciles = value_deciles(&values);
@@ -258,10 +117,7 @@ mod tests {
     }
 
     #[test]
-    fn gains_end_at_one_and_histogram_counts_everything() {
-        let gains = cumulative_gains(&[0.9, 0.1, 0.5], &[true, false, true], 100).unwrap();
-        assert_eq!(gains.last(), Some(&(1.0, 1.0)));
-        assert_eq!(gains[1], (1.0 / 3.0, 0.5));
+    fn histogram_counts_everything() {
         let (edges, counts) = histogram(&[0.0, 0.5, 1.0, 7.0, f64::NAN], 0.0, 2.0, 4);
         assert_eq!(edges.len(), 5);
         assert_eq!(counts.iter().sum::<u64>(), 4);

@@ -17,7 +17,7 @@ mod sections_model;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::models::optim::FitReport;
+use crate::models::FitReport;
 use crate::predict::holdout::FrequencyBin;
 
 /// Everything the report shows. Built by the caller from the fitted models and predictions;

@@ -4,10 +4,11 @@
 use super::charts::{self, BLUE, LineChart, Series, Stroke, VERMILLION};
 use super::heatmap::{self, HeatMap};
 use super::html::{self, escape, figure, note, percent};
-use super::metrics;
+use super::metrics::thin;
 use super::{ReportData, same_len};
+use crate::churn::metrics;
 use crate::error::Result;
-use crate::models::optim::FitReport;
+use crate::models::FitReport;
 
 /// Most points drawn per curve: enough for a smooth line, small enough for the page.
 const MAX_CURVE_POINTS: usize = 400;
@@ -35,30 +36,28 @@ pub fn churn(data: &ReportData) -> Result<String> {
             "{outside} predicted probabilit(ies) outside [0, 1] were clamped to it."
         )));
     }
-    let predicted: Vec<f64> = c
+    // The customers with a finite prediction, clamped to [0, 1]; the metrics are those of
+    // `clv evaluate` (crate::churn::metrics).
+    let (predicted, churned): (Vec<f64>, Vec<bool>) = c
         .predicted
         .iter()
-        .map(|p| if p.is_finite() { p.clamp(0.0, 1.0) } else { *p })
-        .collect();
-    let Some((roc, auc)) = metrics::roc_curve(&predicted, &c.churned) else {
+        .zip(&c.churned)
+        .filter(|(p, _)| p.is_finite())
+        .map(|(p, l)| (p.clamp(0.0, 1.0), *l))
+        .unzip();
+    let (Ok(roc), Ok(auc)) = (
+        metrics::roc_curve(&predicted, &churned),
+        metrics::roc_auc(&predicted, &churned),
+    ) else {
         out.push_str(&note(
             "The churn evaluation needs both customers who churned and customers who stayed; it has only one kind.",
         ));
         return Ok(out);
     };
-    let evaluated = predicted.iter().filter(|p| p.is_finite()).count();
-    let churners = predicted
-        .iter()
-        .zip(&c.churned)
-        .filter(|(p, l)| p.is_finite() && **l)
-        .count();
-    let gains =
-        metrics::cumulative_gains(&predicted, &c.churned, MAX_CURVE_POINTS).unwrap_or_default();
-    let top_decile = gains
-        .iter()
-        .find(|p| p.0 >= 0.1 - 1e-12)
-        .map(|p| p.1 / p.0)
-        .unwrap_or(f64::NAN);
+    let evaluated = predicted.len();
+    let churners = churned.iter().filter(|l| **l).count();
+    let gains = metrics::gains_curve(&predicted, &churned, MAX_CURVE_POINTS)?;
+    let (top_decile, _) = metrics::lift_gains(&predicted, &churned, 0.1)?;
 
     out.push_str("<div class=\"cards\">\n");
     out.push_str(&html::stat_card(
@@ -88,7 +87,7 @@ pub fn churn(data: &ReportData) -> Result<String> {
         y_label: "true positive rate (share of churners caught)".into(),
         series: vec![Series {
             name: format!("Churn model (AUC {})", html::number(auc, 3)),
-            points: metrics::thin(&roc, MAX_CURVE_POINTS),
+            points: thin(&roc, MAX_CURVE_POINTS),
             color: BLUE,
             stroke: Stroke::Solid,
         }],
@@ -104,7 +103,7 @@ pub fn churn(data: &ReportData) -> Result<String> {
         &format!("{title}; the dashed diagonal is a random ranking."),
     ));
 
-    let bins = metrics::calibration_bins(&predicted, &c.churned, 10);
+    let bins = metrics::calibration_table(&predicted, &churned, 10)?;
     let calibration_chart = LineChart {
         x_label: "mean predicted churn probability (per decile)".into(),
         y_label: "observed churn rate".into(),

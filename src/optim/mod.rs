@@ -1,7 +1,9 @@
 //! Maximum-likelihood fitting, independent of any particular model.
 //!
-//! The optimiser sees only a function of an unconstrained vector returning a value and its
-//! gradient. Positive parameters p are mapped to `u = ln p` and, to keep a run-away parameter
+//! The optimiser sees only a [`Problem`]: a log-likelihood of a parameter vector returning a
+//! value and its gradient, the parameters' names and which of them must stay positive, and
+//! starting points; the glue from a model type to a `Problem` lives in `crate::models`.
+//! Positive parameters p are mapped to `u = ln p` and, to keep a run-away parameter
 //! (a maximum on the boundary, such as BG/NBD's `b` when no dropout is detectable) from
 //! overflowing, `u` itself is squashed smoothly into `[-BOUND, BOUND]` with a scaled tanh.
 //! L-BFGS (argmin) does the search from several starting points; Newton steps on the
@@ -12,7 +14,6 @@ use std::cell::{Cell, RefCell};
 
 use serde::{Deserialize, Serialize};
 
-use super::Model;
 use crate::error::{ClvError, Result};
 
 mod lbfgs;
@@ -98,30 +99,30 @@ pub struct FitReport {
     pub penalty: f64,
 }
 
-/// A fitted model with its report.
-#[derive(Debug, Clone)]
-pub struct Fitted<M> {
-    pub model: M,
-    pub report: FitReport,
+/// Why a fit stopped, derived from [`FitReport::converged`] and [`FitReport::at_boundary`]
+/// (model files store those two fields, not this).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Termination {
+    /// The gradient vanished at an interior maximum.
+    Converged,
+    /// Some parameters ran to the edge of the search space (or the data put the maximum on
+    /// the boundary): the likelihood is flat there and those estimates are not identified.
+    AtBoundary,
+    /// The iteration cap was reached, or the search stalled, with a gradient still too large.
+    NotConverged,
 }
 
-/// Fits `M` to `data`: multi-start L-BFGS, Newton polish, standard errors.
-pub fn fit_model<M: Model>(data: &M::Data, options: &FitOptions) -> Result<Fitted<M>> {
-    let k = M::PARAM_NAMES.len();
-    let log_likelihood = |p: &[f64]| -> Option<(f64, Vec<f64>)> {
-        let model = M::from_params(p).ok()?;
-        Some(model.log_likelihood_and_gradient(data))
-    };
-    let problem = Problem {
-        model: M::NAME.to_string(),
-        names: M::PARAM_NAMES.iter().map(|s| s.to_string()).collect(),
-        positive: vec![true; k],
-        starts: M::initial_guesses(data),
-        log_likelihood: &log_likelihood,
-    };
-    let report = maximise(&problem, options)?;
-    let model = M::from_params(&report.estimates)?;
-    Ok(Fitted { model, report })
+impl FitReport {
+    /// Why the fit stopped.
+    pub fn termination(&self) -> Termination {
+        if !self.at_boundary.is_empty() {
+            Termination::AtBoundary
+        } else if self.converged {
+            Termination::Converged
+        } else {
+            Termination::NotConverged
+        }
+    }
 }
 
 /// Log-likelihood and its gradient at natural parameters; `None` where undefined.
@@ -370,57 +371,51 @@ impl<'a> Memo<'a> {
 mod tests {
     use super::*;
 
-    /// A toy model: independent normal means with known unit variance, parameterised by
-    /// positive means, so the MLE and the covariance are known exactly.
-    #[derive(Clone)]
-    struct Toy(Vec<f64>);
-    impl Model for Toy {
-        type Data = Vec<Vec<f64>>;
-        const NAME: &'static str = "toy";
-        const PARAM_NAMES: &'static [&'static str] = &["m1", "m2"];
-        fn from_params(p: &[f64]) -> Result<Self> {
-            Ok(Toy(p.to_vec()))
-        }
-        fn params(&self) -> Vec<f64> {
-            self.0.clone()
-        }
-        fn log_likelihood(&self, d: &Self::Data) -> f64 {
-            d.iter()
-                .zip(&self.0)
+    /// Independent normal means with known unit variance, the means positive: the MLE and
+    /// the covariance are known exactly.
+    fn fit_means(data: &[Vec<f64>]) -> FitReport {
+        let log_likelihood = |m: &[f64]| -> Option<(f64, Vec<f64>)> {
+            let ll = data
+                .iter()
+                .zip(m)
                 .map(|(xs, m)| xs.iter().map(|x| -0.5 * (x - m).powi(2)).sum::<f64>())
-                .sum()
-        }
-        fn gradient(&self, d: &Self::Data) -> Vec<f64> {
-            d.iter()
-                .zip(&self.0)
+                .sum();
+            let g = data
+                .iter()
+                .zip(m)
                 .map(|(xs, m)| xs.iter().map(|x| x - m).sum())
-                .collect()
-        }
-        fn initial_guesses(_: &Self::Data) -> Vec<Vec<f64>> {
-            vec![vec![1.0, 1.0], vec![10.0, 0.1]]
-        }
+                .collect();
+            Some((ll, g))
+        };
+        let problem = Problem {
+            model: "toy".into(),
+            names: vec!["m1".into(), "m2".into()],
+            positive: vec![true, true],
+            starts: vec![vec![1.0, 1.0], vec![10.0, 0.1]],
+            log_likelihood: &log_likelihood,
+        };
+        maximise(&problem, &FitOptions::default()).unwrap()
     }
 
     #[test]
     fn recovers_means_and_standard_errors() {
-        let data = vec![vec![2.0, 3.0, 4.0, 3.0], vec![0.5, 1.5]];
-        let fit = Toy::fit(&data, &FitOptions::default()).unwrap();
-        assert!((fit.report.estimates[0] - 3.0).abs() < 1e-7);
-        assert!((fit.report.estimates[1] - 1.0).abs() < 1e-7);
+        let report = fit_means(&[vec![2.0, 3.0, 4.0, 3.0], vec![0.5, 1.5]]);
+        assert!((report.estimates[0] - 3.0).abs() < 1e-7);
+        assert!((report.estimates[1] - 1.0).abs() < 1e-7);
         // Var of a mean of n unit-variance draws is 1/n.
-        assert!((fit.report.std_errors[0].unwrap() - 0.5).abs() < 1e-5);
-        assert!((fit.report.std_errors[1].unwrap() - 0.5f64.sqrt()).abs() < 1e-5);
-        assert!(fit.report.converged);
-        assert!(fit.report.at_boundary.is_empty());
+        assert!((report.std_errors[0].unwrap() - 0.5).abs() < 1e-5);
+        assert!((report.std_errors[1].unwrap() - 0.5f64.sqrt()).abs() < 1e-5);
+        assert_eq!(report.termination(), Termination::Converged);
+        assert!(report.converged && report.at_boundary.is_empty());
     }
 
     #[test]
     fn maximum_on_the_boundary_is_reported_not_an_error() {
         // The mean of the second group is negative: the positive-parameter MLE is at 0.
-        let data = vec![vec![2.0, 3.0], vec![-1.0, -2.0]];
-        let fit = Toy::fit(&data, &FitOptions::default()).unwrap();
-        assert_eq!(fit.report.at_boundary, vec!["m2".to_string()]);
-        assert!(!fit.report.warnings.is_empty());
-        assert!(fit.report.estimates.iter().all(|v| v.is_finite()));
+        let report = fit_means(&[vec![2.0, 3.0], vec![-1.0, -2.0]]);
+        assert_eq!(report.at_boundary, vec!["m2".to_string()]);
+        assert_eq!(report.termination(), Termination::AtBoundary);
+        assert!(!report.warnings.is_empty());
+        assert!(report.estimates.iter().all(|v| v.is_finite()));
     }
 }

@@ -2,6 +2,8 @@
 //! (computed with mpmath at 40 digits), finite differences.
 
 use super::*;
+use crate::math::gamma::ln_beta;
+use crate::math::log_space::{log_add_exp, log_sub_exp, log_sum_exp, log_sum_exp_signed};
 use statrs::function::erf::erfc;
 
 fn rel(a: f64, b: f64) -> f64 {

@@ -1,6 +1,5 @@
 //! Special functions the transaction models need beyond `statrs`, evaluated stably.
 //!
-//! - [`ln_beta`], [`log_add_exp`], [`log_sub_exp`], [`log_sum_exp`], [`log_sum_exp_signed`];
 //! - the Gauss hypergeometric function 2F1(a,b;c;z) for |z| < 1 ([`ln_hyp2f1`], [`hyp2f1`]),
 //!   in log space, with its partial derivatives from term-wise differentiation of the series;
 //! - Tricomi's confluent hypergeometric function U(a,a,z) ([`ln_hyperu_aa`]) for the
@@ -17,63 +16,6 @@ use crate::error::{ClvError, Result};
 const SERIES_EPS: f64 = 1e-17;
 /// Iteration cap of the 2F1 series: reaching it is an error, never a silent value.
 pub const HYP2F1_MAX_TERMS: usize = 500_000;
-
-/// ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a+b).
-pub fn ln_beta(a: f64, b: f64) -> f64 {
-    ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
-}
-
-/// ln(e^a + e^b) without overflow.
-pub fn log_add_exp(a: f64, b: f64) -> f64 {
-    let (hi, lo) = if a >= b { (a, b) } else { (b, a) };
-    if lo == f64::NEG_INFINITY {
-        return hi;
-    }
-    hi + (lo - hi).exp().ln_1p()
-}
-
-/// ln(e^a − e^b) for a ≥ b (−∞ when equal, NaN when a < b).
-pub fn log_sub_exp(a: f64, b: f64) -> f64 {
-    if b == f64::NEG_INFINITY {
-        return a;
-    }
-    if a < b {
-        return f64::NAN;
-    }
-    a + (-(b - a).exp_m1()).ln()
-}
-
-/// ln Σ e^{t_i}; −∞ for an empty slice.
-pub fn log_sum_exp(terms: &[f64]) -> f64 {
-    let m = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if !m.is_finite() {
-        return m;
-    }
-    m + terms.iter().map(|t| (t - m).exp()).sum::<f64>().ln()
-}
-
-/// Signed log-sum-exp: terms are `(ln|v_i|, sign_i)`; returns `(ln|Σ v_i|, sign)` with sign
-/// +1, −1, or 0 for an exact zero (then the log is −∞).
-pub fn log_sum_exp_signed(terms: &[(f64, f64)]) -> (f64, f64) {
-    let m = terms
-        .iter()
-        .filter(|(_, s)| *s != 0.0)
-        .map(|(l, _)| *l)
-        .fold(f64::NEG_INFINITY, f64::max);
-    if !m.is_finite() {
-        return (m, if m.is_nan() { f64::NAN } else { 0.0 });
-    }
-    let s: f64 = terms
-        .iter()
-        .filter(|(_, sg)| *sg != 0.0)
-        .map(|(l, sg)| sg.signum() * (l - m).exp())
-        .sum();
-    if s == 0.0 {
-        (f64::NEG_INFINITY, 0.0)
-    } else {
-        (m + s.abs().ln(), s.signum())
-    }
-}
 
 /// 2F1 in log form with the derivatives of ln|F| with respect to a, b, c and z.
 #[derive(Debug, Clone, Copy, PartialEq)]
