@@ -7,13 +7,16 @@
 //! - [`features`]: rows to per-customer recency / frequency / monetary summaries, RFM segments,
 //!   cohort tables and the history-based CLV metrics;
 //! - [`models`]: the "buy till you die" models (BG/NBD, Pareto/NBD, MBG/NBD, BG/BB),
-//!   Gamma-Gamma spend and shifted-beta-geometric retention, behind one trait;
+//!   Gamma-Gamma spend and shifted-beta-geometric retention, behind one trait, all listed once
+//!   in [`models::registry`];
 //! - [`simulate`]: synthetic order histories from known parameters;
 //! - [`churn`]: the logistic churn classifier and its evaluation;
 //! - [`predict`]: discounted CLV, model bundles, scoring of existing and new customers;
 //! - [`report`]: the HTML report.
 //!
-//! The library never prints and never exits; the `clv` binary is a thin CLI on top.
+//! Each stage imports only from the stages above it in this list (`tests/layering.rs` checks).
+//! The library never prints and never exits; the `clv` binary (the `cli/` crate of the
+//! workspace) is a thin front end on top, and other front ends call the same functions.
 
 pub mod churn;
 pub mod error;
