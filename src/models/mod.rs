@@ -13,6 +13,7 @@ pub mod bgnbd;
 pub mod covariates;
 pub mod data;
 pub mod gamma_gamma;
+pub mod ggomnbd;
 pub mod mbgnbd;
 pub mod optim;
 mod pattern_sum;
