@@ -101,3 +101,232 @@ fn agrees_with_mpmath_references() {
         assert!(rel_exact(got_pn, pn) < 1e-10, "{p:?} {x}: P(n) {got_pn} vs {pn}");
     }
 }
+
+/// Brute-force evaluation of the model's definition, sharing no code with the module:
+/// λ ~ Gamma(r, α) integrated by the trapezoid rule in ln λ (spectrally accurate for these
+/// smooth, fast-decaying integrands), the lifetime τ by composite Gauss-Legendre in τ with
+/// the density f(τ) = b s β^s e^{bτ}(β + e^{bτ} − 1)^{−(s+1)} and S(τ) = (β/(β+e^{bτ}−1))^s.
+mod brute {
+    use statrs::function::gamma::ln_gamma;
+
+    pub struct Model {
+        pub r: f64,
+        pub alpha: f64,
+        pub b: f64,
+        pub s: f64,
+        pub beta: f64,
+    }
+
+    /// Gauss-Legendre nodes/weights on [−1, 1] by Newton's method.
+    fn gl(n: usize) -> Vec<(f64, f64)> {
+        (0..n)
+            .map(|i| {
+                let mut x = (std::f64::consts::PI * (i as f64 + 0.75) / (n as f64 + 0.5)).cos();
+                let mut dp = 1.0;
+                for _ in 0..100 {
+                    let (mut p0, mut p1) = (1.0, x);
+                    for k in 2..=n {
+                        let p2 = ((2 * k - 1) as f64 * x * p1 - (k - 1) as f64 * p0) / k as f64;
+                        p0 = p1;
+                        p1 = p2;
+                    }
+                    dp = n as f64 * (x * p1 - p0) / (x * x - 1.0);
+                    x -= p1 / dp;
+                }
+                (x, 2.0 / ((1.0 - x * x) * dp * dp))
+            })
+            .collect()
+    }
+
+    /// ∫_a^b g by 10-point Gauss-Legendre on `panels` equal panels merged with panels
+    /// shrinking geometrically towards a (down to 2^-60 of the range), so that a density
+    /// concentrated at the left end (Gompertz with β ≪ 1 and large b) is resolved.
+    pub fn composite(g: impl Fn(f64) -> f64, a: f64, b: f64, panels: usize) -> f64 {
+        let rule = gl(10);
+        let mut pts: Vec<f64> = (0..=panels)
+            .map(|i| a + (b - a) * i as f64 / panels as f64)
+            .chain((1..60).map(|k| a + (b - a) * 0.5f64.powi(k)))
+            .collect();
+        pts.sort_by(f64::total_cmp);
+        pts.dedup();
+        pts.windows(2)
+            .map(|w| {
+                let (m, h) = (0.5 * (w[0] + w[1]), 0.5 * (w[1] - w[0]));
+                rule.iter().map(|(x, wt)| h * wt * g(m + h * x)).sum::<f64>()
+            })
+            .sum()
+    }
+
+    impl Model {
+        /// ln(β + e^{bτ} − 1).
+        fn ln_d(&self, tau: f64) -> f64 {
+            (self.beta + (self.b * tau).exp_m1()).ln()
+        }
+        pub fn ln_surv(&self, tau: f64) -> f64 {
+            self.s * (self.beta.ln() - self.ln_d(tau))
+        }
+        pub fn ln_dens(&self, tau: f64) -> f64 {
+            (self.b * self.s).ln() + self.s * self.beta.ln() + self.b * tau
+                - (self.s + 1.0) * self.ln_d(tau)
+        }
+        /// ln ∫ Gamma(λ; r, α) λ^k e^{−λ m} g(λ) dλ, trapezoid in w = ln λ, with an extra
+        /// factor g given in log form.
+        pub fn ln_lambda_integral(&self, k: f64, m: f64, ln_g: impl Fn(f64) -> f64) -> f64 {
+            let (r, a) = (self.r, self.alpha);
+            let c = r * a.ln() - ln_gamma(r);
+            let w_star = ((r + k) / (a + m)).ln();
+            let h = (0.25 / (r + k).sqrt()).min(0.05);
+            let (lo, hi) = (w_star - 60.0 / (r + k) - 12.0, w_star + 5.0);
+            let n = ((hi - lo) / h) as usize + 1;
+            let terms: Vec<f64> = (0..=n)
+                .map(|i| {
+                    let w = lo + i as f64 * h;
+                    c + (r + k) * w - (a + m) * w.exp() + ln_g(w.exp())
+                })
+                .collect();
+            let mx = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            mx + (h * terms.iter().map(|t| (t - mx).exp()).sum::<f64>()).ln()
+        }
+
+        /// (P(alive), E[purchases in h], P(n purchases in h) for each n in `ns`).
+        pub fn predict(&self, x: f64, t_x: f64, t: f64, h: f64, ns: &[u32]) -> (f64, f64, Vec<f64>) {
+            let panels = 200;
+            let none = |_: f64| 0.0;
+            // Alive and dead parts of the likelihood (dropping Γ(r+x)α^r/Γ(r) is not
+            // allowed here: M below integrates the gamma density itself).
+            let ln_alive = self.ln_surv(t) + self.ln_lambda_integral(x, t, none);
+            let shift = ln_alive;
+            let dead = if t_x < t {
+                composite(
+                    |tau| (self.ln_dens(tau) + self.ln_lambda_integral(x, tau, none) - shift).exp(),
+                    t_x,
+                    t,
+                    panels,
+                )
+            } else {
+                0.0
+            };
+            let pa = 1.0 / (1.0 + dead);
+            // Given alive: E[λ] over the posterior times E[min(τ − T, h) | τ > T].
+            let e_lambda = (self.ln_lambda_integral(x + 1.0, t, none)
+                - self.ln_lambda_integral(x, t, none))
+            .exp();
+            let st = self.ln_surv(t);
+            let life = composite(|u| (self.ln_surv(t + u) - st).exp(), 0.0, h, panels);
+            let e = pa * e_lambda * life;
+            let m0 = self.ln_lambda_integral(x, t, none);
+            let pn = ns
+                .iter()
+                .map(|&n| {
+                    let nf = n as f64;
+                    let ln_pois =
+                        |lam: f64, u: f64| nf * (lam * u).ln() - lam * u - ln_gamma(nf + 1.0);
+                    let at = |u: f64| (self.ln_lambda_integral(x, t, |lam| ln_pois(lam, u)) - m0).exp();
+                    let cond = (self.ln_surv(t + h) - st).exp() * at(h)
+                        + composite(
+                            |u| (self.ln_dens(t + u) - st).exp() * if u > 0.0 { at(u) } else { (n == 0) as u8 as f64 },
+                            0.0,
+                            h,
+                            panels / 2,
+                        );
+                    pa * cond + if n == 0 { 1.0 - pa } else { 0.0 }
+                })
+                .collect();
+            (pa, e, pn)
+        }
+    }
+}
+
+#[test]
+fn predictions_match_brute_force_integration_of_the_definition() {
+    let grid = [
+        [0.55, 10.58, 1e-7, 0.6, 1.2e-6],
+        [0.8, 7.0, 0.1, 0.6, 4.0],
+        [1.2, 5.0, 2.0, 0.3, 30.0],
+        [0.5, 2.0, 5.0, 1.5, 1e-3],
+        [3.0, 30.0, 0.03, 2.0, 0.05],
+    ];
+    let histories = [(0.0, 0.0, 39.0), (3.0, 20.0, 39.0), (20.0, 38.0, 39.0), (1.0, 2.0, 80.0)];
+    let (h, ns) = (26.0, [0u32, 1, 4]);
+    let mut worst = [0.0f64; 3];
+    for p in grid {
+        let m = GgomNbd::from_params(&p).unwrap();
+        let bf = brute::Model {
+            r: p[0],
+            alpha: p[1],
+            b: p[2],
+            s: p[3],
+            beta: p[4],
+        };
+        for &(x, t_x, t) in &histories {
+            let (pa, e, pn) = bf.predict(x, t_x, t, h, &ns);
+            let got_pa = m.p_alive(x, t_x, t);
+            let got_e = m.expected_purchases(h, x, t_x, t);
+            eprintln!(
+                "{p:?} ({x}, {t_x}, {t}): P(alive) {got_pa:.6e} vs {pa:.6e}, E {got_e:.6e} vs {e:.6e}"
+            );
+            // Relative, except for values the brute force cannot resolve (below 1e-200).
+            let close = |a: f64, b: f64, tol: f64| (a - b).abs() <= tol * b.abs() + 1e-200;
+            worst[0] = worst[0].max(rel_exact(got_pa, pa));
+            worst[1] = worst[1].max(rel_exact(got_e, e));
+            assert!(close(got_pa, pa, 1e-7), "{p:?} {x} {t_x} {t}: P(alive) {got_pa} vs {pa}");
+            assert!(close(got_e, e, 1e-7), "{p:?} {x} {t_x} {t}: E {got_e} vs {e}");
+            for (k, &n) in ns.iter().enumerate() {
+                let got = m.prob_n_purchases(n, h, x, t_x, t);
+                worst[2] = worst[2].max((got - pn[k]).abs());
+                assert!(
+                    (got - pn[k]).abs() <= 1e-7 * pn[k] + 1e-12,
+                    "{p:?} {x} {t_x} {t}: P({n}) {got} vs {}",
+                    pn[k]
+                );
+            }
+        }
+    }
+    eprintln!("largest differences: P(alive) {:.1e} rel, E {:.1e} rel, P(n) {:.1e} abs", worst[0], worst[1], worst[2]);
+}
+
+#[test]
+fn tiny_b_is_pareto_nbd() {
+    // S(t) = (β/(β + e^{bt} − 1))^s → (β_p/(β_p + t))^s with β = b β_p; corrections are
+    // O(b t) = 1e-7 here.
+    let pn = ParetoNbd {
+        r: 0.5533,
+        alpha: 10.5774,
+        s: 0.6061,
+        beta: 11.6646,
+    };
+    let b = 1e-9;
+    let g = GgomNbd {
+        r: pn.r,
+        alpha: pn.alpha,
+        b,
+        s: pn.s,
+        beta: b * pn.beta,
+    };
+    for &(x, t_x, t) in &[
+        (0.0, 0.0, 38.86),
+        (2.0, 30.43, 38.86),
+        (7.0, 5.0, 52.0),
+        (60.0, 38.0, 39.0),
+        (0.0, 0.0, 0.0),
+    ] {
+        let d = RfmData::single(x, t_x, t);
+        assert!(rel(g.log_likelihood(&d), pn.log_likelihood(&d)) < 1e-6);
+        assert!(rel(g.p_alive(x, t_x, t), pn.p_alive(x, t_x, t)) < 1e-6);
+        for h in [1.0, 39.0, 500.0] {
+            let (a, b_) = (
+                g.expected_purchases(h, x, t_x, t),
+                pn.expected_purchases(h, x, t_x, t),
+            );
+            assert!(rel(a, b_) < 1e-6, "E({h}) {x} {t_x} {t}: {a} vs {b_}");
+            for n in [0, 1, 3, 10] {
+                let (a, b_) = (
+                    g.prob_n_purchases(n, h, x, t_x, t),
+                    pn.prob_n_purchases(n, h, x, t_x, t),
+                );
+                assert!((a - b_).abs() < 1e-6 * b_ + 1e-12, "P({n}) in {h}, {x}: {a} vs {b_}");
+            }
+        }
+    }
+    assert!(rel(g.expected_purchases_new(39.0), pn.expected_purchases_new(39.0)) < 1e-6);
+}
