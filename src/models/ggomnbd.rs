@@ -77,7 +77,11 @@ pub(crate) fn ln_expm1(u: f64) -> f64 {
 
 /// ln(1 + e^z), without overflow or loss for very negative z.
 pub(crate) fn softplus(z: f64) -> f64 {
-    if z > 36.0 { z + (-z).exp() } else { z.exp().ln_1p() }
+    if z > 36.0 {
+        z + (-z).exp()
+    } else {
+        z.exp().ln_1p()
+    }
 }
 
 /// ln of one J(x, t) and d ln J/d(r, α, b, s, β).
@@ -86,6 +90,9 @@ struct Tail {
     ln: f64,
     d: [f64; 5],
 }
+
+/// A log term and its gradient in (r, α, b, s, β).
+type Term = (f64, [f64; 5]);
 
 /// A customer's log-likelihood, its gradient and P(alive at T).
 struct Pieces {
@@ -121,7 +128,7 @@ impl GgomNbd {
     }
 
     /// ln[S(T)(α+T)^{−(r+x)}] and its gradient.
-    fn alive_term(&self, x: f64, t: f64) -> (f64, [f64; 5]) {
+    fn alive_term(&self, x: f64, t: f64) -> Term {
         let (y, dy_db, dy_dbeta) = self.y_of(t);
         let k = self.r + x;
         let l = (self.alpha + t).ln();
@@ -138,7 +145,7 @@ impl GgomNbd {
     }
 
     /// ln Γ(r+x) − ln Γ(r) + r ln α and its gradient, given ln Γ(r) and ψ(r).
-    fn base(&self, x: f64, lg_r: f64, psi_r: f64) -> (f64, [f64; 5]) {
+    fn base(&self, x: f64, lg_r: f64, psi_r: f64) -> Term {
         let la = self.alpha.ln();
         (
             ln_gamma(self.r + x) - lg_r + self.r * la,
@@ -216,12 +223,7 @@ impl GgomNbd {
 
     /// Combines base, alive term and the two J's into a customer's pieces (`None` for the
     /// J's when t_x = T, where the dead part vanishes).
-    fn combine(
-        base: &(f64, [f64; 5]),
-        alive: &(f64, [f64; 5]),
-        js: Option<(&Tail, &Tail)>,
-        want_grad: bool,
-    ) -> Pieces {
+    fn combine(base: &Term, alive: &Term, js: Option<(&Tail, &Tail)>, want_grad: bool) -> Pieces {
         let (lb, db) = base;
         let (la, da) = alive;
         let Some((jx, jt)) = js else {
@@ -269,7 +271,7 @@ impl GgomNbd {
 
     /// Log-likelihood and gradient over all patterns; J is tabulated on the distinct
     /// (x, t_x) and (x, T) pairs, in parallel.
-    fn evaluate(&self, d: &RfmData, want_grad: bool) -> (f64, [f64; 5]) {
+    fn evaluate(&self, d: &RfmData, want_grad: bool) -> Term {
         if d.patterns() == 1 {
             return match self.pieces(d.x[0], d.t_x[0], d.t[0], want_grad) {
                 Some(p) => (d.weights[0] * p.ll, p.grad.map(|g| d.weights[0] * g)),
@@ -278,12 +280,12 @@ impl GgomNbd {
         }
         let (lv, pairs) = (d.levels(), d.pairs());
         let (lg_r, psi_r) = (ln_gamma(self.r), digamma(self.r));
-        let by_x: Vec<(f64, [f64; 5])> =
+        let by_x: Vec<Term> =
             lv.x.values
                 .iter()
                 .map(|&x| self.base(x, lg_r, psi_r))
                 .collect();
-        let at_t: Vec<((f64, [f64; 5]), Option<Tail>)> = pairs
+        let at_t: Vec<(Term, Option<Tail>)> = pairs
             .x_t
             .values
             .par_iter()

@@ -13,7 +13,8 @@ variable tau, with mpmath at 40 digits:
   r' = r+x, alpha' = alpha+T.
 Run: python3 -m venv /tmp/mpvenv && /tmp/mpvenv/bin/pip install mpmath &&
      /tmp/mpvenv/bin/python tests/reference/ggomnbd_mpmath.py
-It prints one Rust array literal of (params, x, t_x, T, h, n, LL, P(alive), E, P(n)).
+It prints one Rust array literal of (params, x, t_x, T, h, n, LL, P(alive), E, P(n)), each
+value rounded once from 40 digits to the nearest double (shortest round-trip form).
 """
 from mpmath import mp, mpf, exp, log, loggamma, quad, linspace
 
@@ -69,8 +70,13 @@ def case(r, alpha, b, s, beta, x, tx, t):
     return ll, pa, e, pn
 
 
+def d(v):
+    """The double nearest to v, in its shortest round-trip form."""
+    return repr(float(v))
+
+
 def main():
-    print("const MPMATH: [([f64; 5], f64, f64, f64, f64, u32, f64, f64, f64, f64); %d] = ["
+    print("const MPMATH: [Reference; %d] = ["
           % (len(PARAMS) * len(HISTORIES)))
     for p in PARAMS:
         for (x, tx, t) in HISTORIES:
@@ -78,7 +84,7 @@ def main():
             ps = ", ".join(mp.nstr(v, 17) for v in p)
             print("    ([%s], %s.0, %s, %s, %s, %d, %s, %s, %s, %s)," % (
                 ps, x, mp.nstr(tx, 17), mp.nstr(t, 17), mp.nstr(H, 17), N,
-                mp.nstr(ll, 20), mp.nstr(pa, 20), mp.nstr(e, 20), mp.nstr(pn, 20)))
+                d(ll), d(pa), d(e), d(pn)))
     print("];")
 
 

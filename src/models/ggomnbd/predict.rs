@@ -16,12 +16,7 @@ const DROP: f64 = 50.0;
 /// Breakpoints on [lo, hi] doubling away from `peak` (clamped into the interval) in both
 /// directions, starting with panels of width `w`, merged with those doubling from `lo`
 /// with width `w_lo`; sorted, without duplicates.
-fn breaks_around(
-    lo: f64,
-    hi: f64,
-    peaks: &[(f64, f64)],
-    ln_f: &impl Fn(f64) -> f64,
-) -> Vec<f64> {
+fn breaks_around(lo: f64, hi: f64, peaks: &[(f64, f64)], ln_f: &impl Fn(f64) -> f64) -> Vec<f64> {
     let mut pts = vec![lo, hi];
     for &(p, w) in peaks {
         let p = p.clamp(lo, hi);
@@ -42,12 +37,12 @@ impl GgomNbd {
     /// ∫_{y(T)}^{y(T+h)} e^{−s(y−y(T))} τ'(y) dy. The integrand is log-concave (its log's
     /// derivative 1 − s − q(y) falls, q = βe^y/e^{bτ}), so its peak is found in closed form.
     pub fn expected_lifetime_in(&self, horizon: f64, t: f64) -> f64 {
-        if !(horizon > 0.0) {
+        if horizon.is_nan() || horizon <= 0.0 {
             return 0.0;
         }
         let GgomNbd { b, s, beta, .. } = *self;
         let (y_t, y_h) = (self.y_of(t).0, self.y_of(t + horizon).0);
-        if !(y_h > y_t) {
+        if y_h.is_nan() || y_h <= y_t {
             // The horizon is below the resolution of y: R ≥ horizon almost surely.
             return horizon;
         }
@@ -95,7 +90,7 @@ impl GgomNbd {
     /// P(R > h) NB(n; h) + ∫_{y(T)}^{y(T+h)} s e^{−s(y−y(T))} NB(n; τ(y) − T) dy, with NB the
     /// gamma-Poisson probability under Gamma(r+x, α+T).
     pub fn prob_n_if_alive(&self, n: u32, horizon: f64, x: f64, t: f64) -> f64 {
-        if !(horizon > 0.0) {
+        if horizon.is_nan() || horizon <= 0.0 {
             return if n == 0 { 1.0 } else { 0.0 };
         }
         let s = self.s;
@@ -107,12 +102,16 @@ impl GgomNbd {
                 return if n == 0 { 0.0 } else { f64::NEG_INFINITY };
             }
             let l1 = -(u / ap).ln_1p();
-            let lq = if n == 0 { 0.0 } else { nf * ((u / ap).ln() + l1) };
+            let lq = if n == 0 {
+                0.0
+            } else {
+                nf * ((u / ap).ln() + l1)
+            };
             ln_c + rp * l1 + lq
         };
         let (y_t, y_h) = (self.y_of(t).0, self.y_of(t + horizon).0);
         let alive = (-s * (y_h - y_t) + ln_nb(horizon)).exp();
-        if !(y_h > y_t) {
+        if y_h.is_nan() || y_h <= y_t {
             return alive.clamp(0.0, 1.0);
         }
         let ln_f = |y: f64| {

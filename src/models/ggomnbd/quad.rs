@@ -91,13 +91,16 @@ pub(super) fn integrate<const N: usize>(
     while panels.len() < max_panels {
         let total: f64 = panels.iter().map(|p| p.2[0]).sum();
         let err: f64 = panels.iter().map(|p| p.3).sum();
-        if !(err > rel_tol * total.abs() + abs_tol) {
+        if err.is_nan() || err <= rel_tol * total.abs() + abs_tol {
             break;
         }
         let worst = panels
             .iter()
             .enumerate()
-            .fold((0, -1.0), |acc, (i, p)| if p.3 > acc.1 { (i, p.3) } else { acc })
+            .fold(
+                (0, -1.0),
+                |acc, (i, p)| if p.3 > acc.1 { (i, p.3) } else { acc },
+            )
             .0;
         let (a, b, _, _) = panels.swap_remove(worst);
         let m = 0.5 * (a + b);

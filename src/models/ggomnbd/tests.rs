@@ -51,7 +51,13 @@ fn gradient_matches_central_differences() {
 
 #[test]
 fn y_and_tau_are_inverse() {
-    for &(b, beta) in &[(1e-9, 1e-8), (0.1, 4.0), (10.0, 0.01), (1e-6, 1e6), (3.0, 1e-12)] {
+    for &(b, beta) in &[
+        (1e-9, 1e-8),
+        (0.1, 4.0),
+        (10.0, 0.01),
+        (1e-6, 1e6),
+        (3.0, 1e-12),
+    ] {
         let m = GgomNbd {
             r: 1.0,
             alpha: 1.0,
@@ -62,7 +68,10 @@ fn y_and_tau_are_inverse() {
         for &t in &[0.0, 1e-8, 0.3, 10.0, 39.0, 500.0] {
             let (y, _, _) = m.y_of(t);
             let (tau, _) = m.tau_of(y);
-            assert!((tau - t).abs() <= 1e-12 * t.max(1e-300) + 1e-300, "{b} {beta} {t}: {tau}");
+            assert!(
+                (tau - t).abs() <= 1e-12 * t.max(1e-300) + 1e-300,
+                "{b} {beta} {t}: {tau}"
+            );
         }
     }
 }
@@ -109,5 +118,8 @@ fn simulated_lifetimes_follow_the_survival_function() {
     }
     let sim = m.simulate(1000, 52.0, 3);
     assert_eq!(sim, m.simulate(1000, 52.0, 3));
-    assert!(sim.iter().all(|&(x, tx, t)| x >= 0.0 && tx <= t && (x > 0.0 || tx == 0.0)));
+    assert!(
+        sim.iter()
+            .all(|&(x, tx, t)| x >= 0.0 && tx <= t && (x > 0.0 || tx == 0.0))
+    );
 }
