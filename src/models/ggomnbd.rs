@@ -22,7 +22,7 @@
 //! Given the history and being alive at T, λ ~ Gamma(r+x, α+T) and η ~ Gamma(s, β+e^{bT}−1)
 //! independently; the residual lifetime then has survival
 //! ((β + e^{bT} − 1)/(β + e^{b(T+u)} − 1))^s = e^{−s(y(T+u) − y(T))}. Predictions are in
-//! [`predict`](self) (the sibling file `ggomnbd/predict.rs`).
+//! `ggomnbd/predict.rs`, the quadrature in `ggomnbd/quad.rs`.
 //!
 //! Reference values used by the tests: CLVTools 0.12.1,
 //! `tests/testthat/test_correctness_ggomnbd.R` (CDNOW, estimation split 1997-09-30):
@@ -264,7 +264,7 @@ impl GgomNbd {
         p.ll.is_finite().then_some(p)
     }
 
-    /// P(alive at T) and the log-likelihood of one customer (`None` where not computable).
+    /// The log-likelihood of one customer (`None` where not computable).
     pub fn customer_log_likelihood(&self, x: f64, t_x: f64, t: f64) -> Option<f64> {
         self.pieces(x, t_x, t, false).map(|p| p.ll)
     }

@@ -144,6 +144,8 @@ impl GgomNbd {
 }
 
 impl TransactionModel for GgomNbd {
+    /// NaN only if the likelihood's integral failed (non-finite or non-positive), which the
+    /// property tests have not produced for any valid parameters.
     fn p_alive(&self, x: f64, t_x: f64, t: f64) -> f64 {
         self.pieces(x, t_x, t, false)
             .map_or(f64::NAN, |p| p.p_alive)
