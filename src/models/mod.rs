@@ -16,6 +16,7 @@ pub mod covariates;
 pub mod data;
 mod fit;
 pub mod gamma_gamma;
+pub mod ggomnbd;
 pub mod mbgnbd;
 mod pattern_sum;
 pub mod pnbd;
