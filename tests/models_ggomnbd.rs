@@ -397,7 +397,7 @@ fn recovers_parameters_from_simulated_data() {
     // transaction logs are (which also lets customers share patterns).
     let (mut x, mut t_x, mut t) = (vec![], vec![], vec![]);
     for (k, weeks) in [52.0, 78.0, 104.0].into_iter().enumerate() {
-        for (xi, txi, ti) in truth.simulate(10_000, weeks, 11 + k as u64) {
+        for (xi, txi, ti) in truth.simulate(10_000, weeks, 11 + k as u64).unwrap() {
             x.push(xi);
             t_x.push((txi * 7.0).round() / 7.0);
             t.push(ti);

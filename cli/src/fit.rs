@@ -152,7 +152,15 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
 /// The parameter table and diagnostics, as printed.
 pub fn describe_fit(saved: &SavedModel) -> String {
     let r = &saved.fit;
-    let num = |v: f64| format!("{v:.4}");
+    // Four decimals, or three significant digits for values too small to show in them
+    // (GGom/NBD's b and beta at the Pareto/NBD boundary).
+    let num = |v: f64| {
+        if v != 0.0 && v.abs() < 1e-3 {
+            format!("{v:.3e}")
+        } else {
+            format!("{v:.4}")
+        }
+    };
     let rows: Vec<Vec<String>> = (0..r.param_names.len())
         .map(|i| {
             vec![

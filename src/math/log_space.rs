@@ -92,6 +92,26 @@ impl LogSumExp {
     }
 }
 
+/// ln(e^u − 1) for u ≥ 0 (−∞ at 0), without overflow.
+pub fn ln_expm1(u: f64) -> f64 {
+    if u <= 0.0 {
+        f64::NEG_INFINITY
+    } else if u > 36.0 {
+        u + (-(-u).exp()).ln_1p()
+    } else {
+        u.exp_m1().ln()
+    }
+}
+
+/// ln(1 + e^z), without overflow or loss for very negative z.
+pub fn softplus(z: f64) -> f64 {
+    if z > 36.0 {
+        z + (-z).exp()
+    } else {
+        z.exp().ln_1p()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,20 +30,20 @@
 //! LL = −9594.9762; Bemmaor & Glady (2012), Table 2 (quoted in the same file):
 //! r = 0.553, alpha = 10.578, b = 0.0002, s = 0.603, beta = 0.0026, LL = −9594.98.
 
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use rand_distr::{Distribution, Exp1, Gamma};
 use rayon::prelude::*;
 use statrs::function::gamma::{digamma, ln_gamma};
 
-use super::Model;
-use super::bgnbd::{data_scale, positive_params};
+use super::common::{data_scale, positive_params};
 use super::data::RfmData;
 use super::pattern_sum::pattern_sum;
+use super::{CovariateShift, Model, TransactionModel};
 use crate::error::Result;
+use crate::math::log_space::{ln_expm1, softplus};
+use crate::math::panels::{doubling_points, integrate};
 
 mod predict;
-mod quad;
 #[cfg(test)]
 mod tests;
 
@@ -63,26 +63,6 @@ pub struct GgomNbd {
 const LL_REL_TOL: f64 = 1e-12;
 /// Panel cap of one integral.
 const MAX_PANELS: usize = 400;
-
-/// ln(e^u − 1) for u ≥ 0 (−∞ at 0), without overflow.
-pub(crate) fn ln_expm1(u: f64) -> f64 {
-    if u <= 0.0 {
-        f64::NEG_INFINITY
-    } else if u > 36.0 {
-        u + (-(-u).exp()).ln_1p()
-    } else {
-        u.exp_m1().ln()
-    }
-}
-
-/// ln(1 + e^z), without overflow or loss for very negative z.
-pub(crate) fn softplus(z: f64) -> f64 {
-    if z > 36.0 {
-        z + (-z).exp()
-    } else {
-        z.exp().ln_1p()
-    }
-}
 
 /// ln of one J(x, t) and d ln J/d(r, α, b, s, β).
 #[derive(Debug, Clone, Copy)]
@@ -177,13 +157,7 @@ impl GgomNbd {
         let drop = 45.0 + (rate / s).ln().max(0.0);
         let ln_f = |y: f64| phi(y);
         let mut breaks = vec![y0];
-        breaks.extend(quad::doubling_points(
-            y0,
-            f64::INFINITY,
-            2.0 / rate,
-            &ln_f,
-            drop,
-        ));
+        breaks.extend(doubling_points(y0, f64::INFINITY, 2.0 / rate, &ln_f, drop));
         let integrand = |y: f64| {
             let (tau, bt) = self.tau_of(y);
             let l = (alpha + tau).ln();
@@ -202,7 +176,7 @@ impl GgomNbd {
                 -f * ka * dtau_dbeta,
             ]
         };
-        let v = quad::integrate(&integrand, &breaks, LL_REL_TOL, 0.0, MAX_PANELS);
+        let v = integrate(&integrand, &breaks, LL_REL_TOL, 0.0, MAX_PANELS);
         if !(v[0] > 0.0 && v.iter().all(|c| c.is_finite())) {
             return None;
         }
@@ -353,29 +327,15 @@ impl GgomNbd {
     }
 
     /// Simulates `n` customers observed for `t` periods since their first purchase:
-    /// (x, t_x, T) each, from a seeded generator (reproducible for a given seed).
-    pub fn simulate(&self, n: usize, t: f64, seed: u64) -> Vec<(f64, f64, f64)> {
+    /// (x, t_x, T) each, from a seeded generator (reproducible for a given seed), through the
+    /// model's one generative story, [`TransactionModel::draw_repeat_purchases`].
+    pub fn simulate(&self, n: usize, t: f64, seed: u64) -> Result<Vec<(f64, f64, f64)>> {
         let mut rng = StdRng::seed_from_u64(seed);
-        let gamma_l = Gamma::new(self.r, 1.0 / self.alpha).expect("valid gamma parameters");
         (0..n)
             .map(|_| {
-                let lambda: f64 = gamma_l.sample(&mut rng);
-                // 1 − U is in (0, 1], so the lifetime is finite.
-                let u: f64 = 1.0 - rng.random::<f64>();
-                let end = self.simulate_lifetime(u).min(t);
-                let (mut x, mut t_x, mut clock) = (0.0, 0.0, 0.0);
-                if lambda > 0.0 {
-                    loop {
-                        let gap: f64 = Exp1.sample(&mut rng);
-                        clock += gap / lambda;
-                        if clock > end {
-                            break;
-                        }
-                        x += 1.0;
-                        t_x = clock;
-                    }
-                }
-                (x, t_x, t)
+                let times =
+                    self.draw_repeat_purchases(&mut rng, 0.0, t, CovariateShift::default())?;
+                Ok((times.len() as f64, times.last().copied().unwrap_or(0.0), t))
             })
             .collect()
     }

@@ -14,6 +14,7 @@ use super::bgbb::BgBb;
 use super::bgnbd::BgNbd;
 use super::data::{BgBbData, RepeatSpendData, RfmData, SurvivorData};
 use super::gamma_gamma::GammaGamma;
+use super::ggomnbd::GgomNbd;
 use super::mbgnbd::MbgNbd;
 use super::pnbd::ParetoNbd;
 use super::saved::SavedModel;
@@ -236,6 +237,8 @@ registry! {
         "Pareto/NBD (Schmittlein, Morrison & Colombo 1987)";
     MbgNbd => MbgNbd, Transaction, "MBG/NBD",
         "MBG/NBD (Batislam, Denizel & Filiztekin 2007)";
+    GgomNbd => GgomNbd, Transaction, "GGom/NBD",
+        "Gamma-Gompertz/NBD (Bemmaor & Glady 2012)";
     BgBb => BgBb, Discrete, "BG/BB",
         "BG/BB for discrete purchase opportunities (Fader, Hardie & Shang 2010)";
     GammaGamma => GammaGamma, Spend, "Gamma-Gamma",
@@ -359,6 +362,38 @@ mod tests {
         }
         let e = "nope".parse::<ModelKind>().unwrap_err().to_string();
         assert!(e.contains("bgnbd") && e.contains("sbg"), "{e}");
+    }
+
+    #[test]
+    fn every_transaction_model_tells_its_generative_story() {
+        use rand::SeedableRng;
+        for kind in ModelKind::of_family(Family::Transaction) {
+            let params = vec![0.8; kind.param_names().len()];
+            let model = AnyModel::from_params(kind, &params).unwrap();
+            let tm = model.transaction_model().unwrap();
+            let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+            let mut total = 0;
+            for _ in 0..200 {
+                let times = tm
+                    .draw_repeat_purchases(
+                        &mut rng,
+                        1.0,
+                        50.0,
+                        super::super::CovariateShift::default(),
+                    )
+                    .unwrap();
+                assert!(
+                    times.windows(2).all(|w| w[0] <= w[1]),
+                    "{kind}: not ascending"
+                );
+                assert!(
+                    times.iter().all(|&t| t > 1.0 && t <= 50.0),
+                    "{kind}: {times:?}"
+                );
+                total += times.len();
+            }
+            assert!(total > 0, "{kind} never purchases");
+        }
     }
 
     #[test]

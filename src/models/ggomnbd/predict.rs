@@ -2,13 +2,17 @@
 //! residual lifetime R has survival e^{−s(y(T+u) − y(T))}, independently. In y, where
 //! R ≤ u ⇔ y ≤ y(T+u), the residual lifetime's density is s e^{−s(y−y(T))} dy and
 //! du = τ'(y) dy, so every prediction is a one-dimensional integral over y, taken by the
-//! panel quadrature of [`super::quad`] laid out from the integrand's peak.
+//! panel quadrature of [`crate::math::panels`] laid out from the integrand's peak.
 
 use statrs::function::gamma::ln_gamma;
 
 use super::GgomNbd;
-use super::quad::{doubling_points, integrate};
-use crate::models::TransactionModel;
+use crate::math::panels::{doubling_points, integrate};
+use rand::Rng;
+use rand_distr::{Distribution, Exp1, Gamma};
+
+use crate::error::Result;
+use crate::models::{CovariateShift, TransactionModel, draw_error};
 
 /// Points where the integrand's log has fallen this far below its peak end the panels.
 const DROP: f64 = 50.0;
@@ -171,5 +175,41 @@ impl TransactionModel for GgomNbd {
         let pa = self.p_alive(x, t_x, t);
         let future = self.prob_n_if_alive(n, horizon, x, t);
         (pa * future + if n == 0 { 1.0 - pa } else { 0.0 }).clamp(0.0, 1.0)
+    }
+
+    /// Poisson purchases at rate λ ~ Gamma(r, α) until a Gamma-Gompertz lifetime (drawn by
+    /// inverting the population survival at a uniform).
+    fn draw_repeat_purchases(
+        &self,
+        rng: &mut dyn rand::RngCore,
+        birth: f64,
+        end: f64,
+        shift: CovariateShift,
+    ) -> Result<Vec<f64>> {
+        let shifted = GgomNbd {
+            alpha: self.alpha * (-shift.purchase).exp(),
+            beta: self.beta * (-shift.dropout).exp(),
+            ..*self
+        };
+        // rand_distr's Gamma takes a scale, hence 1/rate.
+        let lambda: f64 = Gamma::new(shifted.r, 1.0 / shifted.alpha)
+            .map_err(draw_error)?
+            .sample(rng);
+        // 1 − U is in (0, 1], so the lifetime is finite.
+        let u: f64 = 1.0 - rng.random::<f64>();
+        let stop = (birth + shifted.simulate_lifetime(u)).min(end);
+        let mut times = Vec::new();
+        if lambda > 0.0 {
+            let mut t = birth;
+            loop {
+                let gap: f64 = Exp1.sample(rng);
+                t += gap / lambda;
+                if t > stop {
+                    break;
+                }
+                times.push(t);
+            }
+        }
+        Ok(times)
     }
 }

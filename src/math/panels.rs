@@ -1,4 +1,5 @@
-//! Quadrature for the GGom/NBD integrals: Gauss-Legendre panels laid out from the points
+//! Panel quadrature for smooth integrands with one or two features (first used by the
+//! GGom/NBD integrals): Gauss-Legendre panels laid out from the points
 //! where an integrand peaks (widths doubling away from them, in units of the integrand's own
 //! scale there), then refined globally where a 10-point and a 20-point rule on a panel
 //! disagree. The integrands are smooth and, after the model's change of variables, monotone
@@ -76,7 +77,7 @@ fn panel<const N: usize>(f: &impl Fn(f64) -> [f64; N], a: f64, b: f64) -> Panel<
 /// largest error estimate is halved until the summed estimate is at most `rel_tol` of the
 /// total plus `abs_tol`, or `max_panels` are used. The 10-point estimate is pessimistic:
 /// the 20-point values returned are far more accurate than it says.
-pub(super) fn integrate<const N: usize>(
+pub fn integrate<const N: usize>(
     f: &impl Fn(f64) -> [f64; N],
     breaks: &[f64],
     rel_tol: f64,
@@ -126,7 +127,7 @@ pub(super) fn integrate<const N: usize>(
 /// width w0, 2w0, 4w0, ..., ending at `to`, or earlier at the first point where
 /// `ln_f` has fallen more than `drop` below `ln_f(from)` (beyond which the integrand is
 /// negligible). Returns the points after `from`, in order of distance.
-pub(super) fn doubling_points(
+pub fn doubling_points(
     from: f64,
     to: f64,
     w0: f64,
