@@ -12,7 +12,8 @@
 //! - [`simulate`]: synthetic order histories from known parameters;
 //! - [`churn`]: the logistic churn classifier and its evaluation;
 //! - [`predict`]: discounted CLV, model bundles, scoring of existing and new customers;
-//! - [`report`]: the HTML report.
+//! - [`report`]: the HTML report and the terminal text;
+//! - [`io`]: the result tables written as CSV, the same bytes for every front end.
 //!
 //! Each stage imports only from the stages above it in this list (`tests/layering.rs` checks).
 //! The library never prints and never exits; the `clv` binary (the `cli/` crate of the
@@ -22,6 +23,7 @@ pub mod churn;
 pub mod error;
 pub mod features;
 pub mod ingest;
+pub mod io;
 pub mod math;
 pub mod models;
 pub mod optim;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// The top-level modules, lowest first: a module may import only those before it.
 const ORDER: &[&str] = &[
     "error", "math", "persist", "optim", "ingest", "features", "models", "simulate", "churn",
-    "predict", "report",
+    "predict", "report", "io",
 ];
 
 /// Stricter than the order: the shared layers import only these.

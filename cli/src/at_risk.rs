@@ -7,10 +7,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use clv::churn::{AtRiskOptions, AtRiskRow, ChurnCustomer, RiskSelection, ValueSource};
+use clv::churn::{AtRiskOptions, ChurnCustomer, RiskSelection};
+use clv::io::write_at_risk_csv;
+use clv::report::text::at_risk_table;
 
 use crate::churn::load_for_scoring;
-use crate::common::{self, ChurnScoringArgs, Ui, output};
+use crate::common::{ChurnScoringArgs, Ui, output};
 
 /// Rows shown on the terminal when the full list goes to a file.
 const TERMINAL_ROWS: usize = 20;
@@ -148,9 +150,9 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
 
     if let Some(path) = &args.output {
         let mut out = output(Some(path))?;
-        write_csv(&mut out, &rows)?;
+        write_at_risk_csv(&mut out, &rows, REASONS)?;
         out.flush()?;
-        print!("{}", render(&rows, TERMINAL_ROWS));
+        print!("{}", at_risk_table(&rows, TERMINAL_ROWS));
         ui.info(format!(
             "{} customers at risk written to {}",
             rows.len(),
@@ -158,7 +160,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         ));
     } else {
         let mut out = output(None)?;
-        write!(out, "{}", render(&rows, rows.len()))?;
+        write!(out, "{}", at_risk_table(&rows, rows.len()))?;
         out.flush()?;
     }
     let total: f64 = rows.iter().map(|r| r.value_at_risk).sum();
@@ -168,87 +170,4 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         customers.len()
     ));
     Ok(())
-}
-
-fn source_name(s: ValueSource) -> &'static str {
-    match s {
-        ValueSource::PredictedClv => "clv",
-        ValueSource::HistoricalSpend => "historical_spend",
-    }
-}
-
-fn write_csv(out: &mut dyn Write, rows: &[AtRiskRow]) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    let mut header = vec![
-        "rank".to_string(),
-        "customer_id".into(),
-        "churn_probability".into(),
-        "value".into(),
-        "value_source".into(),
-        "value_at_risk".into(),
-    ];
-    header.extend((1..=REASONS).map(|k| format!("reason_{k}")));
-    w.write_record(&header)?;
-    for r in rows {
-        let mut rec = vec![
-            r.rank.to_string(),
-            r.customer_id.clone(),
-            r.churn_probability.to_string(),
-            r.value.to_string(),
-            source_name(r.value_source).to_string(),
-            r.value_at_risk.to_string(),
-        ];
-        rec.extend((0..REASONS).map(|k| {
-            r.reasons
-                .get(k)
-                .map(|x| x.description.clone())
-                .unwrap_or_default()
-        }));
-        w.write_record(&rec)?;
-    }
-    w.flush()?;
-    Ok(())
-}
-
-/// The first `limit` rows as a readable table.
-fn render(rows: &[AtRiskRow], limit: usize) -> String {
-    if rows.is_empty() {
-        return "no customer is at risk with these settings\n".to_string();
-    }
-    let shown: Vec<Vec<String>> = rows
-        .iter()
-        .take(limit)
-        .map(|r| {
-            vec![
-                r.rank.to_string(),
-                r.customer_id.clone(),
-                format!("{:.3}", r.churn_probability),
-                format!("{:.2}", r.value),
-                format!("{:.2}", r.value_at_risk),
-                r.reasons
-                    .iter()
-                    .map(|x| x.description.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ]
-        })
-        .collect();
-    let mut out = common::table(
-        &[
-            "rank",
-            "customer",
-            "churn p",
-            "value",
-            "value at risk",
-            "top reasons",
-        ],
-        &shown,
-    );
-    if rows.len() > limit {
-        out.push_str(&format!(
-            "... {} more rows in the output file\n",
-            rows.len() - limit
-        ));
-    }
-    out
 }

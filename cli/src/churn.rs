@@ -13,8 +13,9 @@ use clv::churn::jobs::{self, TrainingRequest, score_churn};
 use clv::churn::model_file::{ChurnModelFile, train_churn_model};
 use clv::churn::{ChurnCustomer, ClassWeights};
 use clv::features::{Summary, SummaryOptions, TimeUnit};
-use clv::models::saved::SavedModel;
+use clv::io::write_churn_scores_csv;
 use clv::models::{AnyModel, Family, ModelKind, TransactionModel};
+use clv::report::text::{coefficient_rows, describe_params};
 
 use crate::common::{self, ChurnScoringArgs, TransactionArgs, Ui, output};
 
@@ -143,51 +144,6 @@ pub fn prepare(
     Ok(Prepared { summary, prepared })
 }
 
-/// The parameters of a fitted model on one line.
-pub fn describe_params(saved: &SavedModel) -> String {
-    let params: Vec<String> = saved
-        .fit
-        .param_names
-        .iter()
-        .zip(&saved.fit.estimates)
-        .map(|(n, v)| format!("{n}={v:.4}"))
-        .collect();
-    format!(
-        "{} on {} customers: {} (log-likelihood {:.2})",
-        saved.model,
-        saved.n,
-        params.join(", "),
-        saved.log_likelihood
-    )
-}
-
-/// The strongest `k` coefficients, by absolute size, as table rows.
-pub fn coefficient_rows(names: &[String], coefficients: &[f64], k: usize) -> Vec<Vec<String>> {
-    let mut order: Vec<usize> = (0..names.len()).collect();
-    order.sort_by(|&a, &b| {
-        coefficients[b]
-            .abs()
-            .total_cmp(&coefficients[a].abs())
-            .then_with(|| names[a].cmp(&names[b]))
-    });
-    order
-        .into_iter()
-        .take(k)
-        .map(|j| {
-            let effect = if coefficients[j] > 0.0 {
-                "raises churn"
-            } else {
-                "lowers churn"
-            };
-            vec![
-                names[j].clone(),
-                format!("{:+.4}", coefficients[j]),
-                effect.to_string(),
-            ]
-        })
-        .collect()
-}
-
 fn run_train(args: TrainArgs, ui: &Ui) -> anyhow::Result<()> {
     let Prepared { summary, prepared } = prepare(&args.training, Some(&args.output), ui)?;
     let file = train_churn_model(&summary, &prepared.saved_model, prepared.settings)?;
@@ -271,21 +227,7 @@ fn run_score(args: ScoreArgs, ui: &Ui) -> anyhow::Result<()> {
     let s = load_for_scoring(&args.scoring, args.output.as_deref(), ui)?;
     let scores = score_churn(&s.file, &s.customers)?;
     let mut out = output(args.output.as_deref())?;
-    writeln!(
-        out,
-        "customer_id,churn_probability,p_alive,expected_purchases_window,total_spend"
-    )?;
-    for c in &scores {
-        writeln!(
-            out,
-            "{},{},{},{},{}",
-            c.customer_id,
-            c.churn_probability,
-            c.p_alive,
-            c.expected_purchases_window,
-            c.total_spend
-        )?;
-    }
+    write_churn_scores_csv(&mut out, &scores)?;
     out.flush()?;
     let likely = scores
         .iter()

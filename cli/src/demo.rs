@@ -19,8 +19,8 @@ use clv::report::build::{BuildSettings, build_report};
 use clv::report::render_html;
 
 use crate::common::{Ui, table};
-use crate::score::{portfolio_text, write_scores};
-use crate::train::candidates_table;
+use clv::io::write_scores_csv;
+use clv::report::text::{candidates_table, portfolio_text};
 
 /// Run the whole pipeline on the demo data and print a readable summary.
 #[derive(Debug, clap::Args)]
@@ -117,7 +117,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let (scores, totals, score_settings) = (scored.rows, scored.totals, scored.settings);
     let scores_path = args.out_dir.join("scores.csv");
     let mut file = std::io::BufWriter::new(fs::File::create(&scores_path)?);
-    write_scores(&mut file, &scores)?;
+    write_scores_csv(&mut file, &scores)?;
     println!("{}", portfolio_text(&totals, &bundle, &score_settings));
     let report = build_report(
         &bundle,

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clv::features::{SummaryOptions, SummaryTable, TimeUnit, read_summary_csv};
 use clv::models::data::read_bgbb_csv;
-use clv::models::saved::SavedModel;
 use clv::models::{
     Family, FitData, FitOptions, ModelKind, RepeatSpendData, SurvivorData, registry,
 };
+use clv::report::text::describe_fit;
 
 use crate::common::{self, TransactionArgs, Ui};
 
@@ -147,51 +147,4 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         None => ui.info("model not saved (use --output FILE.json)"),
     }
     Ok(())
-}
-
-/// The parameter table and diagnostics, as printed.
-pub fn describe_fit(saved: &SavedModel) -> String {
-    let r = &saved.fit;
-    // Four decimals, or three significant digits for values too small to show in them
-    // (GGom/NBD's b and beta at the Pareto/NBD boundary).
-    let num = |v: f64| {
-        if v != 0.0 && v.abs() < 1e-3 {
-            format!("{v:.3e}")
-        } else {
-            format!("{v:.4}")
-        }
-    };
-    let rows: Vec<Vec<String>> = (0..r.param_names.len())
-        .map(|i| {
-            vec![
-                r.param_names[i].clone(),
-                num(r.estimates[i]),
-                r.std_errors[i].map(num).unwrap_or_else(|| "n/a".into()),
-                r.ci95[i]
-                    .map(|(lo, hi)| format!("[{}, {}]", num(lo), num(hi)))
-                    .unwrap_or_else(|| "n/a".into()),
-            ]
-        })
-        .collect();
-    let mut out = format!(
-        "{} fitted on {} customers ({} distinct patterns), time unit: {}\n\n",
-        saved.model, saved.n, saved.patterns, saved.time_unit
-    );
-    out.push_str(&common::table(
-        &["parameter", "estimate", "std. error", "95% interval"],
-        &rows,
-    ));
-    out.push_str(&format!(
-        "\nlog-likelihood {:.2}; converged: {}; gradient norm {:.1e}; {} iterations; {} starts; {:.3} s",
-        r.log_likelihood,
-        if r.converged { "yes" } else { "no" },
-        r.gradient_norm,
-        r.iterations,
-        r.starts_tried,
-        saved.fit_seconds
-    ));
-    if !r.at_boundary.is_empty() {
-        out.push_str(&format!("\nat the boundary: {}", r.at_boundary.join(", ")));
-    }
-    out
 }

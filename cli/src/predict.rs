@@ -1,17 +1,16 @@
 //! `clv predict`: per-customer predictions from a saved model (P(alive), expected purchases,
 //! P(no purchase), expected spend, DERT), one CSV row per customer.
 
-use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clv::features::read_summary_csv;
+use clv::io::write_columns_csv;
 use clv::models::AnyModel;
 use clv::models::data::read_bgbb_csv;
 use clv::models::saved::SavedModel;
-use clv::predict::table::{Columns, predict_discrete, predict_table};
-use rayon::prelude::*;
+use clv::predict::table::{predict_discrete, predict_table};
 
 use crate::common::{Ui, output};
 
@@ -57,7 +56,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         let data = read_bgbb_csv(&args.summary)?;
         let columns = predict_discrete(m, &data, args.horizon)?;
         let mut out = output(args.output.as_deref())?;
-        write_columns(&mut out, None, &columns)?;
+        write_columns_csv(&mut out, None, &columns)?;
         out.flush()?;
         ui.info(format!(
             "scored {} patterns; a new customer is expected to make {:.4} transactions in {} periods",
@@ -81,7 +80,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         .with_context(|| format!("{}", args.model.display()))?;
     let seconds = start.elapsed().as_secs_f64();
     let mut out = output(args.output.as_deref())?;
-    write_columns(&mut out, Some(&table.customer_id), &columns)?;
+    write_columns_csv(&mut out, Some(&table.customer_id), &columns)?;
     out.flush()?;
     if let Some(m) = model.as_transaction_model() {
         ui.info(format!(
@@ -97,46 +96,6 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             table.len(),
             saved.model
         ));
-    }
-    Ok(())
-}
-
-/// Writes the columns as CSV, after a `customer_id` column when ids are given. Rows are
-/// formatted in parallel, a block of rows per string, and keep their order.
-fn write_columns(
-    out: &mut dyn Write,
-    ids: Option<&[String]>,
-    columns: &Columns,
-) -> anyhow::Result<()> {
-    let mut header: Vec<&str> = ids.map(|_| "customer_id").into_iter().collect();
-    header.extend(&columns.names);
-    writeln!(out, "{}", header.join(","))?;
-    let rows: Vec<usize> = (0..columns.len()).collect();
-    let blocks: Vec<String> = rows
-        .par_chunks(8192)
-        .map(|block| {
-            let mut text = String::with_capacity(block.len() * 12 * (columns.names.len() + 1));
-            for &i in block {
-                let mut first = true;
-                if let Some(ids) = ids {
-                    text.push_str(&ids[i]);
-                    first = false;
-                }
-                for column in &columns.values {
-                    if !first {
-                        text.push(',');
-                    }
-                    first = false;
-                    // Writing to a String cannot fail.
-                    let _ = write!(text, "{}", column[i]);
-                }
-                text.push('\n');
-            }
-            text
-        })
-        .collect();
-    for block in blocks {
-        out.write_all(block.as_bytes())?;
     }
     Ok(())
 }

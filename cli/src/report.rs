@@ -8,8 +8,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clv::features::SummaryOptions;
 use clv::report::build::{BuildSettings, build_report};
-use clv::report::html::money;
-use clv::report::{ReportData, render_html};
+use clv::report::render_html;
 
 use crate::common::{self, BundleScoringArgs, Ui};
 
@@ -90,32 +89,6 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let html = render_html(&data)?;
     clv::persist::write_atomic(&args.output, html.as_bytes())?;
     ui.info(format!("report written to {}", args.output.display()));
-    ui.info(one_line_summary(&data));
+    ui.info(clv::report::text::report_summary_line(&data));
     Ok(())
-}
-
-/// Customers, CLV and the sections that had data, in one line.
-fn one_line_summary(data: &ReportData) -> String {
-    let present = [
-        ("tracking", data.tracking.is_some()),
-        ("calibration-holdout", data.calibration_holdout.is_some()),
-        ("frequency-recency", data.frequency_recency.is_some()),
-        ("segments", data.segments.is_some()),
-        ("channels", data.channels.is_some()),
-        ("churn", data.churn.is_some()),
-        ("cohorts", data.cohorts.is_some()),
-    ];
-    let sections: Vec<&str> = present.iter().filter(|p| p.1).map(|p| p.0).collect();
-    match &data.headline {
-        Some(h) => format!(
-            "{} customers, total CLV {} over {} {}, {} at risk; sections: {}",
-            h.customers,
-            money(h.total_clv, &data.currency),
-            data.horizon,
-            data.time_unit,
-            h.at_risk_customers,
-            sections.join(", ")
-        ),
-        None => format!("sections: {}", sections.join(", ")),
-    }
 }

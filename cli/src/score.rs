@@ -4,12 +4,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use clv::features::{SummaryOptions, format_number};
-use clv::predict::Bundle;
-use clv::predict::score::{CustomerScore, ScoreSettings, ScoreSummary, score_bundle};
-use rayon::prelude::*;
+use clv::features::SummaryOptions;
+use clv::io::write_scores_csv;
+use clv::predict::score::score_bundle;
+use clv::report::text::portfolio_text;
 
-use crate::common::{self, BundleScoringArgs, Ui, output, table};
+use crate::common::{self, BundleScoringArgs, Ui, output};
 
 /// Score existing customers: CLV, churn probability, at-risk flag.
 #[derive(Debug, clap::Args)]
@@ -52,7 +52,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     }
     let (rows, totals, settings) = (&scored.rows, &scored.totals, &scored.settings);
     let mut out = output(args.output.as_deref())?;
-    write_scores(&mut out, rows)?;
+    write_scores_csv(&mut out, rows)?;
     out.flush()?;
     if args.output.is_some() || ui.quiet {
         ui.info(portfolio_text(totals, &bundle, settings));
@@ -60,87 +60,4 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         eprintln!("{}", portfolio_text(totals, &bundle, settings));
     }
     Ok(())
-}
-
-/// Writes the scores as CSV.
-pub fn write_scores(out: &mut dyn Write, rows: &[CustomerScore]) -> anyhow::Result<()> {
-    writeln!(
-        out,
-        "customer_id,frequency,recency,T,total_spend,p_alive,churn_probability,expected_purchases,\
-         expected_avg_spend,predicted_revenue,clv,segment,at_risk"
-    )?;
-    // Formatted in parallel, a block of rows per string; rows keep their order.
-    let blocks: Vec<String> = rows
-        .par_chunks(8192)
-        .map(|block| {
-            let mut text = String::with_capacity(block.len() * 120);
-            for r in block {
-                text.push_str(&r.customer_id);
-                for v in [
-                    r.frequency,
-                    r.recency,
-                    r.t,
-                    r.total_spend,
-                    r.p_alive,
-                    r.churn_probability,
-                    r.expected_purchases,
-                    r.expected_avg_spend,
-                    r.predicted_revenue,
-                    r.clv,
-                ] {
-                    text.push(',');
-                    text.push_str(&format_number(v));
-                }
-                text.push(',');
-                text.push_str(&r.segment);
-                text.push_str(if r.at_risk { ",true\n" } else { ",false\n" });
-            }
-            text
-        })
-        .collect();
-    for block in blocks {
-        out.write_all(block.as_bytes())?;
-    }
-    Ok(())
-}
-
-/// The portfolio summary a marketer reads first.
-pub fn portfolio_text(t: &ScoreSummary, bundle: &Bundle, s: &ScoreSettings) -> String {
-    let unit = &bundle.time_unit;
-    let mut text = format!(
-        "{} customers scored with {} + gamma-gamma over {} {unit}s (discount {:.3}% per {unit}, margin {})\n\
-         active share (mean P(alive)): {:.1}%\n\
-         predicted revenue: {:.2}   CLV: {:.2}\n\
-         at risk: {} customers holding {:.2} of CLV ({})\n\
-         churn probability from: {}\n\n",
-        t.customers,
-        bundle.transaction_model.model,
-        s.clv.periods,
-        100.0 * s.clv.discount_per_period,
-        s.clv.margin,
-        100.0 * t.mean_p_alive,
-        t.total_predicted_revenue,
-        t.total_clv,
-        t.at_risk_customers,
-        t.at_risk_clv,
-        t.at_risk_rule,
-        t.churn_source,
-    );
-    let rows: Vec<Vec<String>> = t
-        .deciles
-        .iter()
-        .map(|d| {
-            vec![
-                d.decile.to_string(),
-                d.customers.to_string(),
-                format!("{:.2}", d.mean_clv),
-                format!("{:.1}%", 100.0 * d.share_of_clv),
-            ]
-        })
-        .collect();
-    text.push_str(&table(
-        &["CLV decile", "customers", "mean CLV", "share of CLV"],
-        &rows,
-    ));
-    text
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clv::features::covariates::ColumnEncoding;
 use clv::features::format_number;
+use clv::io::write_prospect_scores_csv;
 use clv::predict::Bundle;
 use clv::predict::prospects::{budget_table, read_prospects_csv, score_prospects};
 
@@ -45,22 +46,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let prospects = read_prospects_csv(&args.prospects)?;
     let scores = score_prospects(&bundle, &prospects, &settings, args.target_ltv_cac)?;
     let mut out = output(args.output.as_deref())?;
-    writeln!(
-        out,
-        "{},expected_repeat_purchases,expected_order_value,first_order_value,clv,max_cac",
-        prospects.columns.join(",")
-    )?;
-    for s in &scores {
-        let nums = [
-            s.expected_repeat_purchases,
-            s.expected_order_value,
-            s.first_order_value,
-            s.clv,
-            s.max_cac,
-        ];
-        let nums: Vec<String> = nums.iter().map(|v| format_number(*v)).collect();
-        writeln!(out, "{},{}", s.attributes.join(","), nums.join(","))?;
-    }
+    write_prospect_scores_csv(&mut out, &prospects, &scores)?;
     out.flush()?;
     let categorical: Vec<String> = bundle
         .covariates

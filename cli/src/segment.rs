@@ -4,9 +4,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use clv::features::cohort::{CohortTable, cohort_retention};
+use clv::features::cohort::cohort_retention;
 use clv::features::rfm::{rfm_scores, segment_counts};
-use clv::features::{SummaryOptions, TimeUnit, format_number};
+use clv::features::{SummaryOptions, TimeUnit};
 
 use crate::common::{self, TransactionArgs, Ui};
 
@@ -89,45 +89,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         .as_bytes(),
     )?;
     writeln!(out)?;
-    out.write_all(cohort_text(&cohorts).as_bytes())?;
+    out.write_all(clv::report::text::cohort_text(&cohorts).as_bytes())?;
     out.flush()?;
     Ok(())
-}
-
-/// The cohort table for the terminal: retention in percent, at most 12 months shown.
-fn cohort_text(t: &CohortTable) -> String {
-    const SHOWN: usize = 12;
-    let width = t
-        .cohorts
-        .iter()
-        .map(|c| c.retention.len())
-        .max()
-        .unwrap_or(0)
-        .min(SHOWN);
-    let mut headers = vec!["cohort".to_string(), "size".to_string()];
-    headers.extend((0..width).map(|k| format!("m{k}")));
-    let rows: Vec<Vec<String>> = t
-        .cohorts
-        .iter()
-        .map(|c| {
-            let mut row = vec![c.cohort.clone(), c.size.to_string()];
-            row.extend(
-                c.retention
-                    .iter()
-                    .take(SHOWN)
-                    .map(|r| format_number((r * 1000.0).round() / 10.0) + "%"),
-            );
-            row
-        })
-        .collect();
-    let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
-    let more = if t.cohorts.iter().any(|c| c.retention.len() > SHOWN) {
-        format!(" (first {SHOWN} months; --cohorts FILE has all)")
-    } else {
-        String::new()
-    };
-    format!(
-        "Monthly cohort retention, share of each cohort buying in month k{more}:\n{}",
-        common::table(&header_refs, &rows)
-    )
 }

@@ -8,11 +8,10 @@ use anyhow::Context;
 use clv::features::covariates::read_attributes_csv;
 use clv::features::{SummaryOptions, TimeUnit};
 use clv::models::FitOptions;
-use clv::predict::bundle::Selection;
 use clv::predict::train::{ModelChoice, TrainSettings, train};
 
 use crate::common::{self, TransactionArgs, Ui, parse_date, table};
-use crate::fit::describe_fit;
+use clv::report::text::{candidates_table, describe_fit};
 
 /// Train the model bundle on historical orders.
 #[derive(Debug, clap::Args)]
@@ -165,25 +164,4 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         .with_context(|| format!("saving {}", args.output.display()))?;
     ui.info(format!("bundle written to {}", args.output.display()));
     Ok(())
-}
-
-/// The transaction models tried in training, with their fit and holdout errors.
-pub fn candidates_table(s: &Selection) -> String {
-    let rows: Vec<Vec<String>> = s
-        .candidates
-        .iter()
-        .map(|c| {
-            vec![
-                c.model.clone(),
-                format!("{:.2}", c.log_likelihood),
-                c.holdout_mae.map_or("-".into(), |v| format!("{v:.4}")),
-                c.holdout_aggregate_error_pct
-                    .map_or("-".into(), |v| format!("{v:+.1}%")),
-            ]
-        })
-        .collect();
-    table(
-        &["model", "log-likelihood", "holdout MAE", "aggregate error"],
-        &rows,
-    )
 }

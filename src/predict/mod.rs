@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod bundle;
 pub mod clv;
+pub mod evaluation;
 pub mod holdout;
 pub mod prospects;
 pub mod score;

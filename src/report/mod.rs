@@ -13,6 +13,7 @@ pub mod html;
 pub mod metrics;
 mod sections;
 mod sections_model;
+pub mod text;
 
 use serde::{Deserialize, Serialize};
 

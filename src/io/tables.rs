@@ -1,0 +1,187 @@
+//! CSV writers of the result tables: customer scores, prediction columns, churn scores,
+//! at-risk lists and prospect scores. Large tables are formatted in parallel, a block of rows
+//! per string, and keep their order.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use rayon::prelude::*;
+
+use crate::churn::jobs::ChurnScore;
+use crate::churn::{AtRiskRow, ValueSource};
+use crate::error::Result;
+use crate::features::format_number;
+use crate::predict::prospects::{ProspectScore, Prospects};
+use crate::predict::score::CustomerScore;
+use crate::predict::table::Columns;
+
+/// Rows per block formatted on one thread.
+const BLOCK: usize = 8192;
+
+/// Formats `n` rows in parallel blocks and writes them in order.
+fn write_rows(
+    out: &mut dyn Write,
+    n: usize,
+    row: impl Fn(&mut String, usize) + Sync,
+) -> Result<()> {
+    let starts: Vec<usize> = (0..n).step_by(BLOCK).collect();
+    let blocks: Vec<String> = starts
+        .par_iter()
+        .map(|&start| {
+            let mut text = String::with_capacity(BLOCK * 64);
+            for i in start..(start + BLOCK).min(n) {
+                row(&mut text, i);
+            }
+            text
+        })
+        .collect();
+    for block in blocks {
+        out.write_all(block.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// `clv score`'s table, one row per customer.
+pub fn write_scores_csv(out: &mut dyn Write, rows: &[CustomerScore]) -> Result<()> {
+    writeln!(
+        out,
+        "customer_id,frequency,recency,T,total_spend,p_alive,churn_probability,expected_purchases,\
+         expected_avg_spend,predicted_revenue,clv,segment,at_risk"
+    )?;
+    write_rows(out, rows.len(), |text, i| {
+        let r = &rows[i];
+        text.push_str(&r.customer_id);
+        for v in [
+            r.frequency,
+            r.recency,
+            r.t,
+            r.total_spend,
+            r.p_alive,
+            r.churn_probability,
+            r.expected_purchases,
+            r.expected_avg_spend,
+            r.predicted_revenue,
+            r.clv,
+        ] {
+            text.push(',');
+            text.push_str(&format_number(v));
+        }
+        text.push(',');
+        text.push_str(&r.segment);
+        text.push_str(if r.at_risk { ",true\n" } else { ",false\n" });
+    })
+}
+
+/// Named columns (`clv predict`), after a `customer_id` column when ids are given; numbers in
+/// Rust's shortest round-trip form.
+pub fn write_columns_csv(
+    out: &mut dyn Write,
+    ids: Option<&[String]>,
+    columns: &Columns,
+) -> Result<()> {
+    let mut header: Vec<&str> = ids.map(|_| "customer_id").into_iter().collect();
+    header.extend(&columns.names);
+    writeln!(out, "{}", header.join(","))?;
+    write_rows(out, columns.len(), |text, i| {
+        let mut first = true;
+        if let Some(ids) = ids {
+            text.push_str(&ids[i]);
+            first = false;
+        }
+        for column in &columns.values {
+            if !first {
+                text.push(',');
+            }
+            first = false;
+            // Writing to a String cannot fail.
+            let _ = write!(text, "{}", column[i]);
+        }
+        text.push('\n');
+    })
+}
+
+/// `clv churn score`'s table, in the order given (highest churn probability first).
+pub fn write_churn_scores_csv(out: &mut dyn Write, scores: &[ChurnScore]) -> Result<()> {
+    writeln!(
+        out,
+        "customer_id,churn_probability,p_alive,expected_purchases_window,total_spend"
+    )?;
+    for c in scores {
+        writeln!(
+            out,
+            "{},{},{},{},{}",
+            c.customer_id,
+            c.churn_probability,
+            c.p_alive,
+            c.expected_purchases_window,
+            c.total_spend
+        )?;
+    }
+    Ok(())
+}
+
+fn source_name(s: ValueSource) -> &'static str {
+    match s {
+        ValueSource::PredictedClv => "clv",
+        ValueSource::HistoricalSpend => "historical_spend",
+    }
+}
+
+/// The at-risk list with `reasons` reason columns (empty where a row has fewer).
+pub fn write_at_risk_csv(out: &mut dyn Write, rows: &[AtRiskRow], reasons: usize) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    let mut header = vec![
+        "rank".to_string(),
+        "customer_id".into(),
+        "churn_probability".into(),
+        "value".into(),
+        "value_source".into(),
+        "value_at_risk".into(),
+    ];
+    header.extend((1..=reasons).map(|k| format!("reason_{k}")));
+    w.write_record(&header)?;
+    for r in rows {
+        let mut rec = vec![
+            r.rank.to_string(),
+            r.customer_id.clone(),
+            r.churn_probability.to_string(),
+            r.value.to_string(),
+            source_name(r.value_source).to_string(),
+            r.value_at_risk.to_string(),
+        ];
+        rec.extend((0..reasons).map(|k| {
+            r.reasons
+                .get(k)
+                .map(|x| x.description.clone())
+                .unwrap_or_default()
+        }));
+        w.write_record(&rec)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// `clv score-new`'s table: the prospects' attribute columns, then their values.
+pub fn write_prospect_scores_csv(
+    out: &mut dyn Write,
+    prospects: &Prospects,
+    scores: &[ProspectScore],
+) -> Result<()> {
+    writeln!(
+        out,
+        "{},expected_repeat_purchases,expected_order_value,first_order_value,clv,max_cac",
+        prospects.columns.join(",")
+    )?;
+    for s in scores {
+        let nums = [
+            s.expected_repeat_purchases,
+            s.expected_order_value,
+            s.first_order_value,
+            s.clv,
+            s.max_cac,
+        ];
+        let nums: Vec<String> = nums.iter().map(|v| format_number(*v)).collect();
+        writeln!(out, "{},{}", s.attributes.join(","), nums.join(","))?;
+    }
+    Ok(())
+}
