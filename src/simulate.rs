@@ -181,6 +181,42 @@ fn simulate_one(spec: &SimulationSpec, index: usize) -> Result<SimulatedCustomer
     })
 }
 
+/// One simulated order as it goes into a transaction file: the customer's index, the day
+/// (from the start of the acquisition window) and the amount in cents (at least 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SimulatedOrder {
+    pub customer: u32,
+    pub day: u32,
+    pub cents: u64,
+}
+
+/// The customers' orders on calendar days (`days_per_unit` days a period, days clamped to
+/// `0..=horizon_days`), by customer and date, or shuffled with `shuffle_seed` as a real export
+/// might be ordered. Compact, so that millions of orders can be shuffled.
+pub fn orders(
+    customers: &[SimulatedCustomer],
+    days_per_unit: f64,
+    horizon_days: u32,
+    shuffle_seed: Option<u64>,
+) -> Vec<SimulatedOrder> {
+    let mut rows = Vec::new();
+    for c in customers {
+        for (t, amount) in c.purchase_times.iter().zip(&c.amounts) {
+            let day = ((t * days_per_unit).floor() as i64).clamp(0, i64::from(horizon_days));
+            rows.push(SimulatedOrder {
+                customer: c.index as u32,
+                day: day as u32,
+                cents: (amount * 100.0).round().max(1.0) as u64,
+            });
+        }
+    }
+    if let Some(seed) = shuffle_seed {
+        use rand::seq::SliceRandom;
+        rows.shuffle(&mut StdRng::seed_from_u64(seed));
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

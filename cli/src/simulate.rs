@@ -4,15 +4,13 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use clap::ValueEnum;
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
 
 use crate::common::{Ui, model_kind_parser, output};
+use clv::io::{write_orders_csv, write_simulated_summary_csv};
 use clv::models::{AnyModel, Family, ModelKind};
-use clv::simulate::{COVARIATE_NAMES, CovariateEffects, SimulationSpec, SpendProcess, simulate};
+use clv::simulate::{CovariateEffects, SimulationSpec, SpendProcess, orders, simulate};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum SimUnit {
@@ -132,60 +130,20 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     if horizon_days > 200_000 {
         bail!("--horizon is too long: {horizon_days} days");
     }
-    // Dates are formatted once per day, not once per row.
-    let dates: Vec<String> = (0..=horizon_days)
-        .map(|d| {
-            (args.start + Duration::days(d))
-                .format("%Y-%m-%d")
-                .to_string()
-        })
-        .collect();
-    // (customer index, day offset, amount in cents): compact enough to shuffle 12M rows.
-    let mut rows: Vec<(u32, u32, u64)> = Vec::new();
-    for c in &customers {
-        for (t, amount) in c.purchase_times.iter().zip(&c.amounts) {
-            let day = ((t * days_per_unit).floor() as i64).clamp(0, horizon_days) as u32;
-            rows.push((
-                c.index as u32,
-                day,
-                (amount * 100.0).round().max(1.0) as u64,
-            ));
-        }
-    }
-    if args.shuffle {
-        rows.shuffle(&mut StdRng::seed_from_u64(args.seed ^ 0x5eed));
-    }
-    let with_cov = spec.covariates.is_some();
+    let shuffle = args.shuffle.then_some(args.seed ^ 0x5eed);
+    let rows = orders(&customers, days_per_unit, horizon_days as u32, shuffle);
     let mut out = output(args.output.as_deref())?;
-    write!(out, "customer_id,date,amount")?;
-    if with_cov {
-        write!(out, ",{},{}", COVARIATE_NAMES[0], COVARIATE_NAMES[1])?;
-    }
-    writeln!(out)?;
-    for (idx, day, cents) in &rows {
-        write!(
-            out,
-            "{},{},{}.{:02}",
-            idx + 1,
-            dates[*day as usize],
-            cents / 100,
-            cents % 100
-        )?;
-        if with_cov {
-            let cov = customers[*idx as usize].covariates;
-            let channel = if cov[0] > 0.5 { "paid" } else { "organic" };
-            write!(out, ",{channel},{:.4}", cov[1])?;
-        }
-        writeln!(out)?;
-    }
+    write_orders_csv(
+        &mut out,
+        &rows,
+        &customers,
+        args.start,
+        spec.covariates.is_some(),
+    )?;
     out.flush()?;
     if let (Some(at), Some(path)) = (args.summary_at, &args.summary_output) {
         let mut w = output(Some(path))?;
-        writeln!(w, "customer_id,frequency,recency,T,monetary_value")?;
-        for c in customers.iter().filter(|c| c.birth <= at) {
-            let (x, t_x, t, m) = c.summary_at(at);
-            writeln!(w, "{},{x},{t_x:.6},{t:.6},{m:.4}", c.index + 1)?;
-        }
+        write_simulated_summary_csv(&mut w, &customers, at)?;
         w.flush()
             .with_context(|| format!("writing {}", path.display()))?;
     }

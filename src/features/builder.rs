@@ -7,6 +7,7 @@
 //! the same summaries, accounting and errors.
 
 mod csv_out;
+mod memory;
 mod parallel;
 mod state;
 
@@ -23,6 +24,7 @@ use crate::ingest::{
     Header, ReadOptions, RowAccounting, date_to_day, day_to_date, read_transactions,
 };
 pub use csv_out::write_summary_csv;
+pub use memory::{TransactionTable, summarize_table};
 pub use parallel::{Chunking, summarize_file_parallel};
 use state::{CustomerMap, CustomerState, IdKey, update_customer};
 

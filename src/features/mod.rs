@@ -34,7 +34,9 @@ use serde::Serialize;
 
 use crate::error::{ClvError, Result};
 
-pub use builder::{SummaryOptions, summarize_path, summarize_reader};
+pub use builder::{
+    SummaryOptions, TransactionTable, summarize_path, summarize_reader, summarize_table,
+};
 pub use summary_csv::{SummaryTable, read_summary_csv};
 
 /// The unit that recency, age and holdout length are expressed in.

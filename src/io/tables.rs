@@ -5,6 +5,8 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
+use chrono::{Duration, NaiveDate};
+
 use rayon::prelude::*;
 
 use crate::churn::jobs::ChurnScore;
@@ -14,6 +16,7 @@ use crate::features::format_number;
 use crate::predict::prospects::{ProspectScore, Prospects};
 use crate::predict::score::CustomerScore;
 use crate::predict::table::Columns;
+use crate::simulate::{COVARIATE_NAMES, SimulatedCustomer, SimulatedOrder};
 
 /// Rows per block formatted on one thread.
 const BLOCK: usize = 8192;
@@ -182,6 +185,59 @@ pub fn write_prospect_scores_csv(
         ];
         let nums: Vec<String> = nums.iter().map(|v| format_number(*v)).collect();
         writeln!(out, "{},{}", s.attributes.join(","), nums.join(","))?;
+    }
+    Ok(())
+}
+
+/// Simulated orders as a transaction file: `customer_id,date,amount` (ids from 1), plus
+/// `channel,score` when the customers have covariates. Day `d` is `start` + d days.
+pub fn write_orders_csv(
+    out: &mut dyn Write,
+    orders: &[SimulatedOrder],
+    customers: &[SimulatedCustomer],
+    start: NaiveDate,
+    with_covariates: bool,
+) -> Result<()> {
+    let last = orders.iter().map(|o| o.day).max().unwrap_or(0);
+    // Dates are formatted once per day, not once per row.
+    let dates: Vec<String> = (0..=i64::from(last))
+        .map(|d| (start + Duration::days(d)).format("%Y-%m-%d").to_string())
+        .collect();
+    write!(out, "customer_id,date,amount")?;
+    if with_covariates {
+        write!(out, ",{},{}", COVARIATE_NAMES[0], COVARIATE_NAMES[1])?;
+    }
+    writeln!(out)?;
+    for o in orders {
+        write!(
+            out,
+            "{},{},{}.{:02}",
+            o.customer + 1,
+            dates[o.day as usize],
+            o.cents / 100,
+            o.cents % 100
+        )?;
+        if with_covariates {
+            let cov = customers[o.customer as usize].covariates;
+            let channel = if cov[0] > 0.5 { "paid" } else { "organic" };
+            write!(out, ",{channel},{:.4}", cov[1])?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// The exact continuous-time summary of the customers acquired by `at` (periods from the
+/// start): `customer_id,frequency,recency,T,monetary_value`.
+pub fn write_simulated_summary_csv(
+    out: &mut dyn Write,
+    customers: &[SimulatedCustomer],
+    at: f64,
+) -> Result<()> {
+    writeln!(out, "customer_id,frequency,recency,T,monetary_value")?;
+    for c in customers.iter().filter(|c| c.birth <= at) {
+        let (x, t_x, t, m) = c.summary_at(at);
+        writeln!(out, "{},{x},{t_x:.6},{t:.6},{m:.4}", c.index + 1)?;
     }
     Ok(())
 }
