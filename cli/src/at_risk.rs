@@ -7,7 +7,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use clv::churn::{AtRiskOptions, ChurnCustomer, RiskSelection};
+use clv::churn::jobs::at_risk_list;
+use clv::churn::{AtRiskOptions, RiskSelection};
 use clv::io::write_at_risk_csv;
 use clv::report::text::at_risk_table;
 
@@ -109,44 +110,29 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         bail!("--min-value must be a number, got {}", args.min_value);
     }
     let s = load_for_scoring(&args.scoring, args.output.as_deref(), ui)?;
-    let model = s.transaction_model()?;
-    let (customers, clv): (Vec<ChurnCustomer>, Option<Vec<f64>>) = match &args.clv_file {
-        None => (s.customers.clone(), None),
-        Some(path) => {
-            let values = read_clv_file(path)?;
-            let (kept, missing): (Vec<&ChurnCustomer>, Vec<&ChurnCustomer>) = s
-                .customers
-                .iter()
-                .partition(|c| values.contains_key(&c.customer_id));
-            if !missing.is_empty() {
-                ui.warn(format!(
-                    "{} of {} customers have no CLV in {} and are left out (e.g. '{}')",
-                    missing.len(),
-                    s.customers.len(),
-                    path.display(),
-                    missing[0].customer_id
-                ));
-            }
-            if kept.is_empty() {
-                bail!(
-                    "{}: no customer of the transaction file has a CLV",
-                    path.display()
-                );
-            }
-            let clv = kept.iter().map(|c| values[&c.customer_id]).collect();
-            (kept.into_iter().cloned().collect(), Some(clv))
-        }
-    };
+    let values = args.clv_file.as_deref().map(read_clv_file).transpose()?;
     let options = AtRiskOptions {
         selection,
         value_floor: args.min_value,
         max_rows: args.limit,
         reasons: REASONS,
     };
-    let rows =
-        s.file
-            .classifier
-            .at_risk(&customers, model, clv.as_deref(), s.file.unit()?, &options)?;
+    let list =
+        at_risk_list(&s.file, &s.customers, values.as_ref(), &options).map_err(|e| match &args
+            .clv_file
+        {
+            Some(path) => anyhow::anyhow!("{}: {e}", path.display()),
+            None => e.into(),
+        })?;
+    if let (Some(path), Some(first)) = (&args.clv_file, list.without_clv.first()) {
+        ui.warn(format!(
+            "{} of {} customers have no CLV in {} and are left out (e.g. '{first}')",
+            list.without_clv.len(),
+            s.customers.len(),
+            path.display(),
+        ));
+    }
+    let rows = list.rows;
 
     if let Some(path) = &args.output {
         let mut out = output(Some(path))?;
@@ -167,7 +153,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     ui.info(format!(
         "{} of {} customers at risk; total value at risk {total:.2}",
         rows.len(),
-        customers.len()
+        list.considered
     ));
     Ok(())
 }

@@ -14,7 +14,7 @@ use clv::churn::model_file::{ChurnModelFile, train_churn_model};
 use clv::churn::{ChurnCustomer, ClassWeights};
 use clv::features::{Summary, SummaryOptions, TimeUnit};
 use clv::io::write_churn_scores_csv;
-use clv::models::{AnyModel, Family, ModelKind, TransactionModel};
+use clv::models::{Family, ModelKind};
 use clv::report::text::{coefficient_rows, describe_params};
 
 use crate::common::{self, ChurnScoringArgs, TransactionArgs, Ui, output};
@@ -188,15 +188,8 @@ fn run_train(args: TrainArgs, ui: &Ui) -> anyhow::Result<()> {
 /// A loaded churn model with the customers of a transaction file summarized in its unit.
 pub struct Scoring {
     pub file: ChurnModelFile,
-    pub model: AnyModel,
     pub summary: Summary,
     pub customers: Vec<ChurnCustomer>,
-}
-
-impl Scoring {
-    pub fn transaction_model(&self) -> anyhow::Result<&dyn TransactionModel> {
-        Ok(self.model.transaction_model()?)
-    }
 }
 
 /// Loads the churn model (checking the unit when one is asked for) and summarizes the whole
@@ -207,7 +200,8 @@ pub fn load_for_scoring(
     ui: &Ui,
 ) -> anyhow::Result<Scoring> {
     let file = clv::predict::bundle::load_churn_model(&args.model, args.unit)?;
-    let model = file.transaction_model()?;
+    // A file whose model is not a transaction model fails before the data are read.
+    file.transaction_model()?;
     let opts = SummaryOptions {
         unit: file.unit()?,
         keep_purchase_times: true,
@@ -217,7 +211,6 @@ pub fn load_for_scoring(
     let customers = from_summary::churn_customers(&summary, &file.settings.covariates)?;
     Ok(Scoring {
         file,
-        model,
         summary,
         customers,
     })

@@ -2,6 +2,9 @@
 //! transaction model) and scoring every customer of a summary with a churn model file. The CLI's
 //! `churn train`, `churn score`, `evaluate` and `at-risk` call these.
 
+use std::collections::HashMap;
+
+use super::at_risk::{AtRiskOptions, AtRiskRow};
 use super::data::{ChurnCustomer, ChurnSettings, ClassWeights, check_classes, churn_labels};
 use super::from_summary::{check_window, churn_customers, covariate_specs, holdout_length};
 use super::model_file::ChurnModelFile;
@@ -134,4 +137,52 @@ pub fn score_churn(file: &ChurnModelFile, customers: &[ChurnCustomer]) -> Result
             })
         })
         .collect()
+}
+
+/// An at-risk list, with the customers left out for want of a CLV.
+#[derive(Debug, Clone)]
+pub struct AtRiskList {
+    pub rows: Vec<AtRiskRow>,
+    /// Customers considered (those with a CLV, when CLVs are given).
+    pub considered: usize,
+    /// Ids of the customers without a CLV, left out.
+    pub without_clv: Vec<String>,
+}
+
+/// Ranks the customers at risk with a churn model file: value at risk = churn probability ×
+/// the customer's CLV from `clv` (customers missing from it are left out and listed), or ×
+/// their historical spend without it.
+pub fn at_risk_list(
+    file: &ChurnModelFile,
+    customers: &[ChurnCustomer],
+    clv: Option<&HashMap<String, f64>>,
+    options: &AtRiskOptions,
+) -> Result<AtRiskList> {
+    let any = file.transaction_model()?;
+    let model = any.transaction_model()?;
+    let (kept, values, without_clv): (Vec<ChurnCustomer>, Option<Vec<f64>>, Vec<String>) = match clv
+    {
+        None => (customers.to_vec(), None, Vec::new()),
+        Some(values) => {
+            let (kept, missing): (Vec<&ChurnCustomer>, Vec<&ChurnCustomer>) = customers
+                .iter()
+                .partition(|c| values.contains_key(&c.customer_id));
+            if kept.is_empty() {
+                return Err(ClvError::InvalidParameter(
+                    "no customer of the transactions has a CLV".into(),
+                ));
+            }
+            let v = kept.iter().map(|c| values[&c.customer_id]).collect();
+            let missing = missing.iter().map(|c| c.customer_id.clone()).collect();
+            (kept.into_iter().cloned().collect(), Some(v), missing)
+        }
+    };
+    let rows = file
+        .classifier
+        .at_risk(&kept, model, values.as_deref(), file.unit()?, options)?;
+    Ok(AtRiskList {
+        rows,
+        considered: kept.len(),
+        without_clv,
+    })
 }
