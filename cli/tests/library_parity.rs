@@ -127,6 +127,24 @@ fn json_file(path: &Path) -> serde_json::Value {
     without_timings(serde_json::from_slice(&read(path)).unwrap())
 }
 
+/// `clv fit` of the demo's calibration period, from the transactions (a summary file would
+/// round recency and T to its digits).
+fn fit_cli(model: &str, output: &str) {
+    clv_ok(&[
+        "fit",
+        "--input",
+        &demo(),
+        "--unit",
+        "week",
+        "--calibration-end",
+        CALIBRATION_END,
+        "--model",
+        model,
+        "--output",
+        output,
+    ]);
+}
+
 #[test]
 fn summarize_fit_and_predict() {
     let dir = tempfile::tempdir().unwrap();
@@ -153,20 +171,7 @@ fn summarize_fit_and_predict() {
     let data = RfmData::from_summary(&cal).unwrap();
     for kind in [ModelKind::BgNbd, ModelKind::ParetoNbd, ModelKind::MbgNbd] {
         let model_file = p(dir.path(), &format!("{kind}.json"));
-        // From the transactions (the summary file rounds recency and T to its digits).
-        clv_ok(&[
-            "fit",
-            "--input",
-            &demo(),
-            "--unit",
-            "week",
-            "--calibration-end",
-            CALIBRATION_END,
-            "--model",
-            kind.name(),
-            "--output",
-            &model_file,
-        ]);
+        fit_cli(kind.name(), &model_file);
         let fitted = registry::fit(
             kind,
             FitData::Transaction(&data),
@@ -191,19 +196,7 @@ fn summarize_fit_and_predict() {
     )
     .unwrap();
     let gg_file = p(dir.path(), "gg.json");
-    clv_ok(&[
-        "fit",
-        "--input",
-        &demo(),
-        "--unit",
-        "week",
-        "--calibration-end",
-        CALIBRATION_END,
-        "--model",
-        "gamma-gamma",
-        "--output",
-        &gg_file,
-    ]);
+    fit_cli("gamma-gamma", &gg_file);
     assert_eq!(as_read_back(&gg.saved), json_file(Path::new(&gg_file)));
 
     // Predictions of the CLI's model files on the CLI's summary file, both ways.

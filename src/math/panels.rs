@@ -6,45 +6,9 @@
 //! or unimodal, so the initial panels see every feature and the refinement only has to
 //! resolve steep stretches.
 
-use std::sync::OnceLock;
+use super::special::{gauss_legendre_10, gauss_legendre_20};
 
-/// Gauss-Legendre rule with `n` points on [−1, 1] (Newton on the Legendre polynomial).
-fn gauss_legendre(n: usize) -> Vec<(f64, f64)> {
-    let nf = n as f64;
-    (0..n)
-        .map(|i| {
-            let mut x = (std::f64::consts::PI * (i as f64 + 0.75) / (nf + 0.5)).cos();
-            let mut dp = 1.0;
-            for _ in 0..100 {
-                let (mut p0, mut p1) = (1.0, x);
-                for k in 2..=n {
-                    let kf = k as f64;
-                    let p2 = ((2.0 * kf - 1.0) * x * p1 - (kf - 1.0) * p0) / kf;
-                    p0 = p1;
-                    p1 = p2;
-                }
-                dp = nf * (x * p1 - p0) / (x * x - 1.0);
-                let dx = p1 / dp;
-                x -= dx;
-                if dx.abs() < 1e-16 {
-                    break;
-                }
-            }
-            (x, 2.0 / ((1.0 - x * x) * dp * dp))
-        })
-        .collect()
-}
-
-fn rule10() -> &'static [(f64, f64)] {
-    static R: OnceLock<Vec<(f64, f64)>> = OnceLock::new();
-    R.get_or_init(|| gauss_legendre(10))
-}
-
-fn rule20() -> &'static [(f64, f64)] {
-    static R: OnceLock<Vec<(f64, f64)>> = OnceLock::new();
-    R.get_or_init(|| gauss_legendre(20))
-}
-
+/// ∫_a^b f by `rule` (nodes and weights on [−1, 1]), component by component.
 fn apply<const N: usize>(
     f: &impl Fn(f64) -> [f64; N],
     a: f64,
@@ -66,8 +30,8 @@ fn apply<const N: usize>(
 type Panel<const N: usize> = (f64, f64, [f64; N], f64);
 
 fn panel<const N: usize>(f: &impl Fn(f64) -> [f64; N], a: f64, b: f64) -> Panel<N> {
-    let v = apply(f, a, b, rule20());
-    let coarse = apply(f, a, b, rule10());
+    let v = apply(f, a, b, gauss_legendre_20());
+    let coarse = apply(f, a, b, gauss_legendre_10());
     let err = (v[0] - coarse[0]).abs();
     (a, b, v, if err.is_finite() { err } else { 0.0 })
 }

@@ -219,6 +219,12 @@ pub fn gauss_legendre_20() -> &'static [(f64, f64)] {
     RULE.get_or_init(|| gauss_legendre(20))
 }
 
+/// Nodes and weights of the 10-point Gauss-Legendre rule on [−1, 1].
+pub fn gauss_legendre_10() -> &'static [(f64, f64)] {
+    static RULE: OnceLock<Vec<(f64, f64)>> = OnceLock::new();
+    RULE.get_or_init(|| gauss_legendre(10))
+}
+
 /// Gauss-Legendre rule with `n` points on [−1, 1] (Newton on the Legendre polynomial).
 fn gauss_legendre(n: usize) -> Vec<(f64, f64)> {
     let nf = n as f64;
