@@ -30,4 +30,4 @@ pub mod predict;
 pub mod report;
 pub mod simulate;
 
-pub use error::{ClvError, Result};
+pub use error::{ClvError, ErrorKind, Result};
