@@ -31,7 +31,7 @@ pub mod sbg;
 pub use crate::optim::{FitOptions, FitReport};
 pub use data::{BgBbData, RepeatSpendData, RfmData, SurvivorData};
 pub use fit::Fitted;
-pub use registry::{AnyModel, Family, FitData, FittedModel, ModelKind};
+pub use registry::{AnyModel, Family, FitData, FittedModel, ModelKind, log_likelihood_at};
 
 use crate::error::Result;
 
