@@ -32,4 +32,4 @@ pub mod predict;
 pub mod report;
 pub mod simulate;
 
-pub use error::{ClvError, Result};
+pub use error::{ClvError, ErrorKind, Result};

@@ -10,7 +10,7 @@
 use super::common::{check_positive, flag_boundary};
 use super::data::BgBbData;
 use super::fit::fit_model;
-use super::{FitOptions, Fitted, Model};
+use super::{DiscreteTransactionModel, FitOptions, Fitted, Model};
 use crate::error::{ClvError, Result};
 use crate::math::gamma::{digamma_diff, ln_beta, stirling_correction};
 use crate::math::log_space::LogSumExp;
@@ -222,6 +222,24 @@ fn rows(data: &BgBbData) -> impl Iterator<Item = (f64, f64, f64, f64)> + '_ {
         .zip(&data.weights)
         .map(|(((x, t_x), n), w)| (*x, *t_x, *n, *w))
         .filter(|r| r.3 > 0.0)
+}
+
+impl DiscreteTransactionModel for BgBb {
+    fn p_alive(&self, x: u32, t_x: u32, n: u32) -> Result<f64> {
+        BgBb::p_alive(self, x, t_x, n)
+    }
+
+    fn expected_transactions(&self, horizon: u32, x: u32, t_x: u32, n: u32) -> Result<f64> {
+        self.conditional_expected_transactions(horizon, x, t_x, n)
+    }
+
+    fn expected_transactions_new(&self, n: u32) -> Result<f64> {
+        BgBb::expected_transactions_new(self, n)
+    }
+
+    fn prob_transactions_new(&self, x: u32, n: u32) -> Result<f64> {
+        BgBb::prob_transactions_new(self, x, n)
+    }
 }
 
 impl Model for BgBb {

@@ -12,7 +12,7 @@ use statrs::function::gamma::digamma;
 use super::common::check_positive;
 use super::data::RepeatSpendData;
 use super::fit::fit_model;
-use super::{FitOptions, Fitted, Model};
+use super::{FitOptions, Fitted, Model, SpendModel};
 use crate::error::{ClvError, Result};
 use crate::math::gamma::ln_beta;
 
@@ -80,6 +80,16 @@ impl GammaGamma {
     /// mean p gamma / (q - 1); errors when q <= 1.
     pub fn expected_average_spend_new(&self) -> Result<f64> {
         self.population_mean_spend()
+    }
+}
+
+impl SpendModel for GammaGamma {
+    fn expected_average_spend(&self, x: f64, mean_spend: f64) -> Result<f64> {
+        self.conditional_expected_average_spend(x, mean_spend)
+    }
+
+    fn expected_average_spend_new(&self) -> Result<f64> {
+        GammaGamma::expected_average_spend_new(self)
     }
 }
 

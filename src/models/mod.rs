@@ -4,9 +4,13 @@
 //! log-likelihood (as the papers report it) and its analytic gradient with respect to the
 //! natural parameters. [`Model::fit`] hands both to the model-agnostic optimiser in
 //! [`crate::optim`],
-//! which knows nothing of the model. Transaction models (BG/NBD, Pareto/NBD, MBG/NBD) also
-//! implement [`TransactionModel`], the per-customer predictions the predictor and the churn
-//! classifier consume.
+//! which knows nothing of the model. Each model also implements its family's prediction
+//! vocabulary: transaction models (BG/NBD, Pareto/NBD, MBG/NBD, GGom/NBD) [`TransactionModel`],
+//! the per-customer predictions the predictor and the churn classifier consume; the spend
+//! model (Gamma-Gamma) [`SpendModel`]; the retention model (sBG) [`RetentionModel`]; the
+//! discrete-time model (BG/BB) [`DiscreteTransactionModel`]. [`AnyModel`] hands out each as a
+//! trait object, and [`registry::log_likelihood_at`] evaluates any kind's log-likelihood at
+//! given parameters.
 
 mod bg_process;
 pub mod bgbb;
@@ -27,7 +31,7 @@ pub mod sbg;
 pub use crate::optim::{FitOptions, FitReport};
 pub use data::{BgBbData, RepeatSpendData, RfmData, SurvivorData};
 pub use fit::Fitted;
-pub use registry::{AnyModel, Family, FitData, FittedModel, ModelKind};
+pub use registry::{AnyModel, Family, FitData, FittedModel, ModelKind, log_likelihood_at};
 
 use crate::error::Result;
 
@@ -109,6 +113,47 @@ pub trait TransactionModel: Send + Sync {
             "this model has no generative story to simulate".into(),
         ))
     }
+}
+
+/// Predictions of a spend model, for a customer with `x` repeat transactions of mean value
+/// `mean_spend`.
+pub trait SpendModel: Send + Sync {
+    /// Expected average transaction value of this customer (the posterior mean); a customer
+    /// with x = 0 gets the population mean.
+    fn expected_average_spend(&self, x: f64, mean_spend: f64) -> Result<f64>;
+    /// Expected average transaction value of a new customer (no spend history).
+    fn expected_average_spend_new(&self) -> Result<f64>;
+}
+
+/// Predictions of a contractual retention model for a cohort acquired at t = 0, periods
+/// counted from 1.
+pub trait RetentionModel: Send + Sync {
+    /// S(t): probability that a new customer is still active after `t` periods.
+    fn survival(&self, t: u32) -> Result<f64>;
+    /// r(t) = S(t) / S(t - 1), t >= 1: the share of period t - 1's survivors who renew.
+    fn retention_rate(&self, t: u32) -> Result<f64>;
+    /// P(T = t): probability that a new customer churns at the end of period `t` (t >= 1).
+    fn churn_probability(&self, t: u32) -> Result<f64>;
+    /// Discounted expected lifetime of a new customer at per-period discount rate `discount`
+    /// (the first period undiscounted).
+    fn discounted_expected_lifetime(&self, discount: f64) -> Result<f64>;
+    /// Discounted expected residual lifetime of a customer who has made `renewals` renewals
+    /// (the next renewal undiscounted).
+    fn discounted_expected_residual_lifetime(&self, discount: f64, renewals: u32) -> Result<f64>;
+}
+
+/// Per-customer predictions of a discrete-time transaction model, for a customer with `x`
+/// transactions in `n` purchase opportunities, the last at opportunity `t_x`.
+pub trait DiscreteTransactionModel: Send + Sync {
+    /// P(alive at opportunity n + 1 | x, t_x, n).
+    fn p_alive(&self, x: u32, t_x: u32, n: u32) -> Result<f64>;
+    /// Expected transactions in the next `horizon` opportunities, n + 1 ..= n + horizon.
+    fn expected_transactions(&self, horizon: u32, x: u32, t_x: u32, n: u32) -> Result<f64>;
+    /// Expected transactions of a just-acquired customer in the first `n` opportunities.
+    fn expected_transactions_new(&self, n: u32) -> Result<f64>;
+    /// P(X(n) = x): probability that a just-acquired customer makes exactly `x` transactions
+    /// in the first `n` opportunities.
+    fn prob_transactions_new(&self, x: u32, n: u32) -> Result<f64>;
 }
 
 /// A distribution-construction error of a simulation, as the library's error.

@@ -19,8 +19,8 @@ use super::mbgnbd::MbgNbd;
 use super::pnbd::ParetoNbd;
 use super::saved::SavedModel;
 use super::sbg::ShiftedBetaGeometric;
+use super::{DiscreteTransactionModel, Model, RetentionModel, SpendModel, TransactionModel};
 use super::{FitOptions, FitReport};
-use super::{Model, TransactionModel};
 use crate::error::{ClvError, Result};
 use crate::persist::fingerprint;
 
@@ -115,6 +115,16 @@ pub fn fit(
     Ok(FittedModel { model, saved })
 }
 
+/// The error of a kind given another family's data; `done` is what could not be done to it.
+fn family_mismatch(kind: ModelKind, data: FitData<'_>, done: &str) -> ClvError {
+    ClvError::InvalidParameter(format!(
+        "{} is a {:?} model and cannot be {done} on {:?} data",
+        kind.name(),
+        kind.family(),
+        data.family()
+    ))
+}
+
 /// Emits the registry: `Kind => Type, Family, "label", "description";` per model.
 macro_rules! registry {
     ($($kind:ident => $ty:ty, $family:ident, $label:literal, $about:literal;)*) => {
@@ -203,6 +213,47 @@ macro_rules! registry {
                     $(AnyModel::$kind(m) => registry!(@boxed $family m),)*
                 }
             }
+
+            /// The spend model, for the kinds that are one.
+            pub fn as_spend_model(&self) -> Option<&dyn SpendModel> {
+                match self {
+                    $(AnyModel::$kind(m) => registry!(@spend $family m),)*
+                }
+            }
+
+            /// The retention model, for the kinds that are one.
+            pub fn as_retention_model(&self) -> Option<&dyn RetentionModel> {
+                match self {
+                    $(AnyModel::$kind(m) => registry!(@retention $family m),)*
+                }
+            }
+
+            /// The discrete-time transaction model, for the kinds that are one.
+            pub fn as_discrete_model(&self) -> Option<&dyn DiscreteTransactionModel> {
+                match self {
+                    $(AnyModel::$kind(m) => registry!(@discrete $family m),)*
+                }
+            }
+        }
+
+        /// The log-likelihood of `data` under a model of `kind` with natural parameters
+        /// `params` (validated as [`AnyModel::from_params`] does): [`Model::log_likelihood`]
+        /// without a fit. Errors when `data` is not of the kind's family, and when the value is
+        /// not a number (data the likelihood is not defined on).
+        pub fn log_likelihood_at(kind: ModelKind, params: &[f64], data: FitData<'_>) -> Result<f64> {
+            let ll = match (kind, data) {
+                $((ModelKind::$kind, FitData::$family(d)) => {
+                    <$ty as Model>::from_params(params)?.log_likelihood(d)
+                })*
+                (kind, data) => return Err(family_mismatch(kind, data, "evaluated")),
+            };
+            if ll.is_nan() {
+                return Err(ClvError::numerical(
+                    "the log-likelihood",
+                    format!("{kind} at parameters {params:?}"),
+                ));
+            }
+            Ok(ll)
         }
 
         fn fit_kind(
@@ -215,12 +266,7 @@ macro_rules! registry {
                     let fitted = <$ty as Model>::fit(d, options)?;
                     Ok((AnyModel::$kind(fitted.model), fitted.report))
                 })*
-                (kind, data) => Err(ClvError::InvalidParameter(format!(
-                    "{} is a {:?} model and cannot be fitted on {:?} data",
-                    kind.name(),
-                    kind.family(),
-                    data.family()
-                ))),
+                (kind, data) => Err(family_mismatch(kind, data, "fitted")),
             }
         }
     };
@@ -228,6 +274,12 @@ macro_rules! registry {
     (@transaction $family:ident $m:ident) => {{ let _ = $m; None }};
     (@boxed Transaction $m:ident) => { Some(Box::new($m) as Box<dyn TransactionModel>) };
     (@boxed $family:ident $m:ident) => {{ let _ = $m; None }};
+    (@spend Spend $m:ident) => { Some($m as &dyn SpendModel) };
+    (@spend $family:ident $m:ident) => {{ let _ = $m; None }};
+    (@retention Retention $m:ident) => { Some($m as &dyn RetentionModel) };
+    (@retention $family:ident $m:ident) => {{ let _ = $m; None }};
+    (@discrete Discrete $m:ident) => { Some($m as &dyn DiscreteTransactionModel) };
+    (@discrete $family:ident $m:ident) => {{ let _ = $m; None }};
 }
 
 registry! {
@@ -344,79 +396,5 @@ impl SavedModel {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_kind_round_trips_through_its_name_and_parameters() {
-        for &kind in ModelKind::ALL {
-            assert_eq!(kind.name().parse::<ModelKind>().unwrap(), kind);
-            let params = vec![0.5; kind.param_names().len()];
-            let model = AnyModel::from_params(kind, &params).unwrap();
-            assert_eq!(model.kind(), kind);
-            assert_eq!(model.params(), params);
-            assert_eq!(
-                model.as_transaction_model().is_some(),
-                kind.family() == Family::Transaction
-            );
-        }
-        let e = "nope".parse::<ModelKind>().unwrap_err().to_string();
-        assert!(e.contains("bgnbd") && e.contains("sbg"), "{e}");
-    }
-
-    #[test]
-    fn every_transaction_model_tells_its_generative_story() {
-        use rand::SeedableRng;
-        for kind in ModelKind::of_family(Family::Transaction) {
-            let params = vec![0.8; kind.param_names().len()];
-            let model = AnyModel::from_params(kind, &params).unwrap();
-            let tm = model.transaction_model().unwrap();
-            let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-            let mut total = 0;
-            for _ in 0..200 {
-                let times = tm
-                    .draw_repeat_purchases(
-                        &mut rng,
-                        1.0,
-                        50.0,
-                        super::super::CovariateShift::default(),
-                    )
-                    .unwrap();
-                assert!(
-                    times.windows(2).all(|w| w[0] <= w[1]),
-                    "{kind}: not ascending"
-                );
-                assert!(
-                    times.iter().all(|&t| t > 1.0 && t <= 50.0),
-                    "{kind}: {times:?}"
-                );
-                total += times.len();
-            }
-            assert!(total > 0, "{kind} never purchases");
-        }
-    }
-
-    #[test]
-    fn a_kind_fits_only_its_familys_data() {
-        let data = SurvivorData::new(&[1000.0, 869.0, 743.0, 653.0]).unwrap();
-        let e = fit(
-            ModelKind::BgNbd,
-            FitData::Retention(&data),
-            &FitOptions::default(),
-            "week",
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("bgnbd is a Transaction model"), "{e}");
-        let fitted = fit(
-            ModelKind::Sbg,
-            FitData::Retention(&data),
-            &FitOptions::default(),
-            "period",
-        )
-        .unwrap();
-        assert_eq!(fitted.saved.model, "sbg");
-        assert_eq!(fitted.saved.n, 1000.0);
-        assert_eq!(fitted.saved.patterns, 4);
-    }
-}
+#[path = "registry_tests.rs"]
+mod tests;

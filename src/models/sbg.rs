@@ -10,7 +10,7 @@
 use super::common::{check_positive, flag_boundary};
 use super::data::SurvivorData;
 use super::fit::fit_model;
-use super::{FitOptions, Fitted, Model};
+use super::{FitOptions, Fitted, Model, RetentionModel};
 use crate::error::{ClvError, Result};
 use crate::math::gamma::{digamma_diff, ln_beta};
 use crate::math::series::{discount_factor, discounted_sum};
@@ -115,6 +115,28 @@ impl ShiftedBetaGeometric {
         discounted_sum(first, r, |k| {
             (b + n + 1.0 + k as f64) / (a + b + n + 1.0 + k as f64)
         })
+    }
+}
+
+impl RetentionModel for ShiftedBetaGeometric {
+    fn survival(&self, t: u32) -> Result<f64> {
+        ShiftedBetaGeometric::survival(self, t)
+    }
+
+    fn retention_rate(&self, t: u32) -> Result<f64> {
+        ShiftedBetaGeometric::retention_rate(self, t)
+    }
+
+    fn churn_probability(&self, t: u32) -> Result<f64> {
+        ShiftedBetaGeometric::churn_probability(self, t)
+    }
+
+    fn discounted_expected_lifetime(&self, discount: f64) -> Result<f64> {
+        ShiftedBetaGeometric::discounted_expected_lifetime(self, discount)
+    }
+
+    fn discounted_expected_residual_lifetime(&self, discount: f64, renewals: u32) -> Result<f64> {
+        ShiftedBetaGeometric::discounted_expected_residual_lifetime(self, discount, renewals)
     }
 }
 
