@@ -40,7 +40,8 @@ pub struct Args {
     /// Purchase process.
     #[arg(long, default_value = "bgnbd", value_parser = model_kind_parser(&[Family::Transaction]))]
     model: ModelKind,
-    /// Process parameters: r,alpha,a,b (bgnbd, mbgnbd) or r,alpha,s,beta (pnbd), per time unit.
+    /// The model's parameters per time unit, in the order of `clv fit`'s table: r,alpha,a,b
+    /// (bgnbd, mbgnbd), r,alpha,s,beta (pnbd), r,alpha,b,s,beta (ggomnbd).
     #[arg(
         long,
         value_delimiter = ',',
