@@ -70,12 +70,7 @@ fn pareto_nbd_recovers_covariate_effects() {
     };
     let base = [0.6, 10.0, 0.8, 12.0];
     let s = simulated(
-        AnyModel::ParetoNbd(ParetoNbd {
-            r: base[0],
-            alpha: base[1],
-            s: base[2],
-            beta: base[3],
-        }),
+        AnyModel::ParetoNbd(ParetoNbd::new(base[0], base[1], base[2], base[3]).unwrap()),
         &effects,
         21,
     );
@@ -91,7 +86,7 @@ fn pareto_nbd_recovers_covariate_effects() {
     assert!(report.log_likelihood > plain.report.log_likelihood);
     // A paid-channel customer with an average score buys faster: α is scaled by exp(−0.5).
     let paid: ParetoNbd = model.individual(&[1.0, 0.0]).unwrap();
-    assert!((paid.alpha / model.base[1] - (-model.purchase[0]).exp()).abs() < 1e-12);
+    assert!((paid.alpha() / model.base[1] - (-model.purchase[0]).exp()).abs() < 1e-12);
 }
 
 #[test]
@@ -102,12 +97,7 @@ fn bgnbd_recovers_covariate_effects() {
     };
     let base = [0.5, 5.0, 0.8, 3.0];
     let s = simulated(
-        AnyModel::BgNbd(BgNbd {
-            r: base[0],
-            alpha: base[1],
-            a: base[2],
-            b: base[3],
-        }),
+        AnyModel::BgNbd(BgNbd::new(base[0], base[1], base[2], base[3]).unwrap()),
         &effects,
         22,
     );
@@ -131,12 +121,7 @@ fn without_covariates_the_model_is_the_plain_one() {
         dropout: [0.0, 0.0],
     };
     let s = simulated(
-        AnyModel::BgNbd(BgNbd {
-            r: 0.5,
-            alpha: 5.0,
-            a: 0.8,
-            b: 3.0,
-        }),
+        AnyModel::BgNbd(BgNbd::new(0.5, 5.0, 0.8, 3.0).unwrap()),
         &effects,
         23,
     );

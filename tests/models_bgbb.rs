@@ -157,14 +157,14 @@ fn lgr(a: f64, b: f64) -> f64 {
 }
 
 fn closed_form_new(m: &BgBb, n: u32) -> f64 {
-    let (a, b, g, d, n) = (m.alpha, m.beta, m.gamma, m.delta, f64::from(n));
+    let (a, b, g, d, n) = (m.alpha(), m.beta(), m.gamma(), m.delta(), f64::from(n));
     a / (a + b) * d / (g - 1.0) * (1.0 - (lgr(g + d, g + d + n) + lgr(1.0 + d + n, 1.0 + d)).exp())
 }
 
 #[test]
 fn conditional_predictions_match_closed_forms_and_total_probability() {
     let m = model(DONATIONS_PARAMS);
-    let (a, b, g, d) = (m.alpha, m.beta, m.gamma, m.delta);
+    let (a, b, g, d) = (m.alpha(), m.beta(), m.gamma(), m.delta());
     let lb = statrs::function::beta::ln_beta;
     let n = 6u32;
     let nf = 6.0;

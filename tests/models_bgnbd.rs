@@ -65,35 +65,15 @@ fn cdnow_predictions_match_lifetimes() {
         .unwrap();
     assert!(rel(got, want) < 1e-4, "{got} vs {want}");
     // The paper's worked example: customer 1 expects 1.226 purchases in the next 39 weeks.
-    let published = BgNbd {
-        r: 0.2426,
-        alpha: 4.4136,
-        a: 0.7929,
-        b: 2.4259,
-    };
+    let published = BgNbd::new(0.2426, 4.4136, 0.7929, 2.4259).unwrap();
     assert!((published.expected_purchases(39.0, 2.0, 30.43, 38.86) - 1.226).abs() < 5e-4);
 }
 
 fn points() -> Vec<BgNbd> {
     vec![
-        BgNbd {
-            r: 0.2426,
-            alpha: 4.4136,
-            a: 0.7929,
-            b: 2.4259,
-        },
-        BgNbd {
-            r: 1.7,
-            alpha: 0.8,
-            a: 3.2,
-            b: 0.6,
-        },
-        BgNbd {
-            r: 0.05,
-            alpha: 40.0,
-            a: 1.0,
-            b: 12.0,
-        },
+        BgNbd::new(0.2426, 4.4136, 0.7929, 2.4259).unwrap(),
+        BgNbd::new(1.7, 0.8, 3.2, 0.6).unwrap(),
+        BgNbd::new(0.05, 40.0, 1.0, 12.0).unwrap(),
     ]
 }
 
@@ -172,13 +152,9 @@ fn p_alive_is_one_without_repeat_purchases() {
 #[test]
 fn expected_purchases_is_continuous_at_a_equal_one() {
     let at = |a: f64| {
-        BgNbd {
-            r: 0.5,
-            alpha: 5.0,
-            a,
-            b: 2.0,
-        }
-        .expected_purchases(39.0, 3.0, 20.0, 39.0)
+        BgNbd::new(0.5, 5.0, a, 2.0)
+            .unwrap()
+            .expected_purchases(39.0, 3.0, 20.0, 39.0)
     };
     let (lo, mid, hi) = (at(1.0 - 1e-7), at(1.0), at(1.0 + 1e-7));
     assert!(mid.is_finite() && (lo - mid).abs() < 1e-6 * mid && (hi - mid).abs() < 1e-6 * mid);
@@ -189,15 +165,10 @@ fn refits_simulated_data_near_the_truth() {
     // A seeded simulation of the model itself, so the test is deterministic.
     use rand::{Rng, SeedableRng};
     use rand_distr::{Beta, Distribution, Gamma};
-    let truth = BgNbd {
-        r: 0.8,
-        alpha: 5.0,
-        a: 1.2,
-        b: 3.0,
-    };
+    let truth = BgNbd::new(0.8, 5.0, 1.2, 3.0).unwrap();
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-    let gam = Gamma::new(truth.r, 1.0 / truth.alpha).unwrap();
-    let bet = Beta::new(truth.a, truth.b).unwrap();
+    let gam = Gamma::new(truth.r(), 1.0 / truth.alpha()).unwrap();
+    let bet = Beta::new(truth.a(), truth.b()).unwrap();
     let (mut xs, mut txs, mut ts) = (vec![], vec![], vec![]);
     for _ in 0..20_000 {
         let lambda: f64 = gam.sample(&mut rng);

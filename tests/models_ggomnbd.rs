@@ -333,20 +333,9 @@ fn predictions_match_brute_force_integration_of_the_definition() {
 fn tiny_b_is_pareto_nbd() {
     // S(t) = (β/(β + e^{bt} − 1))^s → (β_p/(β_p + t))^s with β = b β_p; corrections are
     // O(b t) = 1e-7 here.
-    let pn = ParetoNbd {
-        r: 0.5533,
-        alpha: 10.5774,
-        s: 0.6061,
-        beta: 11.6646,
-    };
+    let pn = ParetoNbd::new(0.5533, 10.5774, 0.6061, 11.6646).unwrap();
     let b = 1e-9;
-    let g = GgomNbd {
-        r: pn.r,
-        alpha: pn.alpha,
-        b,
-        s: pn.s,
-        beta: b * pn.beta,
-    };
+    let g = GgomNbd::new(pn.r(), pn.alpha(), b, pn.s(), b * pn.beta()).unwrap();
     for &(x, t_x, t) in &[
         (0.0, 0.0, 38.86),
         (2.0, 30.43, 38.86),
@@ -386,13 +375,7 @@ fn tiny_b_is_pareto_nbd() {
 #[test]
 fn recovers_parameters_from_simulated_data() {
     // b = 0.1/week: by week 52 the Gompertz factor e^{bt} is 180, far from Pareto/NBD.
-    let truth = GgomNbd {
-        r: 0.8,
-        alpha: 8.0,
-        b: 0.1,
-        s: 0.6,
-        beta: 4.0,
-    };
+    let truth = GgomNbd::new(0.8, 8.0, 0.1, 0.6, 4.0).unwrap();
     // Three cohorts observed 52, 78 and 104 weeks; times recorded to the day, as real
     // transaction logs are (which also lets customers share patterns).
     let (mut x, mut t_x, mut t) = (vec![], vec![], vec![]);
@@ -442,13 +425,14 @@ fn random_parameters_and_histories_give_finite_values_in_range() {
     };
     let mut checked = 0;
     for case in 0..3000 {
-        let m = GgomNbd {
-            r: log_uniform(0.02, 50.0, &mut rng),
-            alpha: log_uniform(0.01, 1000.0, &mut rng),
-            b: log_uniform(1e-6, 10.0, &mut rng),
-            s: log_uniform(0.02, 50.0, &mut rng),
-            beta: log_uniform(1e-6, 1e6, &mut rng),
-        };
+        let m = GgomNbd::new(
+            log_uniform(0.02, 50.0, &mut rng),
+            log_uniform(0.01, 1000.0, &mut rng),
+            log_uniform(1e-6, 10.0, &mut rng),
+            log_uniform(0.02, 50.0, &mut rng),
+            log_uniform(1e-6, 1e6, &mut rng),
+        )
+        .unwrap();
         let t = match case % 5 {
             0 => 0.0,
             1 => 500.0,
@@ -498,13 +482,7 @@ fn random_parameters_and_histories_give_finite_values_in_range() {
 
 #[test]
 fn probabilities_sum_to_one_and_match_expectations() {
-    let m = GgomNbd {
-        r: 0.8,
-        alpha: 7.0,
-        b: 0.1,
-        s: 0.6,
-        beta: 4.0,
-    };
+    let m = GgomNbd::new(0.8, 7.0, 0.1, 0.6, 4.0).unwrap();
     for &(x, t_x, t) in &[
         (0.0, 0.0, 0.0),
         (0.0, 0.0, 30.0),

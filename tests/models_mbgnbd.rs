@@ -37,13 +37,8 @@ fn cdnow_fit_is_near_lifetimes_and_at_least_as_likely() {
 
 #[test]
 fn expectations_match_batislam_closed_forms() {
-    let m = MbgNbd {
-        r: 0.5248,
-        alpha: 6.183,
-        a: 0.8914,
-        b: 1.614,
-    };
-    let MbgNbd { r, alpha, a, b } = m;
+    let m = MbgNbd::new(0.5248, 6.183, 0.8914, 1.614).unwrap();
+    let (r, alpha, a, b) = (m.r(), m.alpha(), m.a(), m.b());
     for &t in &[1.0, 39.0, 200.0] {
         // E[X(t)] = b/(a−1) [1 − (α/(α+t))^r 2F1(r, b+1; a+b; t/(α+t))]
         let z = t / (alpha + t);
@@ -97,12 +92,7 @@ fn gradient_matches_central_differences() {
 
 #[test]
 fn probabilities_sum_to_one_and_match_expectations() {
-    let m = MbgNbd {
-        r: 0.5248,
-        alpha: 6.183,
-        a: 0.8914,
-        b: 1.614,
-    };
+    let m = MbgNbd::new(0.5248, 6.183, 0.8914, 1.614).unwrap();
     for &(x, t_x, t) in &[(0.0, 0.0, 0.0), (0.0, 0.0, 30.0), (4.0, 20.0, 39.0)] {
         let h = 26.0;
         let (mut total, mut mean) = (0.0, 0.0);

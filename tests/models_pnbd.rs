@@ -111,15 +111,7 @@ fn gradient_matches_central_differences() {
 fn likelihood_is_continuous_across_alpha_equal_beta() {
     // The two branches of A₀ must agree where they meet.
     let d = synthetic();
-    let ll = |b: f64| {
-        ParetoNbd {
-            r: 0.7,
-            alpha: 9.0,
-            s: 0.9,
-            beta: b,
-        }
-        .log_likelihood(&d)
-    };
+    let ll = |b: f64| ParetoNbd::new(0.7, 9.0, 0.9, b).unwrap().log_likelihood(&d);
     let (lo, at, hi) = (ll(9.0 - 1e-9), ll(9.0), ll(9.0 + 1e-9));
     assert!(
         (lo - at).abs() < 1e-8 && (hi - at).abs() < 1e-8,
@@ -129,12 +121,7 @@ fn likelihood_is_continuous_across_alpha_equal_beta() {
 
 #[test]
 fn probabilities_sum_to_one_and_match_expectations() {
-    let m = ParetoNbd {
-        r: 0.5533,
-        alpha: 10.5774,
-        s: 0.6061,
-        beta: 11.6646,
-    };
+    let m = ParetoNbd::new(0.5533, 10.5774, 0.6061, 11.6646).unwrap();
     for &(x, t_x, t) in &[
         (0.0, 0.0, 0.0),
         (0.0, 0.0, 30.0),
@@ -162,13 +149,9 @@ fn probabilities_sum_to_one_and_match_expectations() {
 #[test]
 fn expected_purchases_is_continuous_at_s_equal_one() {
     let at = |s: f64| {
-        ParetoNbd {
-            r: 0.5,
-            alpha: 5.0,
-            s,
-            beta: 8.0,
-        }
-        .expected_purchases(39.0, 3.0, 20.0, 39.0)
+        ParetoNbd::new(0.5, 5.0, s, 8.0)
+            .unwrap()
+            .expected_purchases(39.0, 3.0, 20.0, 39.0)
     };
     let (lo, mid, hi) = (at(1.0 - 1e-7), at(1.0), at(1.0 + 1e-7));
     assert!(mid.is_finite() && (lo - mid).abs() < 1e-6 * mid && (hi - mid).abs() < 1e-6 * mid);
@@ -197,37 +180,17 @@ fn dert_matches_numeric_integration() {
     // DERT = ∫ e^{−δτ} dE[Y(τ)]/dτ dτ, and dE[Y(τ)]/dτ = P(alive) (r+x)/(α+T) ((β+T)/(β+T+τ))^s.
     for (m, delta) in [
         (
-            ParetoNbd {
-                r: 0.5533,
-                alpha: 10.5774,
-                s: 0.6061,
-                beta: 11.6646,
-            },
+            ParetoNbd::new(0.5533, 10.5774, 0.6061, 11.6646).unwrap(),
             0.15 / 52.0 * 10.0,
         ),
-        (
-            ParetoNbd {
-                r: 1.2,
-                alpha: 4.0,
-                s: 2.5,
-                beta: 30.0,
-            },
-            0.01,
-        ),
-        (
-            ParetoNbd {
-                r: 0.3,
-                alpha: 2.0,
-                s: 1.0,
-                beta: 5.0,
-            },
-            0.05,
-        ),
+        (ParetoNbd::new(1.2, 4.0, 2.5, 30.0).unwrap(), 0.01),
+        (ParetoNbd::new(0.3, 2.0, 1.0, 5.0).unwrap(), 0.05),
     ] {
         for &(x, t_x, t) in &[(2.0, 30.43, 38.86), (0.0, 0.0, 38.86)] {
             let pa = m.p_alive(x, t_x, t);
             let rate = |tau: f64| {
-                pa * (m.r + x) / (m.alpha + t) * ((m.beta + t) / (m.beta + t + tau)).powf(m.s)
+                pa * (m.r() + x) / (m.alpha() + t)
+                    * ((m.beta() + t) / (m.beta() + t + tau)).powf(m.s())
             };
             let want = discounted_integral(delta, rate);
             let got = m.dert(delta, x, t_x, t);
@@ -235,13 +198,9 @@ fn dert_matches_numeric_integration() {
         }
     }
     assert!(
-        ParetoNbd {
-            r: 1.0,
-            alpha: 1.0,
-            s: 1.0,
-            beta: 1.0
-        }
-        .dert(0.0, 1.0, 1.0, 2.0)
-        .is_nan()
+        ParetoNbd::new(1.0, 1.0, 1.0, 1.0)
+            .unwrap()
+            .dert(0.0, 1.0, 1.0, 2.0)
+            .is_nan()
     );
 }

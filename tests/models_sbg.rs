@@ -17,11 +17,15 @@ fn fit(survivors: &[f64]) -> clv::models::Fitted<ShiftedBetaGeometric> {
 fn high_end_segment_matches_fader_hardie_2007() {
     let f = fit(&HIGH_END);
     assert!(
-        (f.model.alpha - 0.668).abs() < 5e-4,
+        (f.model.alpha() - 0.668).abs() < 5e-4,
         "alpha {}",
-        f.model.alpha
+        f.model.alpha()
     );
-    assert!((f.model.beta - 3.806).abs() < 5e-4, "beta {}", f.model.beta);
+    assert!(
+        (f.model.beta() - 3.806).abs() < 5e-4,
+        "beta {}",
+        f.model.beta()
+    );
     assert!(
         (f.report.log_likelihood + 1611.16).abs() < 0.01,
         "LL {}",
@@ -34,11 +38,15 @@ fn high_end_segment_matches_fader_hardie_2007() {
 fn regular_segment_matches_fader_hardie_2007() {
     let f = fit(&REGULAR);
     assert!(
-        (f.model.alpha - 0.704).abs() < 5e-4,
+        (f.model.alpha() - 0.704).abs() < 5e-4,
         "alpha {}",
-        f.model.alpha
+        f.model.alpha()
     );
-    assert!((f.model.beta - 1.182).abs() < 5e-4, "beta {}", f.model.beta);
+    assert!(
+        (f.model.beta() - 1.182).abs() < 5e-4,
+        "beta {}",
+        f.model.beta()
+    );
     assert!(
         (f.report.log_likelihood + 1680.27).abs() < 0.01,
         "LL {}",
@@ -188,9 +196,6 @@ fn extreme_parameters_stay_finite() {
     assert!(m.churn_probability(1000).unwrap() >= 0.0);
     assert!(ShiftedBetaGeometric::from_params(&[0.0, 1.0]).is_err());
     assert!(ShiftedBetaGeometric::from_params(&[1.0]).is_err());
-    let bad = ShiftedBetaGeometric {
-        alpha: -1.0,
-        beta: 1.0,
-    };
+    let bad = ShiftedBetaGeometric::new(-1.0, 1.0).unwrap();
     assert!(bad.survival(2).is_err());
 }

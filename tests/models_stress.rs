@@ -171,12 +171,7 @@ fn many_patterns_use_the_parallel_path_consistently() {
         .collect();
     let all = RfmData::new(&x, &t_x, &t, None).unwrap();
     assert!(all.patterns() > 5_000);
-    let m = ParetoNbd {
-        r: 0.55,
-        alpha: 10.6,
-        s: 0.61,
-        beta: 11.7,
-    };
+    let m = ParetoNbd::new(0.55, 10.6, 0.61, 11.7).unwrap();
     let start = Instant::now();
     let ll = m.log_likelihood(&all);
     let g = m.gradient(&all);

@@ -59,12 +59,7 @@ fn assert_covers(report: &FitReport, truth: &[f64]) {
 fn bgnbd_recovers_its_parameters() {
     let truth = [0.25, 4.0, 0.8, 2.5];
     let (x, t_x, t, _) = summary(
-        AnyModel::BgNbd(BgNbd {
-            r: 0.25,
-            alpha: 4.0,
-            a: 0.8,
-            b: 2.5,
-        }),
+        AnyModel::BgNbd(BgNbd::new(0.25, 4.0, 0.8, 2.5).unwrap()),
         11,
     );
     let data = RfmData::new(&x, &t_x, &t, None).unwrap();
@@ -76,12 +71,7 @@ fn bgnbd_recovers_its_parameters() {
 fn mbgnbd_recovers_its_parameters() {
     let truth = [0.5, 6.0, 0.9, 1.6];
     let (x, t_x, t, _) = summary(
-        AnyModel::MbgNbd(MbgNbd {
-            r: 0.5,
-            alpha: 6.0,
-            a: 0.9,
-            b: 1.6,
-        }),
+        AnyModel::MbgNbd(MbgNbd::new(0.5, 6.0, 0.9, 1.6).unwrap()),
         12,
     );
     let data = RfmData::new(&x, &t_x, &t, None).unwrap();
@@ -93,12 +83,7 @@ fn mbgnbd_recovers_its_parameters() {
 fn pareto_nbd_recovers_its_parameters() {
     let truth = [0.55, 10.5, 0.6, 11.7];
     let (x, t_x, t, _) = summary(
-        AnyModel::ParetoNbd(ParetoNbd {
-            r: 0.55,
-            alpha: 10.5,
-            s: 0.6,
-            beta: 11.7,
-        }),
+        AnyModel::ParetoNbd(ParetoNbd::new(0.55, 10.5, 0.6, 11.7).unwrap()),
         13,
     );
     let data = RfmData::new(&x, &t_x, &t, None).unwrap();
@@ -109,15 +94,7 @@ fn pareto_nbd_recovers_its_parameters() {
 #[test]
 fn gamma_gamma_recovers_its_parameters() {
     // A purchase process with plenty of repeat buyers, so that the spend model sees many.
-    let (x, _, _, m) = summary(
-        AnyModel::BgNbd(BgNbd {
-            r: 1.0,
-            alpha: 4.0,
-            a: 0.5,
-            b: 4.0,
-        }),
-        14,
-    );
+    let (x, _, _, m) = summary(AnyModel::BgNbd(BgNbd::new(1.0, 4.0, 0.5, 4.0).unwrap()), 14);
     let (data, _) = RepeatSpendData::new(&x, &m, None).unwrap();
     assert!(data.x.len() > 50_000, "only {} repeat buyers", data.x.len());
     let fit = GammaGamma::fit(&data, &FitOptions::default()).unwrap();

@@ -28,12 +28,7 @@ fn date(s: &str) -> NaiveDate {
 /// given bad lines spliced in at random places.
 fn simulated_file(path: &Path, customers: usize, bad: &[&str], seed: u64) {
     let spec = SimulationSpec {
-        process: AnyModel::BgNbd(BgNbd {
-            r: 0.6,
-            alpha: 6.0,
-            a: 0.5,
-            b: 3.0,
-        }),
+        process: AnyModel::BgNbd(BgNbd::new(0.6, 6.0, 0.5, 3.0).unwrap()),
         spend: SpendProcess {
             p: 6.0,
             q: 4.0,

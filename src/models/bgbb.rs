@@ -22,11 +22,18 @@ const DIRECT_SUM_MAX: u32 = 10_000;
 /// The BG/BB model: `p ~ Beta(alpha, beta)`, `theta ~ Beta(gamma, delta)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BgBb {
-    pub alpha: f64,
-    pub beta: f64,
-    pub gamma: f64,
-    pub delta: f64,
+    pub(crate) alpha: f64,
+    pub(crate) beta: f64,
+    pub(crate) gamma: f64,
+    pub(crate) delta: f64,
 }
+
+validated_parameters!(BgBb {
+    alpha,
+    beta,
+    gamma,
+    delta
+});
 
 /// One term of the likelihood, B(alpha + x, beta + m) / B(alpha, beta) *
 /// B(gamma + c, delta + k) / B(gamma, delta): `m` opportunities without a transaction while

@@ -16,11 +16,13 @@ use crate::error::Result;
 /// BG/NBD parameters: purchase rates ~ Gamma(r, alpha), dropout probability ~ Beta(a, b).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BgNbd {
-    pub r: f64,
-    pub alpha: f64,
-    pub a: f64,
-    pub b: f64,
+    pub(crate) r: f64,
+    pub(crate) alpha: f64,
+    pub(crate) a: f64,
+    pub(crate) b: f64,
 }
+
+validated_parameters!(BgNbd { r, alpha, a, b });
 
 impl Model for BgNbd {
     type Data = RfmData;

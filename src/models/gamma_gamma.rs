@@ -20,10 +20,12 @@ use crate::math::gamma::ln_beta;
 /// the Gamma heterogeneity in its rate `nu`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GammaGamma {
-    pub p: f64,
-    pub q: f64,
-    pub gamma: f64,
+    pub(crate) p: f64,
+    pub(crate) q: f64,
+    pub(crate) gamma: f64,
 }
+
+validated_parameters!(GammaGamma { p, q, gamma });
 
 impl GammaGamma {
     fn check(&self) -> Result<()> {

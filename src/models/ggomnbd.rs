@@ -51,12 +51,20 @@ mod tests;
 /// Gompertz hazard b·η·e^{bt}, η ~ Gamma(s, beta).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GgomNbd {
-    pub r: f64,
-    pub alpha: f64,
-    pub b: f64,
-    pub s: f64,
-    pub beta: f64,
+    pub(crate) r: f64,
+    pub(crate) alpha: f64,
+    pub(crate) b: f64,
+    pub(crate) s: f64,
+    pub(crate) beta: f64,
 }
+
+validated_parameters!(GgomNbd {
+    r,
+    alpha,
+    b,
+    s,
+    beta
+});
 
 /// Relative accuracy asked of the likelihood's integrals (on the pessimistic 10-point
 /// estimate; the 20-point values are typically accurate to ~1e-15).

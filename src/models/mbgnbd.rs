@@ -15,11 +15,13 @@ use crate::error::Result;
 /// MBG/NBD parameters: purchase rates ~ Gamma(r, alpha), dropout probability ~ Beta(a, b).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MbgNbd {
-    pub r: f64,
-    pub alpha: f64,
-    pub a: f64,
-    pub b: f64,
+    pub(crate) r: f64,
+    pub(crate) alpha: f64,
+    pub(crate) a: f64,
+    pub(crate) b: f64,
 }
+
+validated_parameters!(MbgNbd { r, alpha, a, b });
 
 impl MbgNbd {
     /// The likelihood's form: dropout possible at every purchase, the first included.

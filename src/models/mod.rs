@@ -12,6 +12,27 @@
 //! trait object, and [`registry::log_likelihood_at`] evaluates any kind's log-likelihood at
 //! given parameters.
 
+/// Validated parameters, linfa-style: a model's fields are private to the crate; outside it a
+/// model is built by `new` (the same checks as [`Model::from_params`]) and read through one
+/// accessor per parameter.
+macro_rules! validated_parameters {
+    ($model:ident { $($field:ident),+ }) => {
+        impl $model {
+            /// The model with these parameters, checked (all finite and > 0).
+            pub fn new($($field: f64),+) -> $crate::error::Result<Self> {
+                <Self as $crate::models::Model>::from_params(&[$($field),+])
+            }
+
+            $(
+                #[doc = concat!("The parameter `", stringify!($field), "`.")]
+                pub fn $field(&self) -> f64 {
+                    self.$field
+                }
+            )+
+        }
+    };
+}
+
 mod bg_process;
 pub mod bgbb;
 pub mod bgnbd;

@@ -25,11 +25,13 @@ use crate::math::special::{ln_hyp2f1, ln_hyperu_aa};
 /// Pareto/NBD parameters: purchase rates ~ Gamma(r, alpha), dropout rates ~ Gamma(s, beta).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ParetoNbd {
-    pub r: f64,
-    pub alpha: f64,
-    pub s: f64,
-    pub beta: f64,
+    pub(crate) r: f64,
+    pub(crate) alpha: f64,
+    pub(crate) s: f64,
+    pub(crate) beta: f64,
 }
+
+validated_parameters!(ParetoNbd { r, alpha, s, beta });
 
 /// Largest 2F1 argument evaluated by its series; beyond it the series needs more than
 /// ~700 terms and A₀ is integrated numerically instead.

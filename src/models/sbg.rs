@@ -18,9 +18,11 @@ use crate::math::series::{discount_factor, discounted_sum};
 /// The sBG model: `theta ~ Beta(alpha, beta)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ShiftedBetaGeometric {
-    pub alpha: f64,
-    pub beta: f64,
+    pub(crate) alpha: f64,
+    pub(crate) beta: f64,
 }
+
+validated_parameters!(ShiftedBetaGeometric { alpha, beta });
 
 impl ShiftedBetaGeometric {
     fn check(&self) -> Result<()> {
