@@ -4,10 +4,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-use chrono::NaiveDate;
 use clv::features::SummaryOptions;
 use clv::report::build::{BuildSettings, build_report};
+use clv::report::inputs::report_summaries;
 use clv::report::render_html;
 
 use crate::common::{self, BundleScoringArgs, Ui};
@@ -36,48 +35,14 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
-    let (bundle, unit, clv) = args.scoring.load()?;
-    let calibration_end = bundle
-        .training
-        .calibration_end
-        .as_deref()
-        .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d"))
-        .transpose()
-        .with_context(|| {
-            format!(
-                "{}: unreadable calibration end",
-                args.scoring.model.display()
-            )
-        })?;
-    let whole = SummaryOptions {
-        unit,
-        keep_purchase_times: true,
-        ..Default::default()
-    };
-    let history = common::load_summary(&args.scoring.input, whole.clone(), Some(&args.output), ui)?;
-    let calibration = match calibration_end {
-        Some(end) if end < history.observation_end => {
-            let opts = SummaryOptions {
-                calibration_end: Some(end),
-                ..whole
-            };
-            Some(common::load_summary(
-                &args.scoring.input,
-                opts,
-                Some(&args.output),
-                ui,
-            )?)
-        }
-        Some(end) => {
-            ui.warn(format!(
-                "the data end on {} but the bundle's calibration ends on {end}: no holdout \
-                 sections",
-                history.observation_end
-            ));
-            None
-        }
-        None => None,
-    };
+    let (bundle, _, clv) = args.scoring.load()?;
+    let summaries = report_summaries(&bundle, |opts: SummaryOptions| {
+        common::load_summary(&args.scoring.input, opts, Some(&args.output), ui)
+    })?;
+    for w in &summaries.warnings {
+        ui.warn(w);
+    }
+    let (history, calibration) = (summaries.history, summaries.calibration);
     let settings = BuildSettings {
         churn_window: args.scoring.churn_window,
         risk_threshold: args.scoring.risk_threshold,

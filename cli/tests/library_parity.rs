@@ -29,6 +29,7 @@ use clv::predict::score::score_bundle;
 use clv::predict::table::predict_table;
 use clv::predict::train::{ModelChoice, TrainSettings, train};
 use clv::report::build::{BuildSettings, build_report};
+use clv::report::inputs::report_summaries;
 use clv::report::render_html;
 use clv::report::text::history_metrics_text;
 use clv::simulate::{SimulationSpec, SpendProcess, orders, simulate};
@@ -332,7 +333,18 @@ fn train_score_score_new_and_report() {
         title: "Customer value report".into(),
         ..BuildSettings::new(bundle.clv_settings(52, 0.10, 1.0).unwrap())
     };
-    let data = build_report(&bundle, &history, Some(&cal), &report_settings).unwrap();
+    let table = demo_table();
+    let summaries = report_summaries(&bundle, |opts: SummaryOptions| {
+        summarize_table(&table, "demo", &ReadOptions::default(), &opts).map(|(s, _)| s)
+    })
+    .unwrap();
+    let data = build_report(
+        &bundle,
+        &summaries.history,
+        summaries.calibration.as_ref(),
+        &report_settings,
+    )
+    .unwrap();
     let html = render_html(&data).unwrap();
     assert!(
         html.as_bytes() == read(Path::new(&report_file)).as_slice(),

@@ -10,6 +10,7 @@ mod charts;
 mod example;
 mod heatmap;
 pub mod html;
+pub mod inputs;
 pub mod metrics;
 mod sections;
 mod sections_model;
