@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ClvError, Result};
-use crate::models::{AnyModel, CovariateShift, draw_error};
+use crate::models::{AnyModel, CovariateShift, DrawWindow, draw_error};
 
 /// Gamma-Gamma spend: each customer's mean-spend scale ν ~ Gamma(q, γ), each order's value
 /// ~ Gamma(p, ν) (shape, rate).
@@ -158,14 +158,18 @@ fn simulate_one(spec: &SimulationSpec, index: usize) -> Result<SimulatedCustomer
     }
     let end = spec.horizon_periods;
     let mut times = vec![birth];
-    let shift = CovariateShift {
-        purchase: purchase_shift,
-        dropout: dropout_shift,
+    let window = DrawWindow {
+        birth,
+        end,
+        shift: CovariateShift {
+            purchase: purchase_shift,
+            dropout: dropout_shift,
+        },
     };
     times.extend(
         spec.process
             .transaction_model()?
-            .draw_repeat_purchases(&mut rng, birth, end, shift)?,
+            .draw_repeat_purchases(&mut rng, window)?,
     );
     // Rates are Gamma(shape, rate); rand_distr's Gamma takes a scale, hence 1/rate.
     let gamma = |shape: f64, rate: f64| Gamma::new(shape, 1.0 / rate).map_err(draw_error);

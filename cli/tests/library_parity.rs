@@ -128,39 +128,38 @@ fn json_file(path: &Path) -> serde_json::Value {
     without_timings(serde_json::from_slice(&read(path)).unwrap())
 }
 
-/// `clv fit` of the demo's calibration period, from the transactions (a summary file would
-/// round recency and T to its digits).
-fn fit_cli(model: &str, output: &str) {
-    clv_ok(&[
-        "fit",
-        "--input",
-        &demo(),
+/// `clv <command> <flags> --output <output>` on the demo's calibration period, in weeks.
+fn on_calibration(command: &str, input_flag: &str, extra: &[&str], output: &str) {
+    let mut args = vec![
+        command,
+        input_flag,
+        "DEMO",
         "--unit",
         "week",
         "--calibration-end",
         CALIBRATION_END,
-        "--model",
-        model,
-        "--output",
-        output,
-    ]);
+    ];
+    args.extend(extra);
+    args.extend(["--output", output]);
+    let demo = demo();
+    let args: Vec<&str> = args
+        .into_iter()
+        .map(|a| if a == "DEMO" { demo.as_str() } else { a })
+        .collect();
+    clv_ok(&args);
+}
+
+/// `clv fit` of the demo's calibration period, from the transactions (a summary file would
+/// round recency and T to its digits).
+fn fit_cli(model: &str, output: &str) {
+    on_calibration("fit", "--input", &["--model", model], output);
 }
 
 #[test]
 fn summarize_fit_and_predict() {
     let dir = tempfile::tempdir().unwrap();
     let summary_file = p(dir.path(), "summary.csv");
-    clv_ok(&[
-        "summarize",
-        "--input",
-        &demo(),
-        "--unit",
-        "week",
-        "--calibration-end",
-        CALIBRATION_END,
-        "--output",
-        &summary_file,
-    ]);
+    on_calibration("summarize", "--input", &[], &summary_file);
     let (cal, _) = summary(true);
     let mut mine = Vec::new();
     write_summary_csv(&cal, &mut mine).unwrap();
@@ -243,18 +242,12 @@ fn summarize_fit_and_predict() {
 fn train_score_score_new_and_report() {
     let dir = tempfile::tempdir().unwrap();
     let bundle_file = p(dir.path(), "bundle.json");
-    clv_ok(&[
+    on_calibration(
         "train",
         "--transactions",
-        &demo(),
-        "--unit",
-        "week",
-        "--calibration-end",
-        CALIBRATION_END,
-        "--no-covariates",
-        "--output",
+        &["--no-covariates"],
         &bundle_file,
-    ]);
+    );
     let (cal, accounting) = summary(true);
     let settings = TrainSettings {
         model: ModelChoice::Auto,

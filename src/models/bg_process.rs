@@ -18,11 +18,12 @@ use statrs::function::beta::checked_beta_reg;
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use rand::Rng;
+use rand::RngCore;
 use rand_distr::{Beta, Distribution, Exp, Gamma};
 
 use super::data::RfmData;
 use super::pattern_sum::pattern_sum;
-use super::{CovariateShift, TransactionModel, draw_error};
+use super::{DrawWindow, TransactionModel, draw_error};
 use crate::error::Result;
 use crate::math::gamma::ln_beta;
 
@@ -224,13 +225,8 @@ impl TransactionModel for BgProcess {
 
     /// Poisson purchases at rate λ ~ Gamma(r, α); after each purchase (MBG/NBD: the first one
     /// too) the customer drops out with probability p ~ Beta(a, b).
-    fn draw_repeat_purchases(
-        &self,
-        rng: &mut dyn rand::RngCore,
-        birth: f64,
-        end: f64,
-        shift: CovariateShift,
-    ) -> Result<Vec<f64>> {
+    fn draw_repeat_purchases(&self, rng: &mut dyn RngCore, w: DrawWindow) -> Result<Vec<f64>> {
+        let DrawWindow { birth, end, shift } = w;
         // rand_distr's Gamma takes a scale, hence 1/rate.
         let rate = self.alpha * (-shift.purchase).exp();
         let lambda = Gamma::new(self.r, 1.0 / rate)

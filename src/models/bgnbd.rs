@@ -7,10 +7,10 @@
 //! Conditional predictions use the fact that, given the history and being alive at T, the
 //! future is a fresh BG/NBD process with parameters (r+x, α+T, a, b+x).
 
+use super::Model;
 use super::bg_process::{BgProcess, bg_prob_n};
 use super::common::{data_scale, positive_params};
 use super::data::RfmData;
-use super::{CovariateShift, Model, TransactionModel};
 use crate::error::Result;
 
 /// BG/NBD parameters: purchase rates ~ Gamma(r, alpha), dropout probability ~ Beta(a, b).
@@ -73,38 +73,5 @@ impl BgNbd {
     }
 }
 
-impl TransactionModel for BgNbd {
-    fn p_alive(&self, x: f64, t_x: f64, t: f64) -> f64 {
-        self.process().p_alive(x, t_x, t)
-    }
-
-    fn expected_purchases(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        self.process().expected_purchases(horizon, x, t_x, t)
-    }
-
-    fn expected_purchases_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
-        self.process().expected_purchases_if_alive(horizon, x, t)
-    }
-
-    fn prob_no_purchase_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
-        self.process().prob_no_purchase_if_alive(horizon, x, t)
-    }
-
-    fn expected_purchases_new(&self, horizon: f64) -> f64 {
-        self.process().expected_purchases_new(horizon)
-    }
-
-    fn prob_n_purchases(&self, n: u32, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        self.process().prob_n_purchases(n, horizon, x, t_x, t)
-    }
-
-    fn draw_repeat_purchases(
-        &self,
-        rng: &mut dyn rand::RngCore,
-        birth: f64,
-        end: f64,
-        shift: CovariateShift,
-    ) -> Result<Vec<f64>> {
-        self.process().draw_repeat_purchases(rng, birth, end, shift)
-    }
-}
+// Every prediction is the shared BG process's.
+transaction_model_via_bg_process!(BgNbd);

@@ -38,7 +38,7 @@ use statrs::function::gamma::{digamma, ln_gamma};
 use super::common::{data_scale, positive_params};
 use super::data::RfmData;
 use super::pattern_sum::pattern_sum;
-use super::{CovariateShift, Model, TransactionModel};
+use super::{DrawWindow, Model, TransactionModel};
 use crate::error::Result;
 use crate::math::log_space::{ln_expm1, softplus};
 use crate::math::panels::{doubling_points, integrate};
@@ -341,8 +341,13 @@ impl GgomNbd {
         let mut rng = StdRng::seed_from_u64(seed);
         (0..n)
             .map(|_| {
-                let times =
-                    self.draw_repeat_purchases(&mut rng, 0.0, t, CovariateShift::default())?;
+                let times = self.draw_repeat_purchases(
+                    &mut rng,
+                    DrawWindow {
+                        end: t,
+                        ..Default::default()
+                    },
+                )?;
                 Ok((times.len() as f64, times.last().copied().unwrap_or(0.0), t))
             })
             .collect()
@@ -369,18 +374,7 @@ impl Model for GgomNbd {
         vec![self.r, self.alpha, self.b, self.s, self.beta]
     }
 
-    fn log_likelihood(&self, d: &RfmData) -> f64 {
-        self.evaluate(d, false).0
-    }
-
-    fn gradient(&self, d: &RfmData) -> Vec<f64> {
-        self.evaluate(d, true).1.to_vec()
-    }
-
-    fn log_likelihood_and_gradient(&self, d: &RfmData) -> (f64, Vec<f64>) {
-        let (ll, g) = self.evaluate(d, true);
-        (ll, g.to_vec())
-    }
+    likelihood_via_evaluate!();
 
     /// Pareto/NBD-like starts (b tiny, β = b × a Pareto/NBD β, so the fit can reach the
     /// nested optimum), and starts where the Gompertz shape matters (e^{bT} ≈ e at the

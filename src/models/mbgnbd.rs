@@ -9,7 +9,7 @@
 use super::bg_process::BgProcess;
 use super::common::{data_scale, positive_params};
 use super::data::RfmData;
-use super::{CovariateShift, Model, TransactionModel};
+use super::{Model, TransactionModel};
 use crate::error::Result;
 
 /// MBG/NBD parameters: purchase rates ~ Gamma(r, alpha), dropout probability ~ Beta(a, b).
@@ -71,38 +71,5 @@ impl Model for MbgNbd {
     }
 }
 
-impl TransactionModel for MbgNbd {
-    fn p_alive(&self, x: f64, t_x: f64, t: f64) -> f64 {
-        self.process().p_alive(x, t_x, t)
-    }
-
-    fn expected_purchases(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        self.process().expected_purchases(horizon, x, t_x, t)
-    }
-
-    fn expected_purchases_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
-        self.process().expected_purchases_if_alive(horizon, x, t)
-    }
-
-    fn prob_no_purchase_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
-        self.process().prob_no_purchase_if_alive(horizon, x, t)
-    }
-
-    fn expected_purchases_new(&self, horizon: f64) -> f64 {
-        self.process().expected_purchases_new(horizon)
-    }
-
-    fn prob_n_purchases(&self, n: u32, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        self.process().prob_n_purchases(n, horizon, x, t_x, t)
-    }
-
-    fn draw_repeat_purchases(
-        &self,
-        rng: &mut dyn rand::RngCore,
-        birth: f64,
-        end: f64,
-        shift: CovariateShift,
-    ) -> Result<Vec<f64>> {
-        self.process().draw_repeat_purchases(rng, birth, end, shift)
-    }
-}
+// Every prediction is the shared BG process's (with dropout at the first purchase).
+transaction_model_via_bg_process!(MbgNbd);

@@ -33,6 +33,64 @@ macro_rules! validated_parameters {
     };
 }
 
+/// BG/NBD and MBG/NBD predict through one process ([`bg_process`]): the delegation, once.
+macro_rules! transaction_model_via_bg_process {
+    ($model:ident) => {
+        impl $crate::models::TransactionModel for $model {
+            fn p_alive(&self, x: f64, t_x: f64, t: f64) -> f64 {
+                self.process().p_alive(x, t_x, t)
+            }
+
+            fn expected_purchases(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
+                self.process().expected_purchases(horizon, x, t_x, t)
+            }
+
+            fn expected_purchases_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
+                self.process().expected_purchases_if_alive(horizon, x, t)
+            }
+
+            fn prob_no_purchase_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
+                self.process().prob_no_purchase_if_alive(horizon, x, t)
+            }
+
+            fn expected_purchases_new(&self, horizon: f64) -> f64 {
+                self.process().expected_purchases_new(horizon)
+            }
+
+            fn prob_n_purchases(&self, n: u32, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
+                self.process().prob_n_purchases(n, horizon, x, t_x, t)
+            }
+
+            fn draw_repeat_purchases(
+                &self,
+                rng: &mut dyn rand::RngCore,
+                w: $crate::models::DrawWindow,
+            ) -> $crate::error::Result<Vec<f64>> {
+                self.process().draw_repeat_purchases(rng, w)
+            }
+        }
+    };
+}
+
+/// The three likelihood methods of [`Model`] for a model whose inherent
+/// `evaluate(&self, data, want_gradient) -> (f64, [f64; N])` does one pass for both.
+macro_rules! likelihood_via_evaluate {
+    () => {
+        fn log_likelihood(&self, d: &Self::Data) -> f64 {
+            self.evaluate(d, false).0
+        }
+
+        fn gradient(&self, d: &Self::Data) -> Vec<f64> {
+            self.evaluate(d, true).1.to_vec()
+        }
+
+        fn log_likelihood_and_gradient(&self, d: &Self::Data) -> (f64, Vec<f64>) {
+            let (ll, g) = self.evaluate(d, true);
+            (ll, g.to_vec())
+        }
+    };
+}
+
 mod bg_process;
 pub mod bgbb;
 pub mod bgnbd;
@@ -53,6 +111,8 @@ pub use crate::optim::{FitOptions, FitReport};
 pub use data::{BgBbData, RepeatSpendData, RfmData, SurvivorData};
 pub use fit::Fitted;
 pub use registry::{AnyModel, Family, FitData, FittedModel, ModelKind, log_likelihood_at};
+
+use rand::RngCore;
 
 use crate::error::Result;
 
@@ -97,13 +157,28 @@ pub struct CovariateShift {
     pub dropout: f64,
 }
 
+/// What one simulated customer's draw covers: repeat purchases after the first one at
+/// `birth`, up to `end`, under the covariate `shift`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DrawWindow {
+    pub birth: f64,
+    pub end: f64,
+    pub shift: CovariateShift,
+}
+
 /// Per-customer predictions of a continuous-time transaction model, for a customer with
 /// `x` repeat purchases, the last at `t_x`, observed for `t` periods since the first purchase.
 pub trait TransactionModel: Send + Sync {
     /// Probability that the customer is still active at the end of observation.
     fn p_alive(&self, x: f64, t_x: f64, t: f64) -> f64;
-    /// Expected number of purchases in the next `horizon` periods.
-    fn expected_purchases(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64;
+    /// Expected number of purchases in the next `horizon` periods: by default P(alive) times
+    /// [`TransactionModel::expected_purchases_if_alive`], so a model implements one of the two
+    /// (NaN from a model that implements neither, a programming error the registry's tests
+    /// would catch).
+    fn expected_purchases(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
+        self.expected_purchases_if_alive(horizon, x, t)
+            .map_or(f64::NAN, |e| self.p_alive(x, t_x, t) * e)
+    }
     /// Expected number of repeat purchases of a just-acquired customer in `horizon` periods.
     fn expected_purchases_new(&self, horizon: f64) -> f64;
     /// Probability of exactly `n` purchases in the next `horizon` periods.
@@ -120,16 +195,9 @@ pub trait TransactionModel: Send + Sync {
     fn prob_no_purchase_if_alive(&self, _horizon: f64, _x: f64, _t: f64) -> Option<f64> {
         None
     }
-    /// Draws the repeat purchase times of one customer whose first purchase is at `birth`, up
-    /// to `end`, in ascending order: the model's generative story, for `clv simulate`. Every
+    /// Draws the repeat purchase times of one customer in `w`, in ascending order: the model's generative story, for `clv simulate`. Every
     /// model of the registry tells it (checked by the registry's tests); stand-ins need not.
-    fn draw_repeat_purchases(
-        &self,
-        _rng: &mut dyn rand::RngCore,
-        _birth: f64,
-        _end: f64,
-        _shift: CovariateShift,
-    ) -> Result<Vec<f64>> {
+    fn draw_repeat_purchases(&self, _rng: &mut dyn RngCore, _w: DrawWindow) -> Result<Vec<f64>> {
         Err(crate::error::ClvError::InvalidParameter(
             "this model has no generative story to simulate".into(),
         ))

@@ -10,6 +10,7 @@
 //! Given the history and being alive at T, λ ~ Gamma(r+x, α+T) and μ ~ Gamma(s, β+T)
 //! independently, and the future is a fresh Pareto/NBD process with those parameters.
 
+use rand::RngCore;
 use rand_distr::{Distribution, Exp, Gamma};
 use rayon::prelude::*;
 use statrs::function::gamma::{digamma, ln_gamma};
@@ -17,7 +18,7 @@ use statrs::function::gamma::{digamma, ln_gamma};
 use super::common::{data_scale, positive_params};
 use super::data::RfmData;
 use super::pattern_sum::pattern_sum;
-use super::{CovariateShift, Model, TransactionModel, draw_error};
+use super::{DrawWindow, Model, TransactionModel, draw_error};
 use crate::error::Result;
 use crate::math::quadrature::{adaptive_gl, adaptive_gl_vec, decaying_gl_vec};
 use crate::math::special::{ln_hyp2f1, ln_hyperu_aa};
@@ -452,18 +453,7 @@ impl Model for ParetoNbd {
         vec![self.r, self.alpha, self.s, self.beta]
     }
 
-    fn log_likelihood(&self, d: &RfmData) -> f64 {
-        self.evaluate(d, false).0
-    }
-
-    fn gradient(&self, d: &RfmData) -> Vec<f64> {
-        self.evaluate(d, true).1.to_vec()
-    }
-
-    fn log_likelihood_and_gradient(&self, d: &RfmData) -> (f64, Vec<f64>) {
-        let (ll, g) = self.evaluate(d, true);
-        (ll, g.to_vec())
-    }
+    likelihood_via_evaluate!();
 
     fn initial_guesses(d: &RfmData) -> Vec<Vec<f64>> {
         let (mx, mt) = data_scale(d);
@@ -478,10 +468,6 @@ impl TransactionModel for ParetoNbd {
     fn p_alive(&self, x: f64, t_x: f64, t: f64) -> f64 {
         self.pieces(x, t_x, t, false)
             .map_or(f64::NAN, |p| p.p_alive)
-    }
-
-    fn expected_purchases(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        self.p_alive(x, t_x, t) * self.expected_if_alive(horizon, x, t)
     }
 
     fn expected_purchases_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
@@ -512,13 +498,8 @@ impl TransactionModel for ParetoNbd {
 
     /// Poisson purchases at rate λ ~ Gamma(r, α) during an exponential lifetime with rate
     /// μ ~ Gamma(s, β).
-    fn draw_repeat_purchases(
-        &self,
-        rng: &mut dyn rand::RngCore,
-        birth: f64,
-        end: f64,
-        shift: CovariateShift,
-    ) -> Result<Vec<f64>> {
+    fn draw_repeat_purchases(&self, rng: &mut dyn RngCore, w: DrawWindow) -> Result<Vec<f64>> {
+        let DrawWindow { birth, end, shift } = w;
         // rand_distr's Gamma takes a scale, hence 1/rate.
         let gamma = |shape: f64, rate: f64| Gamma::new(shape, 1.0 / rate).map_err(draw_error);
         let lambda = gamma(self.r, self.alpha * (-shift.purchase).exp())?.sample(rng);

@@ -47,9 +47,11 @@ fn every_transaction_model_tells_its_generative_story() {
             let times = tm
                 .draw_repeat_purchases(
                     &mut rng,
-                    1.0,
-                    50.0,
-                    crate::models::CovariateShift::default(),
+                    crate::models::DrawWindow {
+                        birth: 1.0,
+                        end: 50.0,
+                        ..Default::default()
+                    },
                 )
                 .unwrap();
             assert!(
@@ -63,6 +65,8 @@ fn every_transaction_model_tells_its_generative_story() {
             total += times.len();
         }
         assert!(total > 0, "{kind} never purchases");
+        let e = tm.expected_purchases(10.0, 2.0, 5.0, 20.0);
+        assert!(e.is_finite() && e > 0.0, "{kind}: expected purchases {e}");
     }
 }
 

@@ -9,10 +9,11 @@ use statrs::function::gamma::ln_gamma;
 use super::GgomNbd;
 use crate::math::panels::{doubling_points, integrate};
 use rand::Rng;
+use rand::RngCore;
 use rand_distr::{Distribution, Exp1, Gamma};
 
 use crate::error::Result;
-use crate::models::{CovariateShift, TransactionModel, draw_error};
+use crate::models::{DrawWindow, TransactionModel, draw_error};
 
 /// Points where the integrand's log has fallen this far below its peak end the panels.
 const DROP: f64 = 50.0;
@@ -155,10 +156,6 @@ impl TransactionModel for GgomNbd {
             .map_or(f64::NAN, |p| p.p_alive)
     }
 
-    fn expected_purchases(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        self.p_alive(x, t_x, t) * self.expected_if_alive(horizon, x, t)
-    }
-
     fn expected_purchases_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
         Some(self.expected_if_alive(horizon, x, t))
     }
@@ -179,13 +176,8 @@ impl TransactionModel for GgomNbd {
 
     /// Poisson purchases at rate λ ~ Gamma(r, α) until a Gamma-Gompertz lifetime (drawn by
     /// inverting the population survival at a uniform).
-    fn draw_repeat_purchases(
-        &self,
-        rng: &mut dyn rand::RngCore,
-        birth: f64,
-        end: f64,
-        shift: CovariateShift,
-    ) -> Result<Vec<f64>> {
+    fn draw_repeat_purchases(&self, rng: &mut dyn RngCore, w: DrawWindow) -> Result<Vec<f64>> {
+        let DrawWindow { birth, end, shift } = w;
         let shifted = GgomNbd {
             alpha: self.alpha * (-shift.purchase).exp(),
             beta: self.beta * (-shift.dropout).exp(),
