@@ -182,34 +182,40 @@ fn log_likelihood<M: ScaleCovariates>(
     let (base, rest) = theta.split_at(nb);
     let (gp, gd) = rest.split_at(k);
     let dim = theta.len();
-    let fold = (0..data.x.len())
+    let one = |i: usize| -> Option<(f64, Vec<f64>)> {
+        let z = &data.z[i];
+        let p = individual_params::<M>(base, gp, gd, z);
+        let m = M::from_params(&p).ok()?;
+        let (ll, g) = m.customer_log_likelihood(data.x[i], data.t_x[i], data.t[i]);
+        let w = data.weights[i];
+        let mut out = vec![0.0; dim];
+        for j in 0..nb {
+            // ∂p_i/∂base_j = p_i/base_j for the scales, 1 otherwise.
+            out[j] = w * g[j] * p[j] / base[j];
+        }
+        let (ps, ds) = (M::PURCHASE_SCALE, M::DROPOUT_SCALE);
+        for j in 0..k {
+            out[nb + j] = -w * g[ps] * p[ps] * z[j];
+            out[nb + k + j] = -w * g[ds] * p[ds] * z[j];
+        }
+        Some((w * ll, out))
+    };
+    let add = |mut a: (f64, Vec<f64>), b: (f64, Vec<f64>)| {
+        a.0 += b.0;
+        a.1.iter_mut().zip(&b.1).for_each(|(x, y)| *x += y);
+        a
+    };
+    // Fixed blocks added in block order: the same sum on every run and thread count.
+    const BLOCK: usize = 2_048;
+    let n = data.x.len();
+    let blocks: Vec<(f64, Vec<f64>)> = (0..n.div_ceil(BLOCK))
         .into_par_iter()
-        .map(|i| -> Option<(f64, Vec<f64>)> {
-            let z = &data.z[i];
-            let p = individual_params::<M>(base, gp, gd, z);
-            let m = M::from_params(&p).ok()?;
-            let (ll, g) = m.customer_log_likelihood(data.x[i], data.t_x[i], data.t[i]);
-            let w = data.weights[i];
-            let mut out = vec![0.0; dim];
-            for j in 0..nb {
-                // ∂p_i/∂base_j = p_i/base_j for the scales, 1 otherwise.
-                out[j] = w * g[j] * p[j] / base[j];
-            }
-            let (ps, ds) = (M::PURCHASE_SCALE, M::DROPOUT_SCALE);
-            for j in 0..k {
-                out[nb + j] = -w * g[ps] * p[ps] * z[j];
-                out[nb + k + j] = -w * g[ds] * p[ds] * z[j];
-            }
-            Some((w * ll, out))
+        .map(|b| {
+            (b * BLOCK..((b + 1) * BLOCK).min(n))
+                .try_fold((0.0, vec![0.0; dim]), |acc, i| Some(add(acc, one(i)?)))
         })
-        .try_reduce(
-            || (0.0, vec![0.0; dim]),
-            |mut a, b| {
-                a.0 += b.0;
-                a.1.iter_mut().zip(&b.1).for_each(|(x, y)| *x += y);
-                Some(a)
-            },
-        )?;
+        .collect::<Option<_>>()?;
+    let fold = blocks.into_iter().fold((0.0, vec![0.0; dim]), add);
     fold.0.is_finite().then_some(fold)
 }
 

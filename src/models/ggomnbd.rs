@@ -32,12 +32,11 @@
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rayon::prelude::*;
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use super::common::{data_scale, positive_params};
 use super::data::RfmData;
-use super::pattern_sum::pattern_sum;
+use super::pattern_sum::{PatternTables, weighted_likelihood_sum};
 use super::{DrawWindow, Model, TransactionModel};
 use crate::error::Result;
 use crate::math::log_space::{ln_expm1, softplus};
@@ -255,51 +254,25 @@ impl GgomNbd {
     /// (x, t_x) and (x, T) pairs, in parallel.
     fn evaluate(&self, d: &RfmData, want_grad: bool) -> Term {
         if d.patterns() == 1 {
-            return match self.pieces(d.x[0], d.t_x[0], d.t[0], want_grad) {
-                Some(p) => (d.weights[0] * p.ll, p.grad.map(|g| d.weights[0] * g)),
-                None => (f64::NAN, [f64::NAN; 5]),
-            };
+            return weighted_likelihood_sum(d, |_| {
+                self.pieces(d.x[0], d.t_x[0], d.t[0], want_grad)
+                    .map(|p| (p.ll, p.grad))
+            });
         }
-        let (lv, pairs) = (d.levels(), d.pairs());
         let (lg_r, psi_r) = (ln_gamma(self.r), digamma(self.r));
-        let by_x: Vec<Term> =
-            lv.x.values
-                .iter()
-                .map(|&x| self.base(x, lg_r, psi_r))
-                .collect();
-        let at_t: Vec<(Term, Option<Tail>)> = pairs
-            .x_t
-            .values
-            .par_iter()
-            .map(|&[x, t]| (self.alive_term(x, t), self.tail(x, t, want_grad)))
-            .collect();
         // J at t_x is needed only where some customer with that pair has t_x < T.
-        let mut needed = vec![false; pairs.x_t_x.values.len()];
-        for i in 0..d.patterns() {
-            if d.t_x[i] < d.t[i] {
-                needed[pairs.x_t_x.index[i] as usize] = true;
-            }
-        }
-        let at_tx: Vec<Option<Tail>> = pairs
-            .x_t_x
-            .values
-            .par_iter()
-            .zip(needed.par_iter())
-            .map(|(&[x, t_x], &need)| {
-                if need {
-                    self.tail(x, t_x, want_grad)
-                } else {
-                    None
-                }
-            })
-            .collect();
-        let sum = pattern_sum::<6, _>(d.patterns(), |i| {
-            let base = &by_x[lv.x.index[i] as usize];
-            let (alive, jt) = &at_t[pairs.x_t.index[i] as usize];
+        let tables = PatternTables::new(
+            d,
+            |x| self.base(x, lg_r, psi_r),
+            |x, t| (self.alive_term(x, t), self.tail(x, t, want_grad)),
+            |x, t_x, needed| needed.then(|| self.tail(x, t_x, want_grad)).flatten(),
+        );
+        weighted_likelihood_sum(d, |i| {
+            let (base, (alive, jt), at_tx) = tables.of(d, i);
             let pieces = if d.t_x[i] >= d.t[i] {
                 Some(Self::combine(base, alive, None, want_grad))
             } else {
-                match (&at_tx[pairs.x_t_x.index[i] as usize], jt) {
+                match (at_tx, jt) {
                     (Some(jx), Some(jt)) => {
                         Some(Self::combine(base, alive, Some((jx, jt)), want_grad))
                             .filter(|p| p.ll.is_finite())
@@ -307,20 +280,8 @@ impl GgomNbd {
                     _ => None,
                 }
             };
-            let w = d.weights[i];
-            match pieces {
-                Some(p) => [
-                    w * p.ll,
-                    w * p.grad[0],
-                    w * p.grad[1],
-                    w * p.grad[2],
-                    w * p.grad[3],
-                    w * p.grad[4],
-                ],
-                None => [f64::NAN; 6],
-            }
-        });
-        (sum[0], [sum[1], sum[2], sum[3], sum[4], sum[5]])
+            pieces.map(|p| (p.ll, p.grad))
+        })
     }
 
     /// Population lifetime quantile: the τ with S(τ) = u, for u in (0, 1]

@@ -1,9 +1,11 @@
 //! Sums of per-pattern contributions (log-likelihood terms, gradients), in parallel when the
-//! data have many distinct patterns. The patterns are cut into fixed blocks whose partial sums
+//! data have many distinct patterns, and the tables of terms the patterns share. The patterns are cut into fixed blocks whose partial sums
 //! are added in block order, so the result is the same bit for bit on every run and any
 //! number of threads.
 
 use rayon::prelude::*;
+
+use super::data::RfmData;
 
 /// Patterns per block: above one block the sum is split across threads.
 const BLOCK: usize = 2_048;
@@ -27,4 +29,89 @@ where
         .map(|b| (b * BLOCK..((b + 1) * BLOCK).min(n)).fold([0.0; N], |acc, i| add(acc, f(i))))
         .collect();
     partial.into_iter().fold([0.0; N], add)
+}
+
+/// The data's log-likelihood and gradient from one pattern's (ln L, ∇ ln L), each counted by
+/// its weight; a pattern without pieces (a term that could not be computed) makes both NaN.
+/// Added in the same fixed blocks as [`pattern_sum`].
+pub(crate) fn weighted_likelihood_sum<const N: usize, F>(d: &RfmData, pieces: F) -> (f64, [f64; N])
+where
+    F: Fn(usize) -> Option<(f64, [f64; N])> + Sync,
+{
+    let add = |(l, mut g): (f64, [f64; N]), (vl, vg): (f64, [f64; N])| {
+        for k in 0..N {
+            g[k] += vg[k];
+        }
+        (l + vl, g)
+    };
+    let one = |i: usize| {
+        let w = d.weights[i];
+        match pieces(i) {
+            Some((ll, grad)) => (w * ll, grad.map(|g| w * g)),
+            None => (f64::NAN, [f64::NAN; N]),
+        }
+    };
+    let zero = (0.0, [0.0; N]);
+    let n = d.patterns();
+    if n <= BLOCK {
+        return (0..n).fold(zero, |acc, i| add(acc, one(i)));
+    }
+    let partial: Vec<(f64, [f64; N])> = (0..n.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|b| (b * BLOCK..((b + 1) * BLOCK).min(n)).fold(zero, |acc, i| add(acc, one(i))))
+        .collect();
+    partial.into_iter().fold(zero, add)
+}
+
+/// A model's costly terms, tabulated once per distinct x, per distinct (x, T) pair and per
+/// distinct (x, t_x) pair (customers share few of them), the pairs in parallel.
+pub(crate) struct PatternTables<X, T, U> {
+    by_x: Vec<X>,
+    at_t: Vec<T>,
+    at_tx: Vec<U>,
+}
+
+impl<X, T: Send, U: Send> PatternTables<X, T, U> {
+    /// Tabulates `by_x(x)`, `at_t(x, T)` and `at_tx(x, t_x, needed)`, where `needed` says
+    /// whether any pattern with that pair has t_x < T (the others never read the entry).
+    pub(crate) fn new(
+        d: &RfmData,
+        by_x: impl Fn(f64) -> X,
+        at_t: impl Fn(f64, f64) -> T + Sync,
+        at_tx: impl Fn(f64, f64, bool) -> U + Sync,
+    ) -> Self {
+        let (lv, pairs) = (d.levels(), d.pairs());
+        let mut needed = vec![false; pairs.x_t_x.values.len()];
+        for i in 0..d.patterns() {
+            if d.t_x[i] < d.t[i] {
+                needed[pairs.x_t_x.index[i] as usize] = true;
+            }
+        }
+        PatternTables {
+            by_x: lv.x.values.iter().map(|&x| by_x(x)).collect(),
+            at_t: pairs
+                .x_t
+                .values
+                .par_iter()
+                .map(|&[x, t]| at_t(x, t))
+                .collect(),
+            at_tx: pairs
+                .x_t_x
+                .values
+                .par_iter()
+                .zip(needed.par_iter())
+                .map(|(&[x, t_x], &need)| at_tx(x, t_x, need))
+                .collect(),
+        }
+    }
+
+    /// Pattern `i`'s entries.
+    pub(crate) fn of(&self, d: &RfmData, i: usize) -> (&X, &T, &U) {
+        let (lv, pairs) = (d.levels(), d.pairs());
+        (
+            &self.by_x[lv.x.index[i] as usize],
+            &self.at_t[pairs.x_t.index[i] as usize],
+            &self.at_tx[pairs.x_t_x.index[i] as usize],
+        )
+    }
 }

@@ -12,12 +12,11 @@
 
 use rand::RngCore;
 use rand_distr::{Distribution, Exp, Gamma};
-use rayon::prelude::*;
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use super::common::{data_scale, positive_params};
 use super::data::RfmData;
-use super::pattern_sum::pattern_sum;
+use super::pattern_sum::{PatternTables, weighted_likelihood_sum};
 use super::{DrawWindow, Model, TransactionModel, draw_error};
 use crate::error::Result;
 use crate::math::quadrature::{adaptive_gl, adaptive_gl_vec, decaying_gl_vec};
@@ -375,47 +374,32 @@ impl ParetoNbd {
     fn evaluate(&self, d: &RfmData, want_grad: bool) -> (f64, [f64; 4]) {
         if d.patterns() == 1 {
             // One customer (as the covariate models ask for): no tables.
-            return match self.pieces(d.x[0], d.t_x[0], d.t[0], want_grad) {
-                Some(p) => (d.weights[0] * p.ll, p.grad.map(|g| d.weights[0] * g)),
-                None => (f64::NAN, [f64::NAN; 4]),
-            };
+            return weighted_likelihood_sum(d, |_| {
+                self.pieces(d.x[0], d.t_x[0], d.t[0], want_grad)
+                    .map(|p| (p.ll, p.grad))
+            });
         }
-        let (lv, pairs) = (d.levels(), d.pairs());
         let (lg_r, psi_r) = (ln_gamma(self.r), digamma(self.r));
-        let by_x: Vec<XFront> =
-            lv.x.values
-                .iter()
-                .map(|&x| self.x_front(x, lg_r, psi_r))
-                .collect();
-        let at_t: Vec<(AliveTerm, Option<A0Term>)> = pairs
-            .x_t
-            .values
-            .par_iter()
-            .map(|&[x, t]| (self.alive_term(x, t), a0_term(self, x, t)))
-            .collect();
-        let at_tx: Vec<AtTx> = pairs
-            .x_t_x
-            .values
-            .par_iter()
-            .map(|&[x, t_x]| {
+        let tables = PatternTables::new(
+            d,
+            |x| self.x_front(x, lg_r, psi_r),
+            |x, t| (self.alive_term(x, t), a0_term(self, x, t)),
+            |x, t_x, _| {
                 if self.needs_quadrature(x, t_x) {
                     AtTx::Quadrature
                 } else {
                     AtTx::Series(a0_term(self, x, t_x))
                 }
-            })
-            .collect();
-        let sum = pattern_sum::<5, _>(d.patterns(), |i| {
+            },
+        );
+        weighted_likelihood_sum(d, |i| {
             let (x, t_x, t) = (d.x[i], d.t_x[i], d.t[i]);
-            let (alive, a0_t) = &at_t[pairs.x_t.index[i] as usize];
-            let front = Front {
-                xf: &by_x[lv.x.index[i] as usize],
-                alive,
-            };
+            let (xf, (alive, a0_t), at_tx) = tables.of(d, i);
+            let front = Front { xf, alive };
             let pieces = if t_x >= t {
                 Some(self.combine(front, None, want_grad))
             } else {
-                match &at_tx[pairs.x_t_x.index[i] as usize] {
+                match at_tx {
                     AtTx::Quadrature => self.pieces_by_quadrature(x, t_x, t, want_grad, front),
                     AtTx::Series(a0_tx) => a0_tx
                         .zip(*a0_t)
@@ -423,19 +407,8 @@ impl ParetoNbd {
                         .filter(|p| p.ll.is_finite()),
                 }
             };
-            let w = d.weights[i];
-            match pieces {
-                Some(p) => [
-                    w * p.ll,
-                    w * p.grad[0],
-                    w * p.grad[1],
-                    w * p.grad[2],
-                    w * p.grad[3],
-                ],
-                None => [f64::NAN; 5],
-            }
-        });
-        (sum[0], [sum[1], sum[2], sum[3], sum[4]])
+            pieces.map(|p| (p.ll, p.grad))
+        })
     }
 }
 
