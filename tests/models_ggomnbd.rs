@@ -483,21 +483,11 @@ fn random_parameters_and_histories_give_finite_values_in_range() {
 #[test]
 fn probabilities_sum_to_one_and_match_expectations() {
     let m = GgomNbd::new(0.8, 7.0, 0.1, 0.6, 4.0).unwrap();
-    for &(x, t_x, t) in &[
+    let histories = [
         (0.0, 0.0, 0.0),
         (0.0, 0.0, 30.0),
         (4.0, 20.0, 39.0),
         (60.0, 38.0, 39.0),
-    ] {
-        let h = 26.0;
-        let (mut total, mut mean) = (0.0, 0.0);
-        for n in 0..600 {
-            let p = m.prob_n_purchases(n, h, x, t_x, t);
-            total += p;
-            mean += n as f64 * p;
-        }
-        assert!((total - 1.0).abs() < 1e-9, "{x}: {total}");
-        let e = m.expected_purchases(h, x, t_x, t);
-        assert!(rel(mean, e) < 1e-8, "{x}: {mean} vs {e}");
-    }
+    ];
+    common::assert_purchase_distribution(&m, &histories, 26.0, 600, 1e-8);
 }

@@ -93,17 +93,8 @@ fn gradient_matches_central_differences() {
 #[test]
 fn probabilities_sum_to_one_and_match_expectations() {
     let m = MbgNbd::new(0.5248, 6.183, 0.8914, 1.614).unwrap();
-    for &(x, t_x, t) in &[(0.0, 0.0, 0.0), (0.0, 0.0, 30.0), (4.0, 20.0, 39.0)] {
-        let h = 26.0;
-        let (mut total, mut mean) = (0.0, 0.0);
-        for n in 0..3000 {
-            let p = m.prob_n_purchases(n, h, x, t_x, t);
-            total += p;
-            mean += n as f64 * p;
-        }
-        assert!((total - 1.0).abs() < 1e-9, "total {total}");
-        assert!(rel(mean, m.expected_purchases(h, x, t_x, t)) < 1e-7);
-    }
+    let histories = [(0.0, 0.0, 0.0), (0.0, 0.0, 30.0), (4.0, 20.0, 39.0)];
+    common::assert_purchase_distribution(&m, &histories, 26.0, 3000, 1e-7);
     assert_eq!(
         m.prob_n_purchases_new(2, 10.0),
         m.prob_n_purchases(2, 10.0, 0.0, 0.0, 0.0)

@@ -122,24 +122,13 @@ fn likelihood_is_continuous_across_alpha_equal_beta() {
 #[test]
 fn probabilities_sum_to_one_and_match_expectations() {
     let m = ParetoNbd::new(0.5533, 10.5774, 0.6061, 11.6646).unwrap();
-    for &(x, t_x, t) in &[
+    let histories = [
         (0.0, 0.0, 0.0),
         (0.0, 0.0, 30.0),
         (4.0, 20.0, 39.0),
         (60.0, 38.0, 39.0),
-    ] {
-        let h = 26.0;
-        let (mut total, mut mean) = (0.0, 0.0);
-        for n in 0..400 {
-            let p = m.prob_n_purchases(n, h, x, t_x, t);
-            assert!((0.0..=1.0 + 1e-12).contains(&p));
-            total += p;
-            mean += n as f64 * p;
-        }
-        assert!((total - 1.0).abs() < 1e-9, "({x},{t_x},{t}) total {total}");
-        let e = m.expected_purchases(h, x, t_x, t);
-        assert!(rel(mean, e) < 1e-7, "({x},{t_x},{t}): {mean} vs {e}");
-    }
+    ];
+    common::assert_purchase_distribution(&m, &histories, 26.0, 400, 1e-7);
     assert_eq!(
         m.prob_n_purchases_new(1, 10.0),
         m.prob_n_purchases(1, 10.0, 0.0, 0.0, 0.0)

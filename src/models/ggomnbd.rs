@@ -36,7 +36,7 @@ use statrs::function::gamma::{digamma, ln_gamma};
 
 use super::common::{data_scale, positive_params};
 use super::data::RfmData;
-use super::pattern_sum::{PatternTables, weighted_likelihood_sum};
+use super::pattern_sum::{PatternTables, single_pattern, weighted_likelihood_sum};
 use super::{DrawWindow, Model, TransactionModel};
 use crate::error::Result;
 use crate::math::log_space::{ln_expm1, softplus};
@@ -253,11 +253,9 @@ impl GgomNbd {
     /// Log-likelihood and gradient over all patterns; J is tabulated on the distinct
     /// (x, t_x) and (x, T) pairs, in parallel.
     fn evaluate(&self, d: &RfmData, want_grad: bool) -> Term {
-        if d.patterns() == 1 {
-            return weighted_likelihood_sum(d, |_| {
-                self.pieces(d.x[0], d.t_x[0], d.t[0], want_grad)
-                    .map(|p| (p.ll, p.grad))
-            });
+        let one = |x, t_x, t| self.pieces(x, t_x, t, want_grad).map(|p| (p.ll, p.grad));
+        if let Some(value) = single_pattern(d, one) {
+            return value;
         }
         let (lg_r, psi_r) = (ln_gamma(self.r), digamma(self.r));
         // J at t_x is needed only where some customer with that pair has t_x < T.

@@ -63,6 +63,15 @@ where
     partial.into_iter().fold(zero, add)
 }
 
+/// With a single pattern (as the covariate models ask for, one customer at a time), its
+/// weighted likelihood from `pieces(x, t_x, T)` directly, with no tables; `None` otherwise.
+pub(crate) fn single_pattern<const N: usize>(
+    d: &RfmData,
+    pieces: impl Fn(f64, f64, f64) -> Option<(f64, [f64; N])> + Sync,
+) -> Option<(f64, [f64; N])> {
+    (d.patterns() == 1).then(|| weighted_likelihood_sum(d, |_| pieces(d.x[0], d.t_x[0], d.t[0])))
+}
+
 /// A model's costly terms, tabulated once per distinct x, per distinct (x, T) pair and per
 /// distinct (x, t_x) pair (customers share few of them), the pairs in parallel.
 pub(crate) struct PatternTables<X, T, U> {

@@ -16,7 +16,7 @@ use statrs::function::gamma::{digamma, ln_gamma};
 
 use super::common::{data_scale, positive_params};
 use super::data::RfmData;
-use super::pattern_sum::{PatternTables, weighted_likelihood_sum};
+use super::pattern_sum::{PatternTables, single_pattern, weighted_likelihood_sum};
 use super::{DrawWindow, Model, TransactionModel, draw_error};
 use crate::error::Result;
 use crate::math::quadrature::{adaptive_gl, adaptive_gl_vec, decaying_gl_vec};
@@ -299,20 +299,6 @@ impl ParetoNbd {
         (self.r + x) / (self.alpha + t) * ln_rest.exp()
     }
 
-    /// Expected purchases in `horizon` of a customer alive at T:
-    /// (r+x)(β+T)/(α+T) · [1 − ((β+T)/(β+T+t))^{s−1}]/(s−1); the bracket is written with
-    /// expm1 so that s = 1 (where it tends to ln(1 + t/(β+T))) is exact.
-    fn expected_if_alive(&self, horizon: f64, x: f64, t: f64) -> f64 {
-        let l = (horizon / (self.beta + t)).ln_1p();
-        let sm1 = self.s - 1.0;
-        let bracket = if sm1.abs() < 1e-12 {
-            l
-        } else {
-            -(-sm1 * l).exp_m1() / sm1
-        };
-        (self.r + x) * (self.beta + t) / (self.alpha + t) * bracket
-    }
-
     /// Unconditional P(X(t) = n) for a just-acquired customer.
     pub fn prob_n_purchases_new(&self, n: u32, t: f64) -> f64 {
         fresh_prob_n(n, t, self.r, self.alpha, self.s, self.beta)
@@ -372,12 +358,9 @@ impl ParetoNbd {
     /// pairs), so they are tabulated first, in parallel, and each pattern only combines
     /// its table entries.
     fn evaluate(&self, d: &RfmData, want_grad: bool) -> (f64, [f64; 4]) {
-        if d.patterns() == 1 {
-            // One customer (as the covariate models ask for): no tables.
-            return weighted_likelihood_sum(d, |_| {
-                self.pieces(d.x[0], d.t_x[0], d.t[0], want_grad)
-                    .map(|p| (p.ll, p.grad))
-            });
+        let one = |x, t_x, t| self.pieces(x, t_x, t, want_grad).map(|p| (p.ll, p.grad));
+        if let Some(value) = single_pattern(d, one) {
+            return value;
         }
         let (lg_r, psi_r) = (ln_gamma(self.r), digamma(self.r));
         let tables = PatternTables::new(
@@ -443,8 +426,18 @@ impl TransactionModel for ParetoNbd {
             .map_or(f64::NAN, |p| p.p_alive)
     }
 
+    /// Expected purchases in `horizon` of a customer alive at T:
+    /// (r+x)(β+T)/(α+T) · [1 − ((β+T)/(β+T+t))^{s−1}]/(s−1); the bracket is written with
+    /// expm1 so that s = 1 (where it tends to ln(1 + t/(β+T))) is exact.
     fn expected_purchases_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {
-        Some(self.expected_if_alive(horizon, x, t))
+        let l = (horizon / (self.beta + t)).ln_1p();
+        let sm1 = self.s - 1.0;
+        let bracket = if sm1.abs() < 1e-12 {
+            l
+        } else {
+            -(-sm1 * l).exp_m1() / sm1
+        };
+        Some((self.r + x) * (self.beta + t) / (self.alpha + t) * bracket)
     }
 
     fn prob_no_purchase_if_alive(&self, horizon: f64, x: f64, t: f64) -> Option<f64> {

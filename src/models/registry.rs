@@ -179,6 +179,8 @@ macro_rules! registry {
             $($kind($ty),)*
         }
 
+        // A family's view leaves the other kinds' models unused.
+        #[allow(unused_variables)]
         impl AnyModel {
             /// Builds a model of `kind` from natural parameters, validating them.
             pub fn from_params(kind: ModelKind, params: &[f64]) -> Result<Self> {
@@ -203,35 +205,35 @@ macro_rules! registry {
             /// The continuous-time transaction model, for the kinds that are one.
             pub fn as_transaction_model(&self) -> Option<&dyn TransactionModel> {
                 match self {
-                    $(AnyModel::$kind(m) => registry!(@transaction $family m),)*
+                    $(AnyModel::$kind(m) => registry!(@view Transaction $family m as &dyn TransactionModel),)*
                 }
             }
 
             /// The same, owned.
             pub fn into_transaction_model(self) -> Option<Box<dyn TransactionModel>> {
                 match self {
-                    $(AnyModel::$kind(m) => registry!(@boxed $family m),)*
+                    $(AnyModel::$kind(m) => registry!(@view Transaction $family Box::new(m) as Box<dyn TransactionModel>),)*
                 }
             }
 
             /// The spend model, for the kinds that are one.
             pub fn as_spend_model(&self) -> Option<&dyn SpendModel> {
                 match self {
-                    $(AnyModel::$kind(m) => registry!(@spend $family m),)*
+                    $(AnyModel::$kind(m) => registry!(@view Spend $family m as &dyn SpendModel),)*
                 }
             }
 
             /// The retention model, for the kinds that are one.
             pub fn as_retention_model(&self) -> Option<&dyn RetentionModel> {
                 match self {
-                    $(AnyModel::$kind(m) => registry!(@retention $family m),)*
+                    $(AnyModel::$kind(m) => registry!(@view Retention $family m as &dyn RetentionModel),)*
                 }
             }
 
             /// The discrete-time transaction model, for the kinds that are one.
             pub fn as_discrete_model(&self) -> Option<&dyn DiscreteTransactionModel> {
                 match self {
-                    $(AnyModel::$kind(m) => registry!(@discrete $family m),)*
+                    $(AnyModel::$kind(m) => registry!(@view Discrete $family m as &dyn DiscreteTransactionModel),)*
                 }
             }
         }
@@ -270,16 +272,12 @@ macro_rules! registry {
             }
         }
     };
-    (@transaction Transaction $m:ident) => { Some($m as &dyn TransactionModel) };
-    (@transaction $family:ident $m:ident) => {{ let _ = $m; None }};
-    (@boxed Transaction $m:ident) => { Some(Box::new($m) as Box<dyn TransactionModel>) };
-    (@boxed $family:ident $m:ident) => {{ let _ = $m; None }};
-    (@spend Spend $m:ident) => { Some($m as &dyn SpendModel) };
-    (@spend $family:ident $m:ident) => {{ let _ = $m; None }};
-    (@retention Retention $m:ident) => { Some($m as &dyn RetentionModel) };
-    (@retention $family:ident $m:ident) => {{ let _ = $m; None }};
-    (@discrete Discrete $m:ident) => { Some($m as &dyn DiscreteTransactionModel) };
-    (@discrete $family:ident $m:ident) => {{ let _ = $m; None }};
+    // A model's view as its family's trait: `Some` when the family is the one wanted.
+    (@view Transaction Transaction $e:expr) => { Some($e) };
+    (@view Spend Spend $e:expr) => { Some($e) };
+    (@view Retention Retention $e:expr) => { Some($e) };
+    (@view Discrete Discrete $e:expr) => { Some($e) };
+    (@view $want:ident $family:ident $e:expr) => { None };
 }
 
 registry! {

@@ -106,3 +106,33 @@ pub const FIGURE_IDS: [&str; 12] = [
     "fig-churn-lift",
     "fig-cohort-retention",
 ];
+
+/// Checks that a transaction model's P(n purchases in `horizon`) over n < `n_max` is a
+/// distribution (each in [0, 1], summing to 1 within 1e-9) whose mean is the model's expected
+/// purchases (relative `mean_tol`), for each (x, t_x, T) of `histories`.
+pub fn assert_purchase_distribution(
+    m: &dyn clv::models::TransactionModel,
+    histories: &[(f64, f64, f64)],
+    horizon: f64,
+    n_max: u32,
+    mean_tol: f64,
+) {
+    for &(x, t_x, t) in histories {
+        let (mut total, mut mean) = (0.0, 0.0);
+        for n in 0..n_max {
+            let p = m.prob_n_purchases(n, horizon, x, t_x, t);
+            assert!(
+                (0.0..=1.0 + 1e-12).contains(&p),
+                "({x},{t_x},{t}): P({n}) = {p}"
+            );
+            total += p;
+            mean += f64::from(n) * p;
+        }
+        assert!((total - 1.0).abs() < 1e-9, "({x},{t_x},{t}): total {total}");
+        let e = m.expected_purchases(horizon, x, t_x, t);
+        assert!(
+            rel(mean, e) < mean_tol,
+            "({x},{t_x},{t}): mean {mean} vs {e}"
+        );
+    }
+}
