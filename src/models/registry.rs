@@ -280,21 +280,18 @@ macro_rules! registry {
     (@view $want:ident $family:ident $e:expr) => { None };
 }
 
+// The registry: kind => type, family, label, description.
+#[rustfmt::skip]
 registry! {
-    BgNbd => BgNbd, Transaction, "BG/NBD",
-        "BG/NBD (Fader, Hardie & Lee 2005)";
-    ParetoNbd => ParetoNbd, Transaction, "Pareto/NBD",
-        "Pareto/NBD (Schmittlein, Morrison & Colombo 1987)";
-    MbgNbd => MbgNbd, Transaction, "MBG/NBD",
-        "MBG/NBD (Batislam, Denizel & Filiztekin 2007)";
-    GgomNbd => GgomNbd, Transaction, "GGom/NBD",
-        "Gamma-Gompertz/NBD (Bemmaor & Glady 2012)";
-    BgBb => BgBb, Discrete, "BG/BB",
-        "BG/BB for discrete purchase opportunities (Fader, Hardie & Shang 2010)";
-    GammaGamma => GammaGamma, Spend, "Gamma-Gamma",
-        "Gamma-Gamma spend model (Fader, Hardie & Lee 2005)";
-    Sbg => ShiftedBetaGeometric, Retention, "sBG",
-        "Shifted-beta-geometric retention for subscriptions (Fader & Hardie 2007)";
+    // Continuous-time purchases and dropout ("buy till you die").
+    BgNbd => BgNbd, Transaction, "BG/NBD", "BG/NBD (Fader, Hardie & Lee 2005)";
+    ParetoNbd => ParetoNbd, Transaction, "Pareto/NBD", "Pareto/NBD (Schmittlein, Morrison & Colombo 1987)";
+    MbgNbd => MbgNbd, Transaction, "MBG/NBD", "MBG/NBD (Batislam, Denizel & Filiztekin 2007)";
+    GgomNbd => GgomNbd, Transaction, "GGom/NBD", "Gamma-Gompertz/NBD (Bemmaor & Glady 2012)";
+    // Discrete opportunities, order values, contract renewals.
+    BgBb => BgBb, Discrete, "BG/BB", "BG/BB for discrete purchase opportunities (Fader, Hardie & Shang 2010)";
+    GammaGamma => GammaGamma, Spend, "Gamma-Gamma", "Gamma-Gamma spend model (Fader, Hardie & Lee 2005)";
+    Sbg => ShiftedBetaGeometric, Retention, "sBG", "Shifted-beta-geometric retention for subscriptions (Fader & Hardie 2007)";
 }
 
 impl ModelKind {
