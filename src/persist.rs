@@ -6,40 +6,96 @@
 //! disk, then renamed over the target: a crash never leaves a half-written model.
 
 use std::fs::{self, File};
-use std::io::Write;
-use std::path::Path;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ClvError, Result};
 
+/// A file written atomically: the bytes go to a temporary file in the target's folder, and
+/// [`AtomicFile::commit`] flushes it to disk and renames it over the target. Until then the
+/// target keeps its old contents; dropped without a commit (an error, a kill), the temporary
+/// file is removed and the target is untouched.
+pub struct AtomicFile {
+    target: PathBuf,
+    tmp: PathBuf,
+    file: Option<BufWriter<File>>,
+}
+
+impl AtomicFile {
+    /// Starts writing `path`.
+    pub fn create(path: &Path) -> Result<Self> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = path
+            .file_name()
+            .ok_or_else(|| ClvError::input(path.display().to_string(), "not a file path"))?
+            .to_string_lossy()
+            .to_string();
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let file = File::create(&tmp).map_err(|e| {
+            ClvError::input(path.display().to_string(), format!("cannot create: {e}"))
+        })?;
+        Ok(AtomicFile {
+            target: path.to_path_buf(),
+            tmp,
+            file: Some(BufWriter::with_capacity(1 << 16, file)),
+        })
+    }
+
+    /// Flushes, syncs and renames the file into place.
+    pub fn commit(mut self) -> Result<()> {
+        let Some(buffered) = self.file.take() else {
+            return Ok(());
+        };
+        let err = |e: std::io::Error| {
+            ClvError::Io(std::io::Error::new(
+                e.kind(),
+                format!("{}: cannot write: {e}", self.target.display()),
+            ))
+        };
+        let file = buffered.into_inner().map_err(|e| err(e.into_error()))?;
+        file.sync_all().map_err(err)?;
+        fs::rename(&self.tmp, &self.target).map_err(err)
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &mut self.file {
+            Some(f) => f.write(buf),
+            None => Err(std::io::Error::other("file already committed")),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.as_mut().map_or(Ok(()), |f| f.flush())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
 /// Writes `contents` to `path` atomically (temporary file + fsync + rename).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| ClvError::input(path.display().to_string(), "not a file path"))?
-        .to_string_lossy()
-        .to_string();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = File::create(&tmp)?;
-        f.write_all(contents)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(ClvError::ModelFile {
-            path: path.display().to_string(),
-            message: format!("cannot write: {e}"),
-        });
-    }
-    Ok(())
+    let mut file = AtomicFile::create(path).map_err(|e| ClvError::ModelFile {
+        path: path.display().to_string(),
+        message: format!("cannot write: {e}"),
+    })?;
+    file.write_all(contents)?;
+    file.commit().map_err(|e| ClvError::ModelFile {
+        path: path.display().to_string(),
+        message: format!("cannot write: {e}"),
+    })
 }
 
 /// Serialises `value` as pretty JSON and writes it atomically.

@@ -105,6 +105,10 @@ fn selection(args: &Args) -> anyhow::Result<RiskSelection> {
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    args.scoring.check_paths(
+        args.output.as_deref(),
+        &[("--clv-file", args.clv_file.as_deref())],
+    )?;
     let selection = selection(&args)?;
     if !args.min_value.is_finite() {
         bail!("--min-value must be a number, got {}", args.min_value);
@@ -137,8 +141,8 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     if let Some(path) = &args.output {
         let mut out = output(Some(path))?;
         write_at_risk_csv(&mut out, &rows, REASONS)?;
-        out.flush()?;
-        print!("{}", at_risk_table(&rows, TERMINAL_ROWS));
+        out.finish()?;
+        out!("{}", at_risk_table(&rows, TERMINAL_ROWS));
         ui.info(format!(
             "{} customers at risk written to {}",
             rows.len(),
@@ -147,7 +151,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     } else {
         let mut out = output(None)?;
         write!(out, "{}", at_risk_table(&rows, rows.len()))?;
-        out.flush()?;
+        out.finish()?;
     }
     let total: f64 = rows.iter().map(|r| r.value_at_risk).sum();
     ui.info(format!(

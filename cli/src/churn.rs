@@ -2,7 +2,6 @@
 //! holdout split of a transaction file and save it with its transaction model; score every
 //! customer of a (possibly newer) transaction file with a saved churn model.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -145,10 +144,13 @@ pub fn prepare(
 }
 
 fn run_train(args: TrainArgs, ui: &Ui) -> anyhow::Result<()> {
+    args.training
+        .transactions
+        .check_paths(Some(&args.output), &[])?;
     let Prepared { summary, prepared } = prepare(&args.training, Some(&args.output), ui)?;
     let file = train_churn_model(&summary, &prepared.saved_model, prepared.settings)?;
     let metrics = &file.training.metrics;
-    println!(
+    outln!(
         "churn classifier trained on {} customers; churn rate {:.1}% (no purchase in the {} {}s after {})",
         file.training.customers,
         100.0 * metrics.churn_rate,
@@ -156,16 +158,18 @@ fn run_train(args: TrainArgs, ui: &Ui) -> anyhow::Result<()> {
         summary.unit,
         args.training.calibration_end
     );
-    println!(
+    outln!(
         "transaction model: {}",
         describe_params(&file.transaction_model)
     );
-    println!(
+    outln!(
         "in-sample: ROC AUC {:.4}, Brier {:.4}, log loss {:.4} (held-out numbers: clv evaluate)\n",
-        metrics.roc_auc, metrics.brier, metrics.log_loss
+        metrics.roc_auc,
+        metrics.brier,
+        metrics.log_loss
     );
-    println!("strongest features (coefficients of standardised features):");
-    print!(
+    outln!("strongest features (coefficients of standardised features):");
+    out!(
         "{}",
         common::table(
             &["feature", "coefficient", "effect"],
@@ -217,11 +221,12 @@ pub fn load_for_scoring(
 }
 
 fn run_score(args: ScoreArgs, ui: &Ui) -> anyhow::Result<()> {
+    args.scoring.check_paths(args.output.as_deref(), &[])?;
     let s = load_for_scoring(&args.scoring, args.output.as_deref(), ui)?;
     let scores = score_churn(&s.file, &s.customers)?;
     let mut out = output(args.output.as_deref())?;
     write_churn_scores_csv(&mut out, &scores)?;
-    out.flush()?;
+    out.finish()?;
     let likely = scores
         .iter()
         .filter(|c| c.churn_probability >= s.file.settings.threshold)

@@ -1,9 +1,11 @@
 //! What every subcommand shares: informational output on stderr, progress bars, writing
 //! results to a file or stdout.
 
-use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
+
+use clv::persist::AtomicFile;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDate;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
@@ -35,13 +37,18 @@ impl Ui {
     /// An informational line on stderr (row counts, warnings), unless `--quiet`.
     pub fn info(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", msg.as_ref());
+            error_line(msg.as_ref());
         }
     }
 
     /// A warning always goes to stderr, quiet or not: it says something may be wrong.
     pub fn warn(&self, msg: impl AsRef<str>) {
-        eprintln!("warning: {}", msg.as_ref());
+        error_line(&format!("warning: {}", msg.as_ref()));
+    }
+
+    /// Text for the reader on stderr, quiet or not (when stdout carries the data).
+    pub fn text(&self, msg: impl AsRef<str>) {
+        error_line(msg.as_ref());
     }
 
     /// A byte-count progress bar, hidden when stderr is not a terminal or with `--quiet`.
@@ -60,14 +67,91 @@ impl Ui {
     }
 }
 
-/// Where results go: a file if given, otherwise stdout.
-pub fn output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
+/// Set when a line could not be written to stderr; the process then exits with 1.
+static STDERR_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// One line on stderr; a failed write (`2> /dev/full`) is remembered, not a panic.
+pub fn error_line(line: &str) {
+    if writeln!(io::stderr(), "{line}").is_err() {
+        STDERR_FAILED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Whether some line could not be written to stderr.
+pub fn stderr_failed() -> bool {
+    STDERR_FAILED.load(Ordering::Relaxed)
+}
+
+/// Where results go: a file, written atomically, or stdout.
+pub enum Output {
+    File(AtomicFile),
+    Stdout(BufWriter<io::StdoutLock<'static>>),
+}
+
+impl Output {
+    /// Completes the output: the file is renamed into place, stdout is flushed. An output
+    /// dropped without `finish` (an error on the way) leaves the old file as it was.
+    pub fn finish(self) -> anyhow::Result<()> {
+        match self {
+            Output::File(f) => Ok(f.commit()?),
+            Output::Stdout(mut w) => Ok(w.flush()?),
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Output::File(f) => f.write(buf),
+            Output::Stdout(w) => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::File(f) => f.flush(),
+            Output::Stdout(w) => w.flush(),
+        }
+    }
+}
+
+/// Where results go: `path` if given (atomically), otherwise stdout.
+pub fn output(path: Option<&Path>) -> anyhow::Result<Output> {
     Ok(match path {
-        Some(p) => Box::new(BufWriter::new(File::create(p).map_err(|e| {
-            anyhow::anyhow!("cannot create output file {}: {e}", p.display())
-        })?)),
-        None => Box::new(BufWriter::new(io::stdout().lock())),
+        Some(p) => Output::File(AtomicFile::create(p)?),
+        None => Output::Stdout(BufWriter::new(io::stdout().lock())),
     })
+}
+
+/// Errors when two of the named paths of one command are the same file (an output over an
+/// input, the rejects over the output ...), before anything is read or written.
+pub fn distinct_paths(paths: &[(&str, Option<&Path>)]) -> anyhow::Result<()> {
+    let key = |p: &Path| -> Option<PathBuf> {
+        if p.as_os_str() == "-" {
+            return None;
+        }
+        // A file that does not exist yet: its folder's real path plus its name.
+        std::fs::canonicalize(p).ok().or_else(|| {
+            let dir = match p.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            Some(std::fs::canonicalize(dir).ok()?.join(p.file_name()?))
+        })
+    };
+    let keyed: Vec<(&str, &Path, PathBuf)> = paths
+        .iter()
+        .filter_map(|(flag, p)| p.and_then(|p| key(p).map(|k| (*flag, p, k))))
+        .collect();
+    for (i, (a, pa, ka)) in keyed.iter().enumerate() {
+        if let Some((b, _, _)) = keyed[i + 1..].iter().find(|(_, _, kb)| kb == ka) {
+            anyhow::bail!(
+                "{a} and {b} are the same file ({}): refusing to overwrite it",
+                pa.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The `--model` values of the registry's kinds of the given families, each with its
@@ -159,6 +243,23 @@ impl TransactionArgs {
         }
     }
 
+    /// Errors when the input, the rejects file, `output` and `others` are not all different
+    /// files: nothing is read or written before.
+    pub fn check_paths(
+        &self,
+        output: Option<&Path>,
+        others: &[(&str, Option<&Path>)],
+    ) -> anyhow::Result<()> {
+        let rejects = self.rejects_path(output);
+        let mut all = vec![
+            ("--input", self.input.as_deref()),
+            ("--rejects", Some(rejects.as_path())),
+            ("--output", output),
+        ];
+        all.extend_from_slice(others);
+        distinct_paths(&all)
+    }
+
     /// The rejects file: `--rejects`, else next to `output`, else `clv.rejects.csv`.
     pub fn rejects_path(&self, output: Option<&Path>) -> PathBuf {
         match (&self.rejects, output) {
@@ -181,6 +282,19 @@ pub struct ChurnScoringArgs {
     /// Time unit expected of the model (default: the model's own); a mismatch is an error.
     #[arg(long)]
     pub unit: Option<TimeUnit>,
+}
+
+impl ChurnScoringArgs {
+    /// The input, rejects, model, `output` and `others` must be different files.
+    pub fn check_paths(
+        &self,
+        output: Option<&Path>,
+        others: &[(&str, Option<&Path>)],
+    ) -> anyhow::Result<()> {
+        let mut all = vec![("--model", Some(self.model.as_path()))];
+        all.extend_from_slice(others);
+        self.transactions.check_paths(output, &all)
+    }
 }
 
 /// Reads and summarizes transactions with a progress bar, writes the rejects file, and prints
@@ -217,9 +331,10 @@ pub fn load_summary_with_accounting(
     let (summary, acc) = result?;
     if acc.rows_rejected > 0 {
         let path = args.rejects_path(output);
-        let file = File::create(&path)
+        let mut file = AtomicFile::create(&path)
             .map_err(|e| anyhow::anyhow!("cannot create rejects file {}: {e}", path.display()))?;
-        acc.write_rejections_csv(BufWriter::new(file))?;
+        acc.write_rejections_csv(&mut file)?;
+        file.commit()?;
         ui.warn(format!(
             "{}; rejected rows written to {}",
             acc.describe(),
@@ -264,6 +379,12 @@ pub struct BundleScoringArgs {
 }
 
 impl BundleScoringArgs {
+    /// The input, rejects, bundle and `output` must be different files.
+    pub fn check_paths(&self, output: Option<&Path>) -> anyhow::Result<()> {
+        self.input
+            .check_paths(output, &[("--model", Some(self.model.as_path()))])
+    }
+
     /// The bundle, its time unit and the CLV settings.
     pub fn load(&self) -> anyhow::Result<(Bundle, TimeUnit, ClvSettings)> {
         let bundle = Bundle::load(&self.model)?;

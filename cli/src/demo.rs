@@ -43,11 +43,12 @@ pub struct Args {
     pub out_dir: PathBuf,
 }
 
-fn heading(title: &str) {
-    println!(
+fn heading(title: &str) -> anyhow::Result<()> {
+    outln!(
         "\n== {title} {}",
         "=".repeat(70usize.saturating_sub(title.len()))
     );
+    Ok(())
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
@@ -66,18 +67,18 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     };
     let unit = TimeUnit::Week;
 
-    heading("1. The order history");
+    heading("1. The order history")?;
     let whole = SummaryOptions {
         unit,
         keep_purchase_times: true,
         ..Default::default()
     };
     let (history, accounting) = summarize_path(&args.input, &read, &whole, |_| {})?;
-    println!("{}", accounting.describe());
+    outln!("{}", accounting.describe());
     let m = describe_summary(&history, None, None)?;
-    println!("{}", serde_json::to_string_pretty(&m)?);
+    outln!("{}", serde_json::to_string_pretty(&m)?);
 
-    heading("2. Train: transaction model chosen on the holdout, spend and covariates");
+    heading("2. Train: transaction model chosen on the holdout, spend and covariates")?;
     let calibration = SummaryOptions {
         calibration_end: Some(args.calibration_end),
         ..whole
@@ -95,14 +96,16 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         None,
         &settings,
     )?;
-    println!(
+    outln!(
         "calibration to {}, holdout to {}",
-        args.calibration_end, cal.observation_end
+        args.calibration_end,
+        cal.observation_end
     );
-    println!("{}", candidates_table(&bundle.selection));
-    println!(
+    outln!("{}", candidates_table(&bundle.selection));
+    outln!(
         "chosen: {} ({})",
-        bundle.selection.chosen, bundle.selection.rule
+        bundle.selection.chosen,
+        bundle.selection.rule
     );
     let bundle_path = args.out_dir.join("demo_bundle.json");
     bundle.save(&bundle_path)?;
@@ -110,15 +113,16 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         ui.warn(w);
     }
 
-    heading("3. Existing customers: 52-week CLV at 10% a year, 30% margin");
+    heading("3. Existing customers: 52-week CLV at 10% a year, 30% margin")?;
     let clv = bundle.clv_settings(52, 0.10, 0.30)?;
     // The classifier's own window, else 26 weeks.
     let scored = score_bundle(&bundle, &history, clv, Some(26.0), 0.6)?;
     let (scores, totals, score_settings) = (scored.rows, scored.totals, scored.settings);
     let scores_path = args.out_dir.join("scores.csv");
-    let mut file = std::io::BufWriter::new(fs::File::create(&scores_path)?);
+    let mut file = clv::persist::AtomicFile::create(&scores_path)?;
     write_scores_csv(&mut file, &scores)?;
-    println!("{}", portfolio_text(&totals, &bundle, &score_settings));
+    file.commit()?;
+    outln!("{}", portfolio_text(&totals, &bundle, &score_settings));
     let report = build_report(
         &bundle,
         &history,
@@ -131,7 +135,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let report_path = args.out_dir.join("report.html");
     clv::persist::write_atomic(&report_path, render_html(&report)?.as_bytes())?;
 
-    heading("4. At risk: valuable customers likely to leave, by value at risk");
+    heading("4. At risk: valuable customers likely to leave, by value at risk")?;
     let mut at_risk: Vec<_> = scores.iter().filter(|s| s.at_risk).collect();
     at_risk.sort_by(|a, b| (b.churn_probability * b.clv).total_cmp(&(a.churn_probability * a.clv)));
     let rows: Vec<Vec<String>> = at_risk
@@ -148,7 +152,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             ]
         })
         .collect();
-    println!(
+    outln!(
         "{}",
         table(
             &[
@@ -163,7 +167,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         )
     );
 
-    heading("5. New customers: what each channel is worth, and what to pay for it");
+    heading("5. New customers: what each channel is worth, and what to pay for it")?;
     let prospects = Prospects {
         columns: vec!["channel".into(), "score".into()],
         rows: vec![
@@ -184,7 +188,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             ]
         })
         .collect();
-    println!(
+    outln!(
         "{}",
         table(
             &[
@@ -196,9 +200,9 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         )
     );
 
-    heading("Files");
+    heading("Files")?;
     for p in [&bundle_path, &scores_path, &report_path] {
-        println!("{}", display(p));
+        outln!("{}", display(p));
     }
     Ok(())
 }

@@ -48,6 +48,6 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     } else {
         out.write_all(clv::report::text::history_metrics_text(&m).as_bytes())?;
     }
-    out.flush()?;
+    out.finish()?;
     Ok(())
 }

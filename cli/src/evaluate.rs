@@ -38,13 +38,16 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    args.training
+        .transactions
+        .check_paths(args.output.as_deref(), &[])?;
     let Prepared { summary, prepared } = prepare(&args.training, args.output.as_deref(), ui)?;
     let model_line = describe_params(&prepared.saved_model);
     let (file, warnings) = evaluate_split(&summary, prepared, args.test_fraction, args.threshold)?;
     for w in &warnings {
         ui.warn(w);
     }
-    print!(
+    out!(
         "{}",
         evaluation_text(
             &file.report,

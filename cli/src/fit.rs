@@ -89,6 +89,10 @@ fn summary_table(args: &Args, ui: &Ui) -> anyhow::Result<(SummaryTable, String)>
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    args.transactions.check_paths(
+        args.output.as_deref(),
+        &[("--summary", args.summary.as_deref())],
+    )?;
     let options = FitOptions {
         penalty: args.penalty,
         ..Default::default()
@@ -133,7 +137,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         }
     };
     let saved = fitted.saved;
-    println!("{}", describe_fit(&saved));
+    outln!("{}", describe_fit(&saved));
     for w in &saved.fit.warnings {
         ui.warn(w);
     }

@@ -1,6 +1,23 @@
 //! The `clv` command line: a thin layer over the library. Parses arguments, calls the library,
 //! prints; errors become one line on stderr and exit code 1 (2 for usage errors, from clap).
 //! One file per subcommand; this file only parses and dispatches.
+//! Nothing here panics on a closed or full stdout or stderr: every write is fallible.
+
+/// `println!` that returns the write error instead of panicking (`> /dev/full`, a closed pipe).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)?
+    }};
+}
+
+/// `print!` that returns the write error instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout(), $($arg)*)?
+    }};
+}
 
 mod common;
 
@@ -74,12 +91,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn main() {
     let args = Cli::parse();
-    if let Err(err) = run(args) {
+    let result = run(args).and_then(|()| {
+        use std::io::Write as _;
+        Ok(std::io::stdout().flush()?)
+    });
+    if let Err(err) = result {
         if is_broken_pipe(&err) {
             // The reader went away (`clv summarize ... | head`): not an error of ours.
             std::process::exit(0);
         }
-        eprintln!("error: {err:#}");
+        common::error_line(&format!("error: {err:#}"));
+        std::process::exit(1);
+    }
+    if common::stderr_failed() {
+        // The messages could not be written; the run must not look clean.
         std::process::exit(1);
     }
 }

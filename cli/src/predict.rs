@@ -1,7 +1,6 @@
 //! `clv predict`: per-customer predictions from a saved model (P(alive), expected purchases,
 //! P(no purchase), expected spend, DERT), one CSV row per customer.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -51,13 +50,19 @@ fn load(path: &Path) -> anyhow::Result<(SavedModel, AnyModel)> {
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    crate::common::distinct_paths(&[
+        ("--model", Some(args.model.as_path())),
+        ("--spend-model", args.spend_model.as_deref()),
+        ("--summary", Some(args.summary.as_path())),
+        ("--output", args.output.as_deref()),
+    ])?;
     let (saved, model) = load(&args.model)?;
     if let AnyModel::BgBb(m) = &model {
         let data = read_bgbb_csv(&args.summary)?;
         let columns = predict_discrete(m, &data, args.horizon)?;
         let mut out = output(args.output.as_deref())?;
         write_columns_csv(&mut out, None, &columns)?;
-        out.flush()?;
+        out.finish()?;
         ui.info(format!(
             "scored {} patterns; a new customer is expected to make {:.4} transactions in {} periods",
             data.x.len(),
@@ -81,7 +86,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let seconds = start.elapsed().as_secs_f64();
     let mut out = output(args.output.as_deref())?;
     write_columns_csv(&mut out, Some(&table.customer_id), &columns)?;
-    out.flush()?;
+    out.finish()?;
     if let Some(m) = model.as_transaction_model() {
         ui.info(format!(
             "scored {} customers in {seconds:.3} s with {} over {h} {}s; a new customer is expected to make {:.4} repeat purchases",

@@ -35,6 +35,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    args.scoring.check_paths(Some(&args.output))?;
     let (bundle, _, clv) = args.scoring.load()?;
     let summaries = report_summaries(&bundle, |opts: SummaryOptions| {
         common::load_summary(&args.scoring.input, opts, Some(&args.output), ui)

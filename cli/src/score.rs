@@ -1,7 +1,6 @@
 //! `clv score`: scores existing customers with a model bundle — P(alive), churn probability,
 //! expected purchases and spend, discounted CLV, RFM segment, at-risk flag — sorted by CLV.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clv::features::SummaryOptions;
@@ -30,6 +29,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    args.scoring.check_paths(args.output.as_deref())?;
     let (bundle, unit, clv) = args.scoring.load()?;
     let opts = SummaryOptions {
         unit,
@@ -53,11 +53,11 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let (rows, totals, settings) = (&scored.rows, &scored.totals, &scored.settings);
     let mut out = output(args.output.as_deref())?;
     write_scores_csv(&mut out, rows)?;
-    out.flush()?;
+    out.finish()?;
     if args.output.is_some() || ui.quiet {
         ui.info(portfolio_text(totals, &bundle, settings));
     } else {
-        eprintln!("{}", portfolio_text(totals, &bundle, settings));
+        ui.text(portfolio_text(totals, &bundle, settings));
     }
     Ok(())
 }

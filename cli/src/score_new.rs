@@ -2,7 +2,6 @@
 //! attributes, the maximum affordable acquisition cost at a target LTV:CAC ratio, and the
 //! budget table by attribute.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clv::features::covariates::ColumnEncoding;
@@ -41,13 +40,18 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    crate::common::distinct_paths(&[
+        ("--model", Some(args.model.as_path())),
+        ("--prospects", Some(args.prospects.as_path())),
+        ("--output", args.output.as_deref()),
+    ])?;
     let bundle = Bundle::load(&args.model)?;
     let (_, settings) = args.clv.settings(&bundle, &args.model)?;
     let prospects = read_prospects_csv(&args.prospects)?;
     let scores = score_prospects(&bundle, &prospects, &settings, args.target_ltv_cac)?;
     let mut out = output(args.output.as_deref())?;
     write_prospect_scores_csv(&mut out, &prospects, &scores)?;
-    out.flush()?;
+    out.finish()?;
     let categorical: Vec<String> = bundle
         .covariates
         .iter()
@@ -87,7 +91,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     if args.output.is_some() {
         ui.info(text);
     } else {
-        eprintln!("{text}");
+        ui.text(text);
     }
     Ok(())
 }

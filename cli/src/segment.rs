@@ -35,6 +35,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    args.input.check_paths(
+        args.output.as_deref(),
+        &[("--cohorts", args.cohorts.as_deref())],
+    )?;
     let opts = SummaryOptions {
         unit: TimeUnit::Day,
         keep_purchase_times: true,
@@ -49,7 +53,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         for s in &scores {
             w.serialize(s)?;
         }
-        w.flush()?;
+        w.into_inner().map_err(|e| e.into_error())?.finish()?;
         ui.info(format!(
             "{} customers written to {}",
             scores.len(),
@@ -59,7 +63,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     if let Some(path) = &args.cohorts {
         let mut out = common::output(Some(path))?;
         cohorts.write_csv(&mut out)?;
-        out.flush()?;
+        out.finish()?;
         ui.info(format!(
             "{} cohorts written to {}",
             cohorts.cohorts.len(),
@@ -90,6 +94,6 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     )?;
     writeln!(out)?;
     out.write_all(clv::report::text::cohort_text(&cohorts).as_bytes())?;
-    out.flush()?;
+    out.finish()?;
     Ok(())
 }

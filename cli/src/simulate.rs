@@ -1,6 +1,5 @@
 //! `clv simulate`: synthetic transaction CSVs (and exact summaries) from known parameters.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
@@ -93,6 +92,10 @@ fn four(v: &[f64], what: &str) -> anyhow::Result<[f64; 4]> {
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    crate::common::distinct_paths(&[
+        ("--output", args.output.as_deref()),
+        ("--summary-output", args.summary_output.as_deref()),
+    ])?;
     let process = AnyModel::from_params(args.model, &args.params).with_context(|| {
         format!(
             "--params: {} takes {}",
@@ -141,11 +144,11 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         args.start,
         spec.covariates.is_some(),
     )?;
-    out.flush()?;
+    out.finish()?;
     if let (Some(at), Some(path)) = (args.summary_at, &args.summary_output) {
         let mut w = output(Some(path))?;
         write_simulated_summary_csv(&mut w, &customers, at)?;
-        w.flush()
+        w.finish()
             .with_context(|| format!("writing {}", path.display()))?;
     }
     ui.info(format!(

@@ -1,7 +1,6 @@
 //! `clv summarize`: transactions to the per-customer frequency / recency / T / monetary table
 //! (plus holdout columns with a calibration end), as CSV to a file or stdout.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -37,6 +36,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    args.input.check_paths(args.output.as_deref(), &[])?;
     let opts = SummaryOptions {
         unit: args.unit,
         calibration_end: args.calibration_end,
@@ -46,7 +46,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let mut out = common::output(args.output.as_deref())?;
     // Same bytes as `Summary::write_csv`, formatted in parallel.
     write_summary_csv(&summary, &mut out)?;
-    out.flush()?;
+    out.finish()?;
     let period = match summary.calibration_end {
         Some(c) => format!("calibration to {c}, holdout to {}", summary.observation_end),
         None => format!("observed to {}", summary.observation_end),

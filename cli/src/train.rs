@@ -53,6 +53,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    args.input.check_paths(
+        Some(&args.output),
+        &[("--covariates", args.covariates.as_deref())],
+    )?;
     let opts = SummaryOptions {
         unit: args.unit,
         calibration_end: args.calibration_end,
@@ -93,7 +97,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     )?;
 
     let s = &bundle.selection;
-    println!(
+    outln!(
         "trained on {} customers (time unit: {}; calibration to {}{})\n",
         bundle.training.customers,
         bundle.time_unit,
@@ -104,10 +108,10 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             String::new()
         }
     );
-    println!("{}", candidates_table(s));
-    println!("chosen: {} ({})\n", s.chosen, s.rule);
-    println!("{}\n", describe_fit(&bundle.transaction_model));
-    println!("{}\n", describe_fit(&bundle.spend_model));
+    outln!("{}", candidates_table(s));
+    outln!("chosen: {} ({})\n", s.chosen, s.rule);
+    outln!("{}\n", describe_fit(&bundle.transaction_model));
+    outln!("{}\n", describe_fit(&bundle.spend_model));
     if let Some(cov) = &bundle.covariates {
         let r = &cov.fit;
         let rows: Vec<Vec<String>> = (0..r.param_names.len())
@@ -119,11 +123,11 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
                 ]
             })
             .collect();
-        println!(
+        outln!(
             "covariate model ({} base; positive purchase:* = buys more often, positive dropout:* = leaves sooner)",
             cov.base_model
         );
-        println!(
+        outln!(
             "{}\n",
             table(&["parameter", "estimate", "std. error"], &rows)
         );
@@ -142,7 +146,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
                 ]
             })
             .collect();
-        println!(
+        outln!(
             "{}\n",
             table(
                 &[
