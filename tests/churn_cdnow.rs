@@ -115,6 +115,10 @@ fn cdnow_customers() -> Option<Vec<ChurnCustomer>> {
 }
 
 #[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
 fn cdnow_full_cohort_meets_the_acceptance_bar() {
     let Some(customers) = cdnow_customers() else {
         return;

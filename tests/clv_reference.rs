@@ -10,6 +10,10 @@ use clv::predict::{ClvSettings, customer_clv};
 use common::{cdnow_summary, reference_predictions, rel};
 
 #[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
 fn clv_matches_the_reference_customers_and_total() {
     let (Some(s), Some(reference)) = (cdnow_summary(), reference_predictions()) else {
         return;

@@ -19,6 +19,10 @@ fn date(s: &str) -> NaiveDate {
 /// Acceptance: the CDNOW sample with calibration end 1997-09-30 (inclusive) in weeks gives
 /// the published 39-week summary for all 2,357 customers.
 #[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
 fn cdnow_sample_reproduces_39_week_summary() {
     let (Some(path), Some(reference)) =
         (common::dataset("cdnow_sample.csv"), common::cdnow_summary())

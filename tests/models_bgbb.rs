@@ -48,6 +48,10 @@ fn likelihood(m: &BgBb, x: u32, t_x: u32, n: u32) -> f64 {
 }
 
 #[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
 fn donations_fit_matches_fader_hardie_shang_2010() {
     let Some(data) = donations() else { return };
     assert_eq!(data.weights.iter().sum::<f64>(), 11104.0);
@@ -90,6 +94,10 @@ fn likelihood_is_a_distribution_over_histories() {
 }
 
 #[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
 fn gradient_matches_central_differences() {
     let x = [0.0, 1.0, 2.0, 5.0, 3.0, 10.0, 0.0];
     let t_x = [0.0, 1.0, 6.0, 6.0, 9.0, 10.0, 0.0];

@@ -18,6 +18,10 @@ fn reference_model(json: &serde_json::Value, key: &str) -> Vec<f64> {
 }
 
 #[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
 fn cdnow_fit_matches_published_estimates() {
     let Some(s) = common::cdnow_summary() else {
         return;
@@ -37,6 +41,10 @@ fn cdnow_fit_matches_published_estimates() {
 }
 
 #[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
 fn cdnow_predictions_match_lifetimes() {
     let (Some(s), Some(json)) = (common::cdnow_summary(), common::reference_predictions()) else {
         return;

@@ -9,6 +9,10 @@ use clv::models::{FitOptions, Model, RepeatSpendData};
 use common::{cdnow_summary, reference_predictions, rel};
 
 #[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
 fn cdnow_fit_matches_published_estimates() {
     let Some(s) = cdnow_summary() else { return };
     let (data, left_out) = RepeatSpendData::new(&s.x, &s.monetary, None).unwrap();
@@ -36,6 +40,10 @@ fn cdnow_fit_matches_published_estimates() {
 }
 
 #[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
 fn conditional_spend_matches_reference() {
     let (Some(s), Some(r)) = (cdnow_summary(), reference_predictions()) else {
         return;

@@ -26,6 +26,10 @@ const CLVTOOLS_COEF: [f64; 5] = [0.55313, 10.5758, 0.0000011, 0.60682, 0.000013]
 const CLVTOOLS_LL: f64 = -9594.9762;
 
 #[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
 fn cdnow_fit_reaches_the_nested_optimum_and_matches_clvtools() {
     let Some(s) = common::cdnow_summary() else {
         return;

@@ -9,6 +9,10 @@ use clv::models::{FitOptions, Model, RfmData, TransactionModel};
 use common::rel;
 
 #[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
 fn cdnow_fit_is_near_lifetimes_and_at_least_as_likely() {
     let (Some(s), Some(json)) = (common::cdnow_summary(), common::reference_predictions()) else {
         return;

@@ -8,6 +8,10 @@ use clv::models::{FitOptions, Model, RfmData, TransactionModel};
 use common::rel;
 
 #[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
 fn cdnow_fit_matches_published_estimates_and_standard_errors() {
     let Some(s) = common::cdnow_summary() else {
         return;
@@ -34,6 +38,10 @@ fn cdnow_fit_matches_published_estimates_and_standard_errors() {
 }
 
 #[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
 fn cdnow_predictions_match_lifetimes() {
     let (Some(s), Some(json)) = (common::cdnow_summary(), common::reference_predictions()) else {
         return;

@@ -14,6 +14,7 @@ use common::browser;
 const FIGURE_COUNT: usize = 12;
 
 #[test]
+#[cfg_attr(not(clv_browser), ignore = "needs Chromium on PATH")]
 fn example_report_renders_in_headless_chromium() {
     let Some(chromium) = browser::browser_or_skip() else {
         return;

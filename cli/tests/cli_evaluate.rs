@@ -186,6 +186,10 @@ fn evaluate_rejects_a_window_longer_than_the_data() {
 }
 
 #[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
 fn cdnow_full_cohort_meets_the_acceptance_bar() {
     let Some(input) = common::dataset("cdnow_master.csv") else {
         return;

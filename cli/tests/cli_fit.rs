@@ -24,6 +24,10 @@ fn fit(summary: &Path, model: &str, out: &Path) -> serde_json::Value {
 }
 
 #[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
 fn fit_writes_the_published_estimates_and_predict_matches_the_reference() {
     let (Some(summary), Some(reference)) = (
         dataset("cdnow_sample_summary_39wk.csv"),

@@ -391,6 +391,7 @@ fn without_a_calibration_end_the_holdout_sections_are_skipped() {
 }
 
 #[test]
+#[cfg_attr(not(clv_browser), ignore = "needs Chromium on PATH")]
 fn report_renders_in_headless_chromium() {
     let Some(chromium) = browser::browser_or_skip() else {
         return;

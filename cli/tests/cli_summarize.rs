@@ -208,6 +208,10 @@ fn stdin_and_calibration_columns() {
 }
 
 #[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
 fn cdnow_summary_matches_reference_through_the_cli() {
     let (Some(path), Some(reference)) =
         (common::dataset("cdnow_sample.csv"), common::cdnow_summary())

@@ -2,8 +2,9 @@
 //! include this file): locating the reference datasets, and headless
 //! Chromium for the report tests ([`browser`]).
 //!
-//! Reference-data tests read the folder from `CLV_DATASETS`. Unset: the test is skipped and
-//! says so. Set but the file missing: the test fails.
+//! Reference-data tests read the folder from `CLV_DATASETS`. The build script (`build.rs`)
+//! compiles them `#[ignore]`d, with the reason, when the variable is unset, so `cargo test`
+//! lists them as ignored; under `CI=true` they always run and a missing folder or file fails.
 #![allow(dead_code)]
 
 pub mod browser;
@@ -14,7 +15,11 @@ use std::path::PathBuf;
 /// Panics when the variable is set but the file is not there.
 pub fn dataset(name: &str) -> Option<PathBuf> {
     match std::env::var_os("CLV_DATASETS") {
+        None if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0") => {
+            panic!("CI is set but CLV_DATASETS is not: the reference-data test on {name} must run")
+        }
         None => {
+            // Reached only when the build saw the variable and this run does not.
             eprintln!(
                 "skipped: CLV_DATASETS is not set, so the reference-data test on {name} did not run"
             );
