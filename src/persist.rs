@@ -133,8 +133,15 @@ pub fn load_json<T: DeserializeOwned>(path: &Path, format: &str, version: u32) -
         }
         None => return Err(err("no schema version".into())),
     }
-    serde_json::from_value(value)
-        .map_err(|e| err(format!("does not match the version {version} schema: {e}")))
+    // The path of the field that does not fit names it: `params.r: invalid type: null ...`
+    // (a NaN is written as null).
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        err(format!(
+            "does not match the version {version} schema: field '{}': {}",
+            e.path(),
+            e.inner()
+        ))
+    })
 }
 
 /// A short, stable fingerprint of numbers (FNV-1a over their bit patterns), to tie a model
@@ -196,6 +203,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("truncated"), "{e}");
+    }
+
+    #[test]
+    fn a_field_that_does_not_fit_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        // A NaN estimate is written as null.
+        std::fs::write(&path, r#"{"format": "clv-test", "version": 1, "x": null}"#).unwrap();
+        let e = load_json::<Doc>(&path, "clv-test", 1)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("field 'x'") && e.contains("null"), "{e}");
     }
 
     #[test]

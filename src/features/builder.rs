@@ -21,7 +21,8 @@ use rayon::prelude::*;
 use super::{CustomerSummary, Holdout, Summary, TimeUnit, compare_ids};
 use crate::error::{ClvError, Result};
 use crate::ingest::{
-    Header, ReadOptions, RowAccounting, date_to_day, day_to_date, read_transactions,
+    Header, ReadOptions, RowAccounting, check_date_format, date_to_day, day_to_date,
+    read_transactions,
 };
 pub use csv_out::write_summary_csv;
 pub use memory::{TransactionTable, summarize_table};
@@ -104,6 +105,9 @@ fn effective_options(
     read: &ReadOptions,
     opts: &SummaryOptions,
 ) -> Result<(ReadOptions, Option<i32>)> {
+    if let Some(format) = &read.date_format {
+        check_date_format(format)?;
+    }
     let observation_end = opts.observation_end.or(read.observation_end);
     if let (Some(cal), Some(obs)) = (opts.calibration_end, observation_end)
         && cal > obs

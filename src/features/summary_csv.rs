@@ -267,6 +267,36 @@ fn parse_rows(chunk: &[u8], line_base: u64, layout: &Layout, file: &str) -> Resu
                 }),
             }
         };
+        let [x, t_x, t, _] = layout.required.map(|col| number(col));
+        let (x, t_x, t) = (x?, t_x?, t?);
+        let bad = |col: usize, v: f64, reason: &str| ClvError::BadRow {
+            file: file.into(),
+            line: line(),
+            column: layout.names[layout.required[col]].clone(),
+            value: v.to_string(),
+            reason: reason.into(),
+        };
+        // The peers' checks of a history (x, t_x, T), named where they fail.
+        if x.fract() != 0.0 {
+            return Err(bad(0, x, "not a whole number of repeat purchases"));
+        }
+        if t_x > t * (1.0 + 1e-9) {
+            return Err(bad(
+                1,
+                t_x,
+                &format!("after T ({t}): the last purchase is later than the end"),
+            ));
+        }
+        if x > 0.0 && t_x == 0.0 {
+            return Err(bad(
+                1,
+                t_x,
+                &format!("0 with {x} repeat purchases (they come after the first)"),
+            ));
+        }
+        if x == 0.0 && t_x > 0.0 {
+            return Err(bad(1, t_x, "above 0 without repeat purchases"));
+        }
         for (values, &col) in rows.required.iter_mut().zip(&layout.required) {
             values.push(number(col)?);
         }
@@ -292,9 +322,13 @@ mod tests {
         let mut text = String::from("customer_id,frequency,recency,T,monetary_value,weights\r\n");
         for i in 0..n {
             let x = i % 17;
+            let recency = if x == 0 {
+                0.0
+            } else {
+                (1 + i % 29) as f64 * 0.5
+            };
             text.push_str(&format!(
-                "c{i},{x},{},{},{}.25,{}\r\n",
-                (i % 29) as f64 * 0.5,
+                "c{i},{x},{recency},{},{}.25,{}\r\n",
                 30 + i % 11,
                 i % 97,
                 1 + i % 3
@@ -367,5 +401,28 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("monetary_value") && e.contains("-1"), "{e}");
+    }
+
+    #[test]
+    fn impossible_histories_are_refused_where_they_are() {
+        let head = "customer_id,frequency,recency,T,monetary_value\nok,2,30,38,20\n";
+        for (row, column, words) in [
+            ("a,1.5,10,38,10", "frequency", "whole number"),
+            ("a,1,50,38,5", "recency", "after T"),
+            ("a,2,0,38,5", "recency", "repeat purchases"),
+            ("a,0,3,38,0", "recency", "without repeat purchases"),
+        ] {
+            let text = format!("{head}{row}\n");
+            let e = read_summary(text.as_bytes(), "s.csv")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("s.csv:3") && e.contains(&format!("'{column}'")) && e.contains(words),
+                "{row}: {e}"
+            );
+        }
+        // A last purchase at T exactly, and rounding in the last digit, are fine.
+        let text = format!("{head}b,3,38.000000001,38,5\nc,1,38,38,5\n");
+        assert_eq!(read_summary(text.as_bytes(), "s.csv").unwrap().len(), 3);
     }
 }

@@ -9,6 +9,19 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 
+/// Errors unless `format` is a valid strftime pattern, so that a mistyped pattern is reported
+/// as such, not as every row's unparsable date.
+pub fn check_date_format(format: &str) -> crate::error::Result<()> {
+    use chrono::format::{Item, StrftimeItems};
+    let items: Vec<Item> = StrftimeItems::new(format).collect();
+    if items.iter().any(|i| matches!(i, Item::Error)) {
+        return Err(crate::error::ClvError::InvalidParameter(format!(
+            "date format '{format}' is not a valid strftime pattern (e.g. %d/%m/%Y)"
+        )));
+    }
+    Ok(())
+}
+
 /// Day number of 1970-01-01 in chrono's days-from-CE count.
 const UNIX_EPOCH_FROM_CE: i32 = 719_163;
 
@@ -230,6 +243,9 @@ mod tests {
 
     #[test]
     fn explicit_formats() {
+        assert!(check_date_format("%d/%m/%Y").is_ok());
+        let e = check_date_format("%d/%Q/%Y").unwrap_err().to_string();
+        assert!(e.contains("'%d/%Q/%Y'") && e.contains("strftime"), "{e}");
         let mut p = DateParser::new(Some("%d/%m/%Y"));
         assert_eq!(p.parse(b"30/09/1997"), Some(d("1997-09-30")));
         assert_eq!(p.parse(b"1997-09-30"), None);

@@ -24,7 +24,7 @@ use csv::ByteRecord;
 use serde::Serialize;
 
 use crate::error::{ClvError, Result};
-pub use date::{DateParser, date_to_day, day_to_date};
+pub use date::{DateParser, check_date_format, date_to_day, day_to_date};
 
 /// What to do with a row that cannot be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
