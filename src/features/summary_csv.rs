@@ -267,7 +267,7 @@ fn parse_rows(chunk: &[u8], line_base: u64, layout: &Layout, file: &str) -> Resu
                 }),
             }
         };
-        let [x, t_x, t, _] = layout.required.map(|col| number(col));
+        let [x, t_x, t, _] = layout.required.map(&number);
         let (x, t_x, t) = (x?, t_x?, t?);
         let bad = |col: usize, v: f64, reason: &str| ClvError::BadRow {
             file: file.into(),
