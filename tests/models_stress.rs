@@ -195,3 +195,59 @@ fn many_patterns_use_the_parallel_path_consistently() {
         assert!((g[k] - g_chunks[k]).abs() < 1e-8 * g[k].abs().max(1.0));
     }
 }
+
+/// Homogeneous customers (everyone buys at rate 1 a week and leaves at rate 0.1): the fit runs
+/// off to the boundary (r, α → ∞ with r/α the common rate). It used to take minutes, summing
+/// 2F1 series of millions of terms that no pattern read; it must stop on the boundary, say so,
+/// and predict what the homogeneous process implies.
+#[test]
+fn homogeneous_customers_fit_on_the_boundary_and_predict_the_common_rates() {
+    use clv::models::AnyModel;
+    use clv::simulate::{SimulationSpec, SpendProcess, simulate};
+    let process =
+        AnyModel::from_params(clv::models::ModelKind::ParetoNbd, &[1e4, 1e4, 1e4, 1e5]).unwrap();
+    let spec = SimulationSpec {
+        process,
+        spend: SpendProcess {
+            p: 6.0,
+            q: 4.0,
+            gamma: 15.0,
+        },
+        customers: 1500,
+        acquisition_periods: 12.0,
+        horizon_periods: 78.0,
+        covariates: None,
+        seed: 4,
+    };
+    let customers = simulate(&spec).unwrap();
+    let (mut x, mut t_x, mut t) = (vec![], vec![], vec![]);
+    for c in &customers {
+        // Whole days, as a summary of dated orders has them.
+        let (xi, txi, ti, _) = c.summary_at(78.0);
+        x.push(xi);
+        t_x.push((txi * 7.0).round() / 7.0);
+        t.push((ti * 7.0).round() / 7.0);
+    }
+    let data = RfmData::new(&x, &t_x, &t, None).unwrap();
+    let start = Instant::now();
+    let fitted = ParetoNbd::fit(&data, &FitOptions::default()).unwrap();
+    let seconds = start.elapsed().as_secs_f64();
+    let r = &fitted.report;
+    assert!(r.log_likelihood.is_finite());
+    assert!(
+        r.at_boundary.iter().any(|p| p == "r" || p == "alpha"),
+        "a homogeneous purchase rate must be reported on the boundary: {:?}",
+        r.at_boundary
+    );
+    let m = &fitted.model;
+    assert!(
+        ((m.r() / m.alpha()) - 1.0).abs() < 0.05,
+        "rate {}",
+        m.r() / m.alpha()
+    );
+    // An alive customer of the common process buys about 1 a week.
+    let e = m.expected_purchases(1.0, 10.0, 10.0, 10.0);
+    assert!(e > 0.7 && e < 1.05, "expected purchases in a week {e}");
+    // Reported, not asserted: timings are benchmarks (it took minutes before, < 1 s after).
+    eprintln!("homogeneous Pareto/NBD fit: {seconds:.2} s");
+}

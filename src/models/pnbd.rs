@@ -366,7 +366,12 @@ impl ParetoNbd {
         let tables = PatternTables::new(
             d,
             |x| self.x_front(x, lg_r, psi_r),
-            |x, t| (self.alive_term(x, t), a0_term(self, x, t)),
+            // The series at T is needed only with the series at t_x, and z(T) <= z(t_x): where
+            // it would be slow (millions of terms at extreme parameters) no pattern reads it.
+            |x, t| {
+                let a0 = (!self.needs_quadrature(x, t)).then(|| a0_term(self, x, t));
+                (self.alive_term(x, t), a0.flatten())
+            },
             |x, t_x, _| {
                 if self.needs_quadrature(x, t_x) {
                     AtTx::Quadrature
