@@ -151,11 +151,12 @@ impl GgomNbd {
         let GgomNbd { r, alpha, b, s, .. } = *self;
         let k = r + x;
         let (y0, dy0_db, dy0_dbeta) = self.y_of(t);
-        let phi = |y: f64| {
-            let (tau, _) = self.tau_of(y);
-            -s * y - k * (alpha + tau).ln()
-        };
         let phi0 = -s * y0 - k * (alpha + t).ln();
+        // ln of the integrand relative to its value at y0, without forming k·ln(α+τ): for
+        // large r and α that is ~1e8 and its difference from phi0 would keep only ~1e-8 of
+        // precision, noise that no quadrature tolerance can meet.
+        let rel = |y: f64, tau: f64| -s * (y - y0) - k * ((tau - t) / (alpha + t)).ln_1p();
+        let phi = |y: f64| rel(y, self.tau_of(y).0);
         let (_, bt0) = self.tau_of(y0);
         // Decay rate of the integrand at y0; it is at least s everywhere.
         let rate = s + k * self.dtau_dy(y0, bt0) / (alpha + t);
@@ -168,7 +169,7 @@ impl GgomNbd {
         let integrand = |y: f64| {
             let (tau, bt) = self.tau_of(y);
             let l = (alpha + tau).ln();
-            let f = (-s * y - k * l - phi0).exp();
+            let f = rel(y, tau).exp();
             if !want_grad {
                 return [f, 0.0, 0.0, 0.0, 0.0, 0.0];
             }
