@@ -11,9 +11,7 @@ use super::model_file::ChurnModelFile;
 use crate::error::{ClvError, Result};
 use crate::features::Summary;
 use crate::models::saved::SavedModel;
-use crate::models::{
-    AnyModel, FitData, FitOptions, ModelKind, RfmData, TransactionModel, registry,
-};
+use crate::models::{AnyModel, FitData, FitOptions, ModelKind, RfmData, registry};
 
 /// What a churn training run is asked for, beyond the calibration / holdout summary.
 #[derive(Debug, Clone)]
@@ -40,12 +38,6 @@ pub struct Prepared {
     pub saved_model: SavedModel,
     /// The same model, rebuilt from `saved_model` so that scoring after a reload is identical.
     pub model: AnyModel,
-}
-
-impl Prepared {
-    pub fn transaction_model(&self) -> Result<&dyn TransactionModel> {
-        self.model.transaction_model()
-    }
 }
 
 /// Checks the window, builds the classifier inputs and fits the transaction model on the

@@ -267,7 +267,7 @@ fn parse_rows(chunk: &[u8], line_base: u64, layout: &Layout, file: &str) -> Resu
                 }),
             }
         };
-        let [x, t_x, t, _] = layout.required.map(&number);
+        let [x, t_x, t, m] = layout.required.map(&number);
         let (x, t_x, t) = (x?, t_x?, t?);
         let bad = |col: usize, v: f64, reason: &str| ClvError::BadRow {
             file: file.into(),
@@ -297,8 +297,8 @@ fn parse_rows(chunk: &[u8], line_base: u64, layout: &Layout, file: &str) -> Resu
         if x == 0.0 && t_x > 0.0 {
             return Err(bad(1, t_x, "above 0 without repeat purchases"));
         }
-        for (values, &col) in rows.required.iter_mut().zip(&layout.required) {
-            values.push(number(col)?);
+        for (values, v) in rows.required.iter_mut().zip([x, t_x, t, m?]) {
+            values.push(v);
         }
         for (values, col) in rows.optional.iter_mut().zip(&layout.optional) {
             if let Some(i) = *col {

@@ -267,7 +267,7 @@ impl GgomNbd {
             |x, t_x, needed| needed.then(|| self.tail(x, t_x, want_grad)).flatten(),
         );
         weighted_likelihood_sum(d, |i| {
-            let (base, (alive, jt), at_tx) = tables.of(d, i);
+            let (base, (alive, jt), at_tx) = tables.of(i);
             let pieces = if d.t_x[i] >= d.t[i] {
                 Some(Self::combine(base, alive, None, want_grad))
             } else {

@@ -5,7 +5,7 @@
 
 use rayon::prelude::*;
 
-use super::data::RfmData;
+use super::data::{PatternLevels, PatternPairs, RfmData};
 
 /// Patterns per block: above one block the sum is split across threads.
 const BLOCK: usize = 2_048;
@@ -74,17 +74,19 @@ pub(crate) fn single_pattern<const N: usize>(
 
 /// A model's costly terms, tabulated once per distinct x, per distinct (x, T) pair and per
 /// distinct (x, t_x) pair (customers share few of them), the pairs in parallel.
-pub(crate) struct PatternTables<X, T, U> {
+pub(crate) struct PatternTables<'a, X, T, U> {
+    levels: &'a PatternLevels,
+    pairs: &'a PatternPairs,
     by_x: Vec<X>,
     at_t: Vec<T>,
     at_tx: Vec<U>,
 }
 
-impl<X, T: Send, U: Send> PatternTables<X, T, U> {
+impl<'a, X, T: Send, U: Send> PatternTables<'a, X, T, U> {
     /// Tabulates `by_x(x)`, `at_t(x, T)` and `at_tx(x, t_x, needed)`, where `needed` says
     /// whether any pattern with that pair has t_x < T (the others never read the entry).
     pub(crate) fn new(
-        d: &RfmData,
+        d: &'a RfmData,
         by_x: impl Fn(f64) -> X,
         at_t: impl Fn(f64, f64) -> T + Sync,
         at_tx: impl Fn(f64, f64, bool) -> U + Sync,
@@ -97,6 +99,8 @@ impl<X, T: Send, U: Send> PatternTables<X, T, U> {
             }
         }
         PatternTables {
+            levels: lv,
+            pairs,
             by_x: lv.x.values.iter().map(|&x| by_x(x)).collect(),
             at_t: pairs
                 .x_t
@@ -115,12 +119,11 @@ impl<X, T: Send, U: Send> PatternTables<X, T, U> {
     }
 
     /// Pattern `i`'s entries.
-    pub(crate) fn of(&self, d: &RfmData, i: usize) -> (&X, &T, &U) {
-        let (lv, pairs) = (d.levels(), d.pairs());
+    pub(crate) fn of(&self, i: usize) -> (&X, &T, &U) {
         (
-            &self.by_x[lv.x.index[i] as usize],
-            &self.at_t[pairs.x_t.index[i] as usize],
-            &self.at_tx[pairs.x_t_x.index[i] as usize],
+            &self.by_x[self.levels.x.index[i] as usize],
+            &self.at_t[self.pairs.x_t.index[i] as usize],
+            &self.at_tx[self.pairs.x_t_x.index[i] as usize],
         )
     }
 }

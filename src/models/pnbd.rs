@@ -382,7 +382,7 @@ impl ParetoNbd {
         );
         weighted_likelihood_sum(d, |i| {
             let (x, t_x, t) = (d.x[i], d.t_x[i], d.t[i]);
-            let (xf, (alive, a0_t), at_tx) = tables.of(d, i);
+            let (xf, (alive, a0_t), at_tx) = tables.of(i);
             let front = Front { xf, alive };
             let pieces = if t_x >= t {
                 Some(self.combine(front, None, want_grad))

@@ -27,12 +27,6 @@ impl Columns {
         self.values.push(values);
     }
 
-    /// The column called `name`.
-    pub fn get(&self, name: &str) -> Option<&[f64]> {
-        let i = self.names.iter().position(|n| *n == name)?;
-        Some(&self.values[i])
-    }
-
     /// Rows.
     pub fn len(&self) -> usize {
         self.values.first().map_or(0, Vec::len)
