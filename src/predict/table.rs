@@ -85,19 +85,20 @@ pub fn predict_table(
     let per_customer = |per_pattern: &[f64]| -> Vec<f64> {
         patterns
             .of_customer
-            .iter()
+            .par_iter()
             .map(|&p| per_pattern[p as usize])
             .collect()
     };
     let scores = tm.map(|m| score_patterns(m, horizon, &patterns));
+    // Where the expected purchases are, for the revenue.
     let mut expected = None;
     if let Some(s) = &scores {
         let p_alive: Vec<f64> = s.iter().map(|s| s.p_alive).collect();
         let purchases: Vec<f64> = s.iter().map(|s| s.expected_purchases).collect();
         let none: Vec<f64> = s.iter().map(|s| s.p_no_purchase).collect();
         out.push("p_alive", per_customer(&p_alive));
-        expected = Some(per_customer(&purchases));
-        out.push("expected_purchases", expected.clone().unwrap_or_default());
+        expected = Some(out.names.len());
+        out.push("expected_purchases", per_customer(&purchases));
         out.push("p_no_purchases", per_customer(&none));
         if let Some((d, m)) = dert {
             out.push(
@@ -119,8 +120,8 @@ pub fn predict_table(
                     })
             })
             .collect::<Result<_>>()?;
-        if let Some(e) = &expected {
-            let revenue = avg.iter().zip(e).map(|(m, n)| m * n).collect();
+        if let Some(e) = expected {
+            let revenue = avg.iter().zip(&out.values[e]).map(|(m, n)| m * n).collect();
             out.push("expected_avg_spend", avg);
             out.push("predicted_revenue", revenue);
         } else {
