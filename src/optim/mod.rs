@@ -110,6 +110,9 @@ pub enum Termination {
     AtBoundary,
     /// The iteration cap was reached, or the search stalled, with a gradient still too large.
     NotConverged,
+    /// The search never left its starting point (0 iterations): a flat likelihood, e.g. data
+    /// without information such as every T = 0.
+    AtStart,
 }
 
 impl FitReport {
@@ -119,6 +122,8 @@ impl FitReport {
             Termination::AtBoundary
         } else if self.converged {
             Termination::Converged
+        } else if self.iterations == 0 {
+            Termination::AtStart
         } else {
             Termination::NotConverged
         }
@@ -242,6 +247,7 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
     // Newton steps finish what L-BFGS handed over; the last Hessian they computed is also
     // the information matrix. A maximum on the boundary is flat in some direction, so there
     // the Hessian is not factorised and the information is differenced separately.
+    let start = u.clone();
     let mut curvature = None;
     if !u.iter().any(|v| v.abs() > BOUNDARY_WARN) {
         let (polished, last) = newton_polish(&objective, u, options.grad_tolerance);
@@ -270,8 +276,25 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
                 .join(", ")
         ));
     }
-    let converged = gradient_norm < CONVERGED_GRAD && at_boundary.is_empty();
-    if !converged && at_boundary.is_empty() {
+    // A search that never left its starting point found nothing: the likelihood is flat
+    // there (e.g. every T = 0), whatever the gradient norm says.
+    let at_start = iterations == 0 && u == start;
+    if at_start {
+        warnings.push(format!(
+            "the fit stopped at its starting point (0 iterations, gradient already below \
+             tolerance): the likelihood is flat there or the start is the maximum; the data may \
+             not determine these estimates ({})",
+            problem
+                .names
+                .iter()
+                .zip(&p)
+                .map(|(n, v)| format!("{n}={v:.4e}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let converged = gradient_norm < CONVERGED_GRAD && at_boundary.is_empty() && !at_start;
+    if !converged && at_boundary.is_empty() && !at_start {
         warnings.push(format!(
             "the optimiser did not converge (gradient norm {gradient_norm:.2e}); estimates may be imprecise"
         ));
@@ -407,6 +430,28 @@ mod tests {
         assert!((report.std_errors[1].unwrap() - 0.5f64.sqrt()).abs() < 1e-5);
         assert_eq!(report.termination(), Termination::Converged);
         assert!(report.converged && report.at_boundary.is_empty());
+    }
+
+    #[test]
+    fn a_fit_that_never_leaves_its_start_does_not_claim_convergence() {
+        // A flat likelihood (data without information): the gradient vanishes everywhere.
+        let flat = |_: &[f64]| Some((-3.0, vec![0.0, 0.0]));
+        let problem = Problem {
+            model: "flat".into(),
+            names: vec!["m1".into(), "m2".into()],
+            positive: vec![true, true],
+            starts: vec![vec![1.0, 2.0]],
+            log_likelihood: &flat,
+        };
+        let report = maximise(&problem, &FitOptions::default()).unwrap();
+        assert_eq!(report.iterations, 0);
+        assert!(!report.converged);
+        assert_eq!(report.termination(), Termination::AtStart);
+        assert!(
+            report.warnings.iter().any(|w| w.contains("starting point")),
+            "{:?}",
+            report.warnings
+        );
     }
 
     #[test]

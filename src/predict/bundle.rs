@@ -54,6 +54,16 @@ pub struct Selection {
     /// "given by --model", "lowest holdout MAE" or "highest log-likelihood".
     pub rule: String,
     pub candidates: Vec<Candidate>,
+    /// Candidates that could not be fitted or scored, with why (absent in older bundles).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_scored: Vec<NotScored>,
+}
+
+/// A candidate of training that was left out, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotScored {
+    pub model: String,
+    pub reason: String,
 }
 
 /// The covariate model for new customers, with the encoding of the attributes it uses.

@@ -92,8 +92,13 @@ fn per_period(settings: &ClvSettings, cumulative: impl Fn(f64) -> f64) -> Vec<f6
     (1..=settings.periods)
         .map(|k| {
             let now = cumulative(k as f64 * settings.period_length);
-            // A cumulative expectation never decreases; clamp rounding noise at zero.
-            let inc = (now - prev).max(0.0);
+            // A cumulative expectation never decreases; clamp rounding noise at zero, but
+            // keep a value that could not be computed visible (NaN.max(0) would be 0).
+            let inc = if now.is_finite() {
+                (now - prev).max(0.0)
+            } else {
+                f64::NAN
+            };
             prev = now;
             inc
         })

@@ -5,6 +5,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::checks::{Range, check};
 use crate::error::{ClvError, Result};
 use crate::features::Summary;
 use crate::models::TransactionModel;
@@ -78,6 +79,23 @@ pub fn evaluate_holdout(
         ));
     }
     let predicted = predicted_holdout_purchases(model, customers);
+    if let Some(i) = predicted.iter().position(|&p| !Range::NonNegative.holds(p)) {
+        let c = &customers[i];
+        check(
+            predicted[i],
+            Range::NonNegative,
+            &format!(
+                "the expected purchases over the {} holdout",
+                c.holdout_duration
+            ),
+            || {
+                format!(
+                    "the customer with frequency {}, recency {}, T {}",
+                    c.x, c.t_x, c.t
+                )
+            },
+        )?;
+    }
     let n = customers.len() as f64;
     let pct = |pred: f64, act: f64| {
         if act > 0.0 {

@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod bundle;
+pub mod checks;
 pub mod clv;
 pub mod evaluation;
 pub mod holdout;

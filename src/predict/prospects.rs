@@ -14,6 +14,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::bundle::Bundle;
+use super::checks::{Range, check};
 use super::clv::{ClvSettings, new_customer_clv};
 use crate::error::{ClvError, Result};
 use crate::features::covariates::ColumnEncoding;
@@ -178,10 +179,25 @@ pub fn score_prospects(
             };
             let clv =
                 first_order_value * settings.margin + new_customer_clv(model, spend, settings);
+            let expected_repeat_purchases = model.expected_purchases_new(settings.horizon());
+            let whom = || match &prospects.source {
+                Some((file, lines)) => format!("the prospect on {file}:{}", lines[i]),
+                None => format!("prospect row {}", i + 1),
+            };
+            check(
+                expected_repeat_purchases,
+                Range::NonNegative,
+                &format!(
+                    "the expected repeat purchases of a new customer over {}",
+                    settings.horizon()
+                ),
+                whom,
+            )?;
+            check(clv, Range::NonNegative, "the new-customer CLV", whom)?;
             Ok(ProspectScore {
                 attributes: row.clone(),
                 count,
-                expected_repeat_purchases: model.expected_purchases_new(settings.horizon()),
+                expected_repeat_purchases,
                 expected_order_value: spend,
                 first_order_value,
                 clv,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::batch::{Patterns, clv_per_unit_spend, score_patterns};
 use super::bundle::Bundle;
+use super::checks::{Range, check, check_pattern_scores, check_patterns};
 use super::clv::ClvSettings;
 use crate::error::{ClvError, Result};
 use crate::features::rfm::rfm_scores;
@@ -147,12 +148,22 @@ pub fn score_customers(
         &column(|c| c.recency),
         &column(|c| c.t),
     );
+    let unit = bundle.time_unit.as_str();
+    let customer = |i: usize| format!("customer '{}'", cs[i].customer_id);
     let over_horizon = score_patterns(model.as_ref(), settings.clv.horizon(), &patterns);
+    check_pattern_scores(
+        &over_horizon,
+        settings.clv.horizon(),
+        unit,
+        &patterns,
+        &customer,
+    )?;
     let p_alive: Vec<f64> = over_horizon.iter().map(|s| s.p_alive).collect();
     let churn_probabilities: Vec<f64> = match churn {
         Some(probabilities) => probabilities.to_vec(),
         None => {
             let window = score_patterns(model.as_ref(), settings.churn_window, &patterns);
+            check_pattern_scores(&window, settings.churn_window, unit, &patterns, &customer)?;
             let of = &patterns.of_customer;
             of.iter()
                 .map(|&p| window[p as usize].p_no_purchase)
@@ -160,12 +171,22 @@ pub fn score_customers(
         }
     };
     let clv_per_spend = clv_per_unit_spend(model.as_ref(), &settings.clv, &patterns, &p_alive);
+    check_patterns(
+        &clv_per_spend,
+        Range::NonNegative,
+        "the discounted expected purchases (CLV per unit of spend)",
+        &patterns,
+        &customer,
+    )?;
     let mut rows: Vec<CustomerScore> = (0..cs.len())
         .into_par_iter()
         .map(|i| {
             let c = &cs[i];
             let p = patterns.of_customer[i] as usize;
             let m = spend.conditional_expected_average_spend(c.frequency, c.monetary_value)?;
+            check(m, Range::NonNegative, "the expected average spend", || {
+                customer(i)
+            })?;
             let purchases = over_horizon[p].expected_purchases;
             let churn_probability = churn_probabilities[i];
             Ok(CustomerScore {

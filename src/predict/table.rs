@@ -8,6 +8,7 @@
 use rayon::prelude::*;
 
 use super::batch::{Patterns, dert_patterns, score_patterns};
+use super::checks::{Range, check, check_pattern_scores, check_patterns};
 use crate::error::{ClvError, Result};
 use crate::features::SummaryTable;
 use crate::models::bgbb::BgBb;
@@ -89,7 +90,12 @@ pub fn predict_table(
             .map(|&p| per_pattern[p as usize])
             .collect()
     };
+    let customer = |i: usize| format!("customer '{}'", table.customer_id[i]);
     let scores = tm.map(|m| score_patterns(m, horizon, &patterns));
+    if let Some(s) = &scores {
+        // The table does not know the unit; the horizon is in the model's.
+        check_pattern_scores(s, horizon, "period", &patterns, &customer)?;
+    }
     // Where the expected purchases are, for the revenue.
     let mut expected = None;
     if let Some(s) = &scores {
@@ -101,23 +107,27 @@ pub fn predict_table(
         out.push("expected_purchases", per_customer(&purchases));
         out.push("p_no_purchases", per_customer(&none));
         if let Some((d, m)) = dert {
-            out.push(
-                "dert",
-                per_customer(&dert_patterns(m, d, &patterns, &p_alive)),
-            );
+            let dert = dert_patterns(m, d, &patterns, &p_alive);
+            check_patterns(&dert, Range::NonNegative, "DERT", &patterns, &customer)?;
+            out.push("dert", per_customer(&dert));
         }
     }
     if let Some(g) = spend {
         let avg: Vec<f64> = (0..table.len())
             .into_par_iter()
             .map(|i| {
-                g.conditional_expected_average_spend(table.frequency[i], table.monetary_value[i])
+                let m = g
+                    .conditional_expected_average_spend(table.frequency[i], table.monetary_value[i])
                     .map_err(|e| {
                         ClvError::InvalidParameter(format!(
                             "customer {}: {e}",
                             table.customer_id[i]
                         ))
-                    })
+                    })?;
+                check(m, Range::NonNegative, "the expected average spend", || {
+                    customer(i)
+                })?;
+                Ok(m)
             })
             .collect::<Result<_>>()?;
         if let Some(e) = expected {

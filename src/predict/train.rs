@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::bundle::{
-    BUNDLE_FORMAT, BUNDLE_VERSION, Bundle, Candidate, CovariateSection, GroupSpend, Selection,
-    TrainingData,
+    BUNDLE_FORMAT, BUNDLE_VERSION, Bundle, Candidate, CovariateSection, GroupSpend, NotScored,
+    Selection, TrainingData,
 };
 use super::holdout::{HoldoutCustomer, OrderValue, evaluate_holdout, holdout_customers};
 use crate::churn::ChurnSettings;
@@ -96,23 +96,22 @@ fn attributes(
     Ok((wanted.clone(), values))
 }
 
-/// Fits one transaction model and scores it on the holdout.
+/// Fits one transaction model and scores it on the holdout; an error says whether the fit
+/// (`false`) or its scoring (`true`) failed.
 fn candidate(
     kind: ModelKind,
     data: &RfmData,
     holdout: &[HoldoutCustomer],
     unit: &str,
     options: &FitOptions,
-) -> Result<(SavedModel, Candidate)> {
-    let fitted = registry::fit(kind, FitData::Transaction(data), options, unit)?;
+) -> std::result::Result<(SavedModel, Candidate), (bool, ClvError)> {
+    let fitted =
+        registry::fit(kind, FitData::Transaction(data), options, unit).map_err(|e| (false, e))?;
     let eval = if holdout.is_empty() {
         None
     } else {
-        Some(evaluate_holdout(
-            fitted.model.transaction_model()?,
-            holdout,
-            7,
-        )?)
+        let model = fitted.model.transaction_model().map_err(|e| (true, e))?;
+        Some(evaluate_holdout(model, holdout, 7).map_err(|e| (true, e))?)
     };
     let saved = fitted.saved;
     let c = Candidate {
@@ -200,13 +199,19 @@ pub fn train(
         ModelChoice::Given(k) => vec![k],
     };
     let mut fits = Vec::new();
+    let mut not_scored = Vec::new();
     for k in kinds {
         match candidate(k, &data, &holdout, unit, options) {
             Ok(f) => fits.push(f),
-            Err(e) if settings.model == ModelChoice::Auto => {
-                warnings.push(format!("{k} could not be fitted: {e}"))
+            Err((scoring, e)) if settings.model == ModelChoice::Auto => {
+                let what = if scoring { "scored" } else { "fitted" };
+                warnings.push(format!("{k} could not be {what}: {e}"));
+                not_scored.push(NotScored {
+                    model: k.name().to_string(),
+                    reason: format!("could not be {what}: {e}"),
+                });
             }
-            Err(e) => return Err(e),
+            Err((_, e)) => return Err(e),
         }
     }
     let rule = match (settings.model, holdout.is_empty()) {
@@ -233,6 +238,7 @@ pub fn train(
         chosen: transaction_model.model.clone(),
         rule: rule.to_string(),
         candidates: fits.iter().map(|f| f.1.clone()).collect(),
+        not_scored,
     };
 
     // Spend: overall, then per level of each categorical attribute.

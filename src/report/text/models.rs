@@ -3,6 +3,7 @@
 
 use super::table;
 use crate::models::saved::SavedModel;
+use crate::optim::Termination;
 use crate::predict::bundle::Selection;
 
 /// The parameter table and diagnostics, as printed.
@@ -40,7 +41,12 @@ pub fn describe_fit(saved: &SavedModel) -> String {
     out.push_str(&format!(
         "\nlog-likelihood {:.2}; converged: {}; gradient norm {:.1e}; {} iterations; {} starts; {:.3} s",
         r.log_likelihood,
-        if r.converged { "yes" } else { "no" },
+        match r.termination() {
+            Termination::Converged => "yes",
+            Termination::AtStart => "no (stopped at the starting point)",
+            Termination::AtBoundary => "no (maximum on the boundary)",
+            Termination::NotConverged => "no",
+        },
         r.gradient_norm,
         r.iterations,
         r.starts_tried,
@@ -112,8 +118,12 @@ pub fn candidates_table(s: &Selection) -> String {
             ]
         })
         .collect();
-    table(
+    let mut out = table(
         &["model", "log-likelihood", "holdout MAE", "aggregate error"],
         &rows,
-    )
+    );
+    for n in &s.not_scored {
+        out.push_str(&format!("\nnot a candidate: {} {}", n.model, n.reason));
+    }
+    out
 }
