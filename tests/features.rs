@@ -252,3 +252,50 @@ fn rfm_high_value_and_cohorts() {
     let clv = 381.0 / 5.0 / (89.0 / 365.25) * 2.0;
     assert!((m.historical_clv_mean_of_spend_x_visits - clv).abs() < 1e-6);
 }
+
+#[test]
+fn amounts_whose_sum_overflows_are_an_error_naming_the_customer() {
+    // Each amount is finite; customer 7's two days sum past f64::MAX.
+    let text =
+        "customer_id,date,amount\n1,2020-01-01,5\n7,2020-01-01,1e308\n7,2020-01-02,1.5e308\n";
+    let opts = SummaryOptions::default();
+    let err = summarize_reader(
+        text.as_bytes(),
+        "orders.csv",
+        &ReadOptions::default(),
+        &opts,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("orders.csv"), "{err}");
+    assert!(err.contains("customer '7'"), "{err}");
+    assert!(err.contains("column 'amount'"), "{err}");
+    assert!(!err.contains("customer '1'"), "{err}");
+    // On one day: the day's amount (and so the total) overflows.
+    let same_day = "customer_id,date,amount\n7,2020-01-01,1e308\n7,2020-01-01,1e308\n";
+    let err = summarize_reader(same_day.as_bytes(), "t", &ReadOptions::default(), &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("customer '7'") && err.contains("infinite"),
+        "{err}"
+    );
+}
+
+#[test]
+fn describe_refuses_revenue_beyond_the_largest_number() {
+    // Two customers, each finite, whose revenue together is not: an error, not inf or null.
+    let text = "customer_id,date,amount\n1,2020-01-01,1e308\n2,2020-01-01,1e308\n";
+    let (s, _) = summarize_reader(
+        text.as_bytes(),
+        "t",
+        &ReadOptions::default(),
+        &SummaryOptions::default(),
+    )
+    .unwrap();
+    assert!(s.customers.iter().all(|c| c.total_spend.is_finite()));
+    let err = describe_summary(&s, Some(2.0), None)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("revenue"), "{err}");
+}

@@ -80,6 +80,62 @@ fn donations_fit_matches_fader_hardie_shang_2010() {
 }
 
 #[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
+fn raw_donation_rows_fit_as_the_weighted_patterns() {
+    // The 11,104 donors one row each, in an order unlike the file's: merged before fitting,
+    // they give the weighted file's fit (and as many patterns).
+    let Some(weighted) = donations() else { return };
+    let (mut x, mut t_x, mut n) = (vec![], vec![], vec![]);
+    for round in 0..2 {
+        for i in (0..weighted.x.len()).rev() {
+            let copies = weighted.weights[i] as usize;
+            let half = if round == 0 {
+                copies / 2
+            } else {
+                copies - copies / 2
+            };
+            for _ in 0..half {
+                x.push(weighted.x[i]);
+                t_x.push(weighted.t_x[i]);
+                n.push(weighted.n[i]);
+            }
+        }
+    }
+    let raw = BgBbData::new(&x, &t_x, &n, None).unwrap();
+    assert_eq!(raw.x.len(), 11104);
+    let merged = raw.merged();
+    assert_eq!(merged.x.len(), weighted.x.len());
+    assert_eq!(merged.weights.iter().sum::<f64>(), 11104.0);
+    let a = BgBb::fit(&raw, &FitOptions::default()).unwrap();
+    let b = BgBb::fit(&weighted, &FitOptions::default()).unwrap();
+    for (p, q) in a.model.params().iter().zip(b.model.params()) {
+        assert!(rel(*p, q) < 1e-8, "{:?} vs {:?}", a.model, b.model);
+    }
+    assert!((a.report.log_likelihood - b.report.log_likelihood).abs() < 1e-6);
+    let m = model(DONATIONS_PARAMS);
+    assert!((m.log_likelihood(&raw) - m.log_likelihood(&merged)).abs() < 1e-6);
+}
+
+#[test]
+fn merging_sums_weights_and_drops_empty_patterns() {
+    let d = BgBbData::new(
+        &[1.0, 0.0, 1.0, 2.0],
+        &[3.0, 0.0, 3.0, 4.0],
+        &[6.0, 6.0, 6.0, 6.0],
+        Some(&[2.0, 5.0, 1.5, 0.0]),
+    )
+    .unwrap();
+    let m = d.merged();
+    assert_eq!(m.x, vec![1.0, 0.0]);
+    assert_eq!(m.t_x, vec![3.0, 0.0]);
+    assert_eq!(m.n, vec![6.0, 6.0]);
+    assert_eq!(m.weights, vec![3.5, 5.0]);
+}
+
+#[test]
 fn likelihood_is_a_distribution_over_histories() {
     for p in [DONATIONS_PARAMS, [0.3, 2.0, 4.0, 0.5]] {
         let m = model(p);

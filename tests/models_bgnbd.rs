@@ -204,3 +204,20 @@ fn refits_simulated_data_near_the_truth() {
         assert!(rel(*got, want) < 0.15, "{:?}", fit.report.estimates);
     }
 }
+
+/// P(X(t) = n) of a new customer at R BTYD's parameters, the values BTYD's `bgnbd.pmf` gives
+/// and lifetimes' `probability_of_n_purchases_up_to_time` test reproduces
+/// (tests/test_estimation.py, test_probability_of_n_purchases_up_to_time_same_as_R_BTYD).
+#[test]
+fn new_customer_pmf_matches_r_btyd() {
+    let [r, alpha, a, b] = common::BTYD_BGNBD_PARAMS;
+    let m = BgNbd::new(r, alpha, a, b).unwrap();
+    let tm: &dyn TransactionModel = &m;
+    assert!(rel(tm.prob_n_purchases_new(10, 2.0), 1.07869e-07) < 1e-5);
+    assert!(rel(tm.prob_n_purchases_new(0, 39.0), 0.5737864) < 1e-6);
+    let btyd = common::BTYD_BGNBD_PMF_T30_N11_20;
+    for (n, want) in (11..21).zip(btyd) {
+        let got = tm.prob_n_purchases_new(n, 30.0);
+        assert!(rel(got, want) < 1e-6, "P(X(30) = {n}) = {got}, BTYD {want}");
+    }
+}

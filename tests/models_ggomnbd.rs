@@ -495,3 +495,26 @@ fn probabilities_sum_to_one_and_match_expectations() {
     ];
     common::assert_purchase_distribution(&m, &histories, 26.0, 600, 1e-8);
 }
+
+/// Through the trait, a new customer's P(X(t) = n) is each model's closed form and equals the
+/// conditional probability of a customer seen at T = 0 without repeat purchases.
+#[test]
+fn new_customer_pmf_through_the_trait_is_the_fresh_customer() {
+    let pnbd = ParetoNbd::new(0.5533, 10.5774, 0.6061, 11.6646).unwrap();
+    let ggom = GgomNbd::new(0.55, 10.5, 0.01, 0.6, 11.7).unwrap();
+    let models: [&dyn TransactionModel; 2] = [&pnbd, &ggom];
+    for m in models {
+        for (n, t) in [(0, 39.0), (1, 39.0), (3, 10.0), (7, 100.0)] {
+            let new = m.prob_n_purchases_new(n, t);
+            let fresh = m.prob_n_purchases(n, t, 0.0, 0.0, 0.0);
+            assert!(new > 0.0 && new < 1.0, "{n} {t}: {new}");
+            assert!(rel(new, fresh) < 1e-7, "{n} {t}: {new} vs {fresh}");
+        }
+    }
+    assert!(
+        rel(
+            pnbd.prob_n_purchases_new(2, 39.0),
+            TransactionModel::prob_n_purchases_new(&pnbd, 2, 39.0)
+        ) < 1e-15
+    );
+}

@@ -104,3 +104,25 @@ fn probabilities_sum_to_one_and_match_expectations() {
         m.prob_n_purchases(2, 10.0, 0.0, 0.0, 0.0)
     );
 }
+
+/// lifetimes' MBG/NBD check of P(X(t) = n) for a new customer against BTYD's BG/NBD values at
+/// the same parameters (tests/test_estimation.py, ModifiedBetaGeoFitter,
+/// test_probability_of_n_purchases_up_to_time_same_as_R_BTYD): to 1e-4 absolute at t = 2 and
+/// within a relative 0.5 at t = 30, as there (the models differ by the dropout at the first
+/// purchase, which makes MBG/NBD's new customers buy less).
+#[test]
+fn new_customer_pmf_within_lifetimes_bounds() {
+    let [r, alpha, a, b] = common::BTYD_BGNBD_PARAMS;
+    let m = MbgNbd::new(r, alpha, a, b).unwrap();
+    let tm: &dyn TransactionModel = &m;
+    assert!((tm.prob_n_purchases_new(10, 2.0) - 1.07869e-07).abs() < 1e-4);
+    let btyd_bgnbd = common::BTYD_BGNBD_PMF_T30_N11_20;
+    for (n, bg) in (11..21).zip(btyd_bgnbd) {
+        let got = tm.prob_n_purchases_new(n, 30.0);
+        assert!(
+            (got - bg).abs() <= 0.5 * bg,
+            "P(X(30) = {n}) = {got}, BG/NBD {bg}"
+        );
+        assert!(got < bg, "{n}: {got} vs {bg}");
+    }
+}

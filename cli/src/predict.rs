@@ -9,7 +9,7 @@ use clv::io::write_columns_csv;
 use clv::models::AnyModel;
 use clv::models::data::read_bgbb_csv;
 use clv::models::saved::SavedModel;
-use clv::predict::table::{predict_discrete, predict_table};
+use clv::predict::table::{new_customer_distribution, predict_discrete, predict_table};
 
 use crate::common::{Ui, output};
 
@@ -19,9 +19,14 @@ use crate::common::{Ui, output};
   clv predict --model models/bgnbd.json --spend-model models/gg.json --summary summary.csv \\
       --horizon 39 --output predictions.csv
 
+  clv predict --model models/bgnbd.json --summary summary.csv --horizon 39 --p-purchases 1,2,3
+  clv predict --model models/bgnbd.json --new-customers --horizon 39 --p-purchases 0,1,2,3
+
 Columns: customer_id,frequency,recency,T,p_alive,expected_purchases,p_no_purchases, then
+p_purchases_N for each N of --p-purchases (P(exactly N purchases in the horizon)),
 expected_avg_spend,predicted_revenue with --spend-model, dert with --discount-rate (Pareto/NBD).
-A gamma-gamma model alone gives expected_avg_spend; a bgbb model reads frequency,recency,periods.")]
+A gamma-gamma model alone gives expected_avg_spend; a bgbb model reads frequency,recency,periods.
+--new-customers writes purchases,probability: P(X(horizon) = N) of a just-acquired customer.")]
 pub struct Args {
     /// Model file written by `clv fit`.
     #[arg(long, value_name = "FILE.json")]
@@ -30,8 +35,15 @@ pub struct Args {
     #[arg(long, value_name = "FILE.json")]
     pub spend_model: Option<PathBuf>,
     /// Summary CSV (as written by `clv summarize`) of the customers to score.
-    #[arg(long, value_name = "FILE")]
-    pub summary: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "new_customers")]
+    pub summary: Option<PathBuf>,
+    /// Instead of scoring customers, the distribution of a just-acquired customer's repeat
+    /// purchases over the horizon, for the counts of --p-purchases.
+    #[arg(long, conflicts_with_all = ["summary", "spend_model", "discount_rate"], requires = "p_purchases")]
+    pub new_customers: bool,
+    /// Purchase counts N whose probability P(exactly N purchases in the horizon) to add.
+    #[arg(long, value_delimiter = ',', value_name = "N,N,...")]
+    pub p_purchases: Vec<u32>,
     /// Prediction horizon, in the model's time unit.
     #[arg(long, default_value_t = 52.0)]
     pub horizon: f64,
@@ -53,12 +65,27 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     crate::common::distinct_paths(&[
         ("--model", Some(args.model.as_path())),
         ("--spend-model", args.spend_model.as_deref()),
-        ("--summary", Some(args.summary.as_path())),
+        ("--summary", args.summary.as_deref()),
         ("--output", args.output.as_deref()),
     ])?;
     let (saved, model) = load(&args.model)?;
+    let Some(summary) = &args.summary else {
+        let columns = new_customer_distribution(&model, args.horizon, &args.p_purchases)
+            .with_context(|| format!("{}", args.model.display()))?;
+        let mut out = output(args.output.as_deref())?;
+        write_columns_csv(&mut out, None, &columns)?;
+        out.finish()?;
+        ui.info(format!(
+            "purchase distribution of a new customer over {} {}s with {}",
+            args.horizon, saved.time_unit, saved.model
+        ));
+        return Ok(());
+    };
     if let AnyModel::BgBb(m) = &model {
-        let data = read_bgbb_csv(&args.summary)?;
+        if !args.p_purchases.is_empty() {
+            bail!("bgbb: --p-purchases is for new customers only (--new-customers)");
+        }
+        let data = read_bgbb_csv(summary)?;
         let columns = predict_discrete(m, &data, args.horizon)?;
         let mut out = output(args.output.as_deref())?;
         write_columns_csv(&mut out, None, &columns)?;
@@ -71,7 +98,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         ));
         return Ok(());
     }
-    let table = read_summary_csv(&args.summary)?;
+    let table = read_summary_csv(summary)?;
     let spend = match &args.spend_model {
         Some(p) => match load(p)?.1 {
             AnyModel::GammaGamma(g) => Some(g),
@@ -81,8 +108,15 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     };
     let h = args.horizon;
     let start = std::time::Instant::now();
-    let columns = predict_table(&model, spend.as_ref(), &table, h, args.discount_rate)
-        .with_context(|| format!("{}", args.model.display()))?;
+    let columns = predict_table(
+        &model,
+        spend.as_ref(),
+        &table,
+        h,
+        args.discount_rate,
+        &args.p_purchases,
+    )
+    .with_context(|| format!("{}", args.model.display()))?;
     let seconds = start.elapsed().as_secs_f64();
     let mut out = output(args.output.as_deref())?;
     write_columns_csv(&mut out, Some(&table.customer_id), &columns)?;

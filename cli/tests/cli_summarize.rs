@@ -244,3 +244,37 @@ fn cdnow_summary_matches_reference_through_the_cli() {
         assert_eq!(*x, reference.x[i]);
     }
 }
+
+#[test]
+fn overflowing_amounts_fail_in_summarize_and_describe() {
+    // Customer 7's amounts sum past the largest number: summarize names it; describe over two
+    // customers whose revenue together overflows fails instead of printing inf or null.
+    let dir = tempfile::tempdir().unwrap();
+    let one = write(
+        dir.path(),
+        "one.csv",
+        b"customer_id,date,amount\n1,2020-01-01,5\n7,2020-01-01,1e308\n7,2020-01-09,1e308\n",
+    );
+    for cmd in ["summarize", "describe"] {
+        let out = clv(&[cmd, "--input", &one], dir.path());
+        let err = text(&out.stderr);
+        assert!(!out.status.success(), "{cmd}: {err}");
+        assert!(
+            err.contains("customer '7'") && err.contains("one.csv"),
+            "{cmd}: {err}"
+        );
+    }
+    let two = write(
+        dir.path(),
+        "two.csv",
+        b"customer_id,date,amount\n1,2020-01-01,1e308\n2,2020-01-01,1e308\n",
+    );
+    let out = clv(&["describe", "--input", &two, "--json"], dir.path());
+    let (err, stdout) = (text(&out.stderr), text(&out.stdout));
+    assert!(!out.status.success(), "{stdout}");
+    assert!(err.contains("revenue"), "{err}");
+    assert!(
+        !stdout.contains("null") && !stdout.contains("inf"),
+        "{stdout}"
+    );
+}

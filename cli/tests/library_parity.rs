@@ -213,6 +213,8 @@ fn summarize_fit_and_predict() {
         "26",
         "--discount-rate",
         "0.002",
+        "--p-purchases",
+        "1,3",
         "--output",
         &predictions,
     ]);
@@ -231,6 +233,7 @@ fn summarize_fit_and_predict() {
         &table,
         26.0,
         Some(0.002),
+        &[1, 3],
     )
     .unwrap();
     let mut mine = Vec::new();

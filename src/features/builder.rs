@@ -95,7 +95,14 @@ pub fn summarize_reader<R: Read>(
             });
         },
     )?;
-    let summary = finish(vec![states], extra_columns, max_day, &read, opts)?;
+    let summary = finish(
+        source_name,
+        vec![states],
+        extra_columns,
+        max_day,
+        &read,
+        opts,
+    )?;
     Ok((summary, accounting))
 }
 
@@ -125,6 +132,7 @@ fn effective_options(
 
 /// Turns the customer maps (any partition of the customers) into the sorted summary.
 fn finish(
+    source_name: &str,
     maps: Vec<CustomerMap>,
     extra_columns: Vec<String>,
     max_day: i32,
@@ -177,8 +185,9 @@ fn finish(
         .map(|&(_, i)| {
             let (id, s) = &entries[i as usize];
             finish_customer(id, s, cal_end_day, holdout_duration, dpu, opts)
+                .map_err(|column| overflow(source_name, id_text(id), &read.amount_col, column))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     Ok(Summary {
         unit: opts.unit,
         observation_end: end,
@@ -218,6 +227,19 @@ fn id_text(id: &IdKey) -> &str {
     std::str::from_utf8(id.as_bytes()).unwrap_or("")
 }
 
+/// The error for a customer whose amounts sum beyond the largest number.
+fn overflow(source_name: &str, id: &str, amount_col: &str, column: &str) -> ClvError {
+    ClvError::input(
+        source_name,
+        format!(
+            "customer '{id}': column '{amount_col}': the amounts sum beyond the largest number \
+             (its {column} would be infinite)"
+        ),
+    )
+}
+
+/// One customer's summary; `Err` names the sum that overflowed (amounts are finite one by
+/// one, but their sum need not be).
 fn finish_customer(
     id: &IdKey,
     s: &CustomerState,
@@ -225,7 +247,18 @@ fn finish_customer(
     holdout_days: Option<f64>,
     dpu: f64,
     opts: &SummaryOptions,
-) -> CustomerSummary {
+) -> std::result::Result<CustomerSummary, &'static str> {
+    let holdout_spend = s.holdout.as_ref().map_or(0.0, |h| h.spend);
+    for (name, v) in [
+        ("total_spend", s.spend),
+        ("first_order_value", s.first_day_amount),
+        ("holdout spend", holdout_spend),
+        ("monetary_value", s.spend - s.first_day_amount),
+    ] {
+        if !v.is_finite() {
+            return Err(name);
+        }
+    }
     let days = s.days.clone().into_sorted();
     let x = days.len().saturating_sub(1) as f64;
     let monetary_value = if x > 0.0 {
@@ -254,7 +287,7 @@ fn finish_customer(
     } else {
         Vec::new()
     };
-    CustomerSummary {
+    Ok(CustomerSummary {
         // Ids come from validated UTF-8 text.
         customer_id: id_text(id).to_string(),
         frequency: x,
@@ -269,7 +302,7 @@ fn finish_customer(
         holdout,
         extras: s.extras.iter().map(|e| e.to_string()).collect(),
         purchase_times,
-    }
+    })
 }
 
 /// Counts bytes read and reports them about every megabyte.

@@ -85,6 +85,19 @@ fn positive(name: &str, v: f64) -> Result<f64> {
     }
 }
 
+/// A metric that exceeds the largest number (spend summed over many customers can) is an
+/// error naming it, never an `inf` (or a JSON `null`) in the table.
+fn finite(name: &str, v: f64) -> Result<f64> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(ClvError::Numerical {
+            what: format!("{name} (the amounts sum beyond the largest number: {v})"),
+            whom: "the customers together".into(),
+        })
+    }
+}
+
 /// Computes the metrics for customers observed over `window_years`.
 pub fn history_metrics(
     customers: &[CustomerHistory],
@@ -104,8 +117,11 @@ pub fn history_metrics(
     }
     let n = buyers.len() as f64;
     let orders: f64 = buyers.iter().map(|c| c.orders).sum();
-    let revenue: f64 = buyers.iter().map(|c| c.spend).sum();
-    let apv_mean = buyers.iter().map(|c| c.spend / c.orders).sum::<f64>() / n;
+    let revenue = finite("revenue", buyers.iter().map(|c| c.spend).sum())?;
+    let apv_mean = finite(
+        "average purchase value",
+        buyers.iter().map(|c| c.spend / c.orders).sum::<f64>() / n,
+    )?;
     let apf = orders / n;
     // spend per order × orders is the customer's spend.
     let value_products = revenue / n;
@@ -133,8 +149,15 @@ pub fn history_metrics(
     };
     let annual_products = value_products / window_years;
     let annual_apv_apf = value_apv_apf / window_years;
-    let clv = annual_products * lifespan_years;
-    let ratio = cac.map(|c| clv / c);
+    let clv = finite("historical CLV", annual_products * lifespan_years)?;
+    let clv_apv_apf = finite(
+        "historical CLV (APV x APF)",
+        annual_apv_apf * lifespan_years,
+    )?;
+    let ratio = cac
+        .map(|c| clv / c)
+        .map(|r| finite("LTV:CAC", r))
+        .transpose()?;
     Ok(HistoryMetrics {
         customers: buyers.len() as u64,
         orders,
@@ -152,7 +175,7 @@ pub fn history_metrics(
         lifespan_years,
         lifespan_source,
         historical_clv_mean_of_spend_x_visits: clv,
-        historical_clv_apv_x_apf: annual_apv_apf * lifespan_years,
+        historical_clv_apv_x_apf: clv_apv_apf,
         cac,
         ltv_to_cac: ratio,
         ltv_to_cac_meets_3_to_1: ratio.map(|r| r >= 3.0),

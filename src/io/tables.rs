@@ -83,7 +83,7 @@ pub fn write_columns_csv(
     columns: &Columns,
 ) -> Result<()> {
     let mut header: Vec<&str> = ids.map(|_| "customer_id").into_iter().collect();
-    header.extend(&columns.names);
+    header.extend(columns.names.iter().map(String::as_str));
     writeln!(out, "{}", header.join(","))?;
     write_rows(out, columns.len(), |text, i| {
         let mut first = true;

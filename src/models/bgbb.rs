@@ -313,6 +313,7 @@ impl Model for BgBb {
     /// everyone transacting at every opportunity (p -> 1 and theta -> 0), and nobody
     /// transacting at all (p -> 0, dropout not identified).
     fn fit(data: &BgBbData, options: &FitOptions) -> Result<Fitted<Self>> {
+        let data = &data.merged();
         let mut fitted = fit_model::<Self>(data, options)?;
         if rows(data).all(|(x, _, n, _)| x == n) {
             flag_boundary(

@@ -295,6 +295,27 @@ impl BgBbData {
             weights: weights.map_or_else(|| vec![1.0; x.len()], |w| w.to_vec()),
         })
     }
+
+    /// Identical (x, t_x, n) rows merged into one with their weights summed, rows of weight 0
+    /// dropped, in order of first appearance: the same likelihood at a cost that grows with the
+    /// distinct patterns (6 periods give at most 28), not with the rows.
+    pub fn merged(&self) -> BgBbData {
+        let (keys, index) = distinct(self.x.len(), |i| [self.x[i], self.t_x[i], self.n[i]]);
+        let mut weights = vec![0.0; keys.len()];
+        for (i, &k) in index.iter().enumerate() {
+            weights[k as usize] += self.weights[i];
+        }
+        let mut out = BgBbData::default();
+        for (k, w) in keys.iter().zip(weights) {
+            if w > 0.0 {
+                out.x.push(k[0]);
+                out.t_x.push(k[1]);
+                out.n.push(k[2]);
+                out.weights.push(w);
+            }
+        }
+        out
+    }
 }
 
 /// Contractual retention (sBG) input: number of customers still active at the start of each

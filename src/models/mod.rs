@@ -61,6 +61,10 @@ macro_rules! transaction_model_via_bg_process {
                 self.process().prob_n_purchases(n, horizon, x, t_x, t)
             }
 
+            fn prob_n_purchases_new(&self, n: u32, t: f64) -> f64 {
+                $model::prob_n_purchases_new(self, n, t)
+            }
+
             fn draw_repeat_purchases(
                 &self,
                 rng: &mut dyn rand::RngCore,
@@ -183,6 +187,13 @@ pub trait TransactionModel: Send + Sync {
     fn expected_purchases_new(&self, horizon: f64) -> f64;
     /// Probability of exactly `n` purchases in the next `horizon` periods.
     fn prob_n_purchases(&self, n: u32, horizon: f64, x: f64, t_x: f64, t: f64) -> f64;
+    /// P(X(t) = n): probability that a just-acquired customer makes exactly `n` repeat
+    /// purchases in its first `t` periods. By default the conditional probability of a
+    /// customer seen at T = 0 with no repeat purchase, which is that customer; models
+    /// override it with their closed forms.
+    fn prob_n_purchases_new(&self, n: u32, t: f64) -> f64 {
+        self.prob_n_purchases(n, t, 0.0, 0.0, 0.0)
+    }
     /// Expected purchases in the next `horizon` periods of a customer known to be alive at T.
     /// It depends on x and T alone, and times P(alive) gives `expected_purchases`, so
     /// scoring many customers computes it once per (x, T). `None` where a model does not

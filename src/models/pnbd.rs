@@ -467,6 +467,10 @@ impl TransactionModel for ParetoNbd {
         pa * future + if n == 0 { 1.0 - pa } else { 0.0 }
     }
 
+    fn prob_n_purchases_new(&self, n: u32, t: f64) -> f64 {
+        Self::prob_n_purchases_new(self, n, t)
+    }
+
     /// Poisson purchases at rate λ ~ Gamma(r, α) during an exponential lifetime with rate
     /// μ ~ Gamma(s, β).
     fn draw_repeat_purchases(&self, rng: &mut dyn RngCore, w: DrawWindow) -> Result<Vec<f64>> {

@@ -70,7 +70,7 @@ impl FitData<'_> {
     pub fn patterns(&self) -> usize {
         match self {
             FitData::Transaction(d) => d.patterns(),
-            FitData::Discrete(d) => d.x.len(),
+            FitData::Discrete(d) => d.merged().x.len(),
             FitData::Spend(d) => d.x.len(),
             FitData::Retention(d) => d.survivors.len(),
         }

@@ -18,13 +18,13 @@ use crate::models::{AnyModel, BgBbData};
 /// Named columns of numbers, one value per customer (or pattern) in each.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Columns {
-    pub names: Vec<&'static str>,
+    pub names: Vec<String>,
     pub values: Vec<Vec<f64>>,
 }
 
 impl Columns {
-    fn push(&mut self, name: &'static str, values: Vec<f64>) {
-        self.names.push(name);
+    fn push(&mut self, name: impl Into<String>, values: Vec<f64>) {
+        self.names.push(name.into());
         self.values.push(values);
     }
 
@@ -40,13 +40,15 @@ impl Columns {
 
 /// Predicts every customer of `table` over `horizon` periods: the columns frequency, recency,
 /// T, then what `model` and `spend` can predict (see the module's documentation). With
-/// `discount_rate` (continuous, per period) the model must be Pareto/NBD.
+/// `discount_rate` (continuous, per period) the model must be Pareto/NBD. Each count `n` of
+/// `p_purchases` adds the column `p_purchases_n`, P(exactly n purchases in the horizon).
 pub fn predict_table(
     model: &AnyModel,
     spend: Option<&GammaGamma>,
     table: &SummaryTable,
     horizon: f64,
     discount_rate: Option<f64>,
+    p_purchases: &[u32],
 ) -> Result<Columns> {
     if !(horizon.is_finite() && horizon >= 0.0) {
         return Err(ClvError::InvalidParameter(format!(
@@ -106,6 +108,24 @@ pub fn predict_table(
         expected = Some(out.names.len());
         out.push("expected_purchases", per_customer(&purchases));
         out.push("p_no_purchases", per_customer(&none));
+        for &n in p_purchases {
+            let m = tm.expect("scores come from a transaction model");
+            let per_pattern: Vec<f64> = (0..patterns.x.len())
+                .into_par_iter()
+                .map(|i| {
+                    let (x, t_x, t) = (patterns.x[i], patterns.t_x[i], patterns.t[i]);
+                    m.prob_n_purchases(n, horizon, x, t_x, t)
+                })
+                .collect();
+            let mut values = per_customer(&per_pattern);
+            check_probabilities(&mut values, |i| {
+                (
+                    format!("P({n} purchases in {horizon} periods)"),
+                    format!("customer {}", table.customer_id[i]),
+                )
+            })?;
+            out.push(format!("p_purchases_{n}"), values);
+        }
         if let Some((d, m)) = dert {
             let dert = dert_patterns(m, d, &patterns, &p_alive);
             check_patterns(&dert, Range::NonNegative, "DERT", &patterns, &customer)?;
@@ -170,5 +190,74 @@ pub fn predict_discrete(model: &BgBb, data: &BgBbData, horizon: f64) -> Result<C
     out.push("weights", data.weights.clone());
     out.push("p_alive", p_alive);
     out.push("expected_transactions", expected);
+    Ok(out)
+}
+
+/// A probability that is not a number in [0, 1] (beyond rounding) is an error naming what and
+/// for whom, never a NaN in the table; rounding just past the ends is clamped.
+fn check_probabilities(values: &mut [f64], name: impl Fn(usize) -> (String, String)) -> Result<()> {
+    match values
+        .iter()
+        .position(|p| !(p.is_finite() && (-1e-12..=1.0 + 1e-12).contains(p)))
+    {
+        Some(i) => {
+            let (what, whom) = name(i);
+            Err(ClvError::Numerical {
+                what: format!("{what} (got {})", values[i]),
+                whom,
+            })
+        }
+        None => {
+            values.iter_mut().for_each(|p| *p = p.clamp(0.0, 1.0));
+            Ok(())
+        }
+    }
+}
+
+/// The distribution of repeat purchases of a just-acquired customer over its first `horizon`
+/// periods: one row per count of `counts`, columns `purchases` and `probability`
+/// (P(X(horizon) = n)), for a transaction model (repeat purchases after the first) or BG/BB
+/// (transactions in `horizon` whole opportunities).
+pub fn new_customer_distribution(
+    model: &AnyModel,
+    horizon: f64,
+    counts: &[u32],
+) -> Result<Columns> {
+    if !(horizon.is_finite() && horizon >= 0.0) {
+        return Err(ClvError::InvalidParameter(format!(
+            "the horizon must be a number >= 0, got {horizon}"
+        )));
+    }
+    let mut probability: Vec<f64> = if let AnyModel::BgBb(m) = model {
+        if horizon.fract() != 0.0 {
+            return Err(ClvError::InvalidParameter(format!(
+                "bgbb counts whole periods: the horizon must be a whole number, got {horizon}"
+            )));
+        }
+        counts
+            .iter()
+            .map(|&n| m.prob_transactions_new(n, horizon as u32))
+            .collect::<Result<_>>()?
+    } else {
+        let tm = model.as_transaction_model().ok_or_else(|| {
+            ClvError::InvalidParameter(format!(
+                "a {} model has no distribution of purchases",
+                model.kind()
+            ))
+        })?;
+        counts
+            .iter()
+            .map(|&n| tm.prob_n_purchases_new(n, horizon))
+            .collect()
+    };
+    check_probabilities(&mut probability, |i| {
+        (
+            format!("P({} purchases in {horizon} periods)", counts[i]),
+            "a new customer".into(),
+        )
+    })?;
+    let mut out = Columns::default();
+    out.push("purchases", counts.iter().map(|&n| f64::from(n)).collect());
+    out.push("probability", probability);
     Ok(out)
 }

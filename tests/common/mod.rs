@@ -141,3 +141,21 @@ pub fn assert_purchase_distribution(
         );
     }
 }
+
+/// R BTYD's example BG/NBD parameters (r, alpha, a, b), as its manual and lifetimes' tests use them.
+pub const BTYD_BGNBD_PARAMS: [f64; 4] = [0.243, 4.414, 0.793, 2.426];
+
+/// BTYD's `bgnbd.pmf` at [`BTYD_BGNBD_PARAMS`]: P(X(30) = n) of a new customer for n = 11..=20
+/// (quoted by lifetimes' test_probability_of_n_purchases_up_to_time_same_as_R_BTYD).
+pub const BTYD_BGNBD_PMF_T30_N11_20: [f64; 10] = [
+    0.0019995214,
+    0.0015170236,
+    0.0011633150,
+    0.0009003148,
+    0.0007023638,
+    0.0005517902,
+    0.0004361913,
+    0.0003467171,
+    0.0002769613,
+    0.0002222260,
+];

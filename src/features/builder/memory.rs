@@ -109,6 +109,7 @@ pub fn summarize_table(
         return Err(ClvError::input(source_name, "empty input (no rows)"));
     }
     let summary = finish(
+        source_name,
         vec![states],
         table.extra_names.clone(),
         max_day,

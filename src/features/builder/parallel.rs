@@ -266,7 +266,7 @@ pub fn summarize_file_parallel(
             "empty input (a header line but no rows)",
         ));
     }
-    let summary = finish(maps, extra_columns, max_day, &read, opts)?;
+    let summary = finish(&name, maps, extra_columns, max_day, &read, opts)?;
     Ok(Some((summary, acc)))
 }
 

@@ -174,6 +174,10 @@ impl TransactionModel for GgomNbd {
         (pa * future + if n == 0 { 1.0 - pa } else { 0.0 }).clamp(0.0, 1.0)
     }
 
+    fn prob_n_purchases_new(&self, n: u32, t: f64) -> f64 {
+        Self::prob_n_purchases_new(self, n, t)
+    }
+
     /// Poisson purchases at rate λ ~ Gamma(r, α) until a Gamma-Gompertz lifetime (drawn by
     /// inverting the population survival at a uniform).
     fn draw_repeat_purchases(&self, rng: &mut dyn RngCore, w: DrawWindow) -> Result<Vec<f64>> {
