@@ -47,6 +47,96 @@ impl SummaryTable {
     }
 }
 
+impl SummaryTable {
+    /// Checks a table built in memory (a DataFrame's columns) as [`read_summary_csv`] checks a
+    /// file's rows: equal lengths, every number finite and >= 0, a possible history (x, t_x, T).
+    /// `source` names the table in messages, and a row's "line" is its 1-based position.
+    /// `recency` and `T` may both be empty: a spend-only table (frequency and monetary value,
+    /// what Gamma-Gamma reads), whose histories are then not checked.
+    pub fn check(&self, source: &str) -> Result<()> {
+        let n = self.len();
+        let spend_only = self.recency.is_empty() && self.t.is_empty();
+        let required: Vec<(&str, &[f64])> = [
+            ("frequency", self.frequency.as_slice()),
+            ("recency", &self.recency),
+            ("T", &self.t),
+            ("monetary_value", &self.monetary_value),
+        ]
+        .into_iter()
+        .filter(|(name, _)| !(spend_only && matches!(*name, "recency" | "T")))
+        .collect();
+        let optional = [
+            ("weights", &self.weights),
+            ("frequency_holdout", &self.holdout_frequency),
+            ("duration_holdout", &self.holdout_duration),
+        ];
+        let columns: Vec<(&str, &[f64])> = required
+            .iter()
+            .copied()
+            .chain(
+                optional
+                    .iter()
+                    .filter_map(|(name, c)| c.as_deref().map(|c| (*name, c))),
+            )
+            .collect();
+        if self.customer_id.len() != n || columns.iter().any(|(_, c)| c.len() != n) {
+            return Err(ClvError::input(
+                source,
+                "columns of different lengths (every column needs one value per customer)",
+            ));
+        }
+        if n == 0 {
+            return Err(ClvError::input(source, "empty input (no customers)"));
+        }
+        let bad = |row: usize, column: &str, v: f64, reason: &str| ClvError::BadRow {
+            file: source.into(),
+            line: row as u64 + 1,
+            column: column.into(),
+            value: v.to_string(),
+            reason: reason.into(),
+        };
+        for (name, column) in &columns {
+            if let Some(row) = column.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+                return Err(bad(row, name, column[row], "not a finite number >= 0"));
+            }
+        }
+        for row in (0..n).filter(|_| !spend_only) {
+            let history = (self.frequency[row], self.recency[row], self.t[row]);
+            if let Some((col, v, reason)) = history_problem(history.0, history.1, history.2) {
+                let column = ["frequency", "recency"][col];
+                return Err(bad(row, column, v, &reason));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The peers' checks of a history (x, t_x, T): where one fails, the index of the column it
+/// names (0 frequency, 1 recency), its value and the reason.
+fn history_problem(x: f64, t_x: f64, t: f64) -> Option<(usize, f64, String)> {
+    if x.fract() != 0.0 {
+        return Some((0, x, "not a whole number of repeat purchases".into()));
+    }
+    if t_x > t * (1.0 + 1e-9) {
+        return Some((
+            1,
+            t_x,
+            format!("after T ({t}): the last purchase is later than the end"),
+        ));
+    }
+    if x > 0.0 && t_x == 0.0 {
+        return Some((
+            1,
+            t_x,
+            format!("0 with {x} repeat purchases (they come after the first)"),
+        ));
+    }
+    if x == 0.0 && t_x > 0.0 {
+        return Some((1, t_x, "above 0 without repeat purchases".into()));
+    }
+    None
+}
+
 /// Reads a summary CSV as written by `clv summarize` (or by `lifetimes`): required columns
 /// frequency, recency, T, monetary_value (customer_id, weights, frequency_holdout and
 /// duration_holdout optional). Every value must be a finite number >= 0; errors name file,
@@ -276,26 +366,8 @@ fn parse_rows(chunk: &[u8], line_base: u64, layout: &Layout, file: &str) -> Resu
             value: v.to_string(),
             reason: reason.into(),
         };
-        // The peers' checks of a history (x, t_x, T), named where they fail.
-        if x.fract() != 0.0 {
-            return Err(bad(0, x, "not a whole number of repeat purchases"));
-        }
-        if t_x > t * (1.0 + 1e-9) {
-            return Err(bad(
-                1,
-                t_x,
-                &format!("after T ({t}): the last purchase is later than the end"),
-            ));
-        }
-        if x > 0.0 && t_x == 0.0 {
-            return Err(bad(
-                1,
-                t_x,
-                &format!("0 with {x} repeat purchases (they come after the first)"),
-            ));
-        }
-        if x == 0.0 && t_x > 0.0 {
-            return Err(bad(1, t_x, "above 0 without repeat purchases"));
+        if let Some((col, v, reason)) = history_problem(x, t_x, t) {
+            return Err(bad(col, v, &reason));
         }
         for (values, v) in rows.required.iter_mut().zip([x, t_x, t, m?]) {
             values.push(v);
@@ -401,6 +473,35 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("monetary_value") && e.contains("-1"), "{e}");
+    }
+
+    #[test]
+    fn tables_in_memory_are_checked_as_files_are() {
+        let text = "customer_id,frequency,recency,T,monetary_value\na,2,30,38,20\nb,0,0,38,0\n";
+        let good = read_summary(text.as_bytes(), "s.csv").unwrap();
+        good.check("df").unwrap();
+        let mut t = good.clone();
+        t.recency[1] = f64::NAN;
+        let e = t.check("df").unwrap_err().to_string();
+        assert!(
+            e.contains("df:2") && e.contains("'recency'") && e.contains("NaN"),
+            "{e}"
+        );
+        let mut t = good.clone();
+        t.recency[0] = 40.0;
+        let e = t.check("df").unwrap_err().to_string();
+        assert!(e.contains("df:1") && e.contains("after T"), "{e}");
+        let mut t = good.clone();
+        t.weights = Some(vec![1.0]);
+        assert!(t.check("df").unwrap_err().to_string().contains("lengths"));
+        let mut spend_only = good.clone();
+        spend_only.recency.clear();
+        spend_only.t.clear();
+        spend_only.check("df").unwrap();
+        let mut t = good;
+        t.monetary_value[0] = -1.0;
+        let e = t.check("df").unwrap_err().to_string();
+        assert!(e.contains("'monetary_value'") && e.contains("-1"), "{e}");
     }
 
     #[test]

@@ -7,8 +7,9 @@
 
 use rayon::prelude::*;
 
-use super::batch::{Patterns, dert_patterns, score_patterns};
+use super::batch::{Patterns, clv_per_unit_spend, dert_patterns, score_patterns};
 use super::checks::{Range, check, check_pattern_scores, check_patterns};
+use super::clv::ClvSettings;
 use crate::error::{ClvError, Result};
 use crate::features::SummaryTable;
 use crate::models::bgbb::BgBb;
@@ -85,13 +86,7 @@ pub fn predict_table(
     out.push("recency", table.recency.clone());
     out.push("T", table.t.clone());
     let patterns = Patterns::of(&table.frequency, &table.recency, &table.t);
-    let per_customer = |per_pattern: &[f64]| -> Vec<f64> {
-        patterns
-            .of_customer
-            .par_iter()
-            .map(|&p| per_pattern[p as usize])
-            .collect()
-    };
+    let per_customer = |per_pattern: &[f64]| spread(&patterns, per_pattern);
     let customer = |i: usize| format!("customer '{}'", table.customer_id[i]);
     let scores = tm.map(|m| score_patterns(m, horizon, &patterns));
     if let Some(s) = &scores {
@@ -133,23 +128,7 @@ pub fn predict_table(
         }
     }
     if let Some(g) = spend {
-        let avg: Vec<f64> = (0..table.len())
-            .into_par_iter()
-            .map(|i| {
-                let m = g
-                    .conditional_expected_average_spend(table.frequency[i], table.monetary_value[i])
-                    .map_err(|e| {
-                        ClvError::InvalidParameter(format!(
-                            "customer {}: {e}",
-                            table.customer_id[i]
-                        ))
-                    })?;
-                check(m, Range::NonNegative, "the expected average spend", || {
-                    customer(i)
-                })?;
-                Ok(m)
-            })
-            .collect::<Result<_>>()?;
+        let avg = expected_spend(g, table)?;
         if let Some(e) = expected {
             let revenue = avg.iter().zip(&out.values[e]).map(|(m, n)| m * n).collect();
             out.push("expected_avg_spend", avg);
@@ -164,6 +143,73 @@ pub fn predict_table(
         let values = out.values.remove(i);
         out.push(name, values);
     }
+    Ok(out)
+}
+
+/// Per-pattern values spread to the customers of `patterns`, in parallel.
+fn spread(patterns: &Patterns, per_pattern: &[f64]) -> Vec<f64> {
+    patterns
+        .of_customer
+        .par_iter()
+        .map(|&p| per_pattern[p as usize])
+        .collect()
+}
+
+/// Each customer's expected order value under `g`, from their frequency and monetary value.
+fn expected_spend(g: &GammaGamma, table: &SummaryTable) -> Result<Vec<f64>> {
+    (0..table.len())
+        .into_par_iter()
+        .map(|i| {
+            let m = g
+                .conditional_expected_average_spend(table.frequency[i], table.monetary_value[i])
+                .map_err(|e| {
+                    ClvError::InvalidParameter(format!("customer {}: {e}", table.customer_id[i]))
+                })?;
+            check(m, Range::NonNegative, "the expected average spend", || {
+                format!("customer '{}'", table.customer_id[i])
+            })?;
+            Ok(m)
+        })
+        .collect()
+}
+
+/// Discounted, margin-adjusted CLV of every customer of `table` (as `clv score` values them):
+/// the transaction model's expected purchases per discounting period, each valued at the spend
+/// model's expected order value. Columns p_alive, expected_avg_spend, clv.
+pub fn clv_table(
+    model: &AnyModel,
+    spend: &GammaGamma,
+    table: &SummaryTable,
+    settings: &ClvSettings,
+) -> Result<Columns> {
+    settings.validate()?;
+    let tm = model.transaction_model()?;
+    let patterns = Patterns::of(&table.frequency, &table.recency, &table.t);
+    let customer = |i: usize| format!("customer '{}'", table.customer_id[i]);
+    let p_alive: Vec<f64> = score_patterns(tm, settings.horizon(), &patterns)
+        .iter()
+        .map(|s| s.p_alive)
+        .collect();
+    check_patterns(&p_alive, Range::Probability, "P(alive)", &patterns, &customer)?;
+    let per_unit = clv_per_unit_spend(tm, settings, &patterns, &p_alive);
+    check_patterns(
+        &per_unit,
+        Range::NonNegative,
+        "the discounted expected purchases",
+        &patterns,
+        &customer,
+    )?;
+    let avg = expected_spend(spend, table)?;
+    let per_customer = |per_pattern: &[f64]| spread(&patterns, per_pattern);
+    let value = per_customer(&per_unit)
+        .iter()
+        .zip(&avg)
+        .map(|(v, m)| v * m)
+        .collect();
+    let mut out = Columns::default();
+    out.push("p_alive", per_customer(&p_alive));
+    out.push("expected_avg_spend", avg);
+    out.push("clv", value);
     Ok(out)
 }
 

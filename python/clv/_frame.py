@@ -1,0 +1,168 @@
+"""DataFrames in and out.
+
+Input: pandas or polars DataFrames, pyarrow Tables / RecordBatches, anything else with the
+Arrow PyCapsule interface (``__arrow_c_stream__``, read through pyarrow or polars when one of
+them is installed), or a mapping of column name to array. Each column crosses to the engine as
+one array (``bytes`` of float64 or int64 day numbers, or one list of ids): no Python code runs
+per row, except to name the offending value once a column has been refused.
+
+Output: pandas by default, or ``output="polars"``, ``"pyarrow"`` or ``"numpy"`` (a dict of
+numpy arrays).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ._core import BadInputError, InvalidParameterError
+
+OUTPUTS = ("pandas", "polars", "pyarrow", "numpy")
+
+
+def _module(data: Any) -> str:
+    return type(data).__module__.split(".")[0]
+
+
+class Table:
+    """The columns of one input table, by name, whatever its kind."""
+
+    def __init__(self, data: Any, source: str) -> None:
+        self.source = source
+        kind = _module(data)
+        if kind in ("pandas", "polars"):
+            self.names = [str(c) for c in data.columns]
+            self._get: Callable[[str], Any] = lambda n: data[n]
+            self.kind = kind
+        elif kind == "pyarrow" and hasattr(data, "column_names"):
+            self.names = list(data.column_names)
+            self._get = data.column
+            self.kind = "pyarrow"
+        elif isinstance(data, Mapping):
+            self.names = [str(k) for k in data.keys()]
+            self._get = lambda n: data[n]
+            self.kind = "mapping"
+        elif hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__"):
+            converted = _from_capsule(data)
+            self.__init__(converted, source)
+            return
+        else:
+            raise InvalidParameterError(
+                f"{source}: expected a DataFrame (pandas, polars), a pyarrow Table, an object with "
+                f"the Arrow PyCapsule interface or a dict of arrays, got {type(data).__name__}"
+            )
+
+    def has(self, name: str) -> bool:
+        return name in self.names
+
+    def require(self, names: Sequence[str], what: str) -> None:
+        """The core's message for a missing column."""
+        for n in names:
+            if n not in self.names:
+                raise BadInputError(
+                    f"{self.source}: missing column '{n}' ({what} needs {', '.join(names)}; "
+                    f"columns are: {', '.join(self.names)})"
+                )
+
+    def __len__(self) -> int:
+        return len(self._get(self.names[0])) if self.names else 0
+
+    def raw(self, name: str) -> np.ndarray:
+        col = self._get(name)
+        if self.kind == "pyarrow":
+            return col.to_numpy(zero_copy_only=False)
+        if self.kind == "pandas":
+            # Nullable dtypes: NA becomes NaN (then refused by the engine with its row).
+            if col.dtype.kind in "iufb" or str(col.dtype) in ("Int64", "Float64", "Int32"):
+                return col.to_numpy(dtype="float64", na_value=np.nan)
+            return col.to_numpy()
+        if self.kind == "polars":
+            return col.to_numpy()
+        return np.asarray(col)
+
+    def floats(self, name: str) -> bytes:
+        """A numeric column as float64 bytes; nulls become NaN, which the engine refuses with
+        the row; a column of another type is refused here, naming the first bad value."""
+        a = self.raw(name)
+        if a.dtype.kind in "fiub":
+            return np.ascontiguousarray(a, dtype=np.float64).tobytes()
+        if a.dtype.kind == "O":
+            try:
+                return np.asarray(a, dtype=np.float64).tobytes()
+            except (TypeError, ValueError):
+                pass
+        self._refuse(name, a, lambda v: float(v), "not a number")
+
+    def days(self, name: str) -> bytes:
+        """A date column as int64 days since 1970-01-01 (NaT for nulls)."""
+        a = self.raw(name)
+        try:
+            if a.dtype.kind == "M":
+                d = a.astype("datetime64[D]")
+            else:
+                d = np.asarray(a, dtype="datetime64[s]").astype("datetime64[D]")
+        except (TypeError, ValueError):
+            self._refuse(name, a, lambda v: np.datetime64(v, "s"), "unparsable date")
+        return np.ascontiguousarray(d.astype(np.int64)).tobytes()
+
+    def ids(self, name: str) -> list:
+        """Ids (or any text column) as one list; nulls are empty ids for the engine."""
+        col = self._get(name)
+        if self.kind in ("pyarrow", "polars"):
+            return col.to_pylist() if self.kind == "pyarrow" else col.to_list()
+        return np.asarray(col, dtype=object).tolist()
+
+    def _refuse(self, name: str, a: np.ndarray, parse: Callable[[Any], Any], reason: str):
+        for i, v in enumerate(a.tolist()):
+            if v is None:
+                continue
+            try:
+                parse(v)
+            except (TypeError, ValueError):
+                raise BadInputError(
+                    f"{self.source}:{i + 1}: column '{name}': {reason} (value '{v}')"
+                ) from None
+        raise BadInputError(f"{self.source}: column '{name}': {reason}s expected, dtype {a.dtype}")
+
+
+def _from_capsule(data: Any) -> Any:
+    try:
+        import pyarrow as pa
+
+        return pa.table(data)
+    except ImportError:
+        pass
+    try:
+        import polars as pl
+
+        return pl.DataFrame(data)
+    except ImportError:
+        raise InvalidParameterError(
+            "reading an Arrow PyCapsule object needs pyarrow or polars installed"
+        ) from None
+
+
+def frame(columns: dict, output: str = "pandas") -> Any:
+    """Columns (numpy arrays or lists) as a DataFrame of the kind asked for."""
+    if output == "pandas":
+        import pandas as pd
+
+        return pd.DataFrame(columns)
+    if output == "polars":
+        import polars as pl
+
+        return pl.DataFrame(columns)
+    if output == "pyarrow":
+        import pyarrow as pa
+
+        return pa.table(columns)
+    if output == "numpy":
+        return {k: np.asarray(v) for k, v in columns.items()}
+    raise InvalidParameterError(f"unknown output '{output}' (use {', '.join(OUTPUTS)})")
+
+
+def arrays(names: Sequence[str], values: Sequence[bytes]) -> dict:
+    """The engine's result columns (float64 bytes) as numpy arrays."""
+    return {n: np.frombuffer(v, dtype=np.float64) for n, v in zip(names, values)}

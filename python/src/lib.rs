@@ -1,0 +1,22 @@
+//! `clv._core`: the Python extension of the `clv` package. Thin wrappers over the core
+//! library, one file per area; the pure-Python package (`python/clv/`) turns DataFrames into
+//! columns and results back into DataFrames.
+
+mod columns;
+mod errors;
+mod models;
+mod summaries;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::register(m)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<models::PyModel>()?;
+    m.add_function(wrap_pyfunction!(summaries::summarize, m)?)?;
+    m.add_function(wrap_pyfunction!(models::fit, m)?)?;
+    m.add_function(wrap_pyfunction!(models::load_model, m)?)?;
+    m.add_function(wrap_pyfunction!(models::model_kinds, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! Transactions to per-customer summaries: `features::summarize_table` on columns.
+
+use chrono::NaiveDate;
+use clv::ClvError;
+use clv::features::{SummaryOptions, TimeUnit, TransactionTable, summarize_table};
+use clv::ingest::{OnError, ReadOptions, reason};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+
+use crate::columns::{day_bytes, f64_bytes, i64s, ids};
+use crate::errors::IntoPy;
+
+/// A date argument (`YYYY-MM-DD`), or an invalid-parameter error naming it.
+pub fn parse_date(what: &str, text: Option<&str>) -> PyResult<Option<NaiveDate>> {
+    text.map(|t| {
+        NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").map_err(|_| {
+            ClvError::InvalidParameter(format!("{what}: '{t}' is not a date (YYYY-MM-DD)"))
+        })
+    })
+    .transpose()
+    .py_err()
+}
+
+/// Day numbers since 1970-01-01 to dates; NaT (the smallest int64) and dates out of range are
+/// a bad row naming its position.
+fn dates(days: &[i64], source: &str) -> clv::Result<Vec<NaiveDate>> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
+    days.iter()
+        .enumerate()
+        .map(|(i, &d)| {
+            let date = (d != i64::MIN)
+                .then(|| epoch.checked_add_signed(chrono::TimeDelta::try_days(d)?))
+                .flatten();
+            date.ok_or_else(|| ClvError::BadRow {
+                file: source.into(),
+                line: i as u64 + 1,
+                column: "date".into(),
+                value: if d == i64::MIN {
+                    "NaT".into()
+                } else {
+                    d.to_string()
+                },
+                reason: reason::BAD_DATE.into(),
+            })
+        })
+        .collect()
+}
+
+/// Summarizes transactions given as columns. Returns `(columns, accounting)`: columns as
+/// `(name, kind, data)` with kind `str` (a list), `f64` (bytes) or `date` (int64 day bytes),
+/// in the order of `clv summarize`'s CSV; the accounting as a dict.
+#[pyfunction]
+#[pyo3(signature = (customer_id, day, amount, extra_names, extras, unit, calibration_end, observation_end, skip_bad_rows, source))]
+#[allow(clippy::too_many_arguments)]
+pub fn summarize<'py>(
+    py: Python<'py>,
+    customer_id: &Bound<'py, PyList>,
+    day: &Bound<'py, PyBytes>,
+    amount: &Bound<'py, PyBytes>,
+    extra_names: Vec<String>,
+    extras: Vec<Bound<'py, PyList>>,
+    unit: &str,
+    calibration_end: Option<&str>,
+    observation_end: Option<&str>,
+    skip_bad_rows: bool,
+    source: &str,
+) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyDict>)> {
+    let table = TransactionTable {
+        customer_id: ids(customer_id)?,
+        date: dates(&i64s(day.as_bytes()), source).py_err()?,
+        amount: crate::columns::f64s(amount.as_bytes()),
+        extra_names,
+        extras: extras.iter().map(ids).collect::<PyResult<_>>()?,
+    };
+    let opts = SummaryOptions {
+        unit: unit.parse::<TimeUnit>().py_err()?,
+        calibration_end: parse_date("calibration_end", calibration_end)?,
+        observation_end: parse_date("observation_end", observation_end)?,
+        keep_purchase_times: false,
+    };
+    let read = ReadOptions {
+        on_error: if skip_bad_rows {
+            OnError::Skip
+        } else {
+            OnError::Fail
+        },
+        ..Default::default()
+    };
+    let (summary, accounting) = py
+        .detach(|| summarize_table(&table, source, &read, &opts))
+        .py_err()?;
+    let c = &summary.customers;
+    let out = PyList::empty(py);
+    let floats = |name: &str, f: &dyn Fn(&clv::features::CustomerSummary) -> f64| {
+        (
+            name.to_string(),
+            "f64",
+            f64_bytes(py, &c.iter().map(f).collect::<Vec<f64>>()).into_any(),
+        )
+    };
+    let id_list = PyList::new(py, c.iter().map(|c| c.customer_id.as_str()))?;
+    out.append(("customer_id", "str", id_list))?;
+    out.append(floats("frequency", &|c| c.frequency))?;
+    out.append(floats("recency", &|c| c.recency))?;
+    out.append(floats("T", &|c| c.t))?;
+    out.append(floats("monetary_value", &|c| c.monetary_value))?;
+    let first: Vec<NaiveDate> = c.iter().map(|c| c.first_purchase).collect();
+    out.append(("first_purchase", "date", day_bytes(py, &first)))?;
+    out.append(floats("orders", &|c| c.orders as f64))?;
+    out.append(floats("total_spend", &|c| c.total_spend))?;
+    if summary.calibration_end.is_some() {
+        out.append(floats("frequency_holdout", &|c| {
+            c.holdout.as_ref().map_or(0.0, |h| h.frequency)
+        }))?;
+        out.append(floats("monetary_value_holdout", &|c| {
+            c.holdout.as_ref().map_or(0.0, |h| h.monetary_value)
+        }))?;
+        out.append(floats("duration_holdout", &|c| {
+            c.holdout.as_ref().map_or(0.0, |h| h.duration)
+        }))?;
+    }
+    for (j, name) in summary.extra_columns.iter().enumerate() {
+        let values = PyList::new(py, c.iter().map(|c| c.extras[j].as_str()))?;
+        out.append((name.as_str(), "str", values))?;
+    }
+    let acc = PyDict::new(py);
+    acc.set_item("rows_read", accounting.rows_read)?;
+    acc.set_item("rows_used", accounting.rows_used)?;
+    acc.set_item("rows_rejected", accounting.rows_rejected)?;
+    acc.set_item("rejected_by_reason", accounting.rejected_by_reason.clone())?;
+    acc.set_item("description", accounting.describe())?;
+    let rejections = PyList::empty(py);
+    for r in &accounting.rejections {
+        rejections.append((
+            r.line,
+            r.column.as_str(),
+            r.value.as_str(),
+            r.reason.as_str(),
+        ))?;
+    }
+    acc.set_item("rejections", rejections)?;
+    acc.set_item(
+        "customers_after_calibration",
+        summary.customers_after_calibration,
+    )?;
+    Ok((out, acc))
+}
