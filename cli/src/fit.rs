@@ -7,9 +7,10 @@ use anyhow::{Context, bail};
 use clv::features::{SummaryOptions, SummaryTable, TimeUnit, read_summary_csv};
 use clv::models::data::read_bgbb_csv;
 use clv::models::{
-    Family, FitData, FitOptions, ModelKind, RepeatSpendData, SurvivorData, registry,
+    Family, FitData, FitOptions, FittedModel, ModelKind, RepeatSpendData, SurvivorData,
+    log_likelihood_at, registry,
 };
-use clv::report::text::describe_fit;
+use clv::report::text::{describe_fit, describe_log_likelihood};
 
 use crate::common::{self, TransactionArgs, Ui};
 
@@ -19,7 +20,9 @@ use crate::common::{self, TransactionArgs, Ui};
   clv fit --summary summary.csv --model bgnbd --output models/bgnbd.json
   clv fit --input orders.csv --unit week --calibration-end 1997-09-30 --model pnbd
   clv fit --summary donations.csv --model bgbb        (columns frequency,recency,periods,weights)
-  clv fit --model sbg --survivors 1000,869,743,653,593,551,517,491")]
+  clv fit --model sbg --survivors 1000,869,743,653,593,551,517,491
+  clv fit --summary summary.csv --model bgnbd --at-params 0.2426,4.4136,0.7929,2.4259
+      (the log-likelihood at given parameters, no fit)")]
 pub struct Args {
     /// Model to fit.
     #[arg(long, value_parser = common::model_kind_parser(ALL_FAMILIES))]
@@ -40,6 +43,16 @@ pub struct Args {
     /// sBG: customers still active at the start of each period, cohort size first.
     #[arg(long, value_delimiter = ',', value_name = "N,N,...")]
     pub survivors: Option<Vec<f64>>,
+    /// Instead of fitting: the log-likelihood of the data at these parameters (in the order
+    /// of the fit's table, e.g. r,alpha,a,b for bgnbd); nothing is written.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "P,P,...",
+        allow_hyphen_values = true,
+        conflicts_with = "output"
+    )]
+    pub at_params: Option<Vec<f64>>,
     /// L2 penalty on the parameters (0 = plain maximum likelihood).
     #[arg(long, default_value_t = 0.0)]
     pub penalty: f64,
@@ -98,6 +111,24 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         ..Default::default()
     };
     let kind = args.model;
+    // Fits, or with --at-params evaluates the log-likelihood and prints it (None).
+    let fit_or_evaluate = |data: FitData<'_>, unit: &str| -> anyhow::Result<Option<FittedModel>> {
+        let Some(params) = &args.at_params else {
+            return Ok(Some(registry::fit(kind, data, &options, unit)?));
+        };
+        let ll = log_likelihood_at(kind, params, data)?;
+        outln!(
+            "{}",
+            describe_log_likelihood(
+                kind.name(),
+                kind.param_names(),
+                params,
+                data.customers(),
+                ll
+            )
+        );
+        Ok(None)
+    };
     let fitted = match kind.family() {
         Family::Retention => {
             let Some(s) = &args.survivors else {
@@ -106,7 +137,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
                 );
             };
             let data = SurvivorData::new(s)?;
-            registry::fit(kind, FitData::Retention(&data), &options, "period")?
+            fit_or_evaluate(FitData::Retention(&data), "period")?
         }
         Family::Discrete => {
             let Some(path) = &args.summary else {
@@ -115,12 +146,12 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
                 );
             };
             let data = read_bgbb_csv(path)?;
-            registry::fit(kind, FitData::Discrete(&data), &options, "period")?
+            fit_or_evaluate(FitData::Discrete(&data), "period")?
         }
         Family::Transaction => {
             let (table, unit) = summary_table(&args, ui)?;
             let data = clv::models::RfmData::from_summary_table(&table)?;
-            registry::fit(kind, FitData::Transaction(&data), &options, &unit)?
+            fit_or_evaluate(FitData::Transaction(&data), &unit)?
         }
         Family::Spend => {
             let (table, unit) = summary_table(&args, ui)?;
@@ -133,8 +164,11 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
                 "{kind}: {} repeat buyers used, {left_out} customers without repeat spend left out",
                 data.x.len()
             ));
-            registry::fit(kind, FitData::Spend(&data), &options, &unit)?
+            fit_or_evaluate(FitData::Spend(&data), &unit)?
         }
+    };
+    let Some(fitted) = fitted else {
+        return Ok(());
     };
     let saved = fitted.saved;
     outln!("{}", describe_fit(&saved));

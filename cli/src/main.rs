@@ -34,6 +34,7 @@ mod score_new;
 mod segment;
 mod simulate;
 mod summarize;
+mod track;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -62,6 +63,7 @@ enum Command {
     Churn(churn::Command),
     Evaluate(evaluate::Args),
     AtRisk(at_risk::Args),
+    Track(track::Args),
     Train(train::Args),
     Score(score::Args),
     ScoreNew(score_new::Args),
@@ -81,6 +83,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Churn(c) => churn::run(c, &ui),
         Command::Evaluate(a) => evaluate::run(a, &ui),
         Command::AtRisk(a) => at_risk::run(a, &ui),
+        Command::Track(a) => track::run(a, &ui),
         Command::Train(a) => train::run(a, &ui),
         Command::Score(a) => score::run(a, &ui),
         Command::ScoreNew(a) => score_new::run(a, &ui),

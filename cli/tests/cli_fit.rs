@@ -150,3 +150,87 @@ fn unusable_model_files_are_clear_errors() {
     let err = String::from_utf8_lossy(&predict(&bad_param).stderr).to_string();
     assert!(err.contains("must be finite and > 0"), "{err}");
 }
+
+/// `clv fit --at-params`: the last line's log-likelihood, in full precision.
+fn log_likelihood_at(args: &[&str]) -> f64 {
+    let out = common::run_clv(args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let last = stdout.lines().last().unwrap();
+    let full = last.split('(').nth(1).unwrap().trim_end_matches(')');
+    full.parse().unwrap()
+}
+
+#[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
+fn log_likelihood_at_published_parameters_is_the_published_value() {
+    // The papers' estimates, rounded as published, give their log-likelihoods (README of the
+    // datasets): BG/NBD -9582.43, Pareto/NBD -9594.98, Gamma-Gamma -4055.92.
+    let Some(summary) = common::dataset("cdnow_sample_summary_39wk.csv") else {
+        return;
+    };
+    let summary = summary.to_str().unwrap();
+    for (model, params, published) in [
+        ("bgnbd", "0.2426,4.4136,0.7929,2.4259", -9582.43),
+        ("pnbd", "0.5532,10.5763,0.6063,11.6715", -9594.98),
+        ("gamma-gamma", "6.25,3.74,15.44", -4055.92),
+    ] {
+        let args = [
+            "fit",
+            "--summary",
+            summary,
+            "--model",
+            model,
+            "--at-params",
+            params,
+        ];
+        let ll = log_likelihood_at(&args);
+        assert!(
+            (ll - published).abs() < 0.02,
+            "{model}: {ll} vs {published}"
+        );
+    }
+}
+
+#[test]
+fn log_likelihood_at_parameters_of_the_retention_model() {
+    // Fader & Hardie (2007): the "high end" and "regular" segments at their estimates.
+    for (survivors, params, published) in [
+        ("1000,869,743,653,593,551,517,491", "0.668,3.806", -1611.16),
+        ("1000,631,468,382,326,289,262,241", "0.704,1.182", -1680.27),
+    ] {
+        let args = [
+            "fit",
+            "--model",
+            "sbg",
+            "--survivors",
+            survivors,
+            "--at-params",
+            params,
+        ];
+        let ll = log_likelihood_at(&args);
+        assert!((ll - published).abs() < 0.01, "{ll} vs {published}");
+    }
+    // A parameter out of range is named; a wrong count refused.
+    for (params, named) in [("0.7,-1", "beta"), ("0.7", "")] {
+        let args = [
+            "fit",
+            "--model",
+            "sbg",
+            "--survivors",
+            "1000,631",
+            "--at-params",
+            params,
+        ];
+        let out = common::run_clv(&args);
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains(named));
+    }
+}

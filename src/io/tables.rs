@@ -16,6 +16,7 @@ use crate::features::format_number;
 use crate::predict::prospects::{ProspectScore, Prospects};
 use crate::predict::score::CustomerScore;
 use crate::predict::table::Columns;
+use crate::predict::tracking::TrackingRow;
 use crate::simulate::{COVARIATE_NAMES, SimulatedCustomer, SimulatedOrder};
 
 /// Rows per block formatted on one thread.
@@ -238,6 +239,28 @@ pub fn write_simulated_summary_csv(
     for c in customers.iter().filter(|c| c.birth <= at) {
         let (x, t_x, t, m) = c.summary_at(at);
         writeln!(out, "{},{x},{t_x:.6},{t:.6},{m:.4}", c.index + 1)?;
+    }
+    Ok(())
+}
+
+/// The tracking table (`clv track`): per period its last day, the cumulative actual and
+/// expected repeat transactions, and the same per period.
+pub fn write_tracking_csv(out: &mut dyn Write, rows: &[TrackingRow]) -> Result<()> {
+    writeln!(
+        out,
+        "period,last_day,actual,expected,actual_incremental,expected_incremental"
+    )?;
+    for r in rows {
+        writeln!(
+            out,
+            "{},{},{},{},{},{}",
+            r.period,
+            r.last_day.format("%Y-%m-%d"),
+            r.actual,
+            r.expected,
+            r.actual_incremental,
+            r.expected_incremental
+        )?;
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ pub mod holdout;
 pub mod prospects;
 pub mod score;
 pub mod table;
+pub mod tracking;
 pub mod train;
 
 pub use bundle::Bundle;

@@ -8,7 +8,9 @@ mod scores;
 
 pub use evaluation::evaluation_text;
 pub use history::{cohort_text, history_metrics_text};
-pub use models::{candidates_table, coefficient_rows, describe_fit, describe_params};
+pub use models::{
+    candidates_table, coefficient_rows, describe_fit, describe_log_likelihood, describe_params,
+};
 pub use scores::{at_risk_table, portfolio_text, report_summary_line};
 
 /// A plain-text table: first column left-aligned, the others right-aligned.

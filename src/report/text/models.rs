@@ -6,6 +6,26 @@ use crate::models::saved::SavedModel;
 use crate::optim::Termination;
 use crate::predict::bundle::Selection;
 
+/// The log-likelihood of data at given parameters (`clv fit --at-params`), as printed: the
+/// parameters by name, then the value, as the fit's last line shows it.
+pub fn describe_log_likelihood(
+    model: &str,
+    names: &[&str],
+    params: &[f64],
+    customers: f64,
+    log_likelihood: f64,
+) -> String {
+    let rows: Vec<Vec<String>> = names
+        .iter()
+        .zip(params)
+        .map(|(n, v)| vec![n.to_string(), v.to_string()])
+        .collect();
+    format!(
+        "{model} at given parameters on {customers} customers (not fitted)\n\n{}\nlog-likelihood {log_likelihood:.2} ({log_likelihood})",
+        table(&["parameter", "value"], &rows)
+    )
+}
+
 /// The parameter table and diagnostics, as printed.
 pub fn describe_fit(saved: &SavedModel) -> String {
     let r = &saved.fit;
