@@ -15,6 +15,19 @@ pub enum ClvError {
         value: String,
         reason: String,
     },
+    /// A bad value in a Parquet file: file, row group and row in it (both from 0, as Parquet
+    /// tools count), column and value.
+    #[error(
+        "{file}: row group {row_group}, row {row}: column '{column}': {reason} (value '{value}')"
+    )]
+    BadCell {
+        file: String,
+        row_group: usize,
+        row: u64,
+        column: String,
+        value: String,
+        reason: String,
+    },
     /// A whole input is unusable (empty, missing column, not UTF-8 ...).
     #[error("{file}: {message}")]
     Input { file: String, message: String },
@@ -50,7 +63,7 @@ pub type Result<T> = std::result::Result<T, ClvError>;
 ///
 /// | kind | name | from | meaning |
 /// | --- | --- | --- | --- |
-/// | [`BadInput`](ErrorKind::BadInput) | `bad_input` | [`ClvError::BadRow`], [`ClvError::Input`], [`ClvError::Csv`] | the caller's data is unusable; `BadRow` names file, line, column and value |
+/// | [`BadInput`](ErrorKind::BadInput) | `bad_input` | [`ClvError::BadRow`], [`ClvError::BadCell`], [`ClvError::Input`], [`ClvError::Csv`] | the caller's data is unusable; `BadRow` names file, line, column and value, `BadCell` file, row group, row, column and value |
 /// | [`InvalidParameter`](ErrorKind::InvalidParameter) | `invalid_parameter` | [`ClvError::InvalidParameter`] | a parameter, setting or argument outside its valid range |
 /// | [`Numerical`](ErrorKind::Numerical) | `numerical` | [`ClvError::Fit`], [`ClvError::Numerical`] | valid inputs, but no estimate or value could be computed |
 /// | [`IncompatibleModel`](ErrorKind::IncompatibleModel) | `incompatible_model` | [`ClvError::ModelFile`], [`ClvError::Json`] (but its I/O errors) | a model, bundle or churn-model file that this build cannot use |
@@ -116,9 +129,10 @@ impl ClvError {
     /// The error's stable kind (see [`ErrorKind`] for the mapping).
     pub fn kind(&self) -> ErrorKind {
         match self {
-            ClvError::BadRow { .. } | ClvError::Input { .. } | ClvError::Csv(_) => {
-                ErrorKind::BadInput
-            }
+            ClvError::BadRow { .. }
+            | ClvError::BadCell { .. }
+            | ClvError::Input { .. }
+            | ClvError::Csv(_) => ErrorKind::BadInput,
             ClvError::InvalidParameter(_) => ErrorKind::InvalidParameter,
             ClvError::Fit(_) | ClvError::Numerical { .. } => ErrorKind::Numerical,
             ClvError::Json(e) if e.is_io() => ErrorKind::Io,
@@ -145,9 +159,10 @@ mod tests {
             ClvError::Io(_) => 6,
             ClvError::Csv(_) => 7,
             ClvError::Json(_) => 8,
+            ClvError::BadCell { .. } => 9,
         }
     }
-    const VARIANTS: usize = 9;
+    const VARIANTS: usize = 10;
 
     /// One error of every variant (and both kinds of JSON error), with the kind it maps to.
     fn one_of_each() -> Vec<(ClvError, ErrorKind)> {
@@ -166,6 +181,17 @@ mod tests {
                     column: "date".into(),
                     value: "x".into(),
                     reason: "not a date".into(),
+                },
+                ErrorKind::BadInput,
+            ),
+            (
+                ClvError::BadCell {
+                    file: "t.parquet".into(),
+                    row_group: 1,
+                    row: 7,
+                    column: "amount".into(),
+                    value: "-3".into(),
+                    reason: "negative amount (refund)".into(),
                 },
                 ErrorKind::BadInput,
             ),

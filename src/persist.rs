@@ -5,6 +5,8 @@
 //! error naming the problem. Writes go to a temporary file in the same folder, are flushed to
 //! disk, then renamed over the target: a crash never leaves a half-written model.
 
+pub mod table;
+
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};

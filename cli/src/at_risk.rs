@@ -49,7 +49,7 @@ pub struct Args {
     /// Keep at most this many rows.
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
-    /// CSV output (default: a table on stdout).
+    /// Output file, Parquet when it ends in `.parquet`, else CSV (default: a table on stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -139,9 +139,11 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let rows = list.rows;
 
     if let Some(path) = &args.output {
-        let mut out = output(Some(path))?;
-        write_at_risk_csv(&mut out, &rows, REASONS)?;
-        out.finish()?;
+        crate::common::write_result(
+            Some(path),
+            |out| write_at_risk_csv(out, &rows, REASONS),
+            || clv::io::at_risk_table(&rows, REASONS),
+        )?;
         out!("{}", at_risk_table(&rows, TERMINAL_ROWS));
         ui.info(format!(
             "{} customers at risk written to {}",

@@ -12,11 +12,11 @@ use clv::churn::jobs::{self, TrainingRequest, score_churn};
 use clv::churn::model_file::{ChurnModelFile, train_churn_model};
 use clv::churn::{ChurnCustomer, ClassWeights};
 use clv::features::{Summary, SummaryOptions, TimeUnit};
-use clv::io::write_churn_scores_csv;
+use clv::io::{churn_scores_table, write_churn_scores_csv};
 use clv::models::{Family, ModelKind};
 use clv::report::text::{coefficient_rows, describe_params};
 
-use crate::common::{self, ChurnScoringArgs, TransactionArgs, Ui, output};
+use crate::common::{self, ChurnScoringArgs, TransactionArgs, Ui};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -93,7 +93,7 @@ probability first, ties by customer id.")]
 pub struct ScoreArgs {
     #[command(flatten)]
     pub scoring: ChurnScoringArgs,
-    /// CSV output (default: stdout).
+    /// Output file, Parquet when it ends in `.parquet`, else CSV (default: CSV on stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -224,9 +224,11 @@ fn run_score(args: ScoreArgs, ui: &Ui) -> anyhow::Result<()> {
     args.scoring.check_paths(args.output.as_deref(), &[])?;
     let s = load_for_scoring(&args.scoring, args.output.as_deref(), ui)?;
     let scores = score_churn(&s.file, &s.customers)?;
-    let mut out = output(args.output.as_deref())?;
-    write_churn_scores_csv(&mut out, &scores)?;
-    out.finish()?;
+    crate::common::write_result(
+        args.output.as_deref(),
+        |out| write_churn_scores_csv(out, &scores),
+        || churn_scores_table(&scores),
+    )?;
     let likely = scores
         .iter()
         .filter(|c| c.churn_probability >= s.file.settings.threshold)

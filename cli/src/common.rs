@@ -4,6 +4,7 @@
 use std::io::{self, BufWriter, IsTerminal, Write};
 
 use clv::persist::AtomicFile;
+use clv::persist::table::{Table, is_parquet_output, write_parquet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -115,6 +116,34 @@ impl Write for Output {
     }
 }
 
+/// Writes a result table: to `path` as Parquet when it ends in `.parquet`, else as CSV (by
+/// `csv`) to `path` or stdout; files atomically either way.
+pub fn write_result<'a>(
+    path: Option<&Path>,
+    csv: impl FnOnce(&mut Output) -> clv::error::Result<()>,
+    table: impl FnOnce() -> Table<'a>,
+) -> anyhow::Result<()> {
+    if let Some(p) = path.filter(|p| is_parquet_output(p)) {
+        return Ok(write_parquet(&table(), p)?);
+    }
+    let mut out = output(path)?;
+    csv(&mut out)?;
+    out.finish()
+}
+
+/// Bytes to read at `path` for the progress bar: a file's size, a folder's `*.parquet` files'.
+fn input_bytes(path: &Path) -> u64 {
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    match std::fs::read_dir(path) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+            .map(|p| size(&p))
+            .sum(),
+        Err(_) => size(path),
+    }
+}
+
 /// Where results go: `path` if given (atomically), otherwise stdout.
 pub fn output(path: Option<&Path>) -> anyhow::Result<Output> {
     Ok(match path {
@@ -197,7 +226,8 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 /// How to read a transaction file: the flags shared by `summarize`, `describe` and `segment`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TransactionArgs {
-    /// Transaction CSV with a header line; `-` reads stdin. Required by every command that
+    /// Transaction CSV with a header line (`-` reads stdin), or Parquet: a `.parquet` file or
+    /// a folder of them, columns named as in CSV. Required by every command that
     /// reads transactions (optional at the parser level only so that commands such as `fit`
     /// can take either transactions or a summary).
     #[arg(long, short = 'i', visible_alias = "transactions", value_name = "FILE")]
@@ -323,7 +353,7 @@ pub fn load_summary_with_accounting(
     let total = if input.as_os_str() == "-" {
         0
     } else {
-        std::fs::metadata(input).map(|m| m.len()).unwrap_or(0)
+        input_bytes(input)
     };
     let bar = ui.progress_bytes(total, "reading");
     let result = summarize_path(input, &args.read_options(), &opts, |b| bar.set_position(b));

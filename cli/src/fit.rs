@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use clv::features::{SummaryOptions, SummaryTable, TimeUnit, read_summary_csv};
+use clv::features::{SummaryOptions, SummaryTable, TimeUnit, read_summary_file};
 use clv::models::data::read_bgbb_csv;
 use clv::models::{
     Family, FitData, FitOptions, FittedModel, ModelKind, RepeatSpendData, SurvivorData,
@@ -71,7 +71,7 @@ const ALL_FAMILIES: &[Family] = &[
 
 fn summary_table(args: &Args, ui: &Ui) -> anyhow::Result<(SummaryTable, String)> {
     if let Some(path) = &args.summary {
-        let table = read_summary_csv(path)?;
+        let table = read_summary_file(path)?;
         ui.info(format!(
             "read {} customers from {}",
             table.len(),

@@ -4,14 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use clv::features::read_summary_csv;
-use clv::io::write_columns_csv;
+use clv::features::read_summary_file;
+use clv::io::{columns_table, write_columns_csv};
 use clv::models::AnyModel;
 use clv::models::data::read_bgbb_csv;
 use clv::models::saved::SavedModel;
 use clv::predict::table::{new_customer_distribution, predict_discrete, predict_table};
 
-use crate::common::{Ui, output};
+use crate::common::{Ui, write_result};
 
 /// Score customers with a saved model.
 #[derive(Debug, clap::Args)]
@@ -34,7 +34,7 @@ pub struct Args {
     /// Gamma-Gamma model file, for expected spend and revenue.
     #[arg(long, value_name = "FILE.json")]
     pub spend_model: Option<PathBuf>,
-    /// Summary CSV (as written by `clv summarize`) of the customers to score.
+    /// Summary (as written by `clv summarize`, CSV or Parquet) of the customers to score.
     #[arg(long, value_name = "FILE", required_unless_present = "new_customers")]
     pub summary: Option<PathBuf>,
     /// Instead of scoring customers, the distribution of a just-acquired customer's repeat
@@ -50,7 +50,7 @@ pub struct Args {
     /// Continuous discount rate per time unit for Pareto/NBD's DERT.
     #[arg(long)]
     pub discount_rate: Option<f64>,
-    /// CSV output (default: stdout).
+    /// Output file, Parquet when it ends in `.parquet`, else CSV (default: CSV on stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -72,9 +72,11 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let Some(summary) = &args.summary else {
         let columns = new_customer_distribution(&model, args.horizon, &args.p_purchases)
             .with_context(|| format!("{}", args.model.display()))?;
-        let mut out = output(args.output.as_deref())?;
-        write_columns_csv(&mut out, None, &columns)?;
-        out.finish()?;
+        write_result(
+            args.output.as_deref(),
+            |out| write_columns_csv(out, None, &columns),
+            || columns_table(None, &columns),
+        )?;
         ui.info(format!(
             "purchase distribution of a new customer over {} {}s with {}",
             args.horizon, saved.time_unit, saved.model
@@ -87,9 +89,11 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         }
         let data = read_bgbb_csv(summary)?;
         let columns = predict_discrete(m, &data, args.horizon)?;
-        let mut out = output(args.output.as_deref())?;
-        write_columns_csv(&mut out, None, &columns)?;
-        out.finish()?;
+        write_result(
+            args.output.as_deref(),
+            |out| write_columns_csv(out, None, &columns),
+            || columns_table(None, &columns),
+        )?;
         ui.info(format!(
             "scored {} patterns; a new customer is expected to make {:.4} transactions in {} periods",
             data.x.len(),
@@ -98,7 +102,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         ));
         return Ok(());
     }
-    let table = read_summary_csv(summary)?;
+    let table = read_summary_file(summary)?;
     let spend = match &args.spend_model {
         Some(p) => match load(p)?.1 {
             AnyModel::GammaGamma(g) => Some(g),
@@ -118,9 +122,12 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     )
     .with_context(|| format!("{}", args.model.display()))?;
     let seconds = start.elapsed().as_secs_f64();
-    let mut out = output(args.output.as_deref())?;
-    write_columns_csv(&mut out, Some(&table.customer_id), &columns)?;
-    out.finish()?;
+    let ids = Some(table.customer_id.as_slice());
+    write_result(
+        args.output.as_deref(),
+        |out| write_columns_csv(out, ids, &columns),
+        || columns_table(ids, &columns),
+    )?;
     if let Some(m) = model.as_transaction_model() {
         ui.info(format!(
             "scored {} customers in {seconds:.3} s with {} over {h} {}s; a new customer is expected to make {:.4} repeat purchases",

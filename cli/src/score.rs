@@ -4,11 +4,11 @@
 use std::path::PathBuf;
 
 use clv::features::SummaryOptions;
-use clv::io::write_scores_csv;
+use clv::io::{scores_table, write_scores_csv};
 use clv::predict::score::score_bundle;
 use clv::report::text::portfolio_text;
 
-use crate::common::{self, BundleScoringArgs, Ui, output};
+use crate::common::{self, BundleScoringArgs, Ui};
 
 /// Score existing customers: CLV, churn probability, at-risk flag.
 #[derive(Debug, clap::Args)]
@@ -23,7 +23,7 @@ expected_purchases,expected_avg_spend,predicted_revenue,clv,segment,at_risk.")]
 pub struct Args {
     #[command(flatten)]
     pub scoring: BundleScoringArgs,
-    /// CSV output (default: stdout).
+    /// Output file, Parquet when it ends in `.parquet`, else CSV (default: CSV on stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -51,9 +51,11 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         ));
     }
     let (rows, totals, settings) = (&scored.rows, &scored.totals, &scored.settings);
-    let mut out = output(args.output.as_deref())?;
-    write_scores_csv(&mut out, rows)?;
-    out.finish()?;
+    crate::common::write_result(
+        args.output.as_deref(),
+        |out| write_scores_csv(out, rows),
+        || scores_table(rows),
+    )?;
     if args.output.is_some() || ui.quiet {
         ui.info(portfolio_text(totals, &bundle, settings));
     } else {

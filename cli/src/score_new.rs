@@ -6,11 +6,11 @@ use std::path::PathBuf;
 
 use clv::features::covariates::ColumnEncoding;
 use clv::features::format_number;
-use clv::io::write_prospect_scores_csv;
+use clv::io::{prospect_scores_table, write_prospect_scores_csv};
 use clv::predict::Bundle;
 use clv::predict::prospects::{budget_table, read_prospects_csv, score_prospects};
 
-use crate::common::{ClvArgs, Ui, output, table};
+use crate::common::{ClvArgs, Ui, table};
 
 /// Score new customers by acquisition attributes, for ad budgets.
 #[derive(Debug, clap::Args)]
@@ -34,7 +34,7 @@ pub struct Args {
     pub target_ltv_cac: f64,
     #[command(flatten)]
     pub clv: ClvArgs,
-    /// CSV output per prospect (default: stdout).
+    /// Output per prospect, Parquet when it ends in `.parquet`, else CSV (default: stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -49,9 +49,11 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let (_, settings) = args.clv.settings(&bundle, &args.model)?;
     let prospects = read_prospects_csv(&args.prospects)?;
     let scores = score_prospects(&bundle, &prospects, &settings, args.target_ltv_cac)?;
-    let mut out = output(args.output.as_deref())?;
-    write_prospect_scores_csv(&mut out, &prospects, &scores)?;
-    out.finish()?;
+    crate::common::write_result(
+        args.output.as_deref(),
+        |out| write_prospect_scores_csv(out, &prospects, &scores),
+        || prospect_scores_table(&prospects, &scores),
+    )?;
     let categorical: Vec<String> = bundle
         .covariates
         .iter()

@@ -30,7 +30,7 @@ pub struct Args {
     /// which runs to the observation end.
     #[arg(long, value_parser = parse_date, value_name = "DATE")]
     pub calibration_end: Option<NaiveDate>,
-    /// CSV output file (default: stdout).
+    /// Output file, Parquet when it ends in `.parquet`, else CSV (default: CSV on stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -43,10 +43,12 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         ..Default::default()
     };
     let summary = common::load_summary(&args.input, opts, args.output.as_deref(), ui)?;
-    let mut out = common::output(args.output.as_deref())?;
-    // Same bytes as `Summary::write_csv`, formatted in parallel.
-    write_summary_csv(&summary, &mut out)?;
-    out.finish()?;
+    // CSV: the same bytes as `Summary::write_csv`, formatted in parallel.
+    common::write_result(
+        args.output.as_deref(),
+        |out| write_summary_csv(&summary, out),
+        || summary.to_table(),
+    )?;
     let period = match summary.calibration_end {
         Some(c) => format!("calibration to {c}, holdout to {}", summary.observation_end),
         None => format!("observed to {}", summary.observation_end),

@@ -9,6 +9,7 @@
 mod csv_out;
 mod memory;
 mod parallel;
+mod parquet_in;
 mod state;
 
 use std::fs::File;
@@ -20,6 +21,7 @@ use rayon::prelude::*;
 
 use super::{CustomerSummary, Holdout, Summary, TimeUnit, compare_ids};
 use crate::error::{ClvError, Result};
+use crate::ingest::parquet::is_parquet_path;
 use crate::ingest::{
     Header, ReadOptions, RowAccounting, check_date_format, date_to_day, day_to_date,
     read_transactions,
@@ -27,6 +29,7 @@ use crate::ingest::{
 pub use csv_out::write_summary_csv;
 pub use memory::{TransactionTable, summarize_table};
 pub use parallel::{Chunking, summarize_file_parallel};
+pub use parquet_in::summarize_parquet;
 use state::{CustomerMap, CustomerState, IdKey, update_customer};
 
 /// What to summarize and how.
@@ -43,8 +46,9 @@ pub struct SummaryOptions {
     pub keep_purchase_times: bool,
 }
 
-/// Summarizes a transaction file (`-` reads stdin). `progress` is called with the number of
-/// bytes read so far, about every megabyte.
+/// Summarizes a transaction file (`-` reads stdin), or Parquet transactions: a `.parquet` file
+/// or a folder of them. `progress` is called with the number of bytes read so far, about
+/// every megabyte (for Parquet: the rows read so far, after each round of row groups).
 pub fn summarize_path(
     path: &Path,
     read: &ReadOptions,
@@ -56,6 +60,9 @@ pub fn summarize_path(
         return summarize_reader(ProgressReader::new(stdin, progress), "<stdin>", read, opts);
     }
     let mut progress = progress;
+    if is_parquet_path(path) {
+        return summarize_parquet(path, read, opts, &mut progress);
+    }
     if let Some(result) =
         summarize_file_parallel(path, read, opts, &Chunking::default(), &mut progress)?
     {

@@ -3,6 +3,7 @@
 //! - [`summarize_path`] / [`summarize_reader`] (in `builder`): transactions to one
 //!   [`CustomerSummary`] per customer, optionally split into calibration and holdout;
 //! - `summary_csv`: writing summaries and reading them back ([`read_summary_csv`]);
+//!   `summary_parquet`: the same from Parquet ([`read_summary_file`] takes either);
 //! - [`metrics`]: history-based CLV metrics (`clv describe`);
 //! - [`rfm`]: RFM quintile scores, named segments and the high-value flag;
 //! - [`cohort`]: the monthly acquisition-cohort retention table.
@@ -24,6 +25,8 @@ pub mod hash;
 pub mod metrics;
 pub mod rfm;
 pub mod summary_csv;
+pub mod summary_parquet;
+pub mod summary_table;
 #[cfg(test)]
 pub(crate) mod test_support;
 
@@ -38,6 +41,7 @@ pub use builder::{
     SummaryOptions, TransactionTable, summarize_path, summarize_reader, summarize_table,
 };
 pub use summary_csv::{SummaryTable, read_summary_csv};
+pub use summary_parquet::{read_summary_file, read_summary_parquet};
 
 /// The unit that recency, age and holdout length are expressed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]

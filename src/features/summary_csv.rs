@@ -113,7 +113,7 @@ impl SummaryTable {
 
 /// The peers' checks of a history (x, t_x, T): where one fails, the index of the column it
 /// names (0 frequency, 1 recency), its value and the reason.
-fn history_problem(x: f64, t_x: f64, t: f64) -> Option<(usize, f64, String)> {
+pub(crate) fn history_problem(x: f64, t_x: f64, t: f64) -> Option<(usize, f64, String)> {
     if x.fract() != 0.0 {
         return Some((0, x, "not a whole number of repeat purchases".into()));
     }
@@ -169,12 +169,14 @@ struct Layout {
     optional: [Option<usize>; 3],
 }
 
-/// The rows of one chunk of the body.
+/// The rows of one chunk of the body (or one Parquet row group).
 #[derive(Default)]
-struct Rows {
-    ids: Vec<String>,
-    required: [Vec<f64>; 4],
-    optional: [Vec<f64>; 3],
+pub(crate) struct Rows {
+    pub ids: Vec<String>,
+    /// frequency, recency, T, monetary_value.
+    pub required: [Vec<f64>; 4],
+    /// weights, frequency_holdout, duration_holdout (empty where absent).
+    pub optional: [Vec<f64>; 3],
 }
 
 fn read_summary_bytes(bytes: &[u8], file: &str) -> Result<SummaryTable> {
@@ -221,10 +223,22 @@ fn read_summary_chunked(bytes: &[u8], file: &str, parallel_bytes: usize) -> Resu
         .zip(line_base)
         .map(|(chunk, base)| parse_rows(chunk, base, &layout, file))
         .collect();
+    let present = layout.optional.map(|o| o.is_some());
+    let empty = ClvError::input(file, "empty input (a header line but no rows)");
+    assemble(parsed, layout.customer_id.is_some(), present, empty)
+}
+
+/// The summary table from its parts in file order (the first error wins); ids numbered from 1
+/// without an id column, optional columns where `present`. An empty table is `empty`.
+pub(crate) fn assemble(
+    parts: Vec<Result<Rows>>,
+    has_ids: bool,
+    present: [bool; 3],
+    empty: ClvError,
+) -> Result<SummaryTable> {
     let mut table = SummaryTable::default();
     let mut opt_values: [Vec<f64>; 3] = Default::default();
-    // The first error in file order wins.
-    for rows in parsed {
+    for rows in parts {
         let rows = rows?;
         table.customer_id.extend(rows.ids);
         let [f, r, t, m] = rows.required;
@@ -237,18 +251,16 @@ fn read_summary_chunked(bytes: &[u8], file: &str, parallel_bytes: usize) -> Resu
         }
     }
     if table.is_empty() {
-        return Err(ClvError::input(
-            file,
-            "empty input (a header line but no rows)",
-        ));
+        return Err(empty);
     }
-    if layout.customer_id.is_none() {
+    if !has_ids {
         table.customer_id = (1..=table.len()).map(|i| i.to_string()).collect();
     }
     let [w, hf, hd] = opt_values;
-    table.weights = layout.optional[0].map(|_| w);
-    table.holdout_frequency = layout.optional[1].map(|_| hf);
-    table.holdout_duration = layout.optional[2].map(|_| hd);
+    let keep = |k: usize, v: Vec<f64>| present[k].then_some(v);
+    table.weights = keep(0, w);
+    table.holdout_frequency = keep(1, hf);
+    table.holdout_duration = keep(2, hd);
     Ok(table)
 }
 

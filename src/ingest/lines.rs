@@ -170,6 +170,7 @@ pub(crate) fn scan_chunk(
                     value,
                     reason: why.to_string(),
                     raw: raw_text(&rec),
+                    location: None,
                 });
             }
         }

@@ -15,6 +15,7 @@
 
 pub mod date;
 pub mod lines;
+pub mod parquet;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -62,7 +63,8 @@ impl Default for ReadOptions {
     }
 }
 
-/// One rejected row: 1-based line, the offending column and value, why, and the row itself.
+/// One rejected row: 1-based line (a Parquet file's 1-based row), the offending column and
+/// value, why, and the row itself.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Rejection {
     pub line: u64,
@@ -70,6 +72,9 @@ pub struct Rejection {
     pub value: String,
     pub reason: String,
     pub raw: String,
+    /// Where in a Parquet input: file, row group and row (from 0); `None` for text input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
 }
 
 /// Where every input row went: `rows_read == rows_used + rows_rejected`.
@@ -100,12 +105,23 @@ impl RowAccounting {
         s
     }
 
-    /// Writes the rejected rows as CSV: `line,column,value,reason,raw`.
+    /// Writes the rejected rows as CSV: `line,column,value,reason,raw`, then `location` when
+    /// the input was Parquet.
     pub fn write_rejections_csv<W: std::io::Write>(&self, w: W) -> Result<()> {
         let mut out = csv::Writer::from_writer(w);
-        out.write_record(["line", "column", "value", "reason", "raw"])?;
+        let located = self.rejections.iter().any(|r| r.location.is_some());
+        let mut header = vec!["line", "column", "value", "reason", "raw"];
+        if located {
+            header.push("location");
+        }
+        out.write_record(&header)?;
         for r in &self.rejections {
-            out.write_record([&r.line.to_string(), &r.column, &r.value, &r.reason, &r.raw])?;
+            let line = r.line.to_string();
+            let mut rec = vec![line.as_str(), &r.column, &r.value, &r.reason, &r.raw];
+            if located {
+                rec.push(r.location.as_deref().unwrap_or(""));
+            }
+            out.write_record(&rec)?;
         }
         out.flush()?;
         Ok(())
@@ -297,6 +313,7 @@ pub fn read_transactions<R: Read>(
                     value,
                     reason: why.to_string(),
                     raw: raw_text(&rec),
+                    location: None,
                 });
             }
         }

@@ -124,7 +124,7 @@ pub fn write_churn_scores_csv(out: &mut dyn Write, scores: &[ChurnScore]) -> Res
     Ok(())
 }
 
-fn source_name(s: ValueSource) -> &'static str {
+pub(super) fn source_name(s: ValueSource) -> &'static str {
     match s {
         ValueSource::PredictedClv => "clv",
         ValueSource::HistoricalSpend => "historical_spend",

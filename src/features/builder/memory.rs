@@ -92,6 +92,7 @@ pub fn summarize_table(
                 value,
                 reason: why.to_string(),
                 raw: format!("{},{},{}", table.customer_id[i], table.date[i], amount),
+                location: None,
             });
             continue;
         }

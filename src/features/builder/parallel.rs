@@ -311,7 +311,7 @@ fn cut_points(data: &[u8], chunks: usize) -> Vec<usize> {
 /// The partition of a customer-id hash. The bits used are neither the table's low bucket bits
 /// nor its top tag bits, so that each partition's own table stays well spread.
 #[inline]
-fn partition(hash: u64, partitions: usize) -> usize {
+pub(super) fn partition(hash: u64, partitions: usize) -> usize {
     ((hash >> 32) as usize) % partitions
 }
 

@@ -1,0 +1,129 @@
+//! The result tables as typed columns (the CSV writers' columns, in their order), for
+//! Parquet output: ids and labels as text, counts and ranks as integers, the rest as floats.
+
+use std::borrow::Cow;
+
+use crate::churn::AtRiskRow;
+use crate::churn::jobs::ChurnScore;
+use crate::persist::table::{Table, Values};
+use crate::predict::prospects::{ProspectScore, Prospects};
+use crate::predict::score::CustomerScore;
+use crate::predict::table::Columns;
+
+/// A float column by name and field.
+type Number<T> = (&'static str, fn(&T) -> f64);
+
+fn text<'a, T>(rows: &'a [T], f: impl Fn(&'a T) -> &'a str) -> Values<'a> {
+    Values::Text(rows.iter().map(|r| Cow::Borrowed(f(r))).collect())
+}
+
+fn floats<T>(rows: &[T], f: impl Fn(&T) -> f64) -> Values<'static> {
+    Values::Float(Cow::Owned(rows.iter().map(f).collect()))
+}
+
+/// `clv score`'s table ([`super::write_scores_csv`]'s columns).
+pub fn scores_table(rows: &[CustomerScore]) -> Table<'_> {
+    let mut t = Table::default();
+    t.push("customer_id", text(rows, |r| r.customer_id.as_str()));
+    t.push(
+        "frequency",
+        Values::Int(rows.iter().map(|r| r.frequency as i64).collect()),
+    );
+    let numbers: [Number<CustomerScore>; 9] = [
+        ("recency", |r| r.recency),
+        ("T", |r| r.t),
+        ("total_spend", |r| r.total_spend),
+        ("p_alive", |r| r.p_alive),
+        ("churn_probability", |r| r.churn_probability),
+        ("expected_purchases", |r| r.expected_purchases),
+        ("expected_avg_spend", |r| r.expected_avg_spend),
+        ("predicted_revenue", |r| r.predicted_revenue),
+        ("clv", |r| r.clv),
+    ];
+    for (name, f) in numbers {
+        t.push(name, floats(rows, f));
+    }
+    t.push("segment", text(rows, |r| r.segment.as_str()));
+    t.push(
+        "at_risk",
+        Values::Bool(rows.iter().map(|r| r.at_risk).collect()),
+    );
+    t
+}
+
+/// `clv predict`'s table ([`super::write_columns_csv`]'s columns), borrowing the values.
+pub fn columns_table<'a>(ids: Option<&'a [String]>, columns: &'a Columns) -> Table<'a> {
+    let mut t = Table::default();
+    if let Some(ids) = ids {
+        t.push("customer_id", text(ids, String::as_str));
+    }
+    for (name, values) in columns.names.iter().zip(&columns.values) {
+        t.push(*name, Values::Float(Cow::Borrowed(values)));
+    }
+    t
+}
+
+/// `clv churn score`'s table ([`super::write_churn_scores_csv`]'s columns).
+pub fn churn_scores_table(scores: &[ChurnScore]) -> Table<'_> {
+    let mut t = Table::default();
+    t.push("customer_id", text(scores, |c| c.customer_id.as_str()));
+    t.push("churn_probability", floats(scores, |c| c.churn_probability));
+    t.push("p_alive", floats(scores, |c| c.p_alive));
+    t.push(
+        "expected_purchases_window",
+        floats(scores, |c| c.expected_purchases_window),
+    );
+    t.push("total_spend", floats(scores, |c| c.total_spend));
+    t
+}
+
+/// The at-risk list with `reasons` reason columns ([`super::write_at_risk_csv`]'s columns).
+pub fn at_risk_table(rows: &[AtRiskRow], reasons: usize) -> Table<'_> {
+    let mut t = Table::default();
+    t.push(
+        "rank",
+        Values::Int(rows.iter().map(|r| r.rank as i64).collect()),
+    );
+    t.push("customer_id", text(rows, |r| r.customer_id.as_str()));
+    t.push("churn_probability", floats(rows, |r| r.churn_probability));
+    t.push("value", floats(rows, |r| r.value));
+    t.push(
+        "value_source",
+        text(rows, |r| super::tables::source_name(r.value_source)),
+    );
+    t.push("value_at_risk", floats(rows, |r| r.value_at_risk));
+    for k in 0..reasons {
+        let values = text(rows, move |r| {
+            r.reasons.get(k).map_or("", |x| x.description.as_str())
+        });
+        t.push(format!("reason_{}", k + 1), values);
+    }
+    t
+}
+
+/// `clv score-new`'s table ([`super::write_prospect_scores_csv`]'s columns).
+pub fn prospect_scores_table<'a>(
+    prospects: &'a Prospects,
+    scores: &'a [ProspectScore],
+) -> Table<'a> {
+    let mut t = Table::default();
+    for (j, name) in prospects.columns.iter().enumerate() {
+        t.push(
+            name.clone(),
+            text(scores, move |s| {
+                s.attributes.get(j).map_or("", String::as_str)
+            }),
+        );
+    }
+    let numbers: [Number<ProspectScore>; 5] = [
+        ("expected_repeat_purchases", |s| s.expected_repeat_purchases),
+        ("expected_order_value", |s| s.expected_order_value),
+        ("first_order_value", |s| s.first_order_value),
+        ("clv", |s| s.clv),
+        ("max_cac", |s| s.max_cac),
+    ];
+    for (name, f) in numbers {
+        t.push(name, floats(scores, f));
+    }
+    t
+}
