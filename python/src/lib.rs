@@ -2,6 +2,7 @@
 //! library, one file per area; the pure-Python package (`python/clv/`) turns DataFrames into
 //! columns and results back into DataFrames.
 
+mod bundle;
 mod columns;
 mod errors;
 mod models;
@@ -14,6 +15,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<models::PyModel>()?;
+    m.add_class::<bundle::PyBundle>()?;
+    m.add_function(wrap_pyfunction!(bundle::train_bundle, m)?)?;
+    m.add_function(wrap_pyfunction!(bundle::load_bundle, m)?)?;
     m.add_function(wrap_pyfunction!(summaries::summarize, m)?)?;
     m.add_function(wrap_pyfunction!(models::fit, m)?)?;
     m.add_function(wrap_pyfunction!(models::load_model, m)?)?;
