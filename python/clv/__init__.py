@@ -38,6 +38,7 @@ from .models import (
     model_kinds,
 )
 from .bundle import Bundle
+from .simulate import simulate, simulate_transactions
 from .summary import summarize, summarize_with_accounting, summary_data_from_transaction_data
 
 __all__ = [
@@ -47,4 +48,5 @@ __all__ = [
     "BetaGeoBetaBinomFitter", "BetaGeoFitter", "GammaGammaFitter", "ModifiedBetaGeoFitter",
     "ParetoNBDFitter", "Model", "TransactionModel", "load_model", "model_kinds",
     "summarize", "summarize_with_accounting", "summary_data_from_transaction_data", "Bundle",
+    "simulate", "simulate_transactions",
 ]

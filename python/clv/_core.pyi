@@ -28,6 +28,8 @@ def train_bundle(
     tx: dict, settings: dict, model: str, covariates: Optional[list[str]], penalty: float
 ) -> tuple[Bundle, dict]: ...
 def load_bundle(path: _Path) -> Bundle: ...
+def simulate_summary(spec: dict, end: Optional[float] = None) -> tuple[list[int], list[bytes]]: ...
+def simulate_orders(spec: dict, start: str, days_per_unit: float) -> tuple[list[int], bytes, bytes]: ...
 
 class FittedModel:
     @property
@@ -79,3 +81,12 @@ class Bundle:
         churn_window: Optional[float],
         risk_threshold: float,
     ) -> tuple[list[_Column], str, dict]: ...
+    def score_new(
+        self,
+        names: list[str],
+        columns: list[list],
+        horizon: int,
+        discount_rate: float,
+        margin: float,
+        target_ltv_cac: float,
+    ) -> tuple[list[str], list[bytes]]: ...

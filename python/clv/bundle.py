@@ -8,7 +8,7 @@ import json
 from typing import Any, Optional, Sequence
 
 from . import _core
-from ._frame import decode, frame
+from ._frame import Table, arrays, decode, frame
 from .summary import transaction_columns
 
 
@@ -122,6 +122,31 @@ class Bundle:
         if output == "pandas":
             df.attrs["totals"] = self.last_totals
         return df
+
+    def score_new(
+        self,
+        prospects: Any,
+        *,
+        horizon: int = 52,
+        discount_rate: float = 0.10,
+        margin: float = 1.0,
+        target_ltv_cac: float = 3.0,
+        output: str = "pandas",
+    ):
+        """Value new customers (prospects) as ``clv score-new`` does, for ad budgets: one row
+        per prospect (or per segment, with a ``count`` column) with the attributes the bundle's
+        covariate model uses; adds expected_repeat_purchases, expected_order_value,
+        first_order_value, clv and max_cac (clv / ``target_ltv_cac``)."""
+        t = Table(prospects, "prospects")
+        columns = {n: t.ids(n) for n in t.names}
+        names, values = self._core.score_new(
+            list(columns), list(columns.values()), int(horizon), float(discount_rate),
+            float(margin), float(target_ltv_cac),
+        )
+        scored = arrays(names, values)
+        out = {n: v for n, v in columns.items() if n != "count"}
+        out.update(scored)
+        return frame(out, output)
 
     def __repr__(self) -> str:
         return f"<clv.Bundle {self.chosen_model}, unit {self.time_unit}>"

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clv::ClvError;
 use clv::models::ModelKind;
 use clv::predict::Bundle;
+use clv::predict::prospects::{Prospects, score_prospects};
 use clv::predict::score::score_bundle;
 use clv::predict::train::{ModelChoice, TrainSettings, train};
 use pyo3::prelude::*;
@@ -143,5 +144,56 @@ impl PyBundle {
             .map_err(ClvError::from)
             .py_err()?;
         Ok((out, totals, accounting_dict(py, &summary, &accounting)?))
+    }
+
+    /// Scores prospects (new customers) as `clv score-new` does: one row per prospect with its
+    /// attribute columns (`names`, one list of values each; a `count` column counts the
+    /// customers a row stands for). Returns float64 bytes of count, expected_repeat_purchases,
+    /// expected_order_value, first_order_value, clv, max_cac.
+    #[pyo3(signature = (names, columns, horizon, discount_rate, margin, target_ltv_cac))]
+    #[allow(clippy::too_many_arguments)]
+    fn score_new<'py>(
+        &self,
+        py: Python<'py>,
+        names: Vec<String>,
+        columns: Vec<Bound<'py, PyList>>,
+        horizon: usize,
+        discount_rate: f64,
+        margin: f64,
+        target_ltv_cac: f64,
+    ) -> PyResult<(Vec<&'static str>, Bound<'py, PyList>)> {
+        let values: Vec<Vec<String>> = columns
+            .iter()
+            .map(crate::columns::ids)
+            .collect::<PyResult<_>>()?;
+        let n = values.first().map_or(0, Vec::len);
+        let prospects = Prospects {
+            columns: names,
+            rows: (0..n)
+                .map(|i| values.iter().map(|c| c[i].clone()).collect())
+                .collect(),
+            source: None,
+        };
+        let settings = self
+            .bundle
+            .clv_settings(horizon, discount_rate, margin)
+            .py_err()?;
+        let scores = py
+            .detach(|| score_prospects(&self.bundle, &prospects, &settings, target_ltv_cac))
+            .py_err()?;
+        type Field = fn(&clv::predict::prospects::ProspectScore) -> f64;
+        let fields: [(&'static str, Field); 6] = [
+            ("count", |s| s.count),
+            ("expected_repeat_purchases", |s| s.expected_repeat_purchases),
+            ("expected_order_value", |s| s.expected_order_value),
+            ("first_order_value", |s| s.first_order_value),
+            ("clv", |s| s.clv),
+            ("max_cac", |s| s.max_cac),
+        ];
+        let out = PyList::empty(py);
+        for (_, f) in fields {
+            out.append(f64_bytes(py, &scores.iter().map(f).collect::<Vec<f64>>()))?;
+        }
+        Ok((fields.iter().map(|(name, _)| *name).collect(), out))
     }
 }

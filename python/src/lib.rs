@@ -6,6 +6,7 @@ mod bundle;
 mod columns;
 mod errors;
 mod models;
+mod simulate;
 mod summaries;
 
 use pyo3::prelude::*;
@@ -22,5 +23,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(models::fit, m)?)?;
     m.add_function(wrap_pyfunction!(models::load_model, m)?)?;
     m.add_function(wrap_pyfunction!(models::model_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(simulate::simulate_summary, m)?)?;
+    m.add_function(wrap_pyfunction!(simulate::simulate_orders, m)?)?;
     Ok(())
 }

@@ -72,3 +72,18 @@ def test_training_errors_are_the_cores(demo):
         clv.Bundle.train(demo.drop(columns="amount"))
     with pytest.raises(clv.InvalidParameterError, match="at least 10 customers"):
         clv.Bundle.train(demo.head(5))
+
+
+def test_new_customers_are_valued_by_their_channel(demo, bundle):
+    prospects = pd.DataFrame({"channel": ["paid", "organic", "paid"], "score": [0.0, 0.0, 1.0],
+                              "count": [10, 5, 1]})
+    scored = bundle.score_new(prospects, horizon=52, discount_rate=0.10, margin=0.30,
+                              target_ltv_cac=3)
+    assert list(scored["channel"]) == ["paid", "organic", "paid"]
+    assert list(scored["count"]) == [10, 5, 1]
+    assert np.allclose(scored["max_cac"], scored["clv"] / 3)
+    assert (scored["clv"] > 0).all()
+    # The covariate model tells the channels apart.
+    assert scored["clv"][0] != scored["clv"][1]
+    with pytest.raises(clv.ClvError, match="channel"):
+        bundle.score_new(prospects.drop(columns="channel"))
