@@ -37,6 +37,8 @@ from .models import (
     load_model,
     model_kinds,
 )
+from .bundle import Bundle
+from .simulate import simulate, simulate_transactions
 from .summary import summarize, summarize_with_accounting, summary_data_from_transaction_data
 
 __all__ = [
@@ -45,5 +47,6 @@ __all__ = [
     "BGBB", "BGNBD", "MBGNBD", "GGomNBD", "GammaGamma", "ParetoNBD", "ShiftedBetaGeometric",
     "BetaGeoBetaBinomFitter", "BetaGeoFitter", "GammaGammaFitter", "ModifiedBetaGeoFitter",
     "ParetoNBDFitter", "Model", "TransactionModel", "load_model", "model_kinds",
-    "summarize", "summarize_with_accounting", "summary_data_from_transaction_data",
+    "summarize", "summarize_with_accounting", "summary_data_from_transaction_data", "Bundle",
+    "simulate", "simulate_transactions",
 ]

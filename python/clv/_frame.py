@@ -166,3 +166,18 @@ def frame(columns: dict, output: str = "pandas") -> Any:
 def arrays(names: Sequence[str], values: Sequence[bytes]) -> dict:
     """The engine's result columns (float64 bytes) as numpy arrays."""
     return {n: np.frombuffer(v, dtype=np.float64) for n, v in zip(names, values)}
+
+
+def decode(columns) -> dict:
+    """The engine's typed columns ``(name, kind, data)`` as numpy arrays (ids stay lists)."""
+    out = {}
+    for name, kind, data in columns:
+        if kind == "f64":
+            out[name] = np.frombuffer(data, dtype=np.float64)
+        elif kind == "date":
+            out[name] = np.frombuffer(data, dtype=np.int64).astype("datetime64[D]")
+        elif kind == "bool":
+            out[name] = np.array(data, dtype=bool)
+        else:
+            out[name] = data
+    return out

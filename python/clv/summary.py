@@ -7,7 +7,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from . import _core
-from ._frame import Table, frame
+from ._frame import Table, decode, frame
 
 
 def summarize(transactions: Any, **options: Any):
@@ -55,6 +55,23 @@ def summarize_with_accounting(
 ):
     """:func:`summarize`, and where every row went: a dict with ``rows_read``, ``rows_used``,
     ``rows_rejected``, ``rejected_by_reason``, ``rejections`` (row, column, value, reason)."""
+    tx, settings = transaction_columns(
+        transactions, customer_col, date_col, amount_col, extra_cols,
+        unit=unit, calibration_end=calibration_end, observation_end=observation_end,
+        on_error=on_error, source=source,
+    )
+    columns, accounting = _core.summarize(tx, settings)
+    out = decode(columns)
+    out["orders"] = out["orders"].astype(np.int64)
+    df = frame(out, output)
+    if output == "pandas":
+        df.attrs["accounting"] = accounting
+    return df, accounting
+
+
+def transaction_columns(transactions, customer_col, date_col, amount_col, extra_cols, *,
+                        unit, calibration_end, observation_end, on_error, source):
+    """A transaction table as the engine's columns and summary settings (two dicts)."""
     if on_error not in ("fail", "skip"):
         raise _core.InvalidParameterError(f"on_error must be 'fail' or 'skip', got '{on_error}'")
     t = Table(transactions, source)
@@ -63,31 +80,21 @@ def summarize_with_accounting(
         extra_cols = [n for n in t.names if n not in (customer_col, date_col, amount_col)]
     else:
         t.require(list(extra_cols), "extra_cols")
-    columns, accounting = _core.summarize(
-        t.ids(customer_col),
-        t.days(date_col),
-        t.floats(amount_col),
-        list(extra_cols),
-        [t.ids(n) for n in extra_cols],
-        unit,
-        _date_text(calibration_end),
-        _date_text(observation_end),
-        on_error == "skip",
-        source,
-    )
-    out = {}
-    for name, kind, data in columns:
-        if kind == "f64":
-            out[name] = np.frombuffer(data, dtype=np.float64)
-        elif kind == "date":
-            out[name] = np.frombuffer(data, dtype=np.int64).astype("datetime64[D]")
-        else:
-            out[name] = data
-    out["orders"] = out["orders"].astype(np.int64)
-    df = frame(out, output)
-    if output == "pandas":
-        df.attrs["accounting"] = accounting
-    return df, accounting
+    tx = {
+        "customer_id": t.ids(customer_col),
+        "day": t.days(date_col),
+        "amount": t.floats(amount_col),
+        "extra_names": list(extra_cols),
+        "extras": [t.ids(n) for n in extra_cols],
+    }
+    settings = {
+        "unit": unit,
+        "calibration_end": _date_text(calibration_end),
+        "observation_end": _date_text(observation_end),
+        "skip_bad_rows": on_error == "skip",
+        "source": source,
+    }
+    return tx, settings
 
 
 def _date_text(d: Any) -> Optional[str]:

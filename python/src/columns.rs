@@ -37,16 +37,22 @@ pub fn f64_bytes<'py>(py: Python<'py>, values: &[f64]) -> Bound<'py, PyBytes> {
     .expect("a bytes object of the right size")
 }
 
-/// Dates as int64 days since 1970-01-01 (numpy's `datetime64[D]`).
-pub fn day_bytes<'py>(py: Python<'py>, dates: &[NaiveDate]) -> Bound<'py, PyBytes> {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
-    PyBytes::new_with(py, dates.len() * 8, |out| {
-        for (chunk, d) in out.chunks_exact_mut(8).zip(dates) {
-            chunk.copy_from_slice(&(*d - epoch).num_days().to_ne_bytes());
+/// Int64 values as the bytes numpy reads back with `frombuffer`.
+pub fn i64_bytes<'py>(py: Python<'py>, values: &[i64]) -> Bound<'py, PyBytes> {
+    PyBytes::new_with(py, values.len() * 8, |out| {
+        for (chunk, v) in out.chunks_exact_mut(8).zip(values) {
+            chunk.copy_from_slice(&v.to_ne_bytes());
         }
         Ok(())
     })
     .expect("a bytes object of the right size")
+}
+
+/// Dates as int64 days since 1970-01-01 (numpy's `datetime64[D]`).
+pub fn day_bytes<'py>(py: Python<'py>, dates: &[NaiveDate]) -> Bound<'py, PyBytes> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
+    let days: Vec<i64> = dates.iter().map(|d| (*d - epoch).num_days()).collect();
+    i64_bytes(py, &days)
 }
 
 /// An optional float column of a dict of bytes.

@@ -2,9 +2,11 @@
 //! library, one file per area; the pure-Python package (`python/clv/`) turns DataFrames into
 //! columns and results back into DataFrames.
 
+mod bundle;
 mod columns;
 mod errors;
 mod models;
+mod simulate;
 mod summaries;
 
 use pyo3::prelude::*;
@@ -14,9 +16,14 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<models::PyModel>()?;
+    m.add_class::<bundle::PyBundle>()?;
+    m.add_function(wrap_pyfunction!(bundle::train_bundle, m)?)?;
+    m.add_function(wrap_pyfunction!(bundle::load_bundle, m)?)?;
     m.add_function(wrap_pyfunction!(summaries::summarize, m)?)?;
     m.add_function(wrap_pyfunction!(models::fit, m)?)?;
     m.add_function(wrap_pyfunction!(models::load_model, m)?)?;
     m.add_function(wrap_pyfunction!(models::model_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(simulate::simulate_summary, m)?)?;
+    m.add_function(wrap_pyfunction!(simulate::simulate_orders, m)?)?;
     Ok(())
 }

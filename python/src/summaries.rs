@@ -2,8 +2,8 @@
 
 use chrono::NaiveDate;
 use clv::ClvError;
-use clv::features::{SummaryOptions, TimeUnit, TransactionTable, summarize_table};
-use clv::ingest::{OnError, ReadOptions, reason};
+use clv::features::{Summary, SummaryOptions, TimeUnit, TransactionTable, summarize_table};
+use clv::ingest::{OnError, ReadOptions, RowAccounting, reason};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
@@ -46,49 +46,83 @@ fn dates(days: &[i64], source: &str) -> clv::Result<Vec<NaiveDate>> {
         .collect()
 }
 
-/// Summarizes transactions given as columns. Returns `(columns, accounting)`: columns as
-/// `(name, kind, data)` with kind `str` (a list), `f64` (bytes) or `date` (int64 day bytes),
-/// in the order of `clv summarize`'s CSV; the accounting as a dict.
-#[pyfunction]
-#[pyo3(signature = (customer_id, day, amount, extra_names, extras, unit, calibration_end, observation_end, skip_bad_rows, source))]
-#[allow(clippy::too_many_arguments)]
-pub fn summarize<'py>(
-    py: Python<'py>,
-    customer_id: &Bound<'py, PyList>,
-    day: &Bound<'py, PyBytes>,
-    amount: &Bound<'py, PyBytes>,
+/// Transactions as columns, from a dict: `customer_id` (list), `day` (int64 day bytes),
+/// `amount` (float64 bytes), `extra_names` and `extras` (one list per extra column).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub struct TransactionColumns<'py> {
+    customer_id: Bound<'py, PyList>,
+    day: Bound<'py, PyBytes>,
+    amount: Bound<'py, PyBytes>,
     extra_names: Vec<String>,
     extras: Vec<Bound<'py, PyList>>,
-    unit: &str,
-    calibration_end: Option<&str>,
-    observation_end: Option<&str>,
+}
+
+/// How to summarize, from a dict: unit, calibration_end, observation_end, skip_bad_rows and
+/// source (the table's name in messages).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub struct SummarySettings {
+    unit: String,
+    calibration_end: Option<String>,
+    observation_end: Option<String>,
     skip_bad_rows: bool,
-    source: &str,
-) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyDict>)> {
+    source: String,
+}
+
+impl SummarySettings {
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    pub fn unit(&self) -> PyResult<TimeUnit> {
+        self.unit.parse::<TimeUnit>().py_err()
+    }
+}
+
+/// The summary of transactions given as columns, the GIL released while the core works.
+pub fn summary_of(
+    py: Python<'_>,
+    tx: &TransactionColumns<'_>,
+    settings: &SummarySettings,
+    keep_purchase_times: bool,
+) -> PyResult<(Summary, RowAccounting)> {
+    let source = settings.source.as_str();
     let table = TransactionTable {
-        customer_id: ids(customer_id)?,
-        date: dates(&i64s(day.as_bytes()), source).py_err()?,
-        amount: crate::columns::f64s(amount.as_bytes()),
-        extra_names,
-        extras: extras.iter().map(ids).collect::<PyResult<_>>()?,
+        customer_id: ids(&tx.customer_id)?,
+        date: dates(&i64s(tx.day.as_bytes()), source).py_err()?,
+        amount: crate::columns::f64s(tx.amount.as_bytes()),
+        extra_names: tx.extra_names.clone(),
+        extras: tx.extras.iter().map(ids).collect::<PyResult<_>>()?,
     };
     let opts = SummaryOptions {
-        unit: unit.parse::<TimeUnit>().py_err()?,
-        calibration_end: parse_date("calibration_end", calibration_end)?,
-        observation_end: parse_date("observation_end", observation_end)?,
-        keep_purchase_times: false,
+        unit: settings.unit()?,
+        calibration_end: parse_date("calibration_end", settings.calibration_end.as_deref())?,
+        observation_end: parse_date("observation_end", settings.observation_end.as_deref())?,
+        keep_purchase_times,
     };
     let read = ReadOptions {
-        on_error: if skip_bad_rows {
+        on_error: if settings.skip_bad_rows {
             OnError::Skip
         } else {
             OnError::Fail
         },
         ..Default::default()
     };
-    let (summary, accounting) = py
-        .detach(|| summarize_table(&table, source, &read, &opts))
-        .py_err()?;
+    py.detach(|| summarize_table(&table, source, &read, &opts))
+        .py_err()
+}
+
+/// Summarizes transactions given as columns. Returns `(columns, accounting)`: columns as
+/// `(name, kind, data)` with kind `str` (a list), `f64` (bytes) or `date` (int64 day bytes),
+/// in the order of `clv summarize`'s CSV; the accounting as a dict.
+#[pyfunction]
+pub fn summarize<'py>(
+    py: Python<'py>,
+    tx: TransactionColumns<'py>,
+    settings: SummarySettings,
+) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyDict>)> {
+    let (summary, accounting) = summary_of(py, &tx, &settings, false)?;
     let c = &summary.customers;
     let out = PyList::empty(py);
     let floats = |name: &str, f: &dyn Fn(&clv::features::CustomerSummary) -> f64| {
@@ -123,6 +157,15 @@ pub fn summarize<'py>(
         let values = PyList::new(py, c.iter().map(|c| c.extras[j].as_str()))?;
         out.append((name.as_str(), "str", values))?;
     }
+    Ok((out, accounting_dict(py, &summary, &accounting)?))
+}
+
+/// Where every row went, as a dict.
+pub fn accounting_dict<'py>(
+    py: Python<'py>,
+    summary: &Summary,
+    accounting: &RowAccounting,
+) -> PyResult<Bound<'py, PyDict>> {
     let acc = PyDict::new(py);
     acc.set_item("rows_read", accounting.rows_read)?;
     acc.set_item("rows_used", accounting.rows_used)?;
@@ -143,5 +186,5 @@ pub fn summarize<'py>(
         "customers_after_calibration",
         summary.customers_after_calibration,
     )?;
-    Ok((out, acc))
+    Ok(acc)
 }

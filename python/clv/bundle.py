@@ -1,0 +1,152 @@
+"""The model bundle, as ``clv train`` and ``clv score`` use it: a transaction model (chosen
+by the best holdout fit, or given), Gamma-Gamma spend, a covariate model for new customers and
+the churn settings, in one JSON file that the CLI reads and writes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional, Sequence
+
+from . import _core
+from ._frame import Table, arrays, decode, frame
+from .summary import transaction_columns
+
+
+class Bundle:
+    """A trained bundle. Build one with :meth:`train` or :meth:`load`.
+
+    Example::
+
+        >>> bundle = clv.Bundle.train(transactions, unit="week", calibration_end="2025-01-26")
+        >>> scores = bundle.score(transactions, horizon=52, discount_rate=0.10, margin=0.30)
+        >>> bundle.save("bundle.json")          # what `clv score --model` reads
+    """
+
+    def __init__(self, core: "_core.Bundle", accounting: Optional[dict] = None) -> None:
+        self._core = core
+        self._file = json.loads(core.json())
+        #: Where every training row went.
+        self.accounting = accounting
+
+    @classmethod
+    def train(
+        cls,
+        transactions: Any,
+        *,
+        unit: str = "week",
+        calibration_end: Optional[str] = None,
+        observation_end: Optional[str] = None,
+        model: str = "auto",
+        covariates: Optional[Sequence[str]] = None,
+        penalty: float = 0.0,
+        customer_col: str = "customer_id",
+        date_col: str = "date",
+        amount_col: str = "amount",
+        on_error: str = "fail",
+        source: str = "transactions",
+    ) -> "Bundle":
+        """Train on transactions as ``clv train`` does: ``model="auto"`` fits every transaction
+        model and keeps the best holdout fit (with ``calibration_end``) or the highest
+        likelihood; extra columns (or ``covariates``, ``[]`` for none) become covariates of
+        the new-customer model."""
+        tx, settings = transaction_columns(
+            transactions, customer_col, date_col, amount_col, None,
+            unit=unit, calibration_end=calibration_end, observation_end=observation_end,
+            on_error=on_error, source=source,
+        )
+        core, accounting = _core.train_bundle(
+            tx, settings, model, None if covariates is None else list(covariates), float(penalty)
+        )
+        return cls(core, accounting)
+
+    @classmethod
+    def load(cls, path: str) -> "Bundle":
+        """Read a bundle file written by ``clv train`` or :meth:`save`."""
+        return cls(_core.load_bundle(str(path)))
+
+    def save(self, path: str) -> None:
+        """Write the bundle file atomically."""
+        self._core.save(str(path))
+
+    def to_json(self) -> str:
+        return self._core.json()
+
+    @property
+    def time_unit(self) -> str:
+        return self._core.time_unit
+
+    @property
+    def chosen_model(self) -> str:
+        """The transaction model the bundle uses."""
+        return self._file["transaction_model"]["model"]
+
+    @property
+    def selection(self) -> dict:
+        """The candidates tried and the rule that chose."""
+        return self._file["selection"]
+
+    def score(
+        self,
+        transactions: Any,
+        *,
+        horizon: int = 52,
+        discount_rate: float = 0.10,
+        margin: float = 1.0,
+        churn_window: Optional[float] = None,
+        risk_threshold: float = 0.6,
+        customer_col: str = "customer_id",
+        date_col: str = "date",
+        amount_col: str = "amount",
+        observation_end: Optional[str] = None,
+        on_error: str = "fail",
+        output: str = "pandas",
+        source: str = "transactions",
+    ):
+        """Score existing customers as ``clv score`` does: p_alive, churn_probability,
+        expected purchases and spend, discounted CLV over ``horizon`` periods of the bundle's
+        unit at the annual ``discount_rate``, RFM segment and the at-risk flag, sorted by CLV.
+        The portfolio summary is in ``result.attrs["totals"]`` (pandas) and
+        :attr:`last_totals`."""
+        tx, settings = transaction_columns(
+            transactions, customer_col, date_col, amount_col, None,
+            unit=self.time_unit, calibration_end=None, observation_end=observation_end,
+            on_error=on_error, source=source,
+        )
+        columns, totals, accounting = self._core.score(
+            tx, settings, int(horizon), float(discount_rate), float(margin),
+            churn_window, float(risk_threshold),
+        )
+        self.last_totals = json.loads(totals)
+        self.last_accounting = accounting
+        df = frame(decode(columns), output)
+        if output == "pandas":
+            df.attrs["totals"] = self.last_totals
+        return df
+
+    def score_new(
+        self,
+        prospects: Any,
+        *,
+        horizon: int = 52,
+        discount_rate: float = 0.10,
+        margin: float = 1.0,
+        target_ltv_cac: float = 3.0,
+        output: str = "pandas",
+    ):
+        """Value new customers (prospects) as ``clv score-new`` does, for ad budgets: one row
+        per prospect (or per segment, with a ``count`` column) with the attributes the bundle's
+        covariate model uses; adds expected_repeat_purchases, expected_order_value,
+        first_order_value, clv and max_cac (clv / ``target_ltv_cac``)."""
+        t = Table(prospects, "prospects")
+        columns = {n: t.ids(n) for n in t.names}
+        names, values = self._core.score_new(
+            list(columns), list(columns.values()), int(horizon), float(discount_rate),
+            float(margin), float(target_ltv_cac),
+        )
+        scored = arrays(names, values)
+        out = {n: v for n, v in columns.items() if n != "count"}
+        out.update(scored)
+        return frame(out, output)
+
+    def __repr__(self) -> str:
+        return f"<clv.Bundle {self.chosen_model}, unit {self.time_unit}>"

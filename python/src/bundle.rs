@@ -1,0 +1,199 @@
+//! The model bundle: training on transactions (`predict::train`), scoring existing customers
+//! (`predict::score::score_bundle`) and bundle files both ways.
+
+use std::path::PathBuf;
+
+use clv::ClvError;
+use clv::models::ModelKind;
+use clv::predict::Bundle;
+use clv::predict::prospects::{Prospects, score_prospects};
+use clv::predict::score::score_bundle;
+use clv::predict::train::{ModelChoice, TrainSettings, train};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use crate::columns::f64_bytes;
+use crate::errors::IntoPy;
+use crate::summaries::{SummarySettings, TransactionColumns, accounting_dict, summary_of};
+
+/// A trained (or loaded) bundle: transaction model, spend model, covariate model for new
+/// customers, churn settings.
+#[pyclass(module = "clv._core", name = "Bundle", frozen)]
+pub struct PyBundle {
+    bundle: Bundle,
+}
+
+/// Trains a bundle on transactions, as `clv train` does: `model` is `auto` (every transaction
+/// model of the registry, the best kept) or a kind; `covariates` the attribute columns to use
+/// (`None`: every extra column). Returns the bundle and the row accounting.
+#[pyfunction]
+#[pyo3(signature = (tx, settings, model, covariates, penalty))]
+pub fn train_bundle<'py>(
+    py: Python<'py>,
+    tx: TransactionColumns<'py>,
+    settings: SummarySettings,
+    model: &str,
+    covariates: Option<Vec<String>>,
+    penalty: f64,
+) -> PyResult<(PyBundle, Bound<'py, PyDict>)> {
+    let choice = match model {
+        "auto" => ModelChoice::Auto,
+        kind => ModelChoice::Given(kind.parse::<ModelKind>().py_err()?),
+    };
+    let (summary, accounting) = summary_of(py, &tx, &settings, true)?;
+    let train_settings = TrainSettings {
+        model: choice,
+        covariates,
+        fit: clv::models::FitOptions {
+            penalty,
+            ..Default::default()
+        },
+    };
+    let source = settings.source().to_string();
+    let bundle = py
+        .detach(|| train(&summary, &accounting, &source, None, &train_settings))
+        .py_err()?;
+    let acc = accounting_dict(py, &summary, &accounting)?;
+    Ok((PyBundle { bundle }, acc))
+}
+
+/// Reads a bundle file written by `clv train` or `Bundle.save`.
+#[pyfunction]
+pub fn load_bundle(path: PathBuf) -> PyResult<PyBundle> {
+    Ok(PyBundle {
+        bundle: Bundle::load(&path).py_err()?,
+    })
+}
+
+#[pymethods]
+impl PyBundle {
+    /// The bundle file as JSON text.
+    fn json(&self) -> PyResult<String> {
+        serde_json::to_string_pretty(&self.bundle)
+            .map_err(ClvError::from)
+            .py_err()
+    }
+
+    /// Writes the bundle file atomically.
+    fn save(&self, path: PathBuf) -> PyResult<()> {
+        self.bundle.save(&path).py_err()
+    }
+
+    #[getter]
+    fn time_unit(&self) -> &str {
+        &self.bundle.time_unit
+    }
+
+    /// Scores the customers of transactions as `clv score` does: `(columns, totals JSON,
+    /// accounting)`, the columns as `(name, kind, data)` like `summarize`'s, rows sorted by CLV.
+    #[pyo3(signature = (tx, settings, horizon, discount_rate, margin, churn_window, risk_threshold))]
+    #[allow(clippy::too_many_arguments)]
+    fn score<'py>(
+        &self,
+        py: Python<'py>,
+        tx: TransactionColumns<'py>,
+        settings: SummarySettings,
+        horizon: usize,
+        discount_rate: f64,
+        margin: f64,
+        churn_window: Option<f64>,
+        risk_threshold: f64,
+    ) -> PyResult<(Bound<'py, PyList>, String, Bound<'py, PyDict>)> {
+        if settings.unit()?.name() != self.bundle.time_unit {
+            return Err(ClvError::InvalidParameter(format!(
+                "the bundle is in {}s, the transactions were asked in {}s",
+                self.bundle.time_unit,
+                settings.unit()?.name()
+            )))
+            .py_err();
+        }
+        let (summary, accounting) = summary_of(py, &tx, &settings, true)?;
+        let clv = self
+            .bundle
+            .clv_settings(horizon, discount_rate, margin)
+            .py_err()?;
+        let scored = py
+            .detach(|| score_bundle(&self.bundle, &summary, clv, churn_window, risk_threshold))
+            .py_err()?;
+        let rows = &scored.rows;
+        let out = PyList::empty(py);
+        let ids = PyList::new(py, rows.iter().map(|r| r.customer_id.as_str()))?;
+        out.append(("customer_id", "str", ids))?;
+        type Field = fn(&clv::predict::score::CustomerScore) -> f64;
+        let floats: [(&str, Field); 10] = [
+            ("frequency", |r| r.frequency),
+            ("recency", |r| r.recency),
+            ("T", |r| r.t),
+            ("total_spend", |r| r.total_spend),
+            ("p_alive", |r| r.p_alive),
+            ("churn_probability", |r| r.churn_probability),
+            ("expected_purchases", |r| r.expected_purchases),
+            ("expected_avg_spend", |r| r.expected_avg_spend),
+            ("predicted_revenue", |r| r.predicted_revenue),
+            ("clv", |r| r.clv),
+        ];
+        for (name, f) in floats {
+            let values: Vec<f64> = rows.iter().map(f).collect();
+            out.append((name, "f64", f64_bytes(py, &values)))?;
+        }
+        let segments = PyList::new(py, rows.iter().map(|r| r.segment.as_str()))?;
+        out.append(("segment", "str", segments))?;
+        let at_risk = PyList::new(py, rows.iter().map(|r| r.at_risk))?;
+        out.append(("at_risk", "bool", at_risk))?;
+        let totals = serde_json::to_string(&scored.totals)
+            .map_err(ClvError::from)
+            .py_err()?;
+        Ok((out, totals, accounting_dict(py, &summary, &accounting)?))
+    }
+
+    /// Scores prospects (new customers) as `clv score-new` does: one row per prospect with its
+    /// attribute columns (`names`, one list of values each; a `count` column counts the
+    /// customers a row stands for). Returns float64 bytes of count, expected_repeat_purchases,
+    /// expected_order_value, first_order_value, clv, max_cac.
+    #[pyo3(signature = (names, columns, horizon, discount_rate, margin, target_ltv_cac))]
+    #[allow(clippy::too_many_arguments)]
+    fn score_new<'py>(
+        &self,
+        py: Python<'py>,
+        names: Vec<String>,
+        columns: Vec<Bound<'py, PyList>>,
+        horizon: usize,
+        discount_rate: f64,
+        margin: f64,
+        target_ltv_cac: f64,
+    ) -> PyResult<(Vec<&'static str>, Bound<'py, PyList>)> {
+        let values: Vec<Vec<String>> = columns
+            .iter()
+            .map(crate::columns::ids)
+            .collect::<PyResult<_>>()?;
+        let n = values.first().map_or(0, Vec::len);
+        let prospects = Prospects {
+            columns: names,
+            rows: (0..n)
+                .map(|i| values.iter().map(|c| c[i].clone()).collect())
+                .collect(),
+            source: None,
+        };
+        let settings = self
+            .bundle
+            .clv_settings(horizon, discount_rate, margin)
+            .py_err()?;
+        let scores = py
+            .detach(|| score_prospects(&self.bundle, &prospects, &settings, target_ltv_cac))
+            .py_err()?;
+        type Field = fn(&clv::predict::prospects::ProspectScore) -> f64;
+        let fields: [(&'static str, Field); 6] = [
+            ("count", |s| s.count),
+            ("expected_repeat_purchases", |s| s.expected_repeat_purchases),
+            ("expected_order_value", |s| s.expected_order_value),
+            ("first_order_value", |s| s.first_order_value),
+            ("clv", |s| s.clv),
+            ("max_cac", |s| s.max_cac),
+        ];
+        let out = PyList::empty(py);
+        for (_, f) in fields {
+            out.append(f64_bytes(py, &scores.iter().map(f).collect::<Vec<f64>>()))?;
+        }
+        Ok((fields.iter().map(|(name, _)| *name).collect(), out))
+    }
+}

@@ -1,0 +1,89 @@
+"""The bundle through Python: trained and scored as `clv train` / `clv score` do, and bundle
+files interchangeable with the CLI."""
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import clv
+
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo_transactions.csv"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return pd.read_csv(DEMO, dtype={"customer_id": str})
+
+
+@pytest.fixture(scope="module")
+def bundle(demo):
+    return clv.Bundle.train(demo, unit="week", calibration_end="2025-01-26", model="bgnbd")
+
+
+def test_training_accounts_for_every_row_and_scores_every_customer(demo, bundle):
+    assert bundle.accounting["rows_read"] == len(demo) == bundle.accounting["rows_used"]
+    assert bundle.chosen_model == "bgnbd"
+    scores = bundle.score(demo, horizon=52, discount_rate=0.10, margin=0.30)
+    assert len(scores) == demo["customer_id"].nunique()
+    assert scores["clv"].is_monotonic_decreasing
+    assert ((scores["p_alive"] >= 0) & (scores["p_alive"] <= 1)).all()
+    totals = scores.attrs["totals"]
+    assert totals["customers"] == len(scores)
+    assert np.isclose(totals["total_clv"], scores["clv"].sum())
+    assert scores["at_risk"].dtype == bool
+    assert scores["segment"].str.len().min() > 0
+    # The at-risk flag follows the rule the totals name.
+    assert totals["at_risk_customers"] == int(scores["at_risk"].sum())
+
+
+def test_bundle_files_go_both_ways_with_the_cli(clv_bin, demo, bundle, tmp_path):
+    path = tmp_path / "bundle.json"
+    bundle.save(path)
+    out = tmp_path / "scores.csv"
+    done = subprocess.run(
+        [str(clv_bin), "score", "--model", str(path), "--input", str(DEMO), "--horizon", "52",
+         "--discount-rate", "0.10", "--margin", "0.30", "--output", str(out)],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    cli = pd.read_csv(out, dtype={"customer_id": str})
+    py = clv.Bundle.load(path).score(demo, horizon=52, discount_rate=0.10, margin=0.30)
+    assert list(cli["customer_id"]) == list(py["customer_id"])
+    for col in ["p_alive", "churn_probability", "expected_purchases", "clv"]:
+        np.testing.assert_allclose(cli[col], py[col], rtol=1e-7, atol=1e-9, err_msg=col)
+    assert list(cli["segment"]) == list(py["segment"])
+    # And a bundle trained by the CLI scores the same in Python as the one trained here.
+    cli_path = tmp_path / "cli_bundle.json"
+    done = subprocess.run(
+        [str(clv_bin), "train", "--input", str(DEMO), "--unit", "week", "--calibration-end",
+         "2025-01-26", "--model", "bgnbd", "--output", str(cli_path)],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    from_cli = clv.Bundle.load(cli_path).score(demo, horizon=52, discount_rate=0.10, margin=0.30)
+    np.testing.assert_allclose(from_cli["clv"], py["clv"], rtol=1e-9)
+
+
+def test_training_errors_are_the_cores(demo):
+    with pytest.raises(clv.BadInputError):
+        clv.Bundle.train(demo.drop(columns="amount"))
+    with pytest.raises(clv.InvalidParameterError, match="at least 10 customers"):
+        clv.Bundle.train(demo.head(5))
+
+
+def test_new_customers_are_valued_by_their_channel(demo, bundle):
+    prospects = pd.DataFrame({"channel": ["paid", "organic", "paid"], "score": [0.0, 0.0, 1.0],
+                              "count": [10, 5, 1]})
+    scored = bundle.score_new(prospects, horizon=52, discount_rate=0.10, margin=0.30,
+                              target_ltv_cac=3)
+    assert list(scored["channel"]) == ["paid", "organic", "paid"]
+    assert list(scored["count"]) == [10, 5, 1]
+    assert np.allclose(scored["max_cac"], scored["clv"] / 3)
+    assert (scored["clv"] > 0).all()
+    # The covariate model tells the channels apart.
+    assert scored["clv"][0] != scored["clv"][1]
+    with pytest.raises(clv.ClvError, match="channel"):
+        bundle.score_new(prospects.drop(columns="channel"))
