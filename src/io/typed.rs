@@ -58,7 +58,7 @@ pub fn columns_table<'a>(ids: Option<&'a [String]>, columns: &'a Columns) -> Tab
         t.push("customer_id", text(ids, String::as_str));
     }
     for (name, values) in columns.names.iter().zip(&columns.values) {
-        t.push(*name, Values::Float(Cow::Borrowed(values)));
+        t.push(name.as_str(), Values::Float(Cow::Borrowed(values)));
     }
     t
 }

@@ -135,6 +135,7 @@ pub fn summarize_parquet(
     if acc.rows_read == 0 {
         return Err(ClvError::input(files.describe(), "empty input (no rows)"));
     }
-    let summary = finish(maps, extra_columns, max_day, &read, opts)?;
+    let name = path.display().to_string();
+    let summary = finish(&name, maps, extra_columns, max_day, &read, opts)?;
     Ok((summary, acc))
 }
