@@ -221,3 +221,70 @@ fn new_customer_pmf_matches_r_btyd() {
         assert!(rel(got, want) < 1e-6, "P(X(30) = {n}) = {got}, BTYD {want}");
     }
 }
+
+/// 20 customers with a common dropout probability (homogeneous dropout): the fit runs a and
+/// b off to infinity with a/(a+b) finite, where every prediction used to be NaN. The
+/// predictions must be those of the limit, dropout with the fixed probability
+/// p = a/(a+b): E[X(h) | alive at T] = (1 − ((α+T)/(α+T+ph))^{r+x})/p, and P(alive) from
+/// the likelihood with p fixed, 1/(1 + p/(1−p) ((α+T)/(α+t_x))^{r+x}).
+#[test]
+fn homogeneous_dropout_fit_predicts_the_limit() {
+    use rand::{Rng, SeedableRng};
+    use rand_distr::{Distribution, Exp, Gamma};
+    let mut found = None;
+    for seed in 0..200u64 {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let (mut x, mut t_x, mut t) = (vec![], vec![], vec![]);
+        for _ in 0..20 {
+            let lambda: f64 = Gamma::new(2.0, 1.0 / 8.0).unwrap().sample(&mut rng);
+            let age = 39.0;
+            let (mut n, mut last, mut now) = (0.0, 0.0, 0.0);
+            loop {
+                now += Exp::new(lambda).unwrap().sample(&mut rng);
+                if now > age {
+                    break;
+                }
+                n += 1.0;
+                last = now;
+                if rng.random::<f64>() < 0.3 {
+                    break;
+                }
+            }
+            x.push(n);
+            t_x.push(last);
+            t.push(age);
+        }
+        let data = RfmData::new(&x, &t_x, &t, None).unwrap();
+        let fit = BgNbd::fit(&data, &FitOptions::default()).unwrap();
+        if fit.model.a() > 1e6 && fit.model.b() > 1e6 {
+            found = Some((fit, x, t_x, t));
+            break;
+        }
+    }
+    let (fit, x, t_x, t) = found.expect("some seed gives a fit with a, b -> infinity");
+    let m = fit.model;
+    let (r, alpha) = (m.r(), m.alpha());
+    let p = m.a() / (m.a() + m.b());
+    assert!(!fit.report.at_boundary.is_empty(), "{:?}", fit.report);
+    for i in 0..x.len() {
+        let k = r + x[i];
+        let pa = m.p_alive(x[i], t_x[i], t[i]);
+        let ratio = ((alpha + t[i]) / (alpha + t_x[i])).powf(k);
+        let pa_limit = if x[i] > 0.0 {
+            1.0 / (1.0 + p / (1.0 - p) * ratio)
+        } else {
+            1.0
+        };
+        // a/(b+x−1) differs from p/(1−p) by O(x/b) at finite b.
+        assert!((pa - pa_limit).abs() < 1e-5, "{pa} vs {pa_limit}");
+        for h in [1.0, 39.0, 520.0] {
+            let e = m.expected_purchases(h, x[i], t_x[i], t[i]);
+            let e_alive = -(-k * (p * h / (alpha + t[i])).ln_1p()).exp_m1() / p;
+            let limit = pa_limit * e_alive;
+            assert!(
+                e.is_finite() && rel(e, limit) < 1e-4,
+                "h={h}: {e} vs {limit}"
+            );
+        }
+    }
+}

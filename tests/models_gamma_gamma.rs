@@ -200,3 +200,48 @@ fn two_buyers_or_tiny_spread_fit_or_error_cleanly() {
         &[20.0, 20.0, 20.0, 20.0, 20.000001],
     );
 }
+
+/// Simulated heavy-tailed spend (the rate nu ~ Gamma(q = 0.6, 10), so the model's mean spend
+/// does not exist): the unconstrained maximum has q <= 1; the fit holds q at its floor, says
+/// so, and the model predicts for every customer and for a new one.
+#[test]
+fn heavy_tailed_spend_fits_with_q_held_above_one_and_always_predicts() {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Gamma};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let nu = Gamma::new(0.6, 1.0 / 10.0).unwrap();
+    let (mut x, mut z) = (Vec::new(), Vec::new());
+    for i in 0..800 {
+        let n = 1 + i % 7;
+        let rate: f64 = nu.sample(&mut rng);
+        let spend = Gamma::new(2.0, 1.0 / rate).unwrap();
+        let total: f64 = (0..n).map(|_| spend.sample(&mut rng)).sum();
+        x.push(n as f64);
+        z.push(total / n as f64);
+    }
+    let (data, _) = RepeatSpendData::new(&x, &z, None).unwrap();
+    let fit = GammaGamma::fit(&data, &FitOptions::default()).unwrap();
+    let m = fit.model;
+    assert_eq!(m.q(), clv::models::gamma_gamma::Q_MIN, "{m:?}");
+    assert!(fit.report.at_boundary.contains(&"q".to_string()));
+    assert!(
+        fit.report
+            .warnings
+            .iter()
+            .any(|w| w.contains("q constrained") && w.contains("does not exist")),
+        "{:?}",
+        fit.report.warnings
+    );
+    // The constrained fit is a maximum over p and gamma: nudging either lowers the likelihood.
+    let ll = m.log_likelihood(&data);
+    for (dp, dg) in [(1.01, 1.0), (0.99, 1.0), (1.0, 1.01), (1.0, 0.99)] {
+        let other = GammaGamma::new(m.p() * dp, m.q(), m.gamma() * dg).unwrap();
+        assert!(other.log_likelihood(&data) <= ll + 1e-9);
+    }
+    let new = m.expected_average_spend_new().unwrap();
+    assert!(new.is_finite() && new > 0.0);
+    for (xi, zi) in x.iter().zip(&z) {
+        let e = m.conditional_expected_average_spend(*xi, *zi).unwrap();
+        assert!(e.is_finite() && e > 0.0);
+    }
+}

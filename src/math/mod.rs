@@ -5,6 +5,7 @@
 //! peaks ([`panels`]). It depends on nothing in the crate but
 //! [`crate::error`].
 
+pub mod beta_mean;
 pub mod gamma;
 pub mod log_space;
 pub mod panels;

@@ -25,7 +25,7 @@ use super::data::RfmData;
 use super::pattern_sum::pattern_sum;
 use super::{DrawWindow, TransactionModel, draw_error};
 use crate::error::Result;
-use crate::math::gamma::ln_beta;
+use crate::math::beta_mean::beta_mean;
 
 /// BG/NBD-type parameters and where dropout can happen. The models [`super::bgnbd::BgNbd`]
 /// and [`super::mbgnbd::MbgNbd`] fit these parameters and delegate their predictions here.
@@ -187,7 +187,7 @@ impl TransactionModel for BgProcess {
             return 1.0;
         }
         let l = self.a.ln() - (self.b + xd - 1.0).ln()
-            + (self.r + x) * ((self.alpha + t).ln() - (self.alpha + t_x).ln());
+            + (self.r + x) * ((t - t_x) / (self.alpha + t_x)).ln_1p();
         // 1/(1 + e^{l}) written so that it neither overflows nor loses digits.
         if l > 0.0 {
             (-l).exp() / (1.0 + (-l).exp())
@@ -253,15 +253,40 @@ impl TransactionModel for BgProcess {
 
 /// E[X(t)] for a customer alive at time 0 who can drop out only after purchases, in a
 /// BG/NBD process with parameters (r, α, a, b):
-/// (a+b−1)/(a−1) · [1 − (α/(α+t))^r 2F1(r, b; a+b−1; z)], z = t/(α+t).
+/// (a+b−1)/(a−1) · [1 − (α/(α+t))^r 2F1(r, b; a+b−1; z)], z = t/(α+t), which is
+/// E_p[(1 − (α/(α+pt))^r)/p] over p ~ Beta(a, b) (given λ and p the death time is
+/// Exp(λp), so E[X(t) | λ, p] = (1 − e^{−λpt})/p).
 ///
-/// Euler's transformation turns (α/(α+t))^r 2F1(r,b;a+b−1;z) into
-/// (1−z)^{a−1} 2F1(a+b−1−r, a−1; a+b−1; z), whose series has the factor (a−1) in every term
-/// after the first; dividing it out removes the 0/0 at a = 1 and the cancellation near it.
+/// Where the series is exact, it is used: Euler's transformation turns
+/// (α/(α+t))^r 2F1(r,b;a+b−1;z) into (1−z)^{a−1} 2F1(a+b−1−r, a−1; a+b−1; z), whose series
+/// has the factor (a−1) in every term after the first; dividing it out removes the 0/0 at
+/// a = 1. The series is trusted when it converges within a few thousand terms and its
+/// rounding (1e-16 times the sum of the absolute values of what it adds and subtracts) is
+/// below 1e-11 of the result; that excludes a, b → ∞ (terms like (az)^n/n!), r ≫ a + b
+/// (alternating terms of huge size) and long horizons with z near 1. There the integral over
+/// p is evaluated by quadrature ([`beta_mean`]).
 pub(crate) fn bg_expected(t: f64, r: f64, alpha: f64, a: f64, b: f64) -> f64 {
     if t <= 0.0 {
         return 0.0;
     }
+    if let Some(v) = bg_expected_series(t, r, alpha, a, b) {
+        return v;
+    }
+    let y = t / alpha;
+    // (1 − (1 + py)^{−r})/p, r·y at p = 0.
+    let g = |p: f64| {
+        if p * y < 1e-300 {
+            r * y
+        } else {
+            -(-r * (p * y).ln_1p()).exp_m1() / p
+        }
+    };
+    beta_mean(a, b, &g, &[1.0 / y, 1.0 / (y * r.max(1.0))])
+}
+
+/// The Euler-transformed series of [`bg_expected`], `None` where it is not exact.
+fn bg_expected_series(t: f64, r: f64, alpha: f64, a: f64, b: f64) -> Option<f64> {
+    const MAX_TERMS: f64 = 5000.0;
     let l1z = -(t / alpha).ln_1p(); // ln(1 − z)
     let z = t / (alpha + t);
     let c = a + b - 1.0;
@@ -275,26 +300,38 @@ pub(crate) fn bg_expected(t: f64, r: f64, alpha: f64, a: f64, b: f64) -> f64 {
     // Σ_{n≥1} (A)_n (a)_{n−1} / ((c)_n n!) z^n
     let mut term = big_a * z / c;
     let mut sum = term;
+    let mut abs_sum = term.abs();
     let mut n = 1.0;
-    while n < 1e7 {
+    let mut converged = false;
+    while n < MAX_TERMS {
         term *= (big_a + n) * (a + n - 1.0) * z / ((c + n) * (n + 1.0));
         sum += term;
+        abs_sum += term.abs();
         n += 1.0;
+        if !abs_sum.is_finite() {
+            return None;
+        }
         let ratio = ((big_a + n) * (a + n - 1.0) / ((c + n) * (n + 1.0))).abs() * z;
         let r_bound = ratio.max(z);
         if n > (-big_a).max(1.0 - a).max(0.0) + 1.0
             && r_bound < 1.0
             && term.abs() * r_bound / (1.0 - r_bound) <= 1e-17 * sum.abs()
         {
+            converged = true;
             break;
         }
     }
-    c * (first - (am1 * l1z).exp() * sum)
+    let scale = (am1 * l1z).exp();
+    let value = c * (first - scale * sum);
+    let rounding = 1e-16 * c.abs() * (first.abs() + scale * abs_sum);
+    (converged && value.is_finite() && value > 0.0 && rounding <= 1e-11 * value).then_some(value)
 }
 
 /// P(X(t) = n) for a customer alive at time 0 who can drop out only after purchases
 /// (FHL 2005 eq. 8); the NBD tail 1 − Σ_{j<n} P_NBD(j) is the regularised incomplete beta
-/// I_q(n, r), which avoids the cancellation of the finite sum.
+/// I_q(n, r), which avoids the cancellation of the finite sum. The ratios of beta and gamma
+/// functions are products over j < n ((b+j)/(a+b+j), r+j), exact when a, b or r are in the
+/// billions where differences of ln Γ lose their digits.
 pub(crate) fn bg_prob_n(n: u32, t: f64, r: f64, alpha: f64, a: f64, b: f64) -> f64 {
     if t <= 0.0 {
         return if n == 0 { 1.0 } else { 0.0 };
@@ -303,14 +340,23 @@ pub(crate) fn bg_prob_n(n: u32, t: f64, r: f64, alpha: f64, a: f64, b: f64) -> f
     let q = t / (alpha + t);
     let ln_p = -(t / alpha).ln_1p();
     let ln_q = (t / alpha).ln() + ln_p;
-    let alive =
-        ln_beta(a, b + nf) - ln_beta(a, b) + ln_gamma(r + nf) - ln_gamma(r) - ln_gamma(nf + 1.0)
-            + r * ln_p
-            + nf * ln_q;
+    // ln [B(a, b+n)/B(a, b)] and ln [Γ(r+n)/(Γ(r) n!)].
+    let ln_keep: f64 = (0..n)
+        .map(|j| ((b + j as f64) / (a + b + j as f64)).ln())
+        .sum();
+    let ln_nb: f64 = (0..n)
+        .map(|j| ((r + j as f64) / (j as f64 + 1.0)).ln())
+        .sum();
+    let alive = ln_keep + ln_nb + r * ln_p + nf * ln_q;
     let mut p = alive.exp();
     if n > 0 {
         let tail = checked_beta_reg(nf, r, q).unwrap_or(f64::NAN);
-        p += (ln_beta(a + 1.0, b + nf - 1.0) - ln_beta(a, b)).exp() * tail;
+        // B(a+1, b+n−1)/B(a, b) = a/(a+b) Π_{j<n−1} (b+j)/(a+b+1+j).
+        let ln_drop: f64 = (a / (a + b)).ln()
+            + (0..n - 1)
+                .map(|j| ((b + j as f64) / (a + b + 1.0 + j as f64)).ln())
+                .sum::<f64>();
+        p += ln_drop.exp() * tail;
     }
     p
 }
@@ -318,6 +364,7 @@ pub(crate) fn bg_prob_n(n: u32, t: f64, r: f64, alpha: f64, a: f64, b: f64) -> f
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::math::gamma::ln_beta;
 
     /// The integrated likelihood written term by term from the papers, without logs of sums.
     fn direct(m: &BgProcess, x: f64, t_x: f64, t: f64) -> f64 {

@@ -15,6 +15,7 @@ use super::fit::fit_model;
 use super::{FitOptions, Fitted, Model, SpendModel};
 use crate::error::{ClvError, Result};
 use crate::math::gamma::ln_beta;
+use crate::optim::{Problem, maximise};
 
 /// The Gamma-Gamma model: shape `p` of the spend distribution, shape `q` and scale `gamma` of
 /// the Gamma heterogeneity in its rate `nu`.
@@ -95,6 +96,68 @@ impl SpendModel for GammaGamma {
     }
 }
 
+/// The smallest q a fit may return. At q <= 1 the model has no mean spend (the posterior
+/// mean of a customer with x = 0, and of any customer with p x + q <= 1, does not exist), so
+/// a saved model could not predict; heavy-tailed spend pushes the unconstrained maximum
+/// there. Half a unit above 1 keeps the population mean p gamma / (q - 1) at most 2 p gamma.
+pub const Q_MIN: f64 = 1.5;
+
+/// The fit with q held at [`Q_MIN`] (the constrained maximum when the unconstrained one has
+/// q <= Q_MIN, the likelihood being unimodal in q): p and gamma by the shared optimiser, q
+/// reported at the boundary with a warning and no standard error.
+fn fit_with_q_floor(
+    data: &RepeatSpendData,
+    options: &FitOptions,
+    free: &Fitted<GammaGamma>,
+) -> Result<Fitted<GammaGamma>> {
+    let log_likelihood = |v: &[f64]| -> Option<(f64, Vec<f64>)> {
+        let m = GammaGamma::from_params(&[v[0], Q_MIN, v[1]]).ok()?;
+        let (ll, g) = m.log_likelihood_and_gradient(data);
+        Some((ll, vec![g[0], g[2]]))
+    };
+    let mut starts: Vec<Vec<f64>> = GammaGamma::initial_guesses(data)
+        .into_iter()
+        .map(|s| vec![s[0], s[2] * (Q_MIN - 1.0) / (s[1] - 1.0).abs().max(0.1)])
+        .collect();
+    starts.push(vec![free.model.p, free.model.gamma]);
+    let problem = Problem {
+        model: GammaGamma::NAME.to_string(),
+        names: vec!["p".into(), "gamma".into()],
+        positive: vec![true, true],
+        starts,
+        log_likelihood: &log_likelihood,
+    };
+    let mut report = maximise(&problem, options)?;
+    let (p, gamma) = (report.estimates[0], report.estimates[1]);
+    report.param_names = GammaGamma::PARAM_NAMES
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    report.estimates = vec![p, Q_MIN, gamma];
+    report.std_errors.insert(1, None);
+    report.ci95.insert(1, None);
+    // The 2x2 information of (p, gamma) says nothing about q: no joint covariance.
+    report.covariance = None;
+    report.at_boundary.insert(0, "q".into());
+    report.warnings.insert(
+        0,
+        format!(
+            "q constrained to >= {Q_MIN}: the unconstrained maximum has q = {:.4} (heavy-tailed \
+             spend, for which the model's mean spend {}); p and gamma fitted with q = {Q_MIN}",
+            free.model.q,
+            if free.model.q <= 1.0 {
+                "does not exist"
+            } else {
+                "is barely finite"
+            }
+        ),
+    );
+    Ok(Fitted {
+        model: GammaGamma::from_params(&report.estimates)?,
+        report,
+    })
+}
+
 /// The (x, zbar, weight) rows of the data.
 fn rows(data: &RepeatSpendData) -> impl Iterator<Item = (f64, f64, f64)> + '_ {
     data.x
@@ -169,7 +232,11 @@ impl Model for GammaGamma {
                  likelihood has no maximum; use the mean spend itself as the prediction"
             )));
         }
-        fit_model::<Self>(data, options)
+        let fitted = fit_model::<Self>(data, options)?;
+        if fitted.model.q > Q_MIN {
+            return Ok(fitted);
+        }
+        fit_with_q_floor(data, options, &fitted)
     }
 
     fn initial_guesses(data: &RepeatSpendData) -> Vec<Vec<f64>> {
