@@ -385,3 +385,29 @@ fn nobody_transacting_is_a_boundary_fit_with_finite_predictions() {
             .is_finite()
     );
 }
+
+/// P(alive) m periods ahead: lifetimes' Table 6 check of Fader, Hardie & Shang (2010) at m = 1
+/// (P(alive in 2002) 0.11, 0.59, 0.93 for 0 repeats last in 1995, 2 in 1999, 6 in 2001:
+/// tests/test_estimation.py, test_prob_alive_is_close_to_Hardie_paper_table_6), and further
+/// ahead each period's survival factor (delta+n+k)/(gamma+delta+n+k).
+#[test]
+fn p_alive_ahead_matches_table_6_and_the_survival_factors() {
+    let m = model(DONATIONS_PARAMS);
+    for ((x, t_x), want) in [((0, 0), 0.11), ((2, 4), 0.59), ((6, 6), 0.93)] {
+        let got = m.p_alive_ahead(1, x, t_x, 6).unwrap();
+        assert!((got - want).abs() < 0.005, "({x},{t_x}): {got} vs {want}");
+        assert_eq!(got, m.p_alive(x, t_x, 6).unwrap());
+        let mut expect = got;
+        for k in 1..10u32 {
+            let ahead = m.p_alive_ahead(k + 1, x, t_x, 6).unwrap();
+            let dn = m.delta() + 6.0 + f64::from(k);
+            expect *= dn / (m.gamma() + dn);
+            assert!(
+                rel(ahead, expect) < 1e-12,
+                "m={}: {ahead} vs {expect}",
+                k + 1
+            );
+        }
+    }
+    assert!(m.p_alive_ahead(0, 1, 1, 6).is_err());
+}

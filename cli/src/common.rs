@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::NaiveDate;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clv::features::{Summary, SummaryOptions, TimeUnit, summarize_path};
-use clv::ingest::{OnError, ReadOptions, RowAccounting};
+use clv::ingest::{DateParser, OnError, ReadOptions, RowAccounting, day_to_date};
 use clv::models::{Family, ModelKind};
 use clv::predict::Bundle;
 use clv::predict::clv::ClvSettings;
@@ -223,6 +223,17 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
         .map_err(|e| format!("'{s}' is not a YYYY-MM-DD date ({e})"))
 }
 
+/// A date flag as given (`--observation-end`, `--calibration-end`): read as the data's dates
+/// are, with `--date-format` when one is given, and always also as YYYY-MM-DD, an ISO
+/// datetime or %Y%m%d ([`TransactionArgs::date`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DateArg(String);
+
+/// Keeps a date flag's text, read once `--date-format` is known.
+pub fn date_arg(s: &str) -> Result<DateArg, String> {
+    Ok(DateArg(s.trim().to_string()))
+}
+
 /// How to read a transaction file: the flags shared by `summarize`, `describe` and `segment`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TransactionArgs {
@@ -246,9 +257,9 @@ pub struct TransactionArgs {
     #[arg(long, value_name = "PATTERN")]
     pub date_format: Option<String>,
     /// Last day observed (inclusive); later rows are rejected. Default: the last date in the
-    /// data.
-    #[arg(long, value_parser = parse_date, value_name = "DATE")]
-    pub observation_end: Option<NaiveDate>,
+    /// data. In --date-format when one is given, or YYYY-MM-DD.
+    #[arg(long, value_parser = date_arg, value_name = "DATE")]
+    pub observation_end: Option<DateArg>,
     /// What to do with a bad row.
     #[arg(long, value_enum, default_value = "fail")]
     pub on_error: OnErrorArg,
@@ -259,8 +270,34 @@ pub struct TransactionArgs {
 }
 
 impl TransactionArgs {
-    pub fn read_options(&self) -> ReadOptions {
-        ReadOptions {
+    /// The date of a date flag `flag`: in `--date-format` if given, else (or failing that) in
+    /// the automatic layouts (YYYY-MM-DD, ISO datetime, %Y%m%d).
+    pub fn date(&self, flag: &str, d: &DateArg) -> anyhow::Result<NaiveDate> {
+        let text = d.0.as_bytes();
+        let day = DateParser::new(self.date_format.as_deref())
+            .parse(text)
+            .or_else(|| DateParser::new(None).parse(text));
+        match (day, &self.date_format) {
+            (Some(day), _) => Ok(day_to_date(day)),
+            (None, Some(f)) => anyhow::bail!(
+                "{flag} '{}' is not a date in --date-format '{f}' nor YYYY-MM-DD",
+                d.0
+            ),
+            (None, None) => anyhow::bail!("{flag} '{}' is not a YYYY-MM-DD date", d.0),
+        }
+    }
+
+    /// [`TransactionArgs::date`] of an optional flag.
+    pub fn optional_date(
+        &self,
+        flag: &str,
+        d: Option<&DateArg>,
+    ) -> anyhow::Result<Option<NaiveDate>> {
+        d.map(|d| self.date(flag, d)).transpose()
+    }
+
+    pub fn read_options(&self) -> anyhow::Result<ReadOptions> {
+        Ok(ReadOptions {
             customer_col: self.customer_col.clone(),
             date_col: self.date_col.clone(),
             amount_col: self.amount_col.clone(),
@@ -269,8 +306,9 @@ impl TransactionArgs {
                 OnErrorArg::Fail => OnError::Fail,
                 OnErrorArg::Skip => OnError::Skip,
             },
-            observation_end: self.observation_end,
-        }
+            observation_end: self
+                .optional_date("--observation-end", self.observation_end.as_ref())?,
+        })
     }
 
     /// Errors when the input, the rejects file, `output` and `others` are not all different
@@ -345,7 +383,8 @@ pub fn load_summary_with_accounting(
     output: Option<&Path>,
     ui: &Ui,
 ) -> anyhow::Result<(Summary, RowAccounting)> {
-    opts.observation_end = args.observation_end;
+    let read = args.read_options()?;
+    opts.observation_end = read.observation_end;
     let input = args
         .input
         .as_ref()
@@ -356,7 +395,7 @@ pub fn load_summary_with_accounting(
         input_bytes(input)
     };
     let bar = ui.progress_bytes(total, "reading");
-    let result = summarize_path(input, &args.read_options(), &opts, |b| bar.set_position(b));
+    let result = summarize_path(input, &read, &opts, |b| bar.set_position(b));
     bar.finish_and_clear();
     let (summary, acc) = result?;
     if acc.rows_rejected > 0 {

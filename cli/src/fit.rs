@@ -38,8 +38,8 @@ pub struct Args {
     #[arg(long, default_value = "week")]
     pub unit: TimeUnit,
     /// With transactions: fit on the calibration period ending on this date (inclusive).
-    #[arg(long, value_parser = common::parse_date, value_name = "DATE")]
-    pub calibration_end: Option<chrono::NaiveDate>,
+    #[arg(long, value_parser = common::date_arg, value_name = "DATE")]
+    pub calibration_end: Option<common::DateArg>,
     /// sBG: customers still active at the start of each period, cohort size first.
     #[arg(long, value_delimiter = ',', value_name = "N,N,...")]
     pub survivors: Option<Vec<f64>>,
@@ -85,7 +85,9 @@ fn summary_table(args: &Args, ui: &Ui) -> anyhow::Result<(SummaryTable, String)>
     }
     let opts = SummaryOptions {
         unit: args.unit,
-        calibration_end: args.calibration_end,
+        calibration_end: args
+            .transactions
+            .optional_date("--calibration-end", args.calibration_end.as_ref())?,
         ..Default::default()
     };
     let summary = common::load_summary(tx, opts, None, ui)?;

@@ -25,7 +25,8 @@ use crate::common::{Ui, write_result};
 Columns: customer_id,frequency,recency,T,p_alive,expected_purchases,p_no_purchases, then
 p_purchases_N for each N of --p-purchases (P(exactly N purchases in the horizon)),
 expected_avg_spend,predicted_revenue with --spend-model, dert with --discount-rate (Pareto/NBD).
-A gamma-gamma model alone gives expected_avg_spend; a bgbb model reads frequency,recency,periods.
+A gamma-gamma model alone gives expected_avg_spend; a bgbb model reads frequency,recency,periods
+(--alive-ahead M adds p_alive_M, P(alive M periods ahead)).
 --new-customers writes purchases,probability: P(X(horizon) = N) of a just-acquired customer.")]
 pub struct Args {
     /// Model file written by `clv fit`.
@@ -41,6 +42,9 @@ pub struct Args {
     /// purchases over the horizon, for the counts of --p-purchases.
     #[arg(long, conflicts_with_all = ["summary", "spend_model", "discount_rate"], requires = "p_purchases")]
     pub new_customers: bool,
+    /// BG/BB: periods ahead M whose P(alive at opportunity n + M) to add as p_alive_M.
+    #[arg(long, value_delimiter = ',', value_name = "M,M,...")]
+    pub alive_ahead: Vec<u32>,
     /// Purchase counts N whose probability P(exactly N purchases in the horizon) to add.
     #[arg(long, value_delimiter = ',', value_name = "N,N,...")]
     pub p_purchases: Vec<u32>,
@@ -88,7 +92,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             bail!("bgbb: --p-purchases is for new customers only (--new-customers)");
         }
         let data = read_bgbb_csv(summary)?;
-        let columns = predict_discrete(m, &data, args.horizon)?;
+        let columns = predict_discrete(m, &data, args.horizon, &args.alive_ahead)?;
         write_result(
             args.output.as_deref(),
             |out| write_columns_csv(out, None, &columns),
@@ -101,6 +105,9 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             args.horizon
         ));
         return Ok(());
+    }
+    if !args.alive_ahead.is_empty() {
+        bail!("--alive-ahead is for bgbb models");
     }
     let table = read_summary_file(summary)?;
     let spend = match &args.spend_model {

@@ -3,11 +3,10 @@
 
 use std::path::PathBuf;
 
-use chrono::NaiveDate;
 use clv::features::builder::write_summary_csv;
 use clv::features::{SummaryOptions, TimeUnit};
 
-use crate::common::{self, TransactionArgs, Ui, parse_date};
+use crate::common::{self, TransactionArgs, Ui};
 
 /// Summarize transactions per customer: frequency, recency, T, monetary value.
 #[derive(Debug, clap::Args)]
@@ -28,8 +27,8 @@ pub struct Args {
     pub unit: TimeUnit,
     /// Last day of the calibration period (inclusive); later purchases form the holdout,
     /// which runs to the observation end.
-    #[arg(long, value_parser = parse_date, value_name = "DATE")]
-    pub calibration_end: Option<NaiveDate>,
+    #[arg(long, value_parser = common::date_arg, value_name = "DATE")]
+    pub calibration_end: Option<common::DateArg>,
     /// Output file, Parquet when it ends in `.parquet`, else CSV (default: CSV on stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -39,7 +38,9 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     args.input.check_paths(args.output.as_deref(), &[])?;
     let opts = SummaryOptions {
         unit: args.unit,
-        calibration_end: args.calibration_end,
+        calibration_end: args
+            .input
+            .optional_date("--calibration-end", args.calibration_end.as_ref())?,
         ..Default::default()
     };
     let summary = common::load_summary(&args.input, opts, args.output.as_deref(), ui)?;

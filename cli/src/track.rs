@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use clv::features::{SummaryOptions, TimeUnit};
-use clv::io::write_tracking_csv;
+use clv::io::{write_alive_path_csv, write_tracking_csv};
 use clv::models::saved::SavedModel;
-use clv::predict::tracking::{TrackingPeriods, tracking};
+use clv::predict::tracking::{TrackingPeriods, alive_path, tracking};
 
 use crate::common::{self, TransactionArgs, Ui, parse_date};
 
@@ -21,7 +21,9 @@ Columns: period,last_day,actual,expected,actual_incremental,expected_incremental
 from the earliest first purchase (or --start); period k ends before start + k periods. actual
 counts repeat purchase days (one a day per customer) up to the period's end; expected sums, over
 customers who first bought before that end, the model's expected repeat purchases of a new
-customer over the time since their first purchase (lifetimes' expected_cumulative_transactions).")]
+customer over the time since their first purchase (lifetimes' expected_cumulative_transactions).
+--customer ID writes age,p_alive instead: the customer's P(alive) after each period since their
+first purchase (lifetimes' calculate_alive_path).")]
 pub struct Args {
     /// Transaction model file written by `clv fit` (its time unit converts the ages).
     #[arg(long, value_name = "FILE.json")]
@@ -34,6 +36,10 @@ pub struct Args {
     /// Number of periods.
     #[arg(long)]
     pub periods: u32,
+    /// Instead of the whole base: this customer's P(alive) after each period since their
+    /// first purchase (lifetimes' alive path), as age,p_alive.
+    #[arg(long, value_name = "ID", conflicts_with = "start")]
+    pub customer: Option<String>,
     /// First day (default: the earliest first purchase).
     #[arg(long, value_parser = parse_date, value_name = "DATE")]
     pub start: Option<NaiveDate>,
@@ -71,6 +77,25 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         ..Default::default()
     };
     let summary = common::load_summary(&args.input, opts, args.output.as_deref(), ui)?;
+    if let Some(id) = &args.customer {
+        let Some(c) = summary.customers.iter().find(|c| &c.customer_id == id) else {
+            bail!("customer '{id}' is not in the transactions");
+        };
+        let model_days = unit.days_per_unit();
+        let times: Vec<f64> = c.purchase_times.iter().map(|d| d / model_days).collect();
+        let step = f64::from(days) / model_days;
+        let path = alive_path(tm, &times, step, args.periods)?;
+        let mut out = common::output(args.output.as_deref())?;
+        write_alive_path_csv(&mut out, &path)?;
+        out.finish()?;
+        ui.info(format!(
+            "alive path of customer '{id}' over {} {}s ({} purchase days)",
+            args.periods,
+            args.period,
+            times.len()
+        ));
+        return Ok(());
+    }
     let calendar = TrackingPeriods {
         start: args.start,
         days,

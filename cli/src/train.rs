@@ -10,7 +10,7 @@ use clv::features::{SummaryOptions, TimeUnit};
 use clv::models::FitOptions;
 use clv::predict::train::{ModelChoice, TrainSettings, train};
 
-use crate::common::{self, TransactionArgs, Ui, parse_date, table};
+use crate::common::{self, TransactionArgs, Ui, table};
 use clv::report::text::{candidates_table, describe_fit};
 
 /// Train the model bundle on historical orders.
@@ -29,8 +29,8 @@ pub struct Args {
     #[arg(long, default_value = "week")]
     pub unit: TimeUnit,
     /// Last day of the calibration period (inclusive); the rest is the holdout.
-    #[arg(long, value_parser = parse_date, value_name = "DATE")]
-    pub calibration_end: Option<chrono::NaiveDate>,
+    #[arg(long, value_parser = common::date_arg, value_name = "DATE")]
+    pub calibration_end: Option<common::DateArg>,
     /// Transaction model.
     #[arg(long, default_value = "auto", value_parser = common::model_choice_parser())]
     pub model: ModelChoice,
@@ -59,7 +59,9 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     )?;
     let opts = SummaryOptions {
         unit: args.unit,
-        calibration_end: args.calibration_end,
+        calibration_end: args
+            .input
+            .optional_date("--calibration-end", args.calibration_end.as_ref())?,
         keep_purchase_times: true,
         ..Default::default()
     };

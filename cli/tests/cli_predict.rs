@@ -122,3 +122,49 @@ fn new_customers_need_counts_and_no_summary() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--summary"));
 }
+
+#[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
+fn bgbb_alive_ahead_columns() {
+    // Fader, Hardie & Shang's Table 6 (as lifetimes checks it): P(alive in 2002) of donors with
+    // 6 repeat donations by 2001 is 0.93; later years can only be lower.
+    let Some(donations) = common::dataset("donations_bgbb.csv") else {
+        return;
+    };
+    let donations = donations.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("bgbb.json");
+    let model = model.to_str().unwrap();
+    let fit = run_clv(&[
+        "fit",
+        "--summary",
+        donations,
+        "--model",
+        "bgbb",
+        "--output",
+        model,
+    ]);
+    assert!(fit.status.success());
+    let args = [
+        "predict",
+        "--model",
+        model,
+        "--summary",
+        donations,
+        "--horizon",
+        "5",
+    ];
+    let (header, rows) = csv_rows(&run_clv(&[&args[..], &["--alive-ahead", "1,3"]].concat()));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for row in &rows {
+        let v = |name: &str| row[col(name)].parse::<f64>().unwrap();
+        assert_eq!(v("p_alive_1"), v("p_alive"));
+        assert!(v("p_alive_3") < v("p_alive_1"));
+        if (v("frequency"), v("recency")) == (6.0, 6.0) {
+            assert!((v("p_alive_1") - 0.93).abs() < 0.005, "{row:?}");
+        }
+    }
+}

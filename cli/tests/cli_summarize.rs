@@ -278,3 +278,50 @@ fn overflowing_amounts_fail_in_summarize_and_describe() {
         "{stdout}"
     );
 }
+
+#[test]
+fn end_dates_are_read_with_the_date_format() {
+    // Dates in day/month/year: --calibration-end and --observation-end in the same layout
+    // (as lifetimes reads observation_period_end with datetime_format), or as YYYY-MM-DD.
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "dmy.csv",
+        b"customer_id,date,amount\n1,01/01/2020,10\n1,15/01/2020,20\n1,20/02/2020,5\n2,08/01/2020,5\n",
+    );
+    let run = |cal: &str, end: &str| {
+        clv(
+            &[
+                "summarize",
+                "--input",
+                &input,
+                "--unit",
+                "day",
+                "--date-format",
+                "%d/%m/%Y",
+                "--calibration-end",
+                cal,
+                "--observation-end",
+                end,
+            ],
+            dir.path(),
+        )
+    };
+    let custom = run("31/01/2020", "29/02/2020");
+    assert!(custom.status.success(), "{}", text(&custom.stderr));
+    let iso = run("2020-01-31", "2020-02-29");
+    assert_eq!(text(&custom.stdout), text(&iso.stdout));
+    // Customer 1: T = 30 days to the calibration end, one holdout purchase in 29 days.
+    assert!(
+        text(&custom.stdout).contains("\n1,1,14,30,20,2020-01-01,2,30,1,5,29\n"),
+        "{}",
+        text(&custom.stdout)
+    );
+    let bad = run("31.01.2020", "29/02/2020");
+    assert!(!bad.status.success());
+    let err = text(&bad.stderr);
+    assert!(
+        err.contains("--calibration-end '31.01.2020'") && err.contains("%d/%m/%Y"),
+        "{err}"
+    );
+}

@@ -110,17 +110,25 @@ fn tracking_matches_the_btyd_walkthrough() {
     }
 }
 
-#[test]
-fn tracking_past_the_data_or_in_months_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("t.csv");
+/// Nine days of orders of two customers (customer 1 on days 0 and 8) and the CDNOW BG/NBD
+/// model file (in weeks): the input and model paths.
+fn small_data(dir: &Path) -> (String, String) {
+    let input = dir.join("t.csv");
     std::fs::write(
         &input,
         "customer_id,date,amount\n1,2020-01-01,5\n1,2020-01-09,5\n2,2020-01-03,1\n",
     )
     .unwrap();
     let model = common::workspace_root().join("models/cdnow_sample_bgnbd.json");
-    let (input, model) = (input.to_str().unwrap(), model.to_str().unwrap());
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+    (path(&input), path(&model))
+}
+
+#[test]
+fn tracking_past_the_data_or_in_months_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, model) = small_data(dir.path());
+    let (input, model) = (input.as_str(), model.as_str());
     let run = |extra: &[&str]| {
         let mut args = vec!["track", "--model", model, "--input", input];
         args.extend_from_slice(extra);
@@ -137,4 +145,36 @@ fn tracking_past_the_data_or_in_months_is_refused() {
     let rows: Vec<&str> = text.lines().collect();
     assert!(rows[8].starts_with("8,2020-01-08,0,"), "{text}");
     assert!(rows[9].starts_with("9,2020-01-09,1,"), "{text}");
+}
+
+#[test]
+fn alive_path_of_one_customer() {
+    // Customer 1 buys on days 0 and 8: P(alive) is 1 until the repeat purchase (BG/NBD),
+    // jumps below 1 with it, then falls day by day; the library's path gives the same numbers.
+    let dir = tempfile::tempdir().unwrap();
+    let (input, model) = small_data(dir.path());
+    let (input, model) = (input.as_str(), model.as_str());
+    let track = |extra: &[&str]| {
+        run_clv(&[&["track", "--model", model, "--input", input][..], extra].concat())
+    };
+    let out = track(&["--customer", "1", "--period", "day", "--periods", "8"]);
+    assert!(out.status.success());
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<(f64, f64)> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (a, p) = l.split_once(',').unwrap();
+            (a.parse().unwrap(), p.parse().unwrap())
+        })
+        .collect();
+    let saved = clv::models::saved::SavedModel::load(Path::new(model)).unwrap();
+    let m = saved.to_model().unwrap();
+    let tm = m.as_transaction_model().unwrap();
+    let want = clv::predict::tracking::alive_path(tm, &[0.0, 8.0 / 7.0], 1.0 / 7.0, 8).unwrap();
+    assert_eq!(rows, want);
+    assert!(rows[..8].iter().all(|r| r.1 == 1.0));
+    assert!(rows[8].1 < 1.0);
+    let out = track(&["--customer", "9", "--periods", "3"]);
+    assert!(!out.status.success());
 }

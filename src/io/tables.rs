@@ -264,3 +264,12 @@ pub fn write_tracking_csv(out: &mut dyn Write, rows: &[TrackingRow]) -> Result<(
     }
     Ok(())
 }
+
+/// One customer's alive path (`clv track --customer`): age in the model's unit, P(alive).
+pub fn write_alive_path_csv(out: &mut dyn Write, path: &[(f64, f64)]) -> Result<()> {
+    writeln!(out, "age,p_alive")?;
+    for (age, p) in path {
+        writeln!(out, "{age},{p}")?;
+    }
+    Ok(())
+}

@@ -125,9 +125,21 @@ impl BgBb {
 
     /// P(alive at opportunity n + 1 | x, t_x, n).
     pub fn p_alive(&self, x: u32, t_x: u32, n: u32) -> Result<f64> {
+        self.p_alive_ahead(1, x, t_x, n)
+    }
+
+    /// P(alive at opportunity n + m | x, t_x, n), m >= 1 periods ahead (lifetimes'
+    /// `conditional_probability_alive(m, ...)`): the likelihood's "alive through n" term with
+    /// survival extended to n + m, over the likelihood. `m = 1` is [`BgBb::p_alive`].
+    pub fn p_alive_ahead(&self, m: u32, x: u32, t_x: u32, n: u32) -> Result<f64> {
+        if m == 0 {
+            return Err(ClvError::InvalidParameter(
+                "P(alive) ahead counts periods from 1 (the next opportunity)".into(),
+            ));
+        }
         let (x, t_x, n) = self.history(x, t_x, n)?;
         let ln_alive = ln_beta(self.alpha + x, self.beta + n - x) - ln_beta(self.alpha, self.beta)
-            + ln_beta(self.gamma, self.delta + n + 1.0)
+            + ln_beta(self.gamma, self.delta + n + f64::from(m))
             - ln_beta(self.gamma, self.delta);
         Ok((ln_alive - self.ln_likelihood_one(x, t_x, n))
             .exp()

@@ -214,8 +214,14 @@ pub fn clv_table(
 }
 
 /// BG/BB predictions per pattern over `horizon` whole periods: the pattern's columns
-/// frequency, recency, periods, weights, then p_alive and expected_transactions.
-pub fn predict_discrete(model: &BgBb, data: &BgBbData, horizon: f64) -> Result<Columns> {
+/// frequency, recency, periods, weights, then p_alive and expected_transactions, then
+/// `p_alive_M` (P(alive M periods ahead)) for each M of `alive_ahead`.
+pub fn predict_discrete(
+    model: &BgBb,
+    data: &BgBbData,
+    horizon: f64,
+    alive_ahead: &[u32],
+) -> Result<Columns> {
     if !(horizon.is_finite() && horizon >= 0.0 && horizon.fract() == 0.0) {
         return Err(ClvError::InvalidParameter(format!(
             "bgbb counts whole periods: the horizon must be a whole number >= 0, got {horizon}"
@@ -236,6 +242,15 @@ pub fn predict_discrete(model: &BgBb, data: &BgBbData, horizon: f64) -> Result<C
     out.push("weights", data.weights.clone());
     out.push("p_alive", p_alive);
     out.push("expected_transactions", expected);
+    for &m in alive_ahead {
+        let values = (0..data.x.len())
+            .map(|i| {
+                let (x, t_x, n) = (data.x[i] as u32, data.t_x[i] as u32, data.n[i] as u32);
+                model.p_alive_ahead(m, x, t_x, n)
+            })
+            .collect::<Result<_>>()?;
+        out.push(format!("p_alive_{m}"), values);
+    }
     Ok(out)
 }
 

@@ -140,6 +140,44 @@ pub fn tracking(
     Ok(rows)
 }
 
+/// One customer's P(alive) over their own history (lifetimes' `calculate_alive_path`): at each
+/// age `k * step` (k = 0..=steps, in the model's unit since the first purchase) the P(alive)
+/// of the history up to then, purchases at that age included. `purchase_times` are the
+/// customer's distinct purchase times in the model's unit, ascending from 0 (the first).
+pub fn alive_path(
+    model: &dyn TransactionModel,
+    purchase_times: &[f64],
+    step: f64,
+    steps: u32,
+) -> Result<Vec<(f64, f64)>> {
+    if !(step.is_finite() && step > 0.0) {
+        return Err(ClvError::InvalidParameter(format!(
+            "the alive path's step must be a number > 0, got {step}"
+        )));
+    }
+    if purchase_times.first() != Some(&0.0) || purchase_times.windows(2).any(|w| w[1] <= w[0]) {
+        return Err(ClvError::InvalidParameter(
+            "purchase times must ascend strictly from 0 (the first purchase)".into(),
+        ));
+    }
+    (0..=steps)
+        .map(|k| {
+            let age = f64::from(k) * step;
+            // Purchases up to this age: the first, then the repeats.
+            let seen = purchase_times.partition_point(|&t| t <= age);
+            let (x, t_x) = ((seen - 1) as f64, purchase_times[seen - 1]);
+            let p = model.p_alive(x, t_x, age);
+            if !(p.is_finite() && (0.0..=1.0).contains(&p)) {
+                return Err(ClvError::Numerical {
+                    what: format!("P(alive) at age {age} ({p})"),
+                    whom: format!("the history with {x} repeat purchases, the last at {t_x}"),
+                });
+            }
+            Ok((age, p))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,5 +264,30 @@ mod tests {
             ..cal
         };
         assert!(tracking(&Steady, TimeUnit::Day, &s, late).is_err());
+    }
+}
+
+#[cfg(test)]
+mod alive_path_tests {
+    use super::*;
+    use crate::models::bgnbd::BgNbd;
+
+    #[test]
+    fn follows_the_history_and_ends_at_the_customers_p_alive() {
+        // lifetimes' test_calculate_alive_path: 1 at the first purchase (BG/NBD: no repeat
+        // yet), the customer's own P(alive) at their age T.
+        let m = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+        let times = [0.0, 3.0, 4.0, 10.0];
+        let path = alive_path(&m, &times, 1.0, 20).unwrap();
+        assert_eq!(path.len(), 21);
+        assert_eq!(path[0], (0.0, 1.0));
+        assert_eq!(path[20].1, m.p_alive(3.0, 10.0, 20.0));
+        // Just before and at a repeat purchase: (0, 0, 2) then (1, 3, 3).
+        assert_eq!(path[2].1, m.p_alive(0.0, 0.0, 2.0));
+        assert_eq!(path[3].1, m.p_alive(1.0, 3.0, 3.0));
+        // Between purchases P(alive) only falls; a purchase raises it.
+        assert!(path[9].1 < path[5].1 && path[10].1 > path[9].1);
+        assert!(alive_path(&m, &[1.0, 2.0], 1.0, 3).is_err());
+        assert!(alive_path(&m, &times, 0.0, 3).is_err());
     }
 }
