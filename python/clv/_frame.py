@@ -82,6 +82,12 @@ class Table:
             return col.to_numpy()
         return np.asarray(col)
 
+    def column(self, name: str) -> Any:
+        """A column as its library holds it (a pandas array, else numpy), for an output."""
+        if self.kind == "pandas":
+            return self._get(name).array
+        return self.raw(name)
+
     def floats(self, name: str) -> bytes:
         """A numeric column as float64 bytes; nulls become NaN, which the engine refuses with
         the row; a column of another type is refused here, naming the first bad value."""
@@ -112,6 +118,9 @@ class Table:
         col = self._get(name)
         if self.kind in ("pyarrow", "polars"):
             return col.to_pylist() if self.kind == "pyarrow" else col.to_list()
+        if self.kind == "pandas":
+            # pandas' missing values (None, NaN, NA, NaT) all as None.
+            return col.astype(object).where(col.notna(), None).tolist()
         return np.asarray(col, dtype=object).tolist()
 
     def _refuse(self, name: str, a: np.ndarray, parse: Callable[[Any], Any], reason: str):
@@ -149,7 +158,15 @@ def frame(columns: dict, output: str = "pandas") -> Any:
     if output == "pandas":
         import pandas as pd
 
-        return pd.DataFrame(columns)
+        # Float columns without a copy, the others (ids, text) inserted as they are.
+        numeric = {k: v for k, v in columns.items() if isinstance(v, np.ndarray) and v.dtype.kind == "f"}
+        df = pd.DataFrame(numeric, copy=False)
+        for i, (k, v) in enumerate(columns.items()):
+            if k not in numeric:
+                df.insert(i, k, v)
+        return df
+    # Columns held as pandas arrays go to the other libraries as numpy.
+    columns = {k: v if isinstance(v, (np.ndarray, list)) else np.asarray(v) for k, v in columns.items()}
     if output == "polars":
         import polars as pl
 

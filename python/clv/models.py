@@ -144,7 +144,16 @@ class Model:
 
 
 def _ids(t: Table) -> list:
-    return t.ids("customer_id") if t.has("customer_id") else [str(i + 1) for i in range(len(t))]
+    if t.has("customer_id"):
+        return t.ids("customer_id")
+    return np.arange(1, len(t) + 1).astype(str).tolist()
+
+
+def _id_column(t: Table) -> np.ndarray:
+    """The ids as they came (one array, not converted), for the output."""
+    if t.has("customer_id"):
+        return t.column("customer_id")
+    return np.arange(1, len(t) + 1).astype(str)
 
 
 def _summary_columns(t: Table, names) -> dict:
@@ -157,13 +166,13 @@ class TransactionModel(Model):
 
     fit_columns = ("frequency", "recency", "T")
 
-    def _customers(self, data: Any, with_spend: bool = False):
+    def _customers(self, data: Any, with_spend: bool = False, with_ids: bool = True):
         t = Table(data, "customers")
         t.require(["frequency", "recency", "T"], "a prediction")
         names = ["frequency", "recency", "T"] + (["monetary_value"] if with_spend else [])
         if with_spend:
             t.require(names, "a spend prediction")
-        return t, _ids(t), _summary_columns(t, names)
+        return t, _ids(t) if with_ids else [], _summary_columns(t, names)
 
     def predict(
         self,
@@ -183,14 +192,15 @@ class TransactionModel(Model):
             >>> bgf = clv.BGNBD().fit(summary)
             >>> bgf.predict(summary, horizon=39)
         """
-        t, ids, cols = self._customers(data, with_spend=spend_model is not None)
         spend = spend_model.fitted if spend_model is not None else None
+        # The ids cross only where a message may need them (the spend model's).
+        t, ids, cols = self._customers(data, with_spend=spend is not None, with_ids=spend is not None)
         names, values = self.fitted.predict(ids, cols, float(horizon), spend, discount_rate)
-        return frame({"customer_id": ids, **arrays(names, values)}, output)
+        return frame({"customer_id": _id_column(t), **arrays(names, values)}, output)
 
     def _column(self, data: Any, horizon: float, name: str) -> np.ndarray:
-        t, ids, cols = self._customers(data)
-        names, values = self.fitted.predict(ids, cols, float(horizon), None, None)
+        t, ids, cols = self._customers(data, with_ids=False)
+        names, values = self.fitted.predict([], cols, float(horizon), None, None)
         return arrays(names, values)[name]
 
     def p_alive(self, data: Any) -> np.ndarray:
@@ -203,7 +213,7 @@ class TransactionModel(Model):
 
     def prob_n_purchases(self, data: Any, n: int, horizon: float) -> np.ndarray:
         """P(exactly ``n`` purchases in the next ``horizon``) of each customer."""
-        t, ids, cols = self._customers(data)
+        t, ids, cols = self._customers(data, with_ids=False)
         return np.frombuffer(self.fitted.prob_n_purchases(ids, cols, int(n), float(horizon)))
 
     def expected_purchases_new(self, horizon) -> Any:

@@ -79,6 +79,12 @@ pub fn summary_table(
 ) -> PyResult<SummaryTable> {
     let frequency = required(columns, "frequency")?;
     let n = frequency.len();
+    // Without ids (predictions whose messages need none), rows are named by number.
+    let ids = if ids.is_empty() && n > 0 {
+        (1..=n).map(|i| i.to_string()).collect()
+    } else {
+        ids
+    };
     let mut table = SummaryTable {
         customer_id: ids,
         recency: optional(columns, "recency")?.unwrap_or_default(),

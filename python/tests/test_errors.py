@@ -69,6 +69,9 @@ def test_bad_transactions_fail_or_are_counted():
     assert (acc["rows_read"], acc["rows_used"], acc["rows_rejected"]) == (3, 1, 2)
     assert [r[0] for r in acc["rejections"]] == [2, 3]
     assert list(s["customer_id"]) == ["a"]
+    as_strings = tx.assign(customer_id=tx["customer_id"].astype("string"))
+    with pytest.raises(clv.BadInputError, match=r"transactions:2: column 'customer_id': empty customer id"):
+        clv.summarize(as_strings)
     bad_date = tx.assign(customer_id=["a", "b", "c"], amount=1.0, date=["2020-01-01", "soon", "2020-01-02"])
     with pytest.raises(clv.BadInputError, match=r"transactions:2: column 'date': unparsable date \(value 'soon'\)"):
         clv.summarize(bad_date)
