@@ -8,6 +8,6 @@ mod tables;
 
 pub use tables::{
     write_alive_path_csv, write_at_risk_csv, write_churn_scores_csv, write_columns_csv,
-    write_orders_csv, write_prospect_scores_csv, write_scores_csv, write_simulated_summary_csv,
-    write_tracking_csv,
+    write_orders_csv, write_patterns_csv, write_prospect_scores_csv, write_scores_csv,
+    write_simulated_summary_csv, write_tracking_csv,
 };
