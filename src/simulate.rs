@@ -8,12 +8,13 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rand_distr::{Distribution, Gamma, Normal};
+use rand_distr::{Beta, Distribution, Gamma, Normal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ClvError, Result};
-use crate::models::{AnyModel, CovariateShift, DrawWindow, draw_error};
+use crate::models::bgbb::BgBb;
+use crate::models::{AnyModel, BgBbData, CovariateShift, DrawWindow, draw_error};
 
 /// Gamma-Gamma spend: each customer's mean-spend scale ν ~ Gamma(q, γ), each order's value
 /// ~ Gamma(p, ν) (shape, rate).
@@ -140,12 +141,54 @@ pub fn simulate(spec: &SimulationSpec) -> Result<Vec<SimulatedCustomer>> {
         .collect()
 }
 
-fn simulate_one(spec: &SimulationSpec, index: usize) -> Result<SimulatedCustomer> {
-    // SplitMix-style scrambling so neighbouring indices get unrelated streams.
-    let mut z = spec.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+/// The generator of customer `index`: SplitMix-style scrambling of (seed, index), so
+/// neighbouring indices get unrelated streams.
+fn customer_rng(seed: u64, index: usize) -> StdRng {
+    let mut z = seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    let mut rng = StdRng::seed_from_u64(z ^ (z >> 31));
+    StdRng::seed_from_u64(z ^ (z >> 31))
+}
+
+/// BG/BB histories of `customers` just-acquired customers over `periods` transaction
+/// opportunities, merged into weighted (x, t_x, n) patterns: each customer draws
+/// p ~ Beta(alpha, beta) and theta ~ Beta(gamma, delta); before each opportunity it drops out
+/// for good with probability theta, else transacts with probability p (the likelihood's
+/// story). Seeded per customer like [`simulate`].
+pub fn simulate_bgbb(model: &BgBb, customers: usize, periods: u32, seed: u64) -> Result<BgBbData> {
+    if customers == 0 {
+        return Err(ClvError::InvalidParameter(
+            "simulate at least one customer".into(),
+        ));
+    }
+    let p_dist = Beta::new(model.alpha(), model.beta()).map_err(draw_error)?;
+    let theta_dist = Beta::new(model.gamma(), model.delta()).map_err(draw_error)?;
+    let histories: Vec<[f64; 2]> = (0..customers)
+        .into_par_iter()
+        .map(|i| {
+            let mut rng = customer_rng(seed, i);
+            let (p, theta) = (p_dist.sample(&mut rng), theta_dist.sample(&mut rng));
+            let (mut x, mut t_x) = (0u32, 0u32);
+            for t in 1..=periods {
+                if rng.random::<f64>() < theta {
+                    break;
+                }
+                if rng.random::<f64>() < p {
+                    x += 1;
+                    t_x = t;
+                }
+            }
+            [f64::from(x), f64::from(t_x)]
+        })
+        .collect();
+    let x: Vec<f64> = histories.iter().map(|h| h[0]).collect();
+    let t_x: Vec<f64> = histories.iter().map(|h| h[1]).collect();
+    let n = vec![f64::from(periods); customers];
+    Ok(BgBbData::new(&x, &t_x, &n, None)?.merged())
+}
+
+fn simulate_one(spec: &SimulationSpec, index: usize) -> Result<SimulatedCustomer> {
+    let mut rng = customer_rng(spec.seed, index);
 
     let birth = rng.random::<f64>() * spec.acquisition_periods;
     let mut covariates = [0.0; 2];

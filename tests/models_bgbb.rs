@@ -411,3 +411,37 @@ fn p_alive_ahead_matches_table_6_and_the_survival_factors() {
     }
     assert!(m.p_alive_ahead(0, 1, 1, 6).is_err());
 }
+
+/// BG/BB simulation (lifetimes' beta_geometric_beta_binom_model generator): the share of
+/// simulated donors with each number of transactions in 6 opportunities is the model's
+/// P(X(6) = x), within 4 standard errors; the seed reproduces the draw.
+#[test]
+fn simulated_histories_follow_the_model() {
+    let m = model(DONATIONS_PARAMS);
+    let customers = 40_000;
+    let data = clv::simulate::simulate_bgbb(&m, customers, 6, 11).unwrap();
+    assert_eq!(data.weights.iter().sum::<f64>(), customers as f64);
+    assert_eq!(
+        data,
+        clv::simulate::simulate_bgbb(&m, customers, 6, 11).unwrap()
+    );
+    assert_ne!(
+        data,
+        clv::simulate::simulate_bgbb(&m, customers, 6, 12).unwrap()
+    );
+    for x in 0..=6u32 {
+        let count: f64 = (0..data.x.len())
+            .filter(|&i| data.x[i] == f64::from(x))
+            .map(|i| data.weights[i])
+            .sum();
+        let share = count / customers as f64;
+        let p = m.prob_transactions_new(x, 6).unwrap();
+        let se = (p * (1.0 - p) / customers as f64).sqrt();
+        assert!((share - p).abs() < 4.0 * se, "x={x}: {share} vs {p}");
+    }
+    // And the fit on them lands near the parameters.
+    let f = BgBb::fit(&data, &FitOptions::default()).unwrap();
+    for (got, want) in f.model.params().iter().zip(DONATIONS_PARAMS) {
+        assert!(rel(*got, want) < 0.35, "{:?}", f.model);
+    }
+}

@@ -7,9 +7,11 @@ use chrono::NaiveDate;
 use clap::ValueEnum;
 
 use crate::common::{Ui, model_kind_parser, output};
-use clv::io::{write_orders_csv, write_simulated_summary_csv};
+use clv::io::{write_orders_csv, write_patterns_csv, write_simulated_summary_csv};
 use clv::models::{AnyModel, Family, ModelKind};
-use clv::simulate::{CovariateEffects, SimulationSpec, SpendProcess, orders, simulate};
+use clv::simulate::{
+    CovariateEffects, SimulationSpec, SpendProcess, orders, simulate, simulate_bgbb,
+};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum SimUnit {
@@ -37,10 +39,12 @@ impl SimUnit {
 )]
 pub struct Args {
     /// Purchase process.
-    #[arg(long, default_value = "bgnbd", value_parser = model_kind_parser(&[Family::Transaction]))]
+    #[arg(long, default_value = "bgnbd", value_parser = model_kind_parser(&[Family::Transaction, Family::Discrete]))]
     model: ModelKind,
     /// The model's parameters per time unit, in the order of `clv fit`'s table: r,alpha,a,b
-    /// (bgnbd, mbgnbd), r,alpha,s,beta (pnbd), r,alpha,b,s,beta (ggomnbd).
+    /// (bgnbd, mbgnbd), r,alpha,s,beta (pnbd), r,alpha,b,s,beta (ggomnbd), alpha,beta,gamma,
+    /// delta (bgbb: --customers histories of --horizon whole opportunities, written as a
+    /// frequency,recency,periods,weights pattern file).
     #[arg(
         long,
         value_delimiter = ',',
@@ -103,6 +107,22 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             args.model.param_names().join(",")
         )
     })?;
+    if let AnyModel::BgBb(m) = &process {
+        let periods = args.horizon;
+        if !(periods >= 1.0 && periods.fract() == 0.0 && periods <= f64::from(u32::MAX)) {
+            bail!("bgbb: --horizon counts whole opportunities (>= 1), got {periods}");
+        }
+        let data = simulate_bgbb(m, args.customers, periods as u32, args.seed)?;
+        let mut out = output(args.output.as_deref())?;
+        write_patterns_csv(&mut out, &data)?;
+        out.finish()?;
+        ui.info(format!(
+            "simulated {} bgbb histories over {periods} opportunities ({} patterns)",
+            args.customers,
+            data.x.len()
+        ));
+        return Ok(());
+    }
     let [p, q, gamma]: [f64; 3] = args.spend.as_slice().try_into().map_err(|_| {
         anyhow::anyhow!(
             "--spend needs 3 comma-separated numbers p,q,gamma, got {}",

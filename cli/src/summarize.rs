@@ -21,7 +21,8 @@ go to --rejects (default: <output>.rejects.csv, or clv.rejects.csv without --out
 pub struct Args {
     #[command(flatten)]
     pub input: TransactionArgs,
-    /// Time unit of recency, T and holdout length: day, week (7 days) or month (365.25/12
+    /// Time unit of recency, T and holdout length: hour (1/24 day; purchases still count
+    /// by day), day, week (7 days) or month (365.25/12
     /// days).
     #[arg(long, default_value = "week")]
     pub unit: TimeUnit,

@@ -168,3 +168,55 @@ fn bgbb_alive_ahead_columns() {
         }
     }
 }
+
+#[test]
+#[cfg_attr(
+    not(clv_datasets),
+    ignore = "needs the reference datasets: set CLV_DATASETS"
+)]
+fn hourly_and_daily_units_predict_the_same() {
+    // lifetimes' test_purchase_predictions_do_not_differ_much_if_looking_at_hourly_or_daily_
+    // frequencies: MBG/NBD fitted on a daily and on an hourly summary predicts the same 30
+    // days (720 hours).
+    let Some(sample) = common::dataset("cdnow_sample.csv") else {
+        return;
+    };
+    let sample = sample.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut expected = Vec::new();
+    for (unit, horizon) in [("day", "30"), ("hour", "720")] {
+        let model = dir.path().join(format!("{unit}.json"));
+        let summary = dir.path().join(format!("{unit}.csv"));
+        let (model, summary) = (model.to_str().unwrap(), summary.to_str().unwrap());
+        let cal = common::cdnow_calibration(sample, unit);
+        let fit = [&["fit", "--model", "mbgnbd", "--output", model][..], &cal].concat();
+        assert!(run_clv(&fit).status.success());
+        let sum = [&["summarize", "--output", summary][..], &cal].concat();
+        assert!(run_clv(&sum).status.success());
+        let out = run_clv(&[
+            "predict",
+            "--model",
+            model,
+            "--summary",
+            summary,
+            "--horizon",
+            horizon,
+        ]);
+        let (header, rows) = csv_rows(&out);
+        let col = header
+            .iter()
+            .position(|h| h == "expected_purchases")
+            .unwrap();
+        expected.push(
+            rows.iter()
+                .map(|r| r[col].parse::<f64>().unwrap())
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(expected[0].len(), 2357);
+    for (d, h) in expected[0].iter().zip(&expected[1]) {
+        assert!(rel(*h, *d) < 1e-6, "{d} vs {h}");
+    }
+    let total = |v: &[f64]| v.iter().sum::<f64>();
+    assert!((total(&expected[0]) - total(&expected[1])).abs() < 1e-4);
+}

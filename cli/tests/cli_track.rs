@@ -31,19 +31,8 @@ fn track(
 ) -> Vec<Vec<String>> {
     let file = dir.join(format!("{model}.json"));
     let file = file.to_str().unwrap();
-    ok(&[
-        "fit",
-        "--input",
-        sample,
-        "--unit",
-        unit,
-        "--calibration-end",
-        "1997-09-30",
-        "--model",
-        model,
-        "--output",
-        file,
-    ]);
+    let fit = ["fit", "--model", model, "--output", file];
+    ok(&[&fit[..], &common::cdnow_calibration(sample, unit)].concat());
     let csv = ok(&[
         "track",
         "--model",

@@ -47,6 +47,10 @@ pub use summary_parquet::{read_summary_file, read_summary_parquet};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TimeUnit {
+    /// A twenty-fourth of a day. Purchases are still counted by calendar day (the input's
+    /// dates), so times in hours are the days' times times 24: pandas' freq="h" on daily
+    /// data.
+    Hour,
     Day,
     #[default]
     Week,
@@ -58,6 +62,7 @@ impl TimeUnit {
     /// Length of one unit in days.
     pub fn days_per_unit(self) -> f64 {
         match self {
+            TimeUnit::Hour => 1.0 / 24.0,
             TimeUnit::Day => 1.0,
             TimeUnit::Week => 7.0,
             TimeUnit::Month => 365.25 / 12.0,
@@ -66,6 +71,7 @@ impl TimeUnit {
 
     pub fn name(self) -> &'static str {
         match self {
+            TimeUnit::Hour => "hour",
             TimeUnit::Day => "day",
             TimeUnit::Week => "week",
             TimeUnit::Month => "month",
@@ -83,11 +89,12 @@ impl FromStr for TimeUnit {
     type Err = ClvError;
     fn from_str(s: &str) -> Result<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
+            "hour" | "hours" => Ok(TimeUnit::Hour),
             "day" | "days" => Ok(TimeUnit::Day),
             "week" | "weeks" => Ok(TimeUnit::Week),
             "month" | "months" => Ok(TimeUnit::Month),
             other => Err(ClvError::InvalidParameter(format!(
-                "unknown time unit '{other}' (use day, week or month)"
+                "unknown time unit '{other}' (use hour, day, week or month)"
             ))),
         }
     }
@@ -227,5 +234,8 @@ mod tests {
         assert!((format_number(272.0 / 7.0).parse::<f64>().unwrap() - 38.857143).abs() < 1e-12);
         assert_eq!(TimeUnit::from_str("Month").unwrap(), TimeUnit::Month);
         assert!(TimeUnit::from_str("year").is_err());
+        let hour = TimeUnit::from_str("hours").unwrap();
+        assert_eq!((hour, hour.name()), (TimeUnit::Hour, "hour"));
+        assert_eq!(hour.days_per_unit() * 24.0, 1.0);
     }
 }

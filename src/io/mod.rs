@@ -10,8 +10,8 @@ mod typed;
 
 pub use tables::{
     write_alive_path_csv, write_at_risk_csv, write_churn_scores_csv, write_columns_csv,
-    write_orders_csv, write_prospect_scores_csv, write_scores_csv, write_simulated_summary_csv,
-    write_tracking_csv,
+    write_orders_csv, write_patterns_csv, write_prospect_scores_csv, write_scores_csv,
+    write_simulated_summary_csv, write_tracking_csv,
 };
 pub use typed::{
     at_risk_table, churn_scores_table, columns_table, prospect_scores_table, scores_table,

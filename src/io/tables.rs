@@ -13,6 +13,7 @@ use crate::churn::jobs::ChurnScore;
 use crate::churn::{AtRiskRow, ValueSource};
 use crate::error::Result;
 use crate::features::format_number;
+use crate::models::BgBbData;
 use crate::predict::prospects::{ProspectScore, Prospects};
 use crate::predict::score::CustomerScore;
 use crate::predict::table::Columns;
@@ -270,6 +271,20 @@ pub fn write_alive_path_csv(out: &mut dyn Write, path: &[(f64, f64)]) -> Result<
     writeln!(out, "age,p_alive")?;
     for (age, p) in path {
         writeln!(out, "{age},{p}")?;
+    }
+    Ok(())
+}
+
+/// BG/BB patterns as a pattern file (`clv simulate --model bgbb`), the layout `clv fit --model
+/// bgbb` reads: `frequency,recency,periods,weights`.
+pub fn write_patterns_csv(out: &mut dyn Write, data: &BgBbData) -> Result<()> {
+    writeln!(out, "frequency,recency,periods,weights")?;
+    for i in 0..data.x.len() {
+        writeln!(
+            out,
+            "{},{},{},{}",
+            data.x[i], data.t_x[i], data.n[i], data.weights[i]
+        )?;
     }
     Ok(())
 }

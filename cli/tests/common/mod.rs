@@ -24,3 +24,15 @@ pub fn run_clv_in(args: &[&str], dir: &std::path::Path) -> std::process::Output 
         .output()
         .expect("run clv")
 }
+
+/// The flags of a run on `sample`'s 39-week CDNOW calibration period (to 1997-09-30) in `unit`.
+pub fn cdnow_calibration<'a>(sample: &'a str, unit: &'a str) -> [&'a str; 6] {
+    [
+        "--input",
+        sample,
+        "--unit",
+        unit,
+        "--calibration-end",
+        "1997-09-30",
+    ]
+}
