@@ -81,6 +81,19 @@ class Bundle:
         churn_window: Optional[float],
         risk_threshold: float,
     ) -> tuple[list[_Column], str, dict]: ...
+    def report(
+        self,
+        tx: dict,
+        settings: dict,
+        path: _Path,
+        horizon: int,
+        discount_rate: float,
+        margin: float,
+        churn_window: Optional[float],
+        risk_threshold: float,
+        currency: str,
+        title: str,
+    ) -> tuple[str, list[str]]: ...
     def score_new(
         self,
         names: list[str],

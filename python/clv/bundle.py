@@ -107,10 +107,8 @@ class Bundle:
         unit at the annual ``discount_rate``, RFM segment and the at-risk flag, sorted by CLV.
         The portfolio summary is in ``result.attrs["totals"]`` (pandas) and
         :attr:`last_totals`."""
-        tx, settings = transaction_columns(
-            transactions, customer_col, date_col, amount_col, None,
-            unit=self.time_unit, calibration_end=None, observation_end=observation_end,
-            on_error=on_error, source=source,
+        tx, settings = self._transactions(
+            transactions, customer_col, date_col, amount_col, observation_end, on_error, source
         )
         columns, totals, accounting = self._core.score(
             tx, settings, int(horizon), float(discount_rate), float(margin),
@@ -147,6 +145,46 @@ class Bundle:
         out = {n: v for n, v in columns.items() if n != "count"}
         out.update(scored)
         return frame(out, output)
+
+    def report(
+        self,
+        transactions: Any,
+        path: str,
+        *,
+        horizon: int = 52,
+        discount_rate: float = 0.10,
+        margin: float = 1.0,
+        churn_window: Optional[float] = None,
+        risk_threshold: float = 0.6,
+        currency: str = "$",
+        title: str = "Customer value report",
+        customer_col: str = "customer_id",
+        date_col: str = "date",
+        amount_col: str = "amount",
+        observation_end: Optional[str] = None,
+        on_error: str = "fail",
+        source: str = "transactions",
+    ) -> str:
+        """Write the self-contained HTML report of ``clv report`` (scores, segments, channels,
+        cohorts, calibration vs holdout, churn, the fit) to ``path``; returns its one-line
+        summary. Warnings (a missing holdout section ...) are in :attr:`last_warnings`."""
+        tx, settings = self._transactions(
+            transactions, customer_col, date_col, amount_col, observation_end, on_error, source
+        )
+        line, self.last_warnings = self._core.report(
+            tx, settings, str(path), int(horizon), float(discount_rate), float(margin),
+            churn_window, float(risk_threshold), currency, title,
+        )
+        return line
+
+    def _transactions(self, transactions, customer_col, date_col, amount_col, observation_end,
+                      on_error, source):
+        """Transactions to score, summarized in the bundle's unit over their whole history."""
+        return transaction_columns(
+            transactions, customer_col, date_col, amount_col, None,
+            unit=self.time_unit, calibration_end=None, observation_end=observation_end,
+            on_error=on_error, source=source,
+        )
 
     def __repr__(self) -> str:
         return f"<clv.Bundle {self.chosen_model}, unit {self.time_unit}>"

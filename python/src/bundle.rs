@@ -9,12 +9,17 @@ use clv::predict::Bundle;
 use clv::predict::prospects::{Prospects, score_prospects};
 use clv::predict::score::score_bundle;
 use clv::predict::train::{ModelChoice, TrainSettings, train};
+use clv::report::build::{BuildSettings, build_report};
+use clv::report::inputs::report_summaries;
+use clv::report::render_html;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::columns::f64_bytes;
 use crate::errors::IntoPy;
-use crate::summaries::{SummarySettings, TransactionColumns, accounting_dict, summary_of};
+use crate::summaries::{
+    Source, SummarySettings, TransactionColumns, accounting_dict, summary_of, summary_options,
+};
 
 /// A trained (or loaded) bundle: transaction model, spend model, covariate model for new
 /// customers, churn settings.
@@ -195,5 +200,58 @@ impl PyBundle {
             out.append(f64_bytes(py, &scores.iter().map(f).collect::<Vec<f64>>()))?;
         }
         Ok((fields.iter().map(|(name, _)| *name).collect(), out))
+    }
+
+    /// Writes the HTML report of `clv report` for the transactions to `path` (atomically), and
+    /// returns its one-line summary and the warnings (a missing holdout section ...).
+    #[pyo3(signature = (tx, settings, path, horizon, discount_rate, margin, churn_window, risk_threshold, currency, title))]
+    #[allow(clippy::too_many_arguments)]
+    fn report(
+        &self,
+        py: Python<'_>,
+        tx: TransactionColumns<'_>,
+        settings: SummarySettings,
+        path: PathBuf,
+        horizon: usize,
+        discount_rate: f64,
+        margin: f64,
+        churn_window: Option<f64>,
+        risk_threshold: f64,
+        currency: String,
+        title: String,
+    ) -> PyResult<(String, Vec<String>)> {
+        let source = Source::new(&tx, &settings)?;
+        let observation_end = summary_options(&settings, true)?.observation_end;
+        let clv = self
+            .bundle
+            .clv_settings(horizon, discount_rate, margin)
+            .py_err()?;
+        let bundle = &self.bundle;
+        py.detach(|| {
+            let summaries = report_summaries(bundle, |mut opts| {
+                opts.observation_end = observation_end;
+                source.summarize(&opts).map(|(summary, _)| summary)
+            })?;
+            let build = BuildSettings {
+                churn_window,
+                risk_threshold,
+                currency,
+                title,
+                ..BuildSettings::new(clv)
+            };
+            let data = build_report(
+                bundle,
+                &summaries.history,
+                summaries.calibration.as_ref(),
+                &build,
+            )?;
+            let html = render_html(&data)?;
+            clv::persist::write_atomic(&path, html.as_bytes())?;
+            Ok((
+                clv::report::text::report_summary_line(&data),
+                summaries.warnings,
+            ))
+        })
+        .py_err()
     }
 }

@@ -80,6 +80,53 @@ impl SummarySettings {
     }
 }
 
+/// Transactions in memory with how to read them: what `summarize_table` takes.
+pub struct Source {
+    pub table: TransactionTable,
+    pub read: ReadOptions,
+    pub name: String,
+}
+
+impl Source {
+    pub fn new(tx: &TransactionColumns<'_>, settings: &SummarySettings) -> PyResult<Self> {
+        let name = settings.source.clone();
+        let table = TransactionTable {
+            customer_id: ids(&tx.customer_id)?,
+            date: dates(&i64s(tx.day.as_bytes()), &name).py_err()?,
+            amount: crate::columns::f64s(tx.amount.as_bytes()),
+            extra_names: tx.extra_names.clone(),
+            extras: tx.extras.iter().map(ids).collect::<PyResult<_>>()?,
+        };
+        let read = ReadOptions {
+            on_error: if settings.skip_bad_rows {
+                OnError::Skip
+            } else {
+                OnError::Fail
+            },
+            ..Default::default()
+        };
+        Ok(Source { table, read, name })
+    }
+
+    /// The summary with `opts` (no GIL needed).
+    pub fn summarize(&self, opts: &SummaryOptions) -> clv::Result<(Summary, RowAccounting)> {
+        summarize_table(&self.table, &self.name, &self.read, opts)
+    }
+}
+
+/// The summary options of the settings.
+pub fn summary_options(
+    settings: &SummarySettings,
+    keep_purchase_times: bool,
+) -> PyResult<SummaryOptions> {
+    Ok(SummaryOptions {
+        unit: settings.unit()?,
+        calibration_end: parse_date("calibration_end", settings.calibration_end.as_deref())?,
+        observation_end: parse_date("observation_end", settings.observation_end.as_deref())?,
+        keep_purchase_times,
+    })
+}
+
 /// The summary of transactions given as columns, the GIL released while the core works.
 pub fn summary_of(
     py: Python<'_>,
@@ -87,30 +134,9 @@ pub fn summary_of(
     settings: &SummarySettings,
     keep_purchase_times: bool,
 ) -> PyResult<(Summary, RowAccounting)> {
-    let source = settings.source.as_str();
-    let table = TransactionTable {
-        customer_id: ids(&tx.customer_id)?,
-        date: dates(&i64s(tx.day.as_bytes()), source).py_err()?,
-        amount: crate::columns::f64s(tx.amount.as_bytes()),
-        extra_names: tx.extra_names.clone(),
-        extras: tx.extras.iter().map(ids).collect::<PyResult<_>>()?,
-    };
-    let opts = SummaryOptions {
-        unit: settings.unit()?,
-        calibration_end: parse_date("calibration_end", settings.calibration_end.as_deref())?,
-        observation_end: parse_date("observation_end", settings.observation_end.as_deref())?,
-        keep_purchase_times,
-    };
-    let read = ReadOptions {
-        on_error: if settings.skip_bad_rows {
-            OnError::Skip
-        } else {
-            OnError::Fail
-        },
-        ..Default::default()
-    };
-    py.detach(|| summarize_table(&table, source, &read, &opts))
-        .py_err()
+    let source = Source::new(tx, settings)?;
+    let opts = summary_options(settings, keep_purchase_times)?;
+    py.detach(|| source.summarize(&opts)).py_err()
 }
 
 /// Summarizes transactions given as columns. Returns `(columns, accounting)`: columns as

@@ -87,3 +87,20 @@ def test_new_customers_are_valued_by_their_channel(demo, bundle):
     assert scored["clv"][0] != scored["clv"][1]
     with pytest.raises(clv.ClvError, match="channel"):
         bundle.score_new(prospects.drop(columns="channel"))
+
+
+def test_the_report_is_the_clis(clv_bin, demo, bundle, tmp_path):
+    path = tmp_path / "bundle.json"
+    bundle.save(path)
+    line = clv.Bundle.load(path).report(demo, tmp_path / "py.html", horizon=52, margin=0.3)
+    assert "customers" in line
+    html = (tmp_path / "py.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") or html.lower().startswith("<!doctype html>")
+    assert "<svg" in html
+    done = subprocess.run(
+        [str(clv_bin), "report", "--model", str(path), "--input", str(DEMO), "--horizon", "52",
+         "--margin", "0.3", "--output", str(tmp_path / "cli.html")],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "cli.html").read_text() == html
