@@ -358,8 +358,8 @@ fn parse_rows(chunk: &[u8], line_base: u64, layout: &Layout, file: &str) -> Resu
         }
         let number = |i: usize| -> Result<f64> {
             let text = std::str::from_utf8(&rec[i]).unwrap_or("").trim();
-            match text.parse::<f64>() {
-                Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+            match crate::ingest::parse_amount(text.as_bytes()) {
+                Some(v) if v.is_finite() && v >= 0.0 => Ok(v),
                 _ => Err(ClvError::BadRow {
                     file: file.into(),
                     line: line(),

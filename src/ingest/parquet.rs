@@ -17,7 +17,8 @@ use arrow_array::types::{
     Int32Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
     TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, RecordBatch};
+use arrow_buffer::{NullBuffer, ScalarBuffer};
 use arrow_schema::{DataType, TimeUnit as ArrowUnit};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
@@ -229,73 +230,112 @@ impl Cell<'_> {
 
 const DAY_MS: i64 = 86_400_000;
 
+/// A column's values in the form its cells are read from, chosen once per batch (a cell
+/// read is then an index, not a type dispatch). Floats, 64-bit integers and dates share the
+/// decoded buffers; other integer and time types are widened once.
+#[derive(Debug, Clone)]
+enum Values {
+    Utf8(arrow_array::StringArray),
+    LargeUtf8(arrow_array::LargeStringArray),
+    View(arrow_array::StringViewArray),
+    Int(ScalarBuffer<i64>),
+    Float(ScalarBuffer<f64>),
+    Day(ScalarBuffer<i32>),
+    Bool(arrow_array::BooleanArray),
+}
+
 /// A column of one batch, read cell by cell.
 #[derive(Debug, Clone)]
 pub struct CellColumn {
-    array: ArrayRef,
+    values: Values,
+    nulls: Option<NullBuffer>,
+    len: usize,
+}
+
+fn widen<T: ArrowPrimitiveType, U>(a: &ArrayRef, f: impl Fn(T::Native) -> U) -> Vec<U> {
+    a.as_primitive::<T>()
+        .values()
+        .iter()
+        .map(|&v| f(v))
+        .collect()
 }
 
 impl CellColumn {
     /// `None` for a type this reader does not take (lists, structs, binary ...).
-    pub fn new(array: ArrayRef) -> Option<Self> {
-        readable(array.data_type()).then_some(CellColumn { array })
+    pub fn new(a: ArrayRef) -> Option<Self> {
+        let days = |v: Vec<i32>| Values::Day(v.into());
+        let ts = |per_day: i64| move |v: i64| v.div_euclid(per_day) as i32;
+        let values = match a.data_type() {
+            DataType::Utf8 => Values::Utf8(a.as_string::<i32>().clone()),
+            DataType::LargeUtf8 => Values::LargeUtf8(a.as_string::<i64>().clone()),
+            DataType::Utf8View => Values::View(a.as_string_view().clone()),
+            DataType::Int8 => Values::Int(widen::<Int8Type, i64>(&a, i64::from).into()),
+            DataType::Int16 => Values::Int(widen::<Int16Type, i64>(&a, i64::from).into()),
+            DataType::Int32 => Values::Int(widen::<Int32Type, i64>(&a, i64::from).into()),
+            DataType::Int64 => Values::Int(a.as_primitive::<Int64Type>().values().clone()),
+            DataType::UInt8 => Values::Int(widen::<UInt8Type, i64>(&a, i64::from).into()),
+            DataType::UInt16 => Values::Int(widen::<UInt16Type, i64>(&a, i64::from).into()),
+            DataType::UInt32 => Values::Int(widen::<UInt32Type, i64>(&a, i64::from).into()),
+            // Above i64::MAX only as a number (an id that large is refused as a number).
+            DataType::UInt64 => Values::Float(widen::<UInt64Type, f64>(&a, |v| v as f64).into()),
+            DataType::Float32 => Values::Float(widen::<Float32Type, f64>(&a, f64::from).into()),
+            DataType::Float64 => Values::Float(a.as_primitive::<Float64Type>().values().clone()),
+            DataType::Decimal128(_, scale) => {
+                let unit = 10f64.powi(i32::from(*scale));
+                Values::Float(widen::<Decimal128Type, f64>(&a, |v| v as f64 / unit).into())
+            }
+            DataType::Date32 => Values::Day(a.as_primitive::<Date32Type>().values().clone()),
+            DataType::Date64 => days(widen::<Date64Type, i32>(&a, ts(DAY_MS))),
+            DataType::Timestamp(ArrowUnit::Second, _) => {
+                days(widen::<TimestampSecondType, i32>(&a, ts(86_400)))
+            }
+            DataType::Timestamp(ArrowUnit::Millisecond, _) => {
+                days(widen::<TimestampMillisecondType, i32>(&a, ts(DAY_MS)))
+            }
+            DataType::Timestamp(ArrowUnit::Microsecond, _) => {
+                days(widen::<TimestampMicrosecondType, i32>(
+                    &a,
+                    ts(DAY_MS * 1000),
+                ))
+            }
+            DataType::Timestamp(ArrowUnit::Nanosecond, _) => {
+                days(widen::<TimestampNanosecondType, i32>(
+                    &a,
+                    ts(DAY_MS * 1_000_000),
+                ))
+            }
+            DataType::Boolean => Values::Bool(a.as_boolean().clone()),
+            _ => return None,
+        };
+        Some(CellColumn {
+            values,
+            nulls: a.logical_nulls(),
+            len: a.len(),
+        })
     }
 
     pub fn len(&self) -> usize {
-        self.array.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.array.is_empty()
+        self.len == 0
     }
 
     /// Cell `i` (`i < len()`).
+    #[inline]
     pub fn get(&self, i: usize) -> Cell<'_> {
-        let a = &self.array;
-        if a.is_null(i) {
+        if self.nulls.as_ref().is_some_and(|n| n.is_null(i)) {
             return Cell::Null;
         }
-        let ts = |v: i64, per_day: i64| Cell::Day(v.div_euclid(per_day) as i32);
-        match a.data_type() {
-            DataType::Utf8 => Cell::Text(a.as_string::<i32>().value(i)),
-            DataType::LargeUtf8 => Cell::Text(a.as_string::<i64>().value(i)),
-            DataType::Utf8View => Cell::Text(a.as_string_view().value(i)),
-            DataType::Int8 => Cell::Int(a.as_primitive::<Int8Type>().value(i).into()),
-            DataType::Int16 => Cell::Int(a.as_primitive::<Int16Type>().value(i).into()),
-            DataType::Int32 => Cell::Int(a.as_primitive::<Int32Type>().value(i).into()),
-            DataType::Int64 => Cell::Int(a.as_primitive::<Int64Type>().value(i)),
-            DataType::UInt8 => Cell::Int(a.as_primitive::<UInt8Type>().value(i).into()),
-            DataType::UInt16 => Cell::Int(a.as_primitive::<UInt16Type>().value(i).into()),
-            DataType::UInt32 => Cell::Int(a.as_primitive::<UInt32Type>().value(i).into()),
-            DataType::UInt64 => {
-                let v = a.as_primitive::<UInt64Type>().value(i);
-                i64::try_from(v).map_or(Cell::Number(v as f64), Cell::Int)
-            }
-            DataType::Float32 => Cell::Number(a.as_primitive::<Float32Type>().value(i).into()),
-            DataType::Float64 => Cell::Number(a.as_primitive::<Float64Type>().value(i)),
-            DataType::Decimal128(_, scale) => {
-                let v = a.as_primitive::<Decimal128Type>().value(i);
-                Cell::Number(v as f64 / 10f64.powi(i32::from(*scale)))
-            }
-            DataType::Date32 => Cell::Day(a.as_primitive::<Date32Type>().value(i)),
-            DataType::Date64 => ts(a.as_primitive::<Date64Type>().value(i), DAY_MS),
-            DataType::Timestamp(ArrowUnit::Second, _) => {
-                ts(a.as_primitive::<TimestampSecondType>().value(i), 86_400)
-            }
-            DataType::Timestamp(ArrowUnit::Millisecond, _) => ts(
-                a.as_primitive::<TimestampMillisecondType>().value(i),
-                DAY_MS,
-            ),
-            DataType::Timestamp(ArrowUnit::Microsecond, _) => ts(
-                a.as_primitive::<TimestampMicrosecondType>().value(i),
-                DAY_MS * 1000,
-            ),
-            DataType::Timestamp(ArrowUnit::Nanosecond, _) => ts(
-                a.as_primitive::<TimestampNanosecondType>().value(i),
-                DAY_MS * 1_000_000,
-            ),
-            DataType::Boolean => Cell::Bool(a.as_boolean().value(i)),
-            _ => Cell::Null,
+        match &self.values {
+            Values::Utf8(a) => Cell::Text(a.value(i)),
+            Values::LargeUtf8(a) => Cell::Text(a.value(i)),
+            Values::View(a) => Cell::Text(a.value(i)),
+            Values::Int(v) => Cell::Int(v[i]),
+            Values::Float(v) => Cell::Number(v[i]),
+            Values::Day(v) => Cell::Day(v[i]),
+            Values::Bool(a) => Cell::Bool(a.value(i)),
         }
     }
 }
