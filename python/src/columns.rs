@@ -107,7 +107,7 @@ pub fn summary_table(
 pub fn to_python<'py>(
     py: Python<'py>,
     columns: &Columns,
-) -> PyResult<(Vec<&'static str>, Bound<'py, PyList>)> {
+) -> PyResult<(Vec<String>, Bound<'py, PyList>)> {
     let values = PyList::empty(py);
     for v in &columns.values {
         values.append(f64_bytes(py, v))?;

@@ -148,7 +148,7 @@ fn bgbb_data(columns: &Bound<'_, PyDict>) -> PyResult<BgBbData> {
     .py_err()
 }
 
-type ColumnsOut<'py> = (Vec<&'static str>, Bound<'py, PyList>);
+type ColumnsOut<'py> = (Vec<String>, Bound<'py, PyList>);
 
 #[pymethods]
 impl PyModel {
@@ -195,7 +195,9 @@ impl PyModel {
     ) -> PyResult<ColumnsOut<'py>> {
         if let AnyModel::BgBb(m) = &self.model {
             let data = bgbb_data(columns)?;
-            let out = py.detach(|| predict_discrete(m, &data, horizon)).py_err()?;
+            let out = py
+                .detach(|| predict_discrete(m, &data, horizon, &[]))
+                .py_err()?;
             return columns::to_python(py, &out);
         }
         let table = summary_table(columns::ids(customer_id)?, columns, "customers")?;
@@ -204,7 +206,7 @@ impl PyModel {
             None => None,
         };
         let out = py
-            .detach(|| predict_table(&self.model, spend, &table, horizon, discount_rate))
+            .detach(|| predict_table(&self.model, spend, &table, horizon, discount_rate, &[]))
             .py_err()?;
         columns::to_python(py, &out)
     }

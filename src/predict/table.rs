@@ -190,7 +190,13 @@ pub fn clv_table(
         .iter()
         .map(|s| s.p_alive)
         .collect();
-    check_patterns(&p_alive, Range::Probability, "P(alive)", &patterns, &customer)?;
+    check_patterns(
+        &p_alive,
+        Range::Probability,
+        "P(alive)",
+        &patterns,
+        &customer,
+    )?;
     let per_unit = clv_per_unit_spend(tm, settings, &patterns, &p_alive);
     check_patterns(
         &per_unit,
