@@ -288,3 +288,31 @@ fn homogeneous_dropout_fit_predicts_the_limit() {
         }
     }
 }
+
+/// Everyone with T = 0: the likelihood is flat (identically 0), the optimiser never leaves
+/// its start, and the fit must say so rather than claim convergence.
+#[test]
+fn a_fit_on_all_t_zero_says_it_stopped_at_its_start() {
+    use clv::models::registry::{self, ModelKind};
+    use clv::optim::Termination;
+    let zeros = [0.0; 5];
+    let data = RfmData::new(&zeros, &zeros, &zeros, None).unwrap();
+    for kind in [ModelKind::BgNbd, ModelKind::MbgNbd, ModelKind::ParetoNbd] {
+        let fit = registry::fit(
+            kind,
+            clv::models::FitData::Transaction(&data),
+            &FitOptions::default(),
+            "week",
+        )
+        .unwrap();
+        let report = &fit.saved.fit;
+        assert_eq!(report.iterations, 0, "{kind}");
+        assert!(!report.converged, "{kind}");
+        assert_eq!(report.termination(), Termination::AtStart, "{kind}");
+        let text = clv::report::text::describe_fit(&fit.saved);
+        assert!(
+            text.contains("converged: no (stopped at the starting point)"),
+            "{text}"
+        );
+    }
+}

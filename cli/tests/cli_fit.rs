@@ -305,3 +305,65 @@ fn bgbb_simulate_then_fit_recovers_the_parameters() {
     ]);
     assert!(!bad.status.success());
 }
+
+/// `clv train` on heavy-tailed spend (order values with q = 0.6, where the Gamma-Gamma mean
+/// does not exist) used to fail ("the spend model has no finite mean"); it now trains with q
+/// held at its floor, says so, and the bundle scores every customer.
+#[test]
+fn train_on_heavy_tailed_spend_holds_q_and_the_bundle_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let o = clv(&[
+        "simulate",
+        "--model",
+        "bgnbd",
+        "--params",
+        "0.5,5,0.8,2.5",
+        "--spend",
+        "2,0.6,10",
+        "--customers",
+        "3000",
+        "--seed",
+        "5",
+        "--output",
+        &p("tx.csv"),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = clv(&[
+        "train",
+        "--transactions",
+        &p("tx.csv"),
+        "--unit",
+        "week",
+        "--calibration-end",
+        "2024-09-30",
+        "--model",
+        "bgnbd",
+        "--output",
+        &p("b.json"),
+    ]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("q constrained to >= 1.5"), "{text}");
+    let o = clv(&[
+        "score",
+        "--model",
+        &p("b.json"),
+        "--transactions",
+        &p("tx.csv"),
+        "--horizon",
+        "52",
+        "--unit",
+        "week",
+        "--output",
+        &p("s.csv"),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let scores = std::fs::read_to_string(p("s.csv")).unwrap();
+    assert_eq!(scores.lines().count(), 3001);
+    assert!(!scores.contains("NaN") && !scores.contains("inf"));
+}
