@@ -22,7 +22,10 @@ use crate::error::{ClvError, Result};
 /// file is removed and the target is untouched.
 pub struct AtomicFile {
     target: PathBuf,
-    tmp: PathBuf,
+    /// The temporary file, or `None` when the target is not a regular file (`/dev/null`, a
+    /// pipe): such a target is written in place, since renaming over it would replace the
+    /// device or pipe with a plain file.
+    tmp: Option<PathBuf>,
     file: Option<BufWriter<File>>,
 }
 
@@ -38,10 +41,18 @@ impl AtomicFile {
             .ok_or_else(|| ClvError::input(path.display().to_string(), "not a file path"))?
             .to_string_lossy()
             .to_string();
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let file = File::create(&tmp).map_err(|e| {
+        let cannot = |e: std::io::Error| {
             ClvError::input(path.display().to_string(), format!("cannot create: {e}"))
-        })?;
+        };
+        let special = fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        let (tmp, file) = if special {
+            let file = fs::OpenOptions::new().write(true).open(path).map_err(cannot)?;
+            (None, file)
+        } else {
+            let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+            let file = File::create(&tmp).map_err(cannot)?;
+            (Some(tmp), file)
+        };
         Ok(AtomicFile {
             target: path.to_path_buf(),
             tmp,
@@ -61,8 +72,13 @@ impl AtomicFile {
             ))
         };
         let file = buffered.into_inner().map_err(|e| err(e.into_error()))?;
-        file.sync_all().map_err(err)?;
-        fs::rename(&self.tmp, &self.target).map_err(err)
+        match &self.tmp {
+            Some(tmp) => {
+                file.sync_all().map_err(err)?;
+                fs::rename(tmp, &self.target).map_err(err)
+            }
+            None => Ok(()),
+        }
     }
 }
 
@@ -81,8 +97,10 @@ impl Write for AtomicFile {
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.file.take().is_some() {
-            let _ = fs::remove_file(&self.tmp);
+        if self.file.take().is_some()
+            && let Some(tmp) = &self.tmp
+        {
+            let _ = fs::remove_file(tmp);
         }
     }
 }
@@ -225,5 +243,19 @@ mod tests {
         assert_eq!(a, fingerprint([[1.0, 2.0].as_slice()]));
         assert_ne!(a, fingerprint([[1.0, 2.5].as_slice()]));
         assert_ne!(a, fingerprint([[1.0].as_slice(), [2.0].as_slice()]));
+    }
+
+    /// `--output /dev/null` must not rename a plain file over the device (it did, and every
+    /// later `> /dev/null` on the machine then wrote into that file).
+    #[cfg(unix)]
+    #[test]
+    fn a_device_target_is_written_in_place() {
+        use std::os::unix::fs::FileTypeExt;
+        let null = Path::new("/dev/null");
+        let mut f = AtomicFile::create(null).unwrap();
+        f.write_all(b"discarded").unwrap();
+        f.commit().unwrap();
+        assert!(fs::metadata(null).unwrap().file_type().is_char_device());
+        assert!(fs::read(null).unwrap().is_empty());
     }
 }
