@@ -46,79 +46,6 @@ fn write_rows(
     Ok(())
 }
 
-/// Appends `v` exactly as `{}` writes it (the shortest digits that read back as `v`, never an
-/// exponent), from ryu's shortest digits: `{}` costs several times more per number.
-pub(crate) fn push_display(text: &mut String, v: f64) {
-    if !v.is_finite() || v == 0.0 || may_tie(v) {
-        // Rare: `{}` itself ("0", "-0", "NaN", "inf", and exact ties, see `may_tie`).
-        let _ = write!(text, "{v}");
-        return;
-    }
-    let mut buf = ryu::Buffer::new();
-    let s = buf.format_finite(v);
-    let (negative, s) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s),
-    };
-    let (mantissa, exp) = match s.split_once(['e', 'E']) {
-        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
-        None => (s, 0),
-    };
-    // Digits without the point, and where the point goes: value = 0.digits x 10^point.
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let mut digits: Vec<u8> = int.bytes().chain(frac.bytes()).collect();
-    let mut point = int.len() as i32 + exp;
-    let lead = digits.iter().take_while(|&&d| d == b'0').count();
-    digits.drain(..lead);
-    point -= lead as i32;
-    while digits.last() == Some(&b'0') {
-        digits.pop();
-    }
-    if negative {
-        text.push('-');
-    }
-    let digits = std::str::from_utf8(&digits).unwrap_or("0");
-    let n = digits.len() as i32;
-    if point <= 0 {
-        text.push_str("0.");
-        text.extend(std::iter::repeat_n('0', (-point) as usize));
-        text.push_str(digits);
-    } else if point >= n {
-        text.push_str(digits);
-        text.extend(std::iter::repeat_n('0', (point - n) as usize));
-    } else {
-        text.push_str(&digits[..point as usize]);
-        text.push('.');
-        text.push_str(&digits[point as usize..]);
-    }
-}
-
-/// Whether the shortest digits of `v` may end in a tie between two candidates (`{}` then
-/// rounds half up, ryu half to even). A tie needs the exact decimal value of `v` to have at
-/// most 18 significant digits: `m x 2^-k` (m odd) has as many as `m x 5^k`. Computed values
-/// almost never qualify; round binary fractions such as 2^46 + 5/8 do.
-fn may_tie(v: f64) -> bool {
-    let bits = v.to_bits();
-    let biased = ((bits >> 52) & 0x7ff) as i32;
-    let mut m = bits & ((1 << 52) - 1);
-    let mut e2 = if biased == 0 {
-        -1074
-    } else {
-        m |= 1 << 52;
-        biased - 1075
-    };
-    let tz = m.trailing_zeros();
-    m >>= tz;
-    e2 += tz as i32;
-    if e2 >= 0 {
-        // An integer: exact below 2^53, where the shortest digits are its own.
-        return v.abs() >= 9_007_199_254_740_992.0;
-    }
-    let k = -e2;
-    const LOG10_5: f64 = 0.698_970_004_336_018_8;
-    k <= 27 && (m as f64).log10() + f64::from(k) * LOG10_5 < 18.5
-}
-
 /// `clv score`'s table, one row per customer.
 pub fn write_scores_csv(out: &mut dyn Write, rows: &[CustomerScore]) -> Result<()> {
     writeln!(
@@ -171,7 +98,8 @@ pub fn write_columns_csv(
                 text.push(',');
             }
             first = false;
-            push_display(text, column[i]);
+            // Writing to a String cannot fail.
+            let _ = write!(text, "{}", column[i]);
         }
         text.push('\n');
     })
@@ -361,54 +289,3 @@ pub fn write_patterns_csv(out: &mut dyn Write, data: &BgBbData) -> Result<()> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rand::{Rng, SeedableRng, rngs::StdRng};
-
-    #[test]
-    fn push_display_writes_what_display_writes() {
-        let mut rng = StdRng::seed_from_u64(11);
-        let mut values = vec![
-            0.0,
-            -0.0,
-            1.0,
-            -1.0,
-            0.5,
-            1e-7,
-            1.5e-300,
-            5e-324,
-            1e16,
-            1e21,
-            1.7976931348623157e308,
-            123456.0,
-            0.1 + 0.2,
-            1.2259103448861184,
-            0.726609107342796,
-            f64::NAN,
-            f64::INFINITY,
-            -f64::INFINITY,
-            100.0,
-            0.001,
-            30.229252658556046,
-            100583603231624.0 + 0.625,
-            2.5,
-            0.125,
-            1e23,
-            9007199254740993.0,
-        ];
-        for _ in 0..300_000 {
-            values.push(rng.random::<f64>() * 10f64.powi(rng.random_range(-30..30)));
-            values.push(f64::from_bits(rng.random::<u64>()));
-            values.push(f64::from(rng.random_range(0u32..100_000)) / 100.0);
-            // Round binary fractions of every size, where ties live.
-            let k = rng.random_range(0..30);
-            values.push(rng.random_range(0u64..1 << 53) as f64 / (1u64 << k) as f64);
-        }
-        for v in values {
-            let mut ours = String::new();
-            push_display(&mut ours, v);
-            assert_eq!(ours, format!("{v}"), "{v:e}");
-        }
-    }
-}
