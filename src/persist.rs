@@ -46,7 +46,10 @@ impl AtomicFile {
         };
         let special = fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
         let (tmp, file) = if special {
-            let file = fs::OpenOptions::new().write(true).open(path).map_err(cannot)?;
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(cannot)?;
             (None, file)
         } else {
             let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));

@@ -288,4 +288,3 @@ pub fn write_patterns_csv(out: &mut dyn Write, data: &BgBbData) -> Result<()> {
     }
     Ok(())
 }
-
