@@ -8,7 +8,7 @@ the observed information) and keeps the fit as the same JSON model file ``clv fi
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
@@ -16,6 +16,15 @@ from . import _core
 from ._frame import Table, arrays, frame
 
 _KINDS = {k[0]: k for k in _core.model_kinds()}
+
+
+def _new_customer_distribution(fitted, n, horizon) -> Any:
+    """P(exactly n repeat purchases by ``horizon``) of a new customer: a float for one count,
+    an array for several."""
+    counts = [int(k) for k in np.atleast_1d(n)]
+    names, values = fitted.new_customer_distribution(float(horizon), counts)
+    p = arrays(names, values)["probability"]
+    return float(p[0]) if np.ndim(n) == 0 else p
 
 
 class Model:
@@ -181,11 +190,13 @@ class TransactionModel(Model):
         spend_model: Optional["GammaGamma"] = None,
         discount_rate: Optional[float] = None,
         output: str = "pandas",
+        p_purchases: Sequence[int] = (),
     ):
         """The table of ``clv predict``: customer_id, frequency, recency, T, p_alive,
         expected_purchases and p_no_purchases over ``horizon`` (the model's time unit), then
         expected_avg_spend and predicted_revenue with a Gamma-Gamma ``spend_model`` (the data
-        then needs monetary_value), and dert with a continuous ``discount_rate`` (Pareto/NBD).
+        then needs monetary_value), dert with a continuous ``discount_rate`` (Pareto/NBD), and
+        ``p_purchases_N`` (P(exactly N purchases in the horizon)) for each N of ``p_purchases``.
 
         Example::
 
@@ -195,7 +206,8 @@ class TransactionModel(Model):
         spend = spend_model.fitted if spend_model is not None else None
         # The ids cross only where a message may need them (the spend model's).
         t, ids, cols = self._customers(data, with_spend=spend is not None, with_ids=spend is not None)
-        names, values = self.fitted.predict(ids, cols, float(horizon), spend, discount_rate)
+        counts = [int(n) for n in p_purchases]
+        names, values = self.fitted.predict(ids, cols, float(horizon), spend, discount_rate, counts)
         return frame({"customer_id": _id_column(t), **arrays(names, values)}, output)
 
     def _column(self, data: Any, horizon: float, name: str) -> np.ndarray:
@@ -214,7 +226,18 @@ class TransactionModel(Model):
     def prob_n_purchases(self, data: Any, n: int, horizon: float) -> np.ndarray:
         """P(exactly ``n`` purchases in the next ``horizon``) of each customer."""
         t, ids, cols = self._customers(data, with_ids=False)
-        return np.frombuffer(self.fitted.prob_n_purchases(ids, cols, int(n), float(horizon)))
+        names, values = self.fitted.predict([], cols, float(horizon), None, None, [int(n)])
+        return arrays(names, values)[f"p_purchases_{int(n)}"]
+
+    def prob_n_purchases_new(self, n, horizon: float) -> Any:
+        """P(exactly ``n`` repeat purchases in the first ``horizon``) of a just-acquired
+        customer, for one count (a float) or several (an array).
+
+        Example::
+
+            >>> bgf.prob_n_purchases_new([0, 1, 2], horizon=39)
+        """
+        return _new_customer_distribution(self.fitted, n, horizon)
 
     def expected_purchases_new(self, horizon) -> Any:
         """Expected repeat purchases of a new customer by ``horizon`` (a number or an array)."""
@@ -231,6 +254,9 @@ class TransactionModel(Model):
 
     def expected_number_of_purchases_up_to_time(self, t):
         return self.expected_purchases_new(t)
+
+    def probability_of_n_purchases_up_to_time(self, t, n):
+        return self.prob_n_purchases_new(n, t)
 
 
 class BGNBD(TransactionModel):
@@ -345,14 +371,23 @@ class BGBB(Model):
     kind = "bgbb"
     fit_columns = ("frequency", "recency", "periods")
 
-    def predict(self, data: Any, horizon: int, output: str = "pandas"):
+    def predict(
+        self, data: Any, horizon: int, output: str = "pandas", alive_ahead: Sequence[int] = ()
+    ):
         """Per pattern: frequency, recency, periods, weights, p_alive and
-        expected_transactions in the next ``horizon`` opportunities."""
+        expected_transactions in the next ``horizon`` opportunities, and ``p_alive_M`` (alive
+        M opportunities ahead) for each M of ``alive_ahead``."""
         t = Table(data, "patterns")
         t.require(list(self.fit_columns), "a bgbb prediction")
         cols = _summary_columns(t, ["frequency", "recency", "periods", "weights"])
-        names, values = self.fitted.predict([], cols, float(horizon), None, None)
+        ahead = [int(m) for m in alive_ahead]
+        names, values = self.fitted.predict([], cols, float(horizon), None, None, [], ahead)
         return frame(arrays(names, values), output)
+
+    def prob_n_purchases_new(self, n, horizon: int) -> Any:
+        """P(exactly ``n`` transactions in the first ``horizon`` opportunities) of a new
+        customer, for one count (a float) or several (an array)."""
+        return _new_customer_distribution(self.fitted, n, horizon)
 
     def expected_transactions_new(self, n: int) -> float:
         """Expected transactions of a new customer in ``n`` opportunities."""

@@ -10,7 +10,7 @@ use clv::models::{
     SurvivorData, registry,
 };
 use clv::predict::ClvSettings;
-use clv::predict::table::{clv_table, predict_discrete, predict_table};
+use clv::predict::table::{clv_table, new_customer_distribution, predict_discrete, predict_table};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
@@ -183,7 +183,10 @@ impl PyModel {
 
     /// The prediction table of `clv predict` over `horizon` (columns of a summary, float64
     /// bytes), with a Gamma-Gamma `spend` model's columns and Pareto/NBD's DERT on request.
-    #[pyo3(signature = (customer_id, columns, horizon, spend=None, discount_rate=None))]
+    /// `p_purchases` adds P(exactly N purchases in the horizon) per count N, `alive_ahead`
+    /// (BG/BB) P(alive) M periods ahead per M, as `clv predict`'s flags of those names.
+    #[pyo3(signature = (customer_id, columns, horizon, spend=None, discount_rate=None, p_purchases=Vec::new(), alive_ahead=Vec::new()))]
+    #[allow(clippy::too_many_arguments)]
     fn predict<'py>(
         &self,
         py: Python<'py>,
@@ -192,11 +195,21 @@ impl PyModel {
         horizon: f64,
         spend: Option<PyRef<'py, PyModel>>,
         discount_rate: Option<f64>,
+        p_purchases: Vec<u32>,
+        alive_ahead: Vec<u32>,
     ) -> PyResult<ColumnsOut<'py>> {
         if let AnyModel::BgBb(m) = &self.model {
+            if !p_purchases.is_empty() {
+                return Err(ClvError::InvalidParameter(
+                    "bgbb: purchase-count probabilities are for new customers only \
+                     (prob_n_purchases_new)"
+                        .into(),
+                ))
+                .py_err();
+            }
             let data = bgbb_data(columns)?;
             let out = py
-                .detach(|| predict_discrete(m, &data, horizon, &[]))
+                .detach(|| predict_discrete(m, &data, horizon, &alive_ahead))
                 .py_err()?;
             return columns::to_python(py, &out);
         }
@@ -206,7 +219,16 @@ impl PyModel {
             None => None,
         };
         let out = py
-            .detach(|| predict_table(&self.model, spend, &table, horizon, discount_rate, &[]))
+            .detach(|| {
+                predict_table(
+                    &self.model,
+                    spend,
+                    &table,
+                    horizon,
+                    discount_rate,
+                    &p_purchases,
+                )
+            })
             .py_err()?;
         columns::to_python(py, &out)
     }
@@ -240,25 +262,18 @@ impl PyModel {
         columns::to_python(py, &out)
     }
 
-    /// P(exactly n purchases in `horizon`) for each customer of the summary columns.
-    fn prob_n_purchases<'py>(
+    /// P(exactly N repeat purchases in the first `horizon`) of a just-acquired customer, per
+    /// count N (columns purchases, probability), as `clv predict --new-customers`.
+    fn new_customer_distribution<'py>(
         &self,
         py: Python<'py>,
-        customer_id: &Bound<'py, PyList>,
-        columns: &Bound<'py, PyDict>,
-        n: u32,
         horizon: f64,
-    ) -> PyResult<Bound<'py, PyBytes>> {
-        let table = summary_table(columns::ids(customer_id)?, columns, "customers")?;
-        let m = self.transaction()?;
-        let p: Vec<f64> = py.detach(|| {
-            (0..table.len())
-                .map(|i| {
-                    m.prob_n_purchases(n, horizon, table.frequency[i], table.recency[i], table.t[i])
-                })
-                .collect()
-        });
-        Ok(f64_bytes(py, &p))
+        counts: Vec<u32>,
+    ) -> PyResult<ColumnsOut<'py>> {
+        let out = py
+            .detach(|| new_customer_distribution(&self.model, horizon, &counts))
+            .py_err()?;
+        columns::to_python(py, &out)
     }
 
     /// Expected repeat purchases of a new customer by each horizon (float64 bytes).
