@@ -9,7 +9,7 @@ use clv::io::{columns_table, write_columns_csv};
 use clv::models::AnyModel;
 use clv::models::data::read_bgbb_csv;
 use clv::models::saved::SavedModel;
-use clv::predict::table::{new_customer_distribution, predict_discrete, predict_table};
+use clv::predict::table::{Columns, new_customer_distribution, predict_discrete, predict_table};
 
 use crate::common::{Ui, write_result};
 
@@ -76,11 +76,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let Some(summary) = &args.summary else {
         let columns = new_customer_distribution(&model, args.horizon, &args.p_purchases)
             .with_context(|| format!("{}", args.model.display()))?;
-        write_result(
-            args.output.as_deref(),
-            |out| write_columns_csv(out, None, &columns),
-            || columns_table(None, &columns),
-        )?;
+        write_columns(args.output.as_deref(), None, &columns)?;
         ui.info(format!(
             "purchase distribution of a new customer over {} {}s with {}",
             args.horizon, saved.time_unit, saved.model
@@ -93,11 +89,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         }
         let data = read_bgbb_csv(summary)?;
         let columns = predict_discrete(m, &data, args.horizon, &args.alive_ahead)?;
-        write_result(
-            args.output.as_deref(),
-            |out| write_columns_csv(out, None, &columns),
-            || columns_table(None, &columns),
-        )?;
+        write_columns(args.output.as_deref(), None, &columns)?;
         ui.info(format!(
             "scored {} patterns; a new customer is expected to make {:.4} transactions in {} periods",
             data.x.len(),
@@ -130,11 +122,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     .with_context(|| format!("{}", args.model.display()))?;
     let seconds = start.elapsed().as_secs_f64();
     let ids = Some(table.customer_id.as_slice());
-    write_result(
-        args.output.as_deref(),
-        |out| write_columns_csv(out, ids, &columns),
-        || columns_table(ids, &columns),
-    )?;
+    write_columns(args.output.as_deref(), ids, &columns)?;
     if let Some(m) = model.as_transaction_model() {
         ui.info(format!(
             "scored {} customers in {seconds:.3} s with {} over {h} {}s; a new customer is expected to make {:.4} repeat purchases",
@@ -151,4 +139,17 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Writes the prediction columns, as CSV or (a `.parquet` name) Parquet.
+fn write_columns(
+    path: Option<&std::path::Path>,
+    ids: Option<&[String]>,
+    columns: &Columns,
+) -> anyhow::Result<()> {
+    write_result(
+        path,
+        |out| write_columns_csv(out, ids, columns),
+        || columns_table(ids, columns),
+    )
 }

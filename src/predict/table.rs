@@ -112,14 +112,18 @@ pub fn predict_table(
                     m.prob_n_purchases(n, horizon, x, t_x, t)
                 })
                 .collect();
-            let mut values = per_customer(&per_pattern);
-            check_probabilities(&mut values, |i| {
-                (
-                    format!("P({n} purchases in {horizon} periods)"),
-                    format!("customer {}", table.customer_id[i]),
-                )
-            })?;
-            out.push(format!("p_purchases_{n}"), values);
+            let what = format!("P({n} purchases in {horizon} periods)");
+            check_patterns(
+                &per_pattern,
+                Range::Probability,
+                &what,
+                &patterns,
+                &customer,
+            )?;
+            out.push(
+                format!("p_purchases_{n}"),
+                per_customer(&clamped(per_pattern)),
+            );
         }
         if let Some((d, m)) = dert {
             let dert = dert_patterns(m, d, &patterns, &p_alive);
@@ -260,25 +264,10 @@ pub fn predict_discrete(
     Ok(out)
 }
 
-/// A probability that is not a number in [0, 1] (beyond rounding) is an error naming what and
-/// for whom, never a NaN in the table; rounding just past the ends is clamped.
-fn check_probabilities(values: &mut [f64], name: impl Fn(usize) -> (String, String)) -> Result<()> {
-    match values
-        .iter()
-        .position(|p| !(p.is_finite() && (-1e-12..=1.0 + 1e-12).contains(p)))
-    {
-        Some(i) => {
-            let (what, whom) = name(i);
-            Err(ClvError::Numerical {
-                what: format!("{what} (got {})", values[i]),
-                whom,
-            })
-        }
-        None => {
-            values.iter_mut().for_each(|p| *p = p.clamp(0.0, 1.0));
-            Ok(())
-        }
-    }
+/// Checked probabilities with the rounding just past [0, 1] clamped away.
+fn clamped(mut values: Vec<f64>) -> Vec<f64> {
+    values.iter_mut().for_each(|p| *p = p.clamp(0.0, 1.0));
+    values
 }
 
 /// The distribution of repeat purchases of a just-acquired customer over its first `horizon`
@@ -295,7 +284,7 @@ pub fn new_customer_distribution(
             "the horizon must be a number >= 0, got {horizon}"
         )));
     }
-    let mut probability: Vec<f64> = if let AnyModel::BgBb(m) = model {
+    let probability: Vec<f64> = if let AnyModel::BgBb(m) = model {
         if horizon.fract() != 0.0 {
             return Err(ClvError::InvalidParameter(format!(
                 "bgbb counts whole periods: the horizon must be a whole number, got {horizon}"
@@ -317,14 +306,12 @@ pub fn new_customer_distribution(
             .map(|&n| tm.prob_n_purchases_new(n, horizon))
             .collect()
     };
-    check_probabilities(&mut probability, |i| {
-        (
-            format!("P({} purchases in {horizon} periods)", counts[i]),
-            "a new customer".into(),
-        )
-    })?;
+    for (p, n) in probability.iter().zip(counts) {
+        let what = format!("P({n} purchases in {horizon} periods)");
+        check(*p, Range::Probability, &what, || "a new customer".into())?;
+    }
     let mut out = Columns::default();
     out.push("purchases", counts.iter().map(|&n| f64::from(n)).collect());
-    out.push("probability", probability);
+    out.push("probability", clamped(probability));
     Ok(out)
 }
