@@ -15,11 +15,12 @@ use clv::report::render_html;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::columns::f64_bytes;
+use crate::columns::{f64_bytes, table_to_python};
 use crate::errors::IntoPy;
 use crate::summaries::{
     Source, SummarySettings, TransactionColumns, accounting_dict, summary_of, summary_options,
 };
+use clv::io::scores_table;
 
 /// A trained (or loaded) bundle: transaction model, spend model, covariate model for new
 /// customers, churn settings.
@@ -120,31 +121,7 @@ impl PyBundle {
         let scored = py
             .detach(|| score_bundle(&self.bundle, &summary, clv, churn_window, risk_threshold))
             .py_err()?;
-        let rows = &scored.rows;
-        let out = PyList::empty(py);
-        let ids = PyList::new(py, rows.iter().map(|r| r.customer_id.as_str()))?;
-        out.append(("customer_id", "str", ids))?;
-        type Field = fn(&clv::predict::score::CustomerScore) -> f64;
-        let floats: [(&str, Field); 10] = [
-            ("frequency", |r| r.frequency),
-            ("recency", |r| r.recency),
-            ("T", |r| r.t),
-            ("total_spend", |r| r.total_spend),
-            ("p_alive", |r| r.p_alive),
-            ("churn_probability", |r| r.churn_probability),
-            ("expected_purchases", |r| r.expected_purchases),
-            ("expected_avg_spend", |r| r.expected_avg_spend),
-            ("predicted_revenue", |r| r.predicted_revenue),
-            ("clv", |r| r.clv),
-        ];
-        for (name, f) in floats {
-            let values: Vec<f64> = rows.iter().map(f).collect();
-            out.append((name, "f64", f64_bytes(py, &values)))?;
-        }
-        let segments = PyList::new(py, rows.iter().map(|r| r.segment.as_str()))?;
-        out.append(("segment", "str", segments))?;
-        let at_risk = PyList::new(py, rows.iter().map(|r| r.at_risk))?;
-        out.append(("at_risk", "bool", at_risk))?;
+        let out = table_to_python(py, &scores_table(&scored.rows))?;
         let totals = serde_json::to_string(&scored.totals)
             .map_err(ClvError::from)
             .py_err()?;

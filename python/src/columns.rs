@@ -2,8 +2,8 @@
 //! float64 (or int64 day numbers, or a list of str), and gets result columns back the same
 //! way, so no Python code runs per row.
 
-use chrono::NaiveDate;
 use clv::features::SummaryTable;
+use clv::persist::table::{Table, Values};
 use clv::predict::table::Columns;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
@@ -46,13 +46,6 @@ pub fn i64_bytes<'py>(py: Python<'py>, values: &[i64]) -> Bound<'py, PyBytes> {
         Ok(())
     })
     .expect("a bytes object of the right size")
-}
-
-/// Dates as int64 days since 1970-01-01 (numpy's `datetime64[D]`).
-pub fn day_bytes<'py>(py: Python<'py>, dates: &[NaiveDate]) -> Bound<'py, PyBytes> {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
-    let days: Vec<i64> = dates.iter().map(|d| (*d - epoch).num_days()).collect();
-    i64_bytes(py, &days)
 }
 
 /// An optional float column of a dict of bytes.
@@ -138,4 +131,31 @@ pub fn ids(list: &Bound<'_, PyList>) -> PyResult<Vec<String>> {
             Ok(v.str()?.to_cow()?.into_owned())
         })
         .collect()
+}
+
+/// A result table of the core (the typed table behind its Parquet output) as `(name, kind,
+/// data)` columns: kind `str` (a list), `f64` (float64 bytes; counts too, as the frames have
+/// them), `date` (int64 day bytes) or `bool` (a list).
+pub fn table_to_python<'py>(py: Python<'py>, table: &Table<'_>) -> PyResult<Bound<'py, PyList>> {
+    let out = PyList::empty(py);
+    for (name, values) in &table.columns {
+        let (kind, data): (&str, Bound<'py, PyAny>) = match values {
+            Values::Text(v) => (
+                "str",
+                PyList::new(py, v.iter().map(|s| s.as_ref()))?.into_any(),
+            ),
+            Values::Float(v) => ("f64", f64_bytes(py, v).into_any()),
+            Values::Int(v) => {
+                let floats: Vec<f64> = v.iter().map(|&i| i as f64).collect();
+                ("f64", f64_bytes(py, &floats).into_any())
+            }
+            Values::Date(v) => {
+                let days: Vec<i64> = v.iter().map(|&d| i64::from(d)).collect();
+                ("date", i64_bytes(py, &days).into_any())
+            }
+            Values::Bool(v) => ("bool", PyList::new(py, v)?.into_any()),
+        };
+        out.append((name.as_str(), kind, data))?;
+    }
+    Ok(out)
 }

@@ -7,7 +7,7 @@ use clv::ingest::{OnError, ReadOptions, RowAccounting, reason};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
-use crate::columns::{day_bytes, f64_bytes, i64s, ids};
+use crate::columns::{i64s, ids, table_to_python};
 use crate::errors::IntoPy;
 
 /// A date argument (`YYYY-MM-DD`), or an invalid-parameter error naming it.
@@ -149,40 +149,7 @@ pub fn summarize<'py>(
     settings: SummarySettings,
 ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyDict>)> {
     let (summary, accounting) = summary_of(py, &tx, &settings, false)?;
-    let c = &summary.customers;
-    let out = PyList::empty(py);
-    let floats = |name: &str, f: &dyn Fn(&clv::features::CustomerSummary) -> f64| {
-        (
-            name.to_string(),
-            "f64",
-            f64_bytes(py, &c.iter().map(f).collect::<Vec<f64>>()).into_any(),
-        )
-    };
-    let id_list = PyList::new(py, c.iter().map(|c| c.customer_id.as_str()))?;
-    out.append(("customer_id", "str", id_list))?;
-    out.append(floats("frequency", &|c| c.frequency))?;
-    out.append(floats("recency", &|c| c.recency))?;
-    out.append(floats("T", &|c| c.t))?;
-    out.append(floats("monetary_value", &|c| c.monetary_value))?;
-    let first: Vec<NaiveDate> = c.iter().map(|c| c.first_purchase).collect();
-    out.append(("first_purchase", "date", day_bytes(py, &first)))?;
-    out.append(floats("orders", &|c| c.orders as f64))?;
-    out.append(floats("total_spend", &|c| c.total_spend))?;
-    if summary.calibration_end.is_some() {
-        out.append(floats("frequency_holdout", &|c| {
-            c.holdout.as_ref().map_or(0.0, |h| h.frequency)
-        }))?;
-        out.append(floats("monetary_value_holdout", &|c| {
-            c.holdout.as_ref().map_or(0.0, |h| h.monetary_value)
-        }))?;
-        out.append(floats("duration_holdout", &|c| {
-            c.holdout.as_ref().map_or(0.0, |h| h.duration)
-        }))?;
-    }
-    for (j, name) in summary.extra_columns.iter().enumerate() {
-        let values = PyList::new(py, c.iter().map(|c| c.extras[j].as_str()))?;
-        out.append((name.as_str(), "str", values))?;
-    }
+    let out = table_to_python(py, &summary.to_table())?;
     Ok((out, accounting_dict(py, &summary, &accounting)?))
 }
 
