@@ -38,6 +38,7 @@ from .models import (
     model_kinds,
 )
 from .bundle import Bundle
+from .churn import ChurnModel, describe, evaluate_churn
 from .simulate import simulate, simulate_transactions
 from .summary import summarize, summarize_with_accounting, summary_data_from_transaction_data
 
@@ -48,5 +49,5 @@ __all__ = [
     "BetaGeoBetaBinomFitter", "BetaGeoFitter", "GammaGammaFitter", "ModifiedBetaGeoFitter",
     "ParetoNBDFitter", "Model", "TransactionModel", "load_model", "model_kinds",
     "summarize", "summarize_with_accounting", "summary_data_from_transaction_data", "Bundle",
-    "simulate", "simulate_transactions",
+    "simulate", "simulate_transactions", "ChurnModel", "evaluate_churn", "describe",
 ]

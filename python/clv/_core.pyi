@@ -1,7 +1,7 @@
 """Type stubs of the extension module clv._core (the Rust engine's thin wrappers)."""
 
 from os import PathLike
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 __version__: str
 
@@ -15,9 +15,13 @@ class IoError(ClvError): ...
 ERROR_KINDS: dict[str, type[ClvError]]
 
 _Path = Union[str, PathLike]
-# (name, kind, data): kind "f64" (float64 bytes), "date" (int64 day bytes), "str" or "bool" (a list).
+# (name, kind, data): kind "f64" (float64 bytes), "i64" (int64 bytes), "date" (int64 day bytes),
+# "str" or "bool" (a list).
 _Column = tuple[str, str, Union[bytes, list]]
 
+def read_arrow(
+    source: str, stream: Any = None, schema: Any = None, array: Any = None
+) -> list[_Column]: ...
 def summarize(tx: dict, settings: dict) -> tuple[list[_Column], dict]: ...
 def fit(
     kind: str, customer_id: list, columns: dict[str, bytes], unit: str, penalty: float, source: str
@@ -25,11 +29,18 @@ def fit(
 def load_model(path: _Path) -> FittedModel: ...
 def model_kinds() -> list[tuple[str, str, str, list[str], str]]: ...
 def train_bundle(
-    tx: dict, settings: dict, model: str, covariates: Optional[list[str]], penalty: float
+    tx: dict,
+    settings: dict,
+    model: str,
+    covariates: Optional[list[str]],
+    penalty: float,
+    attributes: Optional[dict] = None,
 ) -> tuple[Bundle, dict]: ...
 def load_bundle(path: _Path) -> Bundle: ...
 def simulate_summary(spec: dict, end: Optional[float] = None) -> tuple[list[int], list[bytes]]: ...
-def simulate_orders(spec: dict, start: str, days_per_unit: float) -> tuple[list[int], bytes, bytes]: ...
+def simulate_orders(
+    spec: dict, start: str, days_per_unit: float
+) -> tuple[list[int], bytes, bytes, bytes, bytes]: ...
 
 class FittedModel:
     @property

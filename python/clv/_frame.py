@@ -1,8 +1,8 @@
 """DataFrames in and out.
 
 Input: pandas or polars DataFrames, pyarrow Tables / RecordBatches, anything else with the
-Arrow PyCapsule interface (``__arrow_c_stream__``, read through pyarrow or polars when one of
-them is installed), or a mapping of column name to array. Each column crosses to the engine as
+Arrow PyCapsule interface (``__arrow_c_stream__`` or ``__arrow_c_array__``, read by the engine
+through the Arrow C data interface, so neither pyarrow nor polars is needed), or a mapping of column name to array. Each column crosses to the engine as
 one array (``bytes`` of float64 or int64 day numbers, or one list of ids): no Python code runs
 per row, except to name the offending value once a column has been refused.
 
@@ -17,6 +17,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from . import _core
 from ._core import BadInputError, InvalidParameterError
 
 OUTPUTS = ("pandas", "polars", "pyarrow", "numpy")
@@ -45,8 +46,7 @@ class Table:
             self._get = lambda n: data[n]
             self.kind = "mapping"
         elif hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__"):
-            converted = _from_capsule(data)
-            self.__init__(converted, source)
+            self.__init__(_from_capsule(data, source), source)
             return
         else:
             raise InvalidParameterError(
@@ -136,21 +136,15 @@ class Table:
         raise BadInputError(f"{self.source}: column '{name}': {reason}s expected, dtype {a.dtype}")
 
 
-def _from_capsule(data: Any) -> Any:
-    try:
-        import pyarrow as pa
-
-        return pa.table(data)
-    except ImportError:
-        pass
-    try:
-        import polars as pl
-
-        return pl.DataFrame(data)
-    except ImportError:
-        raise InvalidParameterError(
-            "reading an Arrow PyCapsule object needs pyarrow or polars installed"
-        ) from None
+def _from_capsule(data: Any, source: str) -> dict:
+    """An object with only the Arrow PyCapsule interface, read by the engine through the Arrow
+    C stream (or array) interface: no pyarrow or polars needed."""
+    if hasattr(data, "__arrow_c_stream__"):
+        columns = _core.read_arrow(source, stream=data.__arrow_c_stream__())
+    else:
+        schema, array = data.__arrow_c_array__()
+        columns = _core.read_arrow(source, schema=schema, array=array)
+    return decode(columns)
 
 
 def frame(columns: dict, output: str = "pandas") -> Any:
@@ -191,6 +185,8 @@ def decode(columns) -> dict:
     for name, kind, data in columns:
         if kind == "f64":
             out[name] = np.frombuffer(data, dtype=np.float64)
+        elif kind == "i64":
+            out[name] = np.frombuffer(data, dtype=np.int64)
         elif kind == "date":
             out[name] = np.frombuffer(data, dtype=np.int64).astype("datetime64[D]")
         elif kind == "bool":

@@ -12,6 +12,19 @@ from ._frame import Table, arrays, decode, frame
 from .summary import transaction_columns
 
 
+def _attribute_columns(attributes: Any, customer_col: str) -> dict:
+    """A per-customer attribute table as the engine's columns (each one list of text)."""
+    t = Table(attributes, "attributes")
+    t.require([customer_col], "an attribute table")
+    names = [n for n in t.names if n != customer_col]
+    return {
+        "customer_id": t.ids(customer_col),
+        "names": names,
+        "values": [t.ids(n) for n in names],
+        "source": "attributes",
+    }
+
+
 class Bundle:
     """A trained bundle. Build one with :meth:`train` or :meth:`load`.
 
@@ -38,6 +51,7 @@ class Bundle:
         observation_end: Optional[str] = None,
         model: str = "auto",
         covariates: Optional[Sequence[str]] = None,
+        attributes: Any = None,
         penalty: float = 0.0,
         customer_col: str = "customer_id",
         date_col: str = "date",
@@ -48,14 +62,27 @@ class Bundle:
         """Train on transactions as ``clv train`` does: ``model="auto"`` fits every transaction
         model and keeps the best holdout fit (with ``calibration_end``) or the highest
         likelihood; extra columns (or ``covariates``, ``[]`` for none) become covariates of
-        the new-customer model."""
+        the new-customer model.
+
+        ``attributes``: a per-customer table (any DataFrame kind, one row per customer, with
+        ``customer_col`` and one column per attribute) to take the covariates from instead of
+        the transactions' extra columns, as ``clv train --covariates FILE`` does; every
+        customer of the transactions needs a row. ``covariates`` then picks among its columns.
+
+        Example::
+
+            >>> attrs = pd.DataFrame({"customer_id": ["a", "b"], "channel": ["paid", "organic"]})
+            >>> bundle = clv.Bundle.train(tx, attributes=attrs, covariates=["channel"])
+            >>> bundle.score_new(pd.DataFrame({"channel": ["paid", "organic"]}))
+        """
         tx, settings = transaction_columns(
             transactions, customer_col, date_col, amount_col, None,
             unit=unit, calibration_end=calibration_end, observation_end=observation_end,
             on_error=on_error, source=source,
         )
         core, accounting = _core.train_bundle(
-            tx, settings, model, None if covariates is None else list(covariates), float(penalty)
+            tx, settings, model, None if covariates is None else list(covariates), float(penalty),
+            None if attributes is None else _attribute_columns(attributes, customer_col),
         )
         return cls(core, accounting)
 
@@ -74,6 +101,12 @@ class Bundle:
     @property
     def time_unit(self) -> str:
         return self._core.time_unit
+
+    @property
+    def file(self) -> dict:
+        """The bundle file (what :meth:`save` writes) as a dict: the fits, the covariate
+        model's coefficients under ``["covariates"]["fit"]``, the selection ..."""
+        return self._file
 
     @property
     def chosen_model(self) -> str:

@@ -1,9 +1,11 @@
 //! The model bundle: training on transactions (`predict::train`), scoring existing customers
 //! (`predict::score::score_bundle`) and bundle files both ways.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use clv::ClvError;
+use clv::features::covariates::AttributeTable;
 use clv::models::ModelKind;
 use clv::predict::Bundle;
 use clv::predict::prospects::{Prospects, score_prospects};
@@ -31,9 +33,10 @@ pub struct PyBundle {
 
 /// Trains a bundle on transactions, as `clv train` does: `model` is `auto` (every transaction
 /// model of the registry, the best kept) or a kind; `covariates` the attribute columns to use
-/// (`None`: every extra column). Returns the bundle and the row accounting.
+/// (`None`: every extra column); `attributes` a per-customer table instead of the transactions'
+/// extra columns (`clv train --covariates FILE`). Returns the bundle and the row accounting.
 #[pyfunction]
-#[pyo3(signature = (tx, settings, model, covariates, penalty))]
+#[pyo3(signature = (tx, settings, model, covariates, penalty, attributes=None))]
 pub fn train_bundle<'py>(
     py: Python<'py>,
     tx: TransactionColumns<'py>,
@@ -41,7 +44,9 @@ pub fn train_bundle<'py>(
     model: &str,
     covariates: Option<Vec<String>>,
     penalty: f64,
+    attributes: Option<AttributeColumns<'py>>,
 ) -> PyResult<(PyBundle, Bound<'py, PyDict>)> {
+    let attributes = attributes.map(|a| a.table()).transpose()?;
     let choice = match model {
         "auto" => ModelChoice::Auto,
         kind => ModelChoice::Given(kind.parse::<ModelKind>().py_err()?),
@@ -57,10 +62,60 @@ pub fn train_bundle<'py>(
     };
     let source = settings.source().to_string();
     let bundle = py
-        .detach(|| train(&summary, &accounting, &source, None, &train_settings))
+        .detach(|| {
+            train(
+                &summary,
+                &accounting,
+                &source,
+                attributes.as_ref(),
+                &train_settings,
+            )
+        })
         .py_err()?;
     let acc = accounting_dict(py, &summary, &accounting)?;
     Ok((PyBundle { bundle }, acc))
+}
+
+/// A per-customer attribute table, from a dict: `customer_id` (a list), `names` and `values`
+/// (one list per attribute column), `source` (its name in messages).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub struct AttributeColumns<'py> {
+    customer_id: Bound<'py, PyList>,
+    names: Vec<String>,
+    values: Vec<Bound<'py, PyList>>,
+    source: String,
+}
+
+impl AttributeColumns<'_> {
+    /// The table the core's training reads, as from an attribute file: one row per customer,
+    /// a duplicate id is an error naming its row.
+    fn table(&self) -> PyResult<AttributeTable> {
+        let ids = crate::columns::ids(&self.customer_id)?;
+        let values: Vec<Vec<String>> = self
+            .values
+            .iter()
+            .map(crate::columns::ids)
+            .collect::<PyResult<_>>()?;
+        let mut rows = HashMap::with_capacity(ids.len());
+        for (i, id) in ids.into_iter().enumerate() {
+            let row = values.iter().map(|column| column[i].clone()).collect();
+            if rows.insert(id.clone(), row).is_some() {
+                return Err(ClvError::BadRow {
+                    file: self.source.clone(),
+                    line: i as u64 + 1,
+                    column: "customer_id".into(),
+                    value: id,
+                    reason: "duplicate customer id".into(),
+                })
+                .py_err();
+            }
+        }
+        Ok(AttributeTable {
+            names: self.names.clone(),
+            rows,
+        })
+    }
 }
 
 /// Reads a bundle file written by `clv train` or `Bundle.save`.

@@ -2,7 +2,9 @@
 //! library, one file per area; the pure-Python package (`python/clv/`) turns DataFrames into
 //! columns and results back into DataFrames.
 
+mod arrow;
 mod bundle;
+mod churn;
 mod columns;
 mod errors;
 mod models;
@@ -17,6 +19,12 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<models::PyModel>()?;
     m.add_class::<bundle::PyBundle>()?;
+    m.add_function(wrap_pyfunction!(arrow::read_arrow, m)?)?;
+    m.add_class::<churn::PyChurnModel>()?;
+    m.add_function(wrap_pyfunction!(churn::churn_train, m)?)?;
+    m.add_function(wrap_pyfunction!(churn::churn_evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(churn::load_churn_model, m)?)?;
+    m.add_function(wrap_pyfunction!(churn::describe, m)?)?;
     m.add_function(wrap_pyfunction!(bundle::train_bundle, m)?)?;
     m.add_function(wrap_pyfunction!(bundle::load_bundle, m)?)?;
     m.add_function(wrap_pyfunction!(summaries::summarize, m)?)?;
