@@ -31,9 +31,11 @@ def test_simulated_covariates_act_on_the_purchase_rate():
     paid = s["channel"] == "paid"
     assert 0.48 < paid.mean() < 0.52
     assert abs(s["score"].mean()) < 0.05 and 0.95 < s["score"].std() < 1.05
-    # e^1 the purchase rate: paid customers buy clearly more (no effect: the same).
+    # e^1 the purchase rate: paid customers buy clearly more (less than e^1 times as many
+    # repeat purchases, since under BG/NBD each purchase is also a chance to drop out); with no
+    # effect, the same.
     ratio = s.loc[paid, "frequency"].mean() / s.loc[~paid, "frequency"].mean()
-    assert 2.0 < ratio < 3.5
+    assert 1.5 < ratio < 2.72
     plain = clv.simulate("bgnbd", PARAMS, customers=20_000, spend=SPEND, horizon=78,
                          covariate_effects=(0, 0, 0, 0), seed=3)
     ratio = (plain.loc[plain["channel"] == "paid", "frequency"].mean()
