@@ -118,7 +118,7 @@ def score_bundle_with_accounting(bundle: Bundle, transactions: DataFrame, *, hor
         batches = list(iterator)
         if not batches or sum(b_.num_rows for b_ in batches) == 0:
             return
-        table = pa.Table.from_batches(batches).drop(["_row"])
+        table = pa.Table.from_batches(batches).drop_columns(["_row"])
         scored = _loaded("bundle", b.value).score(
             table, observation_end=end, output="pyarrow", source="partition", **settings)
         names = [n for n, _ in _SCORE_FIELDS]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from .. import _core
 from ..models import GammaGamma, Model
 
 _PATTERN_COLUMNS = {"transaction": ("frequency", "recency", "T"),
@@ -28,8 +29,8 @@ def patterns(summary: DataFrame, columns) -> "object":
     DataFrame sorted by the columns: the only data that reaches the driver."""
     missing = [c for c in columns if c not in summary.columns]
     if missing:
-        raise KeyError(f"the summary has no column {', '.join(missing)} "
-                       f"(columns are: {', '.join(summary.columns)})")
+        raise _core.BadInputError(f"the summary has no column {', '.join(missing)} "
+                                  f"(columns are: {', '.join(summary.columns)})")
     counted = summary.groupBy(*columns).agg(F.count(F.lit(1)).cast("double").alias("weights"))
     return counted.toPandas().sort_values(list(columns), kind="stable").reset_index(drop=True)
 

@@ -9,6 +9,7 @@ import os
 import tempfile
 from typing import Optional
 
+import pandas as pd
 import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -84,8 +85,8 @@ def score(
         for batch in iterator:
             yield _score_batch(pa.Table.from_batches([batch]), transaction, spend, settings)
 
-    typed = summary.select(F.col("customer_id").cast("string"),
-                           *[F.col(c).cast("double") for c in columns[1:]])
+    typed = summary.select(F.col("customer_id").cast("string").alias("customer_id"),
+                           *[F.col(c).cast("double").alias(c) for c in columns[1:]])
     return typed.mapInArrow(batches, _score_schema(spend_model is not None))
 
 
@@ -93,7 +94,7 @@ def _score_batch(table: pa.Table, transaction, spend, settings) -> pa.RecordBatc
     horizon, periods, period_length, discount_rate, margin = settings
     predicted = transaction.predict(table, horizon, spend_model=spend, output="numpy")
     out = {
-        "customer_id": table.column("customer_id"),
+        "customer_id": table.column("customer_id").combine_chunks(),
         "p_alive": predicted["p_alive"],
         "expected_purchases": predicted["expected_purchases"],
         "churn_probability": predicted["p_no_purchases"],
@@ -140,30 +141,22 @@ def register_sql_functions(
         return {"frequency": f.to_numpy(float), "recency": r.to_numpy(float), "T": t.to_numpy(float)}
 
     @pandas_udf("double")
-    def p_alive(f, r, t):
-        import pandas as pd
-
+    def p_alive(f: pd.Series, r: pd.Series, t: pd.Series) -> pd.Series:
         return pd.Series(_loaded("model", m.value).p_alive(rfm(f, r, t)))
 
     @pandas_udf("double")
-    def expected_purchases(f, r, t):
-        import pandas as pd
-
+    def expected_purchases(f: pd.Series, r: pd.Series, t: pd.Series) -> pd.Series:
         return pd.Series(_loaded("model", m.value).expected_purchases(rfm(f, r, t), h))
 
     registered = {f"{prefix}_p_alive": p_alive, f"{prefix}_expected_purchases": expected_purchases}
     if s is not None:
         @pandas_udf("double")
-        def expected_spend(f, mv):
-            import pandas as pd
-
+        def expected_spend(f: pd.Series, mv: pd.Series) -> pd.Series:
             data = {"frequency": f.to_numpy(float), "monetary_value": mv.to_numpy(float)}
             return pd.Series(_loaded("model", s.value).expected_spend(data))
 
         @pandas_udf("double")
-        def value(f, r, t, mv):
-            import pandas as pd
-
+        def value(f: pd.Series, r: pd.Series, t: pd.Series, mv: pd.Series) -> pd.Series:
             data = dict(rfm(f, r, t), monetary_value=mv.to_numpy(float))
             out = _loaded("model", s.value).clv(
                 _loaded("model", m.value), data, int(periods), float(period_length),
