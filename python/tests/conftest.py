@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 
+# The Spark tests share their comparisons (spark_checks.py) from this folder.
+import sys
+
+sys.path.insert(0, str(Path(__file__).parent))
+
 
 def _required_path(variable: str, *parts: str) -> Path:
     root = os.environ.get(variable)
@@ -43,3 +48,35 @@ def reference(dataset):
     import json
 
     return json.loads(dataset("reference_lifetimes_cdnow.json").read_text())
+
+
+def spark_builder(master: str, app: str):
+    """A Spark session builder whose executors run this interpreter (and so this build of
+    clv), with few shuffle partitions (the test data are small) and no web UI."""
+    import sys
+
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    from pyspark.sql import SparkSession
+
+    return (
+        SparkSession.builder.master(master)
+        .appName(app)
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.pyspark.python", sys.executable)
+    )
+
+
+@pytest.fixture(scope="module")
+def spark_local():
+    """One local[2] session per test module (a session start takes seconds); stopped after
+    the module, so that the next module may start another."""
+    if os.environ.get("CI") != "true":
+        pytest.importorskip("pyspark", reason="needs pyspark (the clv[spark] extra)")
+    session = spark_builder("local[2]", "clv-tests").getOrCreate()
+    yield session
+    session.stop()

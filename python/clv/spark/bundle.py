@@ -1,0 +1,161 @@
+"""The bundle on Spark data: trained on the driver from the checked transactions (all of them,
+or the customers of a deterministic sample), scored in Spark per partition of customers."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pyarrow as pa
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from .. import _core
+from ..bundle import Bundle
+from .score import _broadcast, _loaded
+from .summary import check_transactions
+
+_SCORE_FIELDS = [
+    ("customer_id", T.StringType()), ("frequency", T.DoubleType()), ("recency", T.DoubleType()),
+    ("T", T.DoubleType()), ("total_spend", T.DoubleType()), ("p_alive", T.DoubleType()),
+    ("churn_probability", T.DoubleType()), ("expected_purchases", T.DoubleType()),
+    ("expected_avg_spend", T.DoubleType()), ("predicted_revenue", T.DoubleType()),
+    ("clv", T.DoubleType()),
+]
+
+
+def _clean(checked) -> DataFrame:
+    """The used rows as customer_id, date, amount and the extra columns (text)."""
+    extras = [F.col(f"_x{j}").alias(n) for j, n in enumerate(checked.extra_cols)]
+    return checked.used.select(
+        "_row", "customer_id", F.date_add(F.lit("1970-01-01").cast("date"), F.col("_day")).alias("date"),
+        F.col("_amount").alias("amount"), *extras)
+
+
+def train_bundle(
+    transactions: DataFrame,
+    *,
+    sample_fraction: Optional[float] = None,
+    seed: int = 1,
+    unit: str = "week",
+    calibration_end=None,
+    observation_end=None,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str = "amount",
+    on_error: str = "fail",
+    source: str = "transactions",
+    **train_options,
+) -> Bundle:
+    """Trains a :class:`clv.Bundle` (as :meth:`clv.Bundle.train` and ``clv train`` do) on Spark
+    transactions: Spark checks and counts the rows, and the used rows of every customer (or,
+    with ``sample_fraction``, of a sample of customers chosen by a hash of the id and
+    ``seed``, the same on every run) go to the driver in row order, where the core trains.
+    The accounting of the whole input is in ``bundle.spark_accounting``."""
+    checked = check_transactions(
+        transactions, customer_col=customer_col, date_col=date_col, amount_col=amount_col,
+        unit=unit, calibration_end=calibration_end, observation_end=observation_end,
+        on_error=on_error, source=source)
+    rows = _clean(checked)
+    if sample_fraction is not None:
+        if not 0.0 < sample_fraction <= 1.0:
+            raise _core.InvalidParameterError(
+                f"sample_fraction must be in (0, 1], got {sample_fraction}")
+        bucket = F.pmod(F.xxhash64(F.col("customer_id"), F.lit(seed)), F.lit(1_000_000))
+        rows = rows.filter(bucket < int(round(sample_fraction * 1_000_000)))
+    local = rows.orderBy("_row").drop("_row").toPandas()
+    bundle = Bundle.train(local, unit=checked.unit, calibration_end=calibration_end,
+                          observation_end=checked.observation_end, source=source, **train_options)
+    bundle.spark_accounting = checked.accounting
+    return bundle
+
+
+def score_bundle(
+    bundle: Bundle,
+    transactions: DataFrame,
+    *,
+    horizon: int = 52,
+    discount_rate: float = 0.10,
+    margin: float = 1.0,
+    churn_window: Optional[float] = None,
+    risk_threshold: float = 0.6,
+    partitions: Optional[int] = None,
+    **check_options,
+) -> DataFrame:
+    """Scores every customer of Spark transactions with a bundle as :meth:`clv.Bundle.score`
+    does (p_alive, churn_probability, expected purchases and spend, predicted revenue,
+    discounted clv, at_risk), over their whole history up to the observation end of the whole
+    input. The rows are checked and counted first (``check_options`` as
+    :func:`clv.spark.summarize`'s; :func:`score_bundle_with_accounting` also returns that
+    count). Customers are spread over ``partitions`` (default: Spark's shuffle partitions) by id and each
+    partition is scored by the core with the broadcast bundle. The at-risk flag (churn
+    probability at least ``risk_threshold`` and total spend at least the median total spend)
+    takes its median over all customers. The RFM segment, which ranks a customer among all
+    the others, is not computed here."""
+    return score_bundle_with_accounting(
+        bundle, transactions, horizon=horizon, discount_rate=discount_rate, margin=margin,
+        churn_window=churn_window, risk_threshold=risk_threshold, partitions=partitions,
+        **check_options)[0]
+
+
+def score_bundle_with_accounting(bundle: Bundle, transactions: DataFrame, *, horizon=52,
+                                 discount_rate=0.10, margin=1.0, churn_window=None,
+                                 risk_threshold=0.6, partitions=None, **check_options):
+    """:func:`score_bundle`, and the :class:`Accounting` of the transactions."""
+    check_options.setdefault("unit", bundle.time_unit)
+    checked = check_transactions(transactions, **check_options)
+    rows = _clean(checked)
+    rows = (rows.repartition(partitions, "customer_id") if partitions
+            else rows.repartition("customer_id"))
+    rows = rows.sortWithinPartitions("_row")
+    b = _broadcast(transactions.sparkSession, bundle)
+    end = checked.observation_end
+    settings = dict(horizon=int(horizon), discount_rate=float(discount_rate),
+                    margin=float(margin), churn_window=churn_window,
+                    risk_threshold=float(risk_threshold))
+
+    def partition(iterator):
+        batches = list(iterator)
+        if not batches or sum(b_.num_rows for b_ in batches) == 0:
+            return
+        table = pa.Table.from_batches(batches).drop_columns(["_row"])
+        scored = _loaded("bundle", b.value).score(
+            table, observation_end=end, output="pyarrow", source="partition", **settings)
+        names = [n for n, _ in _SCORE_FIELDS]
+        yield from scored.select(names).to_batches()
+
+    scored = rows.mapInArrow(partition, T.StructType([T.StructField(n, t) for n, t in _SCORE_FIELDS]))
+    # The at-risk rule's median: the total spend of rank n / 2 (from 0) in ascending order.
+    n = scored.count()
+    median = (scored.select("total_spend").orderBy("total_spend").offset(n // 2).limit(1)
+              .collect()[0][0]) if n else 0.0
+    at_risk = (F.col("churn_probability") >= float(risk_threshold)) & (F.col("total_spend") >= median)
+    return scored.withColumn("at_risk", at_risk), checked.accounting
+
+
+def score_new(bundle: Bundle, prospects: DataFrame, *, horizon: int = 52,
+              discount_rate: float = 0.10, margin: float = 1.0,
+              target_ltv_cac: float = 3.0) -> DataFrame:
+    """Values new customers (prospects, one row each or per segment with a ``count`` column)
+    as :meth:`clv.Bundle.score_new` does, per Arrow batch in Spark: the attribute columns,
+    then expected_repeat_purchases, expected_order_value, first_order_value, clv, max_cac."""
+    b = _broadcast(prospects.sparkSession, bundle)
+    names = prospects.columns
+    text = prospects.select(*[F.col(n).cast("string").alias(n) for n in names])
+    added = ["expected_repeat_purchases", "expected_order_value", "first_order_value", "clv",
+             "max_cac"]
+    kept = [n for n in names if n != "count"]
+    schema = T.StructType([T.StructField(n, T.StringType()) for n in kept]
+                          + [T.StructField(n, T.DoubleType()) for n in added])
+
+    def batches(iterator):
+        scorer = _loaded("bundle", b.value)
+        for batch in iterator:
+            if batch.num_rows == 0:
+                continue
+            out = scorer.score_new(pa.Table.from_batches([batch]), horizon=horizon,
+                                   discount_rate=discount_rate, margin=margin,
+                                   target_ltv_cac=target_ltv_cac, output="pyarrow")
+            yield from out.select(kept + added).to_batches()
+
+    return text.mapInArrow(batches, schema)
