@@ -41,7 +41,8 @@ pub struct Args {
     /// Memory to stay within, e.g. 2GiB, 512MB (KB/MB/GB are powers of 1000, K/M/G and
     /// KiB/MiB/GiB of 1024). When holding every customer may need more (estimated from the
     /// input's size), the rows are split by customer into temporary files and summarized part
-    /// by part: the same output, CSV only. Default: half the available memory.
+    /// by part: the same output, CSV only. Default: the available memory (the estimate is an
+    /// upper bound: it counts every row as a possible new customer).
     #[arg(long, value_name = "SIZE", value_parser = memory_size)]
     pub memory_budget: Option<u64>,
     /// Folder for the temporary files of a partitioned summary (default: the output's folder,
@@ -50,10 +51,10 @@ pub struct Args {
     pub temp_dir: Option<PathBuf>,
 }
 
-/// The budget given, else half the available memory.
+/// The budget given, else the available memory.
 fn memory_budget(args: &Args) -> u64 {
     args.memory_budget
-        .or_else(|| available_memory().map(|m| m / 2))
+        .or_else(available_memory)
         .unwrap_or(u64::MAX)
 }
 
@@ -111,7 +112,7 @@ fn partitioned_input(args: &Args, ui: &Ui) -> anyhow::Result<Option<PathBuf>> {
             );
         }
         ui.warn(format!(
-            "{} may need more than half the available memory; summarizing in memory because \
+            "{} may need more than the available memory; summarizing in memory because \
              the output is Parquet (partitioned summaries are CSV only)",
             input.display()
         ));

@@ -260,7 +260,7 @@ pub(super) fn merge_runs(
     while let Some(head) = heap.pop() {
         out.write_all(&head.line)?;
         written += 1;
-        if written % (1 << 20) == 0 {
+        if written.is_multiple_of(1 << 20) {
             progress(written);
         }
         if let Some(next) = readers[head.run].next(head.run)? {
