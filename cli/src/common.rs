@@ -54,12 +54,21 @@ impl Ui {
 
     /// A byte-count progress bar, hidden when stderr is not a terminal or with `--quiet`.
     pub fn progress_bytes(&self, total: u64, what: &str) -> ProgressBar {
+        self.progress_bar(total, what, "{bytes}/{total_bytes}")
+    }
+
+    /// A count progress bar (`done/of`), hidden as [`Self::progress_bytes`] is.
+    pub fn progress_count(&self, total: u64, what: &str) -> ProgressBar {
+        self.progress_bar(total, what, "{human_pos}/{human_len}")
+    }
+
+    fn progress_bar(&self, total: u64, what: &str, counts: &str) -> ProgressBar {
         if self.quiet || !self.stderr_is_terminal {
             return ProgressBar::hidden();
         }
         let pb = ProgressBar::new(total);
         pb.set_style(
-            ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
+            ProgressStyle::with_template(&format!("{{msg}} [{{bar:30}}] {counts} ({{eta}})"))
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
@@ -132,7 +141,7 @@ pub fn write_result<'a>(
 }
 
 /// Bytes to read at `path` for the progress bar: a file's size, a folder's `*.parquet` files'.
-fn input_bytes(path: &Path) -> u64 {
+pub fn input_bytes(path: &Path) -> u64 {
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     match std::fs::read_dir(path) {
         Ok(entries) => entries
@@ -398,6 +407,27 @@ pub fn load_summary_with_accounting(
     let result = summarize_path(input, &read, &opts, |b| bar.set_position(b));
     bar.finish_and_clear();
     let (summary, acc) = result?;
+    report_rows(
+        args,
+        output,
+        &acc,
+        summary.customers_after_calibration,
+        summary.customers.len() as u64,
+        ui,
+    )?;
+    Ok((summary, acc))
+}
+
+/// Says what became of the input rows: the rejects file (written here), the customers left
+/// out after the calibration end; an error when no customer is left.
+pub fn report_rows(
+    args: &TransactionArgs,
+    output: Option<&Path>,
+    acc: &RowAccounting,
+    customers_after_calibration: u64,
+    customers: u64,
+    ui: &Ui,
+) -> anyhow::Result<()> {
     if acc.rows_rejected > 0 {
         let path = args.rejects_path(output);
         let mut file = AtomicFile::create(&path)
@@ -412,20 +442,21 @@ pub fn load_summary_with_accounting(
     } else {
         ui.info(acc.describe());
     }
-    if summary.customers_after_calibration > 0 {
+    if customers_after_calibration > 0 {
         ui.info(format!(
-            "{} customers first bought after the calibration end and are left out",
-            summary.customers_after_calibration
+            "{customers_after_calibration} customers first bought after the calibration end \
+             and are left out"
         ));
     }
-    if summary.customers.is_empty() {
+    if customers == 0 {
+        let input = args.input.as_deref().unwrap_or(Path::new("-"));
         anyhow::bail!(
             "{}: no usable transactions ({})",
             input.display(),
             acc.describe()
         );
     }
-    Ok((summary, acc))
+    Ok(())
 }
 
 /// What scoring a bundle's customers needs: the flags shared by `score` and `report`.

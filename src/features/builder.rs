@@ -10,9 +10,12 @@ mod csv_out;
 mod memory;
 mod parallel;
 mod parquet_in;
+mod spill;
 mod state;
 
+use std::borrow::Cow;
 use std::fs::File;
+use std::hash::BuildHasher;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
 
@@ -21,6 +24,7 @@ use rayon::prelude::*;
 
 use super::{CustomerSummary, Holdout, Summary, TimeUnit, compare_ids};
 use crate::error::{ClvError, Result};
+use crate::features::hash::FastBuildHasher;
 use crate::ingest::parquet::is_parquet_path;
 use crate::ingest::{
     Header, ReadOptions, RowAccounting, check_date_format, date_to_day, day_to_date,
@@ -28,9 +32,14 @@ use crate::ingest::{
 };
 pub use csv_out::write_summary_csv;
 pub use memory::{TransactionTable, summarize_table};
+use parallel::partition;
 pub use parallel::{Chunking, summarize_file_parallel};
 pub use parquet_in::summarize_parquet;
-use state::{CustomerMap, CustomerState, IdKey, update_customer};
+pub use spill::{
+    SpillOptions, SpillProgress, SpilledSummary, available_memory, estimated_memory,
+    needs_partitions, parse_memory_size, summarize_path_partitioned,
+};
+use state::{CustomerMap, CustomerState, IdKey, RowSink};
 
 /// What to summarize and how.
 #[derive(Debug, Clone, Default)]
@@ -82,35 +91,68 @@ pub fn summarize_reader<R: Read>(
     opts: &SummaryOptions,
 ) -> Result<(Summary, RowAccounting)> {
     let (read, cal_day) = effective_options(read, opts)?;
-    let mut states = CustomerMap::default();
-    let mut extra_columns = Vec::new();
-    let mut max_day = i32::MIN;
-
-    let accounting = read_transactions(
-        r,
-        source_name,
-        &read,
-        |h: &Header| extra_columns = h.extra_columns.clone(),
-        |row| {
-            max_day = max_day.max(row.day);
-            update_customer(&mut states, row.customer.as_bytes(), |s| {
-                s.add(row.day, row.amount, cal_day);
-                if row.extra_count() > 0 && s.wants_extras(row.day) {
-                    let extras = (0..row.extra_count()).map(|j| row.extra(j).into());
-                    s.set_extras(row.day, extras.collect());
-                }
-            });
-        },
-    )?;
+    let mut maps = vec![CustomerMap::default()];
+    let scanned = scan_reader(r, source_name, &read, cal_day, &mut maps)?;
     let summary = finish(
         source_name,
-        vec![states],
-        extra_columns,
-        max_day,
+        maps,
+        scanned.extra_columns,
+        scanned.max_day,
         &read,
         opts,
     )?;
-    Ok((summary, accounting))
+    Ok((summary, scanned.accounting))
+}
+
+/// What reading the transactions into per-partition sinks found, besides the rows.
+pub(crate) struct Scanned {
+    pub source_name: String,
+    pub accounting: RowAccounting,
+    pub extra_columns: Vec<String>,
+    /// The last day of a used row (`i32::MIN` without any).
+    pub max_day: i32,
+}
+
+/// Reads transactions from `r` with the sequential CSV reader, giving each used row to the
+/// sink of its customer's partition, in file order. `read` are the effective options.
+fn scan_reader<R: Read, S: RowSink>(
+    r: R,
+    source_name: &str,
+    read: &ReadOptions,
+    cal_day: Option<i32>,
+    sinks: &mut [S],
+) -> Result<Scanned> {
+    let mut extra_columns = Vec::new();
+    let mut max_day = i32::MIN;
+    let hasher = FastBuildHasher::default();
+    let nparts = sinks.len();
+    let accounting = read_transactions(
+        r,
+        source_name,
+        read,
+        |h: &Header| extra_columns = h.extra_columns.clone(),
+        |row| {
+            max_day = max_day.max(row.day);
+            let id = row.customer.as_bytes();
+            let p = if nparts == 1 {
+                0
+            } else {
+                partition(hasher.hash_one(id), nparts)
+            };
+            let has_extras = row.extra_count() > 0;
+            sinks[p].add_row(id, row.day, row.amount, cal_day, has_extras, || {
+                (0..row.extra_count())
+                    .map(|j| Cow::Borrowed(row.extra(j)))
+                    .collect()
+            });
+        },
+    )?;
+    Ok(Scanned {
+        source_name: source_name.to_string(),
+        accounting,
+        extra_columns,
+        max_day,
+    })
 }
 
 /// The read options with the summary's observation end, and the calibration end's day number;
@@ -180,12 +222,13 @@ fn finish(
         .enumerate()
         .map(|(i, (id, _))| (SortKey::of(id.as_bytes()), i as u32))
         .collect();
-    order.par_sort_unstable_by(|(ka, ia), (kb, ib)| match (ka, kb) {
-        (SortKey::Number(a), SortKey::Number(b)) => a.cmp(b),
-        _ => compare_ids(
+    order.par_sort_unstable_by(|(ka, ia), (kb, ib)| {
+        SortKey::compare(
+            *ka,
             id_text(&entries[*ia as usize].0),
+            *kb,
             id_text(&entries[*ib as usize].0),
-        ),
+        )
     });
     let customers: Vec<CustomerSummary> = order
         .par_iter()
@@ -226,6 +269,14 @@ impl SortKey {
             v = v * 10 + u64::from(c - b'0');
         }
         SortKey::Number(v)
+    }
+
+    /// The order of summary rows: ids `a` and `b` with their keys.
+    fn compare(ka: SortKey, a: &str, kb: SortKey, b: &str) -> std::cmp::Ordering {
+        match (ka, kb) {
+            (SortKey::Number(x), SortKey::Number(y)) => x.cmp(&y),
+            _ => compare_ids(a, b),
+        }
     }
 }
 

@@ -20,33 +20,7 @@ const BATCH: usize = 1 << 18;
 /// Writes `summary` as [`Summary::write_csv`] does (same header, rows and quoting).
 pub fn write_summary_csv<W: Write>(summary: &Summary, mut w: W) -> Result<()> {
     let holdout = summary.calibration_end.is_some();
-    let mut header: Vec<&str> = vec![
-        "customer_id",
-        "frequency",
-        "recency",
-        "T",
-        "monetary_value",
-        "first_purchase",
-        "orders",
-        "total_spend",
-    ];
-    if holdout {
-        header.extend([
-            "frequency_holdout",
-            "monetary_value_holdout",
-            "duration_holdout",
-        ]);
-    }
-    header.extend(summary.extra_columns.iter().map(String::as_str));
-    let mut line = Vec::new();
-    for (i, h) in header.iter().enumerate() {
-        if i > 0 {
-            line.push(b',');
-        }
-        push_field(&mut line, h.as_bytes());
-    }
-    line.push(b'\n');
-    w.write_all(&line)?;
+    w.write_all(&header_line(holdout, &summary.extra_columns))?;
     for batch in summary.customers.chunks(BATCH) {
         let blocks: Vec<Vec<u8>> = batch
             .par_chunks(BLOCK)
@@ -66,7 +40,39 @@ pub fn write_summary_csv<W: Write>(summary: &Summary, mut w: W) -> Result<()> {
     Ok(())
 }
 
-fn push_row(out: &mut Vec<u8>, c: &CustomerSummary, holdout: bool) {
+/// The header line of a summary CSV, with the holdout columns when `holdout`.
+pub(super) fn header_line(holdout: bool, extra_columns: &[String]) -> Vec<u8> {
+    let mut header: Vec<&str> = vec![
+        "customer_id",
+        "frequency",
+        "recency",
+        "T",
+        "monetary_value",
+        "first_purchase",
+        "orders",
+        "total_spend",
+    ];
+    if holdout {
+        header.extend([
+            "frequency_holdout",
+            "monetary_value_holdout",
+            "duration_holdout",
+        ]);
+    }
+    header.extend(extra_columns.iter().map(String::as_str));
+    let mut line = Vec::new();
+    for (i, h) in header.iter().enumerate() {
+        if i > 0 {
+            line.push(b',');
+        }
+        push_field(&mut line, h.as_bytes());
+    }
+    line.push(b'\n');
+    line
+}
+
+/// One customer's line of a summary CSV.
+pub(super) fn push_row(out: &mut Vec<u8>, c: &CustomerSummary, holdout: bool) {
     push_field(out, c.customer_id.as_bytes());
     for v in [c.frequency, c.recency, c.t, c.monetary_value] {
         out.push(b',');

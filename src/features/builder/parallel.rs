@@ -18,6 +18,7 @@
 //! `\r` not followed by `\n` makes this path return `None`, and the caller reads the file
 //! sequentially with the full CSV reader.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::hash::BuildHasher;
 use std::io::Read;
@@ -25,8 +26,8 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::state::{CustomerMap, update_customer};
-use super::{SummaryOptions, effective_options, finish};
+use super::state::{CustomerMap, RowSink};
+use super::{Scanned, SummaryOptions, effective_options, finish};
 use crate::error::{ClvError, Result};
 use crate::features::Summary;
 use crate::features::hash::FastBuildHasher;
@@ -83,12 +84,42 @@ pub fn summarize_file_parallel(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Option<(Summary, RowAccounting)>> {
     let (read, cal_day) = effective_options(read, opts)?;
+    let mut maps: Vec<CustomerMap> = (0..chunking.partitions.max(1))
+        .map(|_| CustomerMap::default())
+        .collect();
+    let Some(scanned) = scan_file_parallel(path, &read, cal_day, chunking, &mut maps, progress)?
+    else {
+        return Ok(None);
+    };
+    let summary = finish(
+        &scanned.source_name,
+        maps,
+        scanned.extra_columns,
+        scanned.max_day,
+        &read,
+        opts,
+    )?;
+    Ok(Some((summary, scanned.accounting)))
+}
+
+/// Reads the file at `path` with the parallel chunked reader, giving each used row to the sink
+/// of its customer's partition (one sink per partition), in file order; `Ok(None)` when the
+/// file needs the full CSV reader (the sinks then hold part of the rows). `read` are the
+/// effective options ([`effective_options`]).
+pub(super) fn scan_file_parallel<S: RowSink>(
+    path: &Path,
+    read: &ReadOptions,
+    cal_day: Option<i32>,
+    chunking: &Chunking,
+    sinks: &mut [S],
+    progress: &mut dyn FnMut(u64),
+) -> Result<Option<Scanned>> {
     let name = path.display().to_string();
     let mut file =
         File::open(path).map_err(|e| ClvError::input(&name, format!("cannot open: {e}")))?;
     let io_err = |e: std::io::Error| ClvError::input(&name, format!("cannot read: {e}"));
     let threads = chunking.threads.max(1);
-    let nparts = chunking.partitions.max(1);
+    let nparts = sinks.len().max(1);
     let round_bytes = threads * chunking.chunk_bytes.max(1 << 10);
 
     let mut buf: Vec<u8> = Vec::with_capacity(round_bytes);
@@ -109,7 +140,7 @@ pub fn summarize_file_parallel(
         .iter()
         .map(|&(a, b)| &header_line[a as usize..b as usize])
         .collect();
-    let cols = Columns::from_header(&header_rec, &name, &read)?;
+    let cols = Columns::from_header(&header_rec, &name, read)?;
     let extra_columns = cols.header().extra_columns;
     buf.drain(..=header_end);
 
@@ -117,7 +148,6 @@ pub fn summarize_file_parallel(
     let mut dates: Vec<DateParser> = (0..threads)
         .map(|_| DateParser::new(read.date_format.as_deref()))
         .collect();
-    let mut maps: Vec<CustomerMap> = (0..nparts).map(|_| CustomerMap::default()).collect();
     let mut outs: Vec<ChunkOut> = (0..threads).map(|_| ChunkOut::default()).collect();
     let mut acc = RowAccounting::default();
     // Lines before the current chunk: the header so far.
@@ -231,20 +261,17 @@ pub fn summarize_file_parallel(
         // Phase 2: each partition applies its rows, chunk by chunk, in file order.
         let outs_ref = &outs;
         let extra_idx = &cols.extra_idx;
-        maps.par_iter_mut().enumerate().for_each(|(p, map)| {
+        sinks.par_iter_mut().enumerate().for_each(|(p, sink)| {
             let mut bounds = Vec::new();
             for out in outs_ref {
                 for r in &out.parts[p] {
                     let id = &data[r.id_start as usize..r.id_end as usize];
-                    update_customer(map, id, |s| {
-                        s.add(r.day, r.amount, cal_day);
-                        if has_extras && s.wants_extras(r.day) {
-                            let line = r.line_start as usize;
-                            let extras = extra_idx
-                                .iter()
-                                .map(|&j| extra_field(data, line, j, &mut bounds).into());
-                            s.set_extras(r.day, extras.collect());
-                        }
+                    let line = r.line_start as usize;
+                    sink.add_row(id, r.day, r.amount, cal_day, has_extras, || {
+                        extra_idx
+                            .iter()
+                            .map(|&j| Cow::Borrowed(extra_field(data, line, j, &mut bounds)))
+                            .collect()
                     });
                 }
             }
@@ -266,8 +293,12 @@ pub fn summarize_file_parallel(
             "empty input (a header line but no rows)",
         ));
     }
-    let summary = finish(&name, maps, extra_columns, max_day, &read, opts)?;
-    Ok(Some((summary, acc)))
+    Ok(Some(Scanned {
+        source_name: name,
+        accounting: acc,
+        extra_columns,
+        max_day,
+    }))
 }
 
 /// Reads from `r` until `buf` holds `want` bytes or the input ends (then `true`), adding the

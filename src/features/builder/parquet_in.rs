@@ -10,14 +10,15 @@
 //! attribute rows are those of the same rows read from CSV: the summaries are identical.
 //! Memory is the customer states plus one round of decoded row groups.
 
+use std::borrow::Cow;
 use std::hash::BuildHasher;
 use std::path::Path;
 
 use rayon::prelude::*;
 
 use super::parallel::partition;
-use super::state::{CustomerMap, update_customer};
-use super::{SummaryOptions, effective_options, finish};
+use super::state::{CustomerMap, RowSink};
+use super::{Scanned, SummaryOptions, effective_options, finish};
 use crate::error::{ClvError, Result};
 use crate::features::Summary;
 use crate::features::hash::FastBuildHasher;
@@ -48,8 +49,32 @@ pub fn summarize_parquet(
     progress: &mut dyn FnMut(u64),
 ) -> Result<(Summary, RowAccounting)> {
     let (read, cal_day) = effective_options(read, opts)?;
+    let mut maps: Vec<CustomerMap> = (0..PARTITIONS).map(|_| CustomerMap::default()).collect();
+    let scanned = scan_parquet(path, &read, cal_day, &mut maps, progress)?;
+    let summary = finish(
+        &scanned.source_name,
+        maps,
+        scanned.extra_columns,
+        scanned.max_day,
+        &read,
+        opts,
+    )?;
+    Ok((summary, scanned.accounting))
+}
+
+/// Reads the Parquet file or folder at `path`, giving each used row to the sink of its
+/// customer's partition (one sink per partition), in file order. `read` are the effective
+/// options ([`effective_options`]).
+pub(super) fn scan_parquet<S: RowSink>(
+    path: &Path,
+    read: &ReadOptions,
+    cal_day: Option<i32>,
+    sinks: &mut [S],
+    progress: &mut dyn FnMut(u64),
+) -> Result<Scanned> {
+    let nparts = sinks.len().max(1);
     let files = ParquetFiles::open(path)?;
-    let cols = TransactionColumns::find(&files, &read)?;
+    let cols = TransactionColumns::find(&files, read)?;
     let extra_columns: Vec<String> = cols
         .extras
         .iter()
@@ -58,7 +83,6 @@ pub fn summarize_parquet(
     let units = files.units();
     let end_day = read.observation_end.map(date_to_day);
     let hasher = FastBuildHasher::default();
-    let mut maps: Vec<CustomerMap> = (0..PARTITIONS).map(|_| CustomerMap::default()).collect();
     let mut acc = RowAccounting::default();
     let mut max_day = i32::MIN;
     let has_extras = !cols.extras.is_empty();
@@ -71,7 +95,7 @@ pub fn summarize_parquet(
             .par_iter()
             .map(|unit| {
                 let mut dates = DateParser::new(read.date_format.as_deref());
-                let mut parts: Vec<Vec<Good>> = vec![Vec::new(); PARTITIONS];
+                let mut parts: Vec<Vec<Good>> = vec![Vec::new(); nparts];
                 let mut max_day = i32::MIN;
                 let scan = scan_transactions(
                     &files,
@@ -82,7 +106,7 @@ pub fn summarize_parquet(
                     read.on_error,
                     |id, good| {
                         max_day = max_day.max(good.day);
-                        parts[partition(hasher.hash_one(id.as_bytes()), PARTITIONS)].push(good);
+                        parts[partition(hasher.hash_one(id.as_bytes()), nparts)].push(good);
                     },
                 );
                 UnitOut {
@@ -113,7 +137,7 @@ pub fn summarize_parquet(
 
         // Phase 2: each partition applies its rows, row group by row group, in file order.
         let outs = &outs;
-        maps.par_iter_mut().enumerate().for_each(|(p, map)| {
+        sinks.par_iter_mut().enumerate().for_each(|(p, sink)| {
             let mut buf = String::new();
             for out in outs {
                 let batches = &out.scan.batches;
@@ -121,12 +145,12 @@ pub fn summarize_parquet(
                     let batch = &batches[g.batch as usize];
                     let row = g.row as usize;
                     let id = id_text(batch.id.get(row), &mut buf);
-                    update_customer(map, id.as_bytes(), |s| {
-                        s.add(g.day, g.amount, cal_day);
-                        if has_extras && s.wants_extras(g.day) {
-                            let extras = batch.extras.iter().map(|c| c.get(row).to_text().into());
-                            s.set_extras(g.day, extras.collect());
-                        }
+                    sink.add_row(id.as_bytes(), g.day, g.amount, cal_day, has_extras, || {
+                        batch
+                            .extras
+                            .iter()
+                            .map(|c| Cow::Owned(c.get(row).to_text()))
+                            .collect()
                     });
                 }
             }
@@ -135,7 +159,10 @@ pub fn summarize_parquet(
     if acc.rows_read == 0 {
         return Err(ClvError::input(files.describe(), "empty input (no rows)"));
     }
-    let name = path.display().to_string();
-    let summary = finish(&name, maps, extra_columns, max_day, &read, opts)?;
-    Ok((summary, acc))
+    Ok(Scanned {
+        source_name: path.display().to_string(),
+        accounting: acc,
+        extra_columns,
+        max_day,
+    })
 }

@@ -5,6 +5,7 @@
 //! order, and repeat purchases are counted by distinct day). Amounts are never stored: the
 //! first day's amount is tracked as the running minimum day changes.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::features::hash::FastBuildHasher;
@@ -225,6 +226,42 @@ pub(crate) fn update_customer(
             update(&mut s);
             map.insert(IdKey::new(id), s);
         }
+    }
+}
+
+/// Where the readers put the used rows of one partition of the customers, in file order: the
+/// customer states themselves ([`CustomerMap`]), or a temporary file (`spill`).
+pub(crate) trait RowSink: Send {
+    /// One used row of customer `id`. `extras` gives the row's extra-column values; it is
+    /// called only when `has_extras` and the sink needs them.
+    fn add_row<'a>(
+        &mut self,
+        id: &[u8],
+        day: i32,
+        amount: f64,
+        cal_day: Option<i32>,
+        has_extras: bool,
+        extras: impl FnOnce() -> Vec<Cow<'a, str>>,
+    );
+}
+
+impl RowSink for CustomerMap {
+    #[inline]
+    fn add_row<'a>(
+        &mut self,
+        id: &[u8],
+        day: i32,
+        amount: f64,
+        cal_day: Option<i32>,
+        has_extras: bool,
+        extras: impl FnOnce() -> Vec<Cow<'a, str>>,
+    ) {
+        update_customer(self, id, |s| {
+            s.add(day, amount, cal_day);
+            if has_extras && s.wants_extras(day) {
+                s.set_extras(day, extras().iter().map(|e| e.as_ref().into()).collect());
+            }
+        });
     }
 }
 
