@@ -21,6 +21,8 @@ fn scores_each_channel_and_a_budget() {
     .unwrap();
     let out = common::run_clv(&[
         "score-new",
+        "--margin",
+        "1",
         "--model",
         &demo_bundle(),
         "--prospects",
@@ -64,7 +66,15 @@ fn a_bad_count_names_file_line_column_and_value() {
     )
     .unwrap();
     let path = file.display().to_string();
-    let out = common::run_clv(&["score-new", "--model", &demo_bundle(), "--prospects", &path]);
+    let out = common::run_clv(&[
+        "score-new",
+        "--margin",
+        "1",
+        "--model",
+        &demo_bundle(),
+        "--prospects",
+        &path,
+    ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(

@@ -47,15 +47,15 @@ class Bundle:
     ) -> "Bundle":
         """Train on transactions as ``clv train`` does: ``model="auto"`` fits every transaction
         model and keeps the best holdout fit (with ``calibration_end``) or the highest
-        likelihood; extra columns (or ``covariates``, ``[]`` for none) become covariates of
-        the new-customer model."""
+        likelihood; the extra columns named in ``covariates`` (and only those: none by
+        default, as ``clv train``) become covariates of the new-customer model."""
         tx, settings = transaction_columns(
             transactions, customer_col, date_col, amount_col, None,
             unit=unit, calibration_end=calibration_end, observation_end=observation_end,
             on_error=on_error, source=source,
         )
         core, accounting = _core.train_bundle(
-            tx, settings, model, None if covariates is None else list(covariates), float(penalty)
+            tx, settings, model, [] if covariates is None else list(covariates), float(penalty)
         )
         return cls(core, accounting)
 
@@ -89,9 +89,10 @@ class Bundle:
         self,
         transactions: Any,
         *,
-        horizon: int = 52,
+        margin: float,
+        horizon: float = 52,
+        unit: Optional[str] = None,
         discount_rate: float = 0.10,
-        margin: float = 1.0,
         churn_window: Optional[float] = None,
         risk_threshold: float = 0.6,
         customer_col: str = "customer_id",
@@ -103,15 +104,16 @@ class Bundle:
         source: str = "transactions",
     ):
         """Score existing customers as ``clv score`` does: p_alive, churn_probability,
-        expected purchases and spend, discounted CLV over ``horizon`` periods of the bundle's
-        unit at the annual ``discount_rate``, RFM segment and the at-risk flag, sorted by CLV.
+        expected purchases and spend, discounted CLV over ``horizon`` ``unit``s (default: the
+        bundle's unit; converted to it) at the annual effective ``discount_rate`` and the
+        required profit ``margin`` (1 = revenue), RFM segment and the at-risk flag, sorted by CLV.
         The portfolio summary is in ``result.attrs["totals"]`` (pandas) and
         :attr:`last_totals`."""
         tx, settings = self._transactions(
             transactions, customer_col, date_col, amount_col, observation_end, on_error, source
         )
         columns, totals, accounting = self._core.score(
-            tx, settings, int(horizon), float(discount_rate), float(margin),
+            tx, settings, float(horizon), unit, float(discount_rate), float(margin),
             churn_window, float(risk_threshold),
         )
         self.last_totals = json.loads(totals)
@@ -125,9 +127,10 @@ class Bundle:
         self,
         prospects: Any,
         *,
-        horizon: int = 52,
+        margin: float,
+        horizon: float = 52,
+        unit: Optional[str] = None,
         discount_rate: float = 0.10,
-        margin: float = 1.0,
         target_ltv_cac: float = 3.0,
         output: str = "pandas",
     ):
@@ -138,7 +141,7 @@ class Bundle:
         t = Table(prospects, "prospects")
         columns = {n: t.ids(n) for n in t.names}
         names, values = self._core.score_new(
-            list(columns), list(columns.values()), int(horizon), float(discount_rate),
+            list(columns), list(columns.values()), float(horizon), unit, float(discount_rate),
             float(margin), float(target_ltv_cac),
         )
         scored = arrays(names, values)
@@ -151,9 +154,10 @@ class Bundle:
         transactions: Any,
         path: str,
         *,
-        horizon: int = 52,
+        margin: float,
+        horizon: float = 52,
+        unit: Optional[str] = None,
         discount_rate: float = 0.10,
-        margin: float = 1.0,
         churn_window: Optional[float] = None,
         risk_threshold: float = 0.6,
         currency: str = "$",
@@ -172,7 +176,7 @@ class Bundle:
             transactions, customer_col, date_col, amount_col, observation_end, on_error, source
         )
         line, self.last_warnings = self._core.report(
-            tx, settings, str(path), int(horizon), float(discount_rate), float(margin),
+            tx, settings, str(path), float(horizon), unit, float(discount_rate), float(margin),
             churn_window, float(risk_threshold), currency, title,
         )
         return line
