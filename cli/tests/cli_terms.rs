@@ -26,16 +26,18 @@ fn s(p: &Path) -> String {
 }
 
 /// Runs clv and returns stderr, failing the test when it fails.
-fn clv_ok(args: &[&str]) -> String {
-    let out = common::run_clv(args);
+fn clv_ok<S: AsRef<str> + std::fmt::Debug>(args: &[S]) -> String {
+    let strs: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
+    let out = common::run_clv(&strs);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(out.status.success(), "clv {args:?} failed:\n{stderr}");
     stderr
 }
 
 /// Runs clv expecting failure; returns stderr.
-fn clv_fails(args: &[&str]) -> String {
-    let out = common::run_clv(args);
+fn clv_fails<S: AsRef<str> + std::fmt::Debug>(args: &[S]) -> String {
+    let strs: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
+    let out = common::run_clv(&strs);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(!out.status.success(), "clv {args:?} succeeded:\n{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -275,6 +277,21 @@ fn extra_columns_become_covariates_only_when_named() {
     );
 }
 
+/// The arguments of `clv score-new` with the demo bundle at a 30% margin, then `extra`.
+fn score_new_args<'a>(prospects: &'a str, extra: &[&'a str]) -> Vec<String> {
+    let mut args = vec![
+        "score-new".to_string(),
+        "--model".into(),
+        demo_bundle(),
+        "--prospects".into(),
+        prospects.into(),
+        "--margin".into(),
+        "0.3".into(),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    args
+}
+
 #[test]
 fn an_unseen_level_at_scoring_names_the_column_level_and_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -285,15 +302,7 @@ fn an_unseen_level_at_scoring_names_the_column_level_and_line() {
             format!("channel,score\npaid,0.5\n{level},0.1\norganic,0.2\n"),
         )
         .unwrap();
-        let err = clv_fails(&[
-            "score-new",
-            "--model",
-            &demo_bundle(),
-            "--prospects",
-            &s(&prospects),
-            "--margin",
-            "0.3",
-        ]);
+        let err = clv_fails(&score_new_args(&s(&prospects), &[]));
         for part in [
             "prospects.csv".to_string(),
             format!("line {line}"),
@@ -347,4 +356,31 @@ fn a_malformed_numeric_covariate_is_an_error_not_a_category() {
             assert!(err.contains(part), "{bad}: {part} missing from: {err}");
         }
     }
+}
+
+#[test]
+fn score_new_writes_first_order_value_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let prospects = dir.path().join("prospects.csv");
+    std::fs::write(
+        &prospects,
+        "channel,first_order_value,score\npaid,80,0.5\norganic,20,0.1\n",
+    )
+    .unwrap();
+    let out = dir.path().join("scored.csv");
+    clv_ok(&score_new_args(&s(&prospects), &["--output", &s(&out)]));
+    let mut rdr = csv::Reader::from_path(&out).unwrap();
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    let at = |name: &str| header.iter().position(|h| h == name);
+    assert_eq!(
+        header.iter().filter(|h| *h == "first_order_value").count(),
+        1,
+        "{header:?}"
+    );
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    // The given first orders are the values used; the other columns stay aligned.
+    let (first, channel) = (at("first_order_value").unwrap(), at("channel").unwrap());
+    assert_eq!((&rows[0][channel], &rows[0][first]), ("paid", "80"));
+    assert_eq!((&rows[1][channel], &rows[1][first]), ("organic", "20"));
+    assert_eq!(&rows[1][at("score").unwrap()], "0.1");
 }
