@@ -22,7 +22,7 @@ fn fit_models(s: &common::CdnowSummary) -> (BgNbd, GammaGamma, ClvSettings) {
         .unwrap()
         .model;
     let settings = ClvSettings {
-        periods: 12,
+        horizon: 12.0 * 4.345,
         period_length: 4.345,
         discount_per_period: 0.01,
         margin: 1.0,

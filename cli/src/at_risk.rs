@@ -25,7 +25,7 @@ const REASONS: usize = 3;
 #[command(after_help = "Examples:
   clv at-risk --model churn.json --input orders.csv --top-percent 10 --min-value 50 \\
       --clv-file scores.csv --output at_risk.csv
-  clv at-risk --model churn.json --input orders.csv --threshold 0.7 --limit 100
+  clv at-risk --model churn.json --input orders.csv --risk-threshold 0.7 --limit 100
 
 Value at risk = churn probability × value, the value being the customer's CLV from --clv-file
 (a CSV with customer_id,clv columns) or else their historical spend. Ranked by value at risk,
@@ -34,8 +34,13 @@ pub struct Args {
     #[command(flatten)]
     pub scoring: ChurnScoringArgs,
     /// Customers with churn probability at or above this (default 0.5).
-    #[arg(long, conflicts_with = "top_percent", value_name = "P")]
-    pub threshold: Option<f64>,
+    #[arg(
+        long,
+        alias = "threshold",
+        conflicts_with = "top_percent",
+        value_name = "P"
+    )]
+    pub risk_threshold: Option<f64>,
     /// Or the top K percent of customers by churn probability.
     #[arg(long, value_name = "K")]
     pub top_percent: Option<f64>,
@@ -87,7 +92,7 @@ fn read_clv_file(path: &Path) -> anyhow::Result<HashMap<String, f64>> {
 }
 
 fn selection(args: &Args) -> anyhow::Result<RiskSelection> {
-    Ok(match (args.threshold, args.top_percent) {
+    Ok(match (args.risk_threshold, args.top_percent) {
         (_, Some(k)) => {
             if !(k > 0.0 && k <= 100.0) {
                 bail!("--top-percent must be in (0, 100], got {k}");
@@ -96,7 +101,7 @@ fn selection(args: &Args) -> anyhow::Result<RiskSelection> {
         }
         (Some(t), None) => {
             if !(0.0..=1.0).contains(&t) {
-                bail!("--threshold must be in [0, 1], got {t}");
+                bail!("--risk-threshold must be in [0, 1], got {t}");
             }
             RiskSelection::Threshold(t)
         }

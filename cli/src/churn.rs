@@ -45,8 +45,8 @@ pub struct TrainingArgs {
     #[arg(long, value_parser = common::parse_date, value_name = "DATE")]
     pub calibration_end: NaiveDate,
     /// Churn window after the calibration end, in units (default: the whole holdout).
-    #[arg(long, value_name = "N")]
-    pub window: Option<f64>,
+    #[arg(long, alias = "window", value_name = "N")]
+    pub churn_window: Option<f64>,
     /// Transaction model whose predictions are classifier features.
     #[arg(long, default_value = "bgnbd", value_parser = common::model_kind_parser(&[Family::Transaction]))]
     pub transaction_model: ModelKind,
@@ -57,9 +57,9 @@ pub struct TrainingArgs {
     /// Class weights of the training loss.
     #[arg(long, value_enum, default_value = "none")]
     pub class_weights: ClassWeightsArg,
-    /// L2 penalty on the standardised coefficients.
-    #[arg(long = "l2", default_value_t = 1.0, value_name = "ALPHA")]
-    pub l2: f64,
+    /// L2 penalty on the standardised coefficients (`--penalty`, as in `clv fit` and `clv train`).
+    #[arg(long, alias = "l2", default_value_t = 1.0, value_name = "ALPHA")]
+    pub penalty: f64,
     /// Seed of the train / test split and of class-weight replication.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -68,7 +68,7 @@ pub struct TrainingArgs {
 /// Train the churn classifier and save it with its transaction model.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Example:
-  clv churn train --input orders.csv --unit week --calibration-end 1997-09-30 --window 39 \\
+  clv churn train --input orders.csv --unit week --calibration-end 1997-09-30 --churn-window 39 \\
       --covariates channel,score --class-weights balanced --output churn.json
 
 A customer churned when they made no purchase in the window after the calibration end. The
@@ -127,13 +127,13 @@ pub fn prepare(
     let summary = common::load_summary(&args.transactions, opts, output_path, ui)?;
     let request = TrainingRequest {
         transaction_model: args.transaction_model,
-        window: args.window,
+        window: args.churn_window,
         covariates: args.covariates.clone(),
         class_weights: match args.class_weights {
             ClassWeightsArg::None => ClassWeights::None,
             ClassWeightsArg::Balanced => ClassWeights::Balanced,
         },
-        l2: args.l2,
+        l2: args.penalty,
         seed: args.seed,
     };
     let prepared = jobs::prepare(&summary, &request)?;

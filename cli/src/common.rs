@@ -497,23 +497,27 @@ impl BundleScoringArgs {
 /// `report`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ClvArgs {
-    /// Number of periods ahead, in the bundle's time unit.
-    #[arg(long, default_value_t = 52)]
-    pub horizon: usize,
-    /// Unit of the horizon; must be the bundle's (default: the bundle's).
+    /// How far ahead to value customers, in --unit (default unit: the bundle's); converted to
+    /// the bundle's unit (12 months on a weekly bundle = 52.18 weeks).
+    #[arg(long, default_value_t = 52.0)]
+    pub horizon: f64,
+    /// Unit of --horizon: hour, day, week or month (a month is 365.25/12 days); default: the
+    /// bundle's time unit.
     #[arg(long)]
     pub unit: Option<TimeUnit>,
-    /// Annual discount rate (e.g. 0.10 for 10%).
+    /// Annual effective discount rate (0.10 = 10% a year), converted to the bundle's unit over
+    /// a 365.25-day year.
     #[arg(long, default_value_t = 0.10)]
     pub discount_rate: f64,
-    /// Profit margin (1 = revenue).
-    #[arg(long, default_value_t = 1.0)]
+    /// Profit margin on revenue (0.30 = 30%): required, so that a CLV never silently means
+    /// revenue; --margin 1 values revenue.
+    #[arg(long, required = true)]
     pub margin: f64,
 }
 
 impl ClvArgs {
-    /// The bundle's time unit (checked against `--unit`) and the CLV settings, with the
-    /// per-period discount rate derived from the annual one.
+    /// The bundle's time unit and the CLV settings: the horizon converted from --unit to the
+    /// bundle's unit, the annual discount rate to the bundle's period.
     pub fn settings(
         &self,
         bundle: &Bundle,
@@ -522,10 +526,12 @@ impl ClvArgs {
         let unit = bundle
             .unit()
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        if let Some(asked) = self.unit {
-            bundle.check_unit(asked.name(), path)?;
-        }
-        let clv = bundle.clv_settings(self.horizon, self.discount_rate, self.margin)?;
+        let clv = bundle.clv_settings(
+            self.horizon,
+            self.unit.unwrap_or(unit),
+            self.discount_rate,
+            self.margin,
+        )?;
         Ok((unit, clv))
     }
 }

@@ -114,7 +114,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     }
 
     heading("3. Existing customers: 52-week CLV at 10% a year, 30% margin")?;
-    let clv = bundle.clv_settings(52, 0.10, 0.30)?;
+    let clv = bundle.clv_settings(52.0, bundle.unit()?, 0.10, 0.30)?;
     // The classifier's own window, else 26 weeks.
     let scored = score_bundle(&bundle, &history, clv, Some(26.0), 0.6)?;
     let (scores, totals, score_settings) = (scored.rows, scored.totals, scored.settings);

@@ -17,7 +17,7 @@ use crate::common::Ui;
 /// Evaluate the churn classifier and the transaction model on a calibration / holdout split.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Example:
-  clv evaluate --input cdnow_master.csv --unit week --calibration-end 1997-09-30 --window 39 \\
+  clv evaluate --input cdnow_master.csv --unit week --calibration-end 1997-09-30 --churn-window 39 \\
       --test-fraction 0.3 --seed 42 --transaction-model bgnbd --output evaluation.json
 
 The JSON holds classifier, probabilistic and baseline metrics (roc_auc, pr_auc, brier,
@@ -30,8 +30,8 @@ pub struct Args {
     #[arg(long, default_value_t = 0.3)]
     pub test_fraction: f64,
     /// Churn probability at or above which a customer counts as predicted to churn.
-    #[arg(long, default_value_t = 0.5)]
-    pub threshold: f64,
+    #[arg(long, alias = "threshold", default_value_t = 0.5)]
+    pub risk_threshold: f64,
     /// JSON file to write.
     #[arg(long, short = 'o', value_name = "FILE.json")]
     pub output: Option<PathBuf>,
@@ -43,7 +43,8 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         .check_paths(args.output.as_deref(), &[])?;
     let Prepared { summary, prepared } = prepare(&args.training, args.output.as_deref(), ui)?;
     let model_line = describe_params(&prepared.saved_model);
-    let (file, warnings) = evaluate_split(&summary, prepared, args.test_fraction, args.threshold)?;
+    let (file, warnings) =
+        evaluate_split(&summary, prepared, args.test_fraction, args.risk_threshold)?;
     for w in &warnings {
         ui.warn(w);
     }

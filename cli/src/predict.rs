@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use clv::features::read_summary_file;
+use clv::features::{TimeUnit, read_summary_file};
 use clv::io::{columns_table, write_columns_csv};
 use clv::models::AnyModel;
 use clv::models::data::read_bgbb_csv;
@@ -24,7 +24,7 @@ use crate::common::{Ui, write_result};
 
 Columns: customer_id,frequency,recency,T,p_alive,expected_purchases,p_no_purchases, then
 p_purchases_N for each N of --p-purchases (P(exactly N purchases in the horizon)),
-expected_avg_spend,predicted_revenue with --spend-model, dert with --discount-rate (Pareto/NBD).
+expected_avg_spend,predicted_revenue with --spend-model, dert with --discount-rate (annual; Pareto/NBD).
 A gamma-gamma model alone gives expected_avg_spend; a bgbb model reads frequency,recency,periods
 (--alive-ahead M adds p_alive_M, P(alive M periods ahead)).
 --new-customers writes purchases,probability: P(X(horizon) = N) of a just-acquired customer.")]
@@ -51,7 +51,8 @@ pub struct Args {
     /// Prediction horizon, in the model's time unit.
     #[arg(long, default_value_t = 52.0)]
     pub horizon: f64,
-    /// Continuous discount rate per time unit for Pareto/NBD's DERT.
+    /// Annual effective discount rate for Pareto/NBD's DERT (0.10 = 10% a year), converted to
+    /// the continuous rate per model time unit over a 365.25-day year, as `clv score` does.
     #[arg(long)]
     pub discount_rate: Option<f64>,
     /// Output file, Parquet when it ends in `.parquet`, else CSV (default: CSV on stdout).
@@ -110,6 +111,16 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         None => None,
     };
     let h = args.horizon;
+    // The model's unit matters only to convert a discount rate (models in abstract periods,
+    // sBG's, have none).
+    let unit_days = match args.discount_rate {
+        Some(_) => saved
+            .time_unit
+            .parse::<TimeUnit>()
+            .with_context(|| format!("{}", args.model.display()))?
+            .days_per_unit(),
+        None => 1.0,
+    };
     let start = std::time::Instant::now();
     let columns = predict_table(
         &model,
@@ -117,6 +128,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         &table,
         h,
         args.discount_rate,
+        unit_days,
         &args.p_purchases,
     )
     .with_context(|| format!("{}", args.model.display()))?;

@@ -76,10 +76,16 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         })
         .collect();
     let text = format!(
-        "new-customer CLV over {} {}s at LTV:CAC {}:1 ({})\n{}",
-        args.clv.horizon,
+        "new-customer CLV over {} {}s at LTV:CAC {}:1, margin {}{} ({})\n{}",
+        format_number(settings.horizon),
         bundle.time_unit,
         args.target_ltv_cac,
+        settings.margin,
+        if settings.margin == 1.0 {
+            " (CLV is revenue)"
+        } else {
+            ""
+        },
         if bundle.covariates.is_some() {
             "by acquisition attributes, covariate model"
         } else {

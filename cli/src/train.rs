@@ -21,7 +21,8 @@ use clv::report::text::{candidates_table, describe_fit};
 
 With --calibration-end the models are fitted on the calibration period and the holdout picks
 the transaction model (--model auto). Extra columns of the transactions (channel, campaign …)
-become covariates for scoring new customers, or give them per customer with --covariates.")]
+become covariates for scoring new customers only when --covariates COL,COL names them; or give
+them per customer with --covariates-file FILE.")]
 pub struct Args {
     #[command(flatten)]
     pub input: TransactionArgs,
@@ -35,14 +36,22 @@ pub struct Args {
     #[arg(long, default_value = "auto", value_parser = common::model_choice_parser())]
     pub model: ModelChoice,
     /// Per-customer attributes CSV (customer_id plus one column per attribute), instead of the
-    /// transactions' extra columns.
+    /// transactions' extra columns; all its columns are covariates unless --covariates names
+    /// some.
     #[arg(long, value_name = "FILE")]
-    pub covariates: Option<PathBuf>,
-    /// Use only these attribute columns as covariates (default: all).
-    #[arg(long, value_delimiter = ',', value_name = "COL,COL")]
-    pub covariate_columns: Option<Vec<String>>,
-    /// No covariates at all.
-    #[arg(long, conflicts_with_all = ["covariates", "covariate_columns"])]
+    pub covariates_file: Option<PathBuf>,
+    /// Attribute columns to use as covariates (as `clv churn train --covariates`). Without it
+    /// (and without --covariates-file) the bundle has no covariates: extra columns of the
+    /// transactions are never used unless named here.
+    #[arg(
+        long,
+        alias = "covariate-columns",
+        value_delimiter = ',',
+        value_name = "COL,COL"
+    )]
+    pub covariates: Option<Vec<String>>,
+    /// No covariates at all (the default unless --covariates or --covariates-file is given).
+    #[arg(long, conflicts_with_all = ["covariates", "covariates_file"])]
     pub no_covariates: bool,
     /// L2 penalty on the parameters.
     #[arg(long, default_value_t = 0.0)]
@@ -55,7 +64,7 @@ pub struct Args {
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     args.input.check_paths(
         Some(&args.output),
-        &[("--covariates", args.covariates.as_deref())],
+        &[("--covariates-file", args.covariates_file.as_deref())],
     )?;
     let opts = SummaryOptions {
         unit: args.unit,
@@ -68,16 +77,18 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let (summary, accounting) =
         common::load_summary_with_accounting(&args.input, opts, Some(&args.output), ui)?;
     let attributes = args
-        .covariates
+        .covariates_file
         .as_deref()
         .map(read_attributes_csv)
         .transpose()?;
     let settings = TrainSettings {
         model: args.model,
-        covariates: if args.no_covariates {
-            Some(vec![])
-        } else {
-            args.covariate_columns.clone()
+        // Covariates only when asked for: named columns, or every column of an attributes file.
+        covariates: match (&args.covariates, &args.covariates_file) {
+            _ if args.no_covariates => Some(vec![]),
+            (Some(cols), _) => Some(cols.clone()),
+            (None, Some(_)) => None,
+            (None, None) => Some(vec![]),
         },
         fit: FitOptions {
             penalty: args.penalty,

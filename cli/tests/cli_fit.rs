@@ -351,6 +351,8 @@ fn train_on_heavy_tailed_spend_holds_q_and_the_bundle_scores() {
     assert!(text.contains("q constrained to >= 1.5"), "{text}");
     let o = clv(&[
         "score",
+        "--margin",
+        "1",
         "--model",
         &p("b.json"),
         "--transactions",

@@ -152,9 +152,24 @@ fn score_writes_parquet_with_the_csv_columns() {
     let bundle = root().join("models/demo_bundle.json");
     let demo = root().join("data/demo_transactions.csv");
     let (bundle, demo) = (bundle.to_str().unwrap(), demo.to_str().unwrap());
-    run_ok(&["score", "--model", bundle, "-i", demo, "-o", "s.csv"], d);
     run_ok(
-        &["score", "--model", bundle, "-i", demo, "-o", "s.parquet"],
+        &[
+            "score", "--margin", "1", "--model", bundle, "-i", demo, "-o", "s.csv",
+        ],
+        d,
+    );
+    run_ok(
+        &[
+            "score",
+            "--margin",
+            "1",
+            "--model",
+            bundle,
+            "-i",
+            demo,
+            "-o",
+            "s.parquet",
+        ],
         d,
     );
     let csv = std::fs::read_to_string(d.join("s.csv")).unwrap();

@@ -71,6 +71,8 @@ fn fixture() -> &'static Fixture {
         ]);
         clv(&[
             "train",
+            "--covariates",
+            "channel,score",
             "--transactions",
             &s(&transactions),
             "--calibration-end",
@@ -80,6 +82,8 @@ fn fixture() -> &'static Fixture {
         ]);
         let out = clv(&[
             "report",
+            "--margin",
+            "1",
             "--model",
             &s(&bundle),
             "--transactions",
@@ -115,7 +119,7 @@ fn cal_end() -> NaiveDate {
 
 /// The report data `clv report` builds with its defaults, built here through the library.
 fn library_report(bundle: &Bundle, history: &Summary, cal: Option<&Summary>) -> ReportData {
-    let clv = ClvSettings::from_annual_rate(52, 1.0, 365.25 / 7.0, 0.10, 1.0).unwrap();
+    let clv = ClvSettings::from_annual_rate(52.0, 7.0, 0.10, 1.0).unwrap();
     build_report(bundle, history, cal, &BuildSettings::new(clv)).expect("build the report")
 }
 
@@ -190,6 +194,8 @@ fn headline_agrees_with_clv_score() {
     let scores = f.dir.join("scores.csv");
     clv(&[
         "score",
+        "--margin",
+        "1",
         "--model",
         &s(&f.bundle),
         "--transactions",
@@ -352,6 +358,8 @@ fn without_a_calibration_end_the_holdout_sections_are_skipped() {
     ]);
     clv(&[
         "report",
+        "--margin",
+        "1",
         "--model",
         &s(&bundle_path),
         "--transactions",
@@ -386,7 +394,7 @@ fn without_a_calibration_end_the_holdout_sections_are_skipped() {
     };
     let (in_days, _) =
         summarize_path(&f.transactions, &ReadOptions::default(), &days, |_| {}).unwrap();
-    let clv_settings = ClvSettings::from_annual_rate(52, 1.0, 365.25, 0.1, 1.0).unwrap();
+    let clv_settings = ClvSettings::from_annual_rate(52.0, 1.0, 0.1, 1.0).unwrap();
     assert!(build_report(&bundle, &in_days, None, &BuildSettings::new(clv_settings)).is_err());
 }
 

@@ -10,6 +10,22 @@ fn demo_bundle() -> String {
         .to_string()
 }
 
+/// `clv score-new` of the demo bundle at margin 1 on `prospects`, with `extra` flags.
+fn score_new(prospects: &str, extra: &[&str]) -> std::process::Output {
+    let bundle = demo_bundle();
+    let mut args = vec![
+        "score-new",
+        "--margin",
+        "1",
+        "--model",
+        &bundle,
+        "--prospects",
+        prospects,
+    ];
+    args.extend_from_slice(extra);
+    common::run_clv(&args)
+}
+
 #[test]
 fn scores_each_channel_and_a_budget() {
     let dir = tempfile::tempdir().unwrap();
@@ -19,15 +35,7 @@ fn scores_each_channel_and_a_budget() {
         "channel,score,count\npaid,0.5,100\norganic,0.1,300\n",
     )
     .unwrap();
-    let out = common::run_clv(&[
-        "score-new",
-        "--model",
-        &demo_bundle(),
-        "--prospects",
-        &file.display().to_string(),
-        "--target-ltv-cac",
-        "3",
-    ]);
+    let out = score_new(&file.display().to_string(), &["--target-ltv-cac", "3"]);
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
@@ -64,7 +72,7 @@ fn a_bad_count_names_file_line_column_and_value() {
     )
     .unwrap();
     let path = file.display().to_string();
-    let out = common::run_clv(&["score-new", "--model", &demo_bundle(), "--prospects", &path]);
+    let out = score_new(&path, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(

@@ -233,6 +233,7 @@ fn summarize_fit_and_predict() {
         &table,
         26.0,
         Some(0.002),
+        7.0,
         &[1, 3],
     )
     .unwrap();
@@ -281,7 +282,9 @@ fn train_score_score_new_and_report() {
         &scores_file,
     ]);
     let (history, _) = summary(false);
-    let clv = bundle.clv_settings(52, 0.10, 0.3).unwrap();
+    let clv = bundle
+        .clv_settings(52.0, clv::features::TimeUnit::Week, 0.10, 0.3)
+        .unwrap();
     let scored = score_bundle(&bundle, &history, clv, None, 0.6).unwrap();
     let mut mine = Vec::new();
     io::write_scores_csv(&mut mine, &scored.rows).unwrap();
@@ -317,6 +320,8 @@ fn train_score_score_new_and_report() {
     let report_file = p(dir.path(), "report.html");
     clv_ok(&[
         "report",
+        "--margin",
+        "1",
         "--model",
         &bundle_file,
         "--transactions",
@@ -327,7 +332,11 @@ fn train_score_score_new_and_report() {
     let report_settings = BuildSettings {
         currency: "$".into(),
         title: "Customer value report".into(),
-        ..BuildSettings::new(bundle.clv_settings(52, 0.10, 1.0).unwrap())
+        ..BuildSettings::new(
+            bundle
+                .clv_settings(52.0, clv::features::TimeUnit::Week, 0.10, 1.0)
+                .unwrap(),
+        )
     };
     let table = demo_table();
     let summaries = report_summaries(&bundle, |opts: SummaryOptions| {

@@ -61,19 +61,19 @@ class Bundle:
     ) -> "Bundle":
         """Train on transactions as ``clv train`` does: ``model="auto"`` fits every transaction
         model and keeps the best holdout fit (with ``calibration_end``) or the highest
-        likelihood; extra columns (or ``covariates``, ``[]`` for none) become covariates of
-        the new-customer model.
+        likelihood; the extra columns named in ``covariates`` (and only those: none by
+        default, as ``clv train``) become covariates of the new-customer model.
 
         ``attributes``: a per-customer table (any DataFrame kind, one row per customer, with
         ``customer_col`` and one column per attribute) to take the covariates from instead of
-        the transactions' extra columns, as ``clv train --covariates FILE`` does; every
-        customer of the transactions needs a row. ``covariates`` then picks among its columns.
+        the transactions' extra columns, as ``clv train --covariates-file FILE`` does: all of its
+        columns, or those named in ``covariates``; every customer of the transactions needs a row.
 
         Example::
 
             >>> attrs = pd.DataFrame({"customer_id": ["a", "b"], "channel": ["paid", "organic"]})
             >>> bundle = clv.Bundle.train(tx, attributes=attrs, covariates=["channel"])
-            >>> bundle.score_new(pd.DataFrame({"channel": ["paid", "organic"]}))
+            >>> bundle.score_new(pd.DataFrame({"channel": ["paid", "organic"]}), margin=0.3)
         """
         tx, settings = transaction_columns(
             transactions, customer_col, date_col, amount_col, None,
@@ -81,7 +81,7 @@ class Bundle:
             on_error=on_error, source=source,
         )
         core, accounting = _core.train_bundle(
-            tx, settings, model, None if covariates is None else list(covariates), float(penalty),
+            tx, settings, model, _covariate_choice(covariates, attributes), float(penalty),
             None if attributes is None else _attribute_columns(attributes, customer_col),
         )
         return cls(core, accounting)
@@ -122,9 +122,10 @@ class Bundle:
         self,
         transactions: Any,
         *,
-        horizon: int = 52,
+        margin: float,
+        horizon: float = 52,
+        unit: Optional[str] = None,
         discount_rate: float = 0.10,
-        margin: float = 1.0,
         churn_window: Optional[float] = None,
         risk_threshold: float = 0.6,
         customer_col: str = "customer_id",
@@ -136,15 +137,16 @@ class Bundle:
         source: str = "transactions",
     ):
         """Score existing customers as ``clv score`` does: p_alive, churn_probability,
-        expected purchases and spend, discounted CLV over ``horizon`` periods of the bundle's
-        unit at the annual ``discount_rate``, RFM segment and the at-risk flag, sorted by CLV.
+        expected purchases and spend, discounted CLV over ``horizon`` ``unit``s (default: the
+        bundle's unit; converted to it) at the annual effective ``discount_rate`` and the
+        required profit ``margin`` (1 = revenue), RFM segment and the at-risk flag, sorted by CLV.
         The portfolio summary is in ``result.attrs["totals"]`` (pandas) and
         :attr:`last_totals`."""
         tx, settings = self._transactions(
             transactions, customer_col, date_col, amount_col, observation_end, on_error, source
         )
         columns, totals, accounting = self._core.score(
-            tx, settings, int(horizon), float(discount_rate), float(margin),
+            tx, settings, float(horizon), unit, float(discount_rate), float(margin),
             churn_window, float(risk_threshold),
         )
         self.last_totals = json.loads(totals)
@@ -158,9 +160,10 @@ class Bundle:
         self,
         prospects: Any,
         *,
-        horizon: int = 52,
+        margin: float,
+        horizon: float = 52,
+        unit: Optional[str] = None,
         discount_rate: float = 0.10,
-        margin: float = 1.0,
         target_ltv_cac: float = 3.0,
         output: str = "pandas",
     ):
@@ -171,7 +174,7 @@ class Bundle:
         t = Table(prospects, "prospects")
         columns = {n: t.ids(n) for n in t.names}
         names, values = self._core.score_new(
-            list(columns), list(columns.values()), int(horizon), float(discount_rate),
+            list(columns), list(columns.values()), float(horizon), unit, float(discount_rate),
             float(margin), float(target_ltv_cac),
         )
         scored = arrays(names, values)
@@ -184,9 +187,10 @@ class Bundle:
         transactions: Any,
         path: str,
         *,
-        horizon: int = 52,
+        margin: float,
+        horizon: float = 52,
+        unit: Optional[str] = None,
         discount_rate: float = 0.10,
-        margin: float = 1.0,
         churn_window: Optional[float] = None,
         risk_threshold: float = 0.6,
         currency: str = "$",
@@ -205,7 +209,7 @@ class Bundle:
             transactions, customer_col, date_col, amount_col, observation_end, on_error, source
         )
         line, self.last_warnings = self._core.report(
-            tx, settings, str(path), int(horizon), float(discount_rate), float(margin),
+            tx, settings, str(path), float(horizon), unit, float(discount_rate), float(margin),
             churn_window, float(risk_threshold), currency, title,
         )
         return line
@@ -221,3 +225,11 @@ class Bundle:
 
     def __repr__(self) -> str:
         return f"<clv.Bundle {self.chosen_model}, unit {self.time_unit}>"
+
+
+def _covariate_choice(covariates, attributes):
+    """The core's covariate selection: the named columns; without names, every column of an
+    attributes table (as ``--covariates-file``) and none of the transactions' extra columns."""
+    if covariates is not None:
+        return list(covariates)
+    return None if attributes is not None else []

@@ -147,14 +147,15 @@ impl PyBundle {
 
     /// Scores the customers of transactions as `clv score` does: `(columns, totals JSON,
     /// accounting)`, the columns as `(name, kind, data)` like `summarize`'s, rows sorted by CLV.
-    #[pyo3(signature = (tx, settings, horizon, discount_rate, margin, churn_window, risk_threshold))]
+    #[pyo3(signature = (tx, settings, horizon, horizon_unit, discount_rate, margin, churn_window, risk_threshold))]
     #[allow(clippy::too_many_arguments)]
     fn score<'py>(
         &self,
         py: Python<'py>,
         tx: TransactionColumns<'py>,
         settings: SummarySettings,
-        horizon: usize,
+        horizon: f64,
+        horizon_unit: Option<String>,
         discount_rate: f64,
         margin: f64,
         churn_window: Option<f64>,
@@ -171,7 +172,12 @@ impl PyBundle {
         let (summary, accounting) = summary_of(py, &tx, &settings, true)?;
         let clv = self
             .bundle
-            .clv_settings(horizon, discount_rate, margin)
+            .clv_settings(
+                horizon,
+                horizon_time_unit(&self.bundle, horizon_unit.as_deref())?,
+                discount_rate,
+                margin,
+            )
             .py_err()?;
         let scored = py
             .detach(|| score_bundle(&self.bundle, &summary, clv, churn_window, risk_threshold))
@@ -187,14 +193,15 @@ impl PyBundle {
     /// attribute columns (`names`, one list of values each; a `count` column counts the
     /// customers a row stands for). Returns float64 bytes of count, expected_repeat_purchases,
     /// expected_order_value, first_order_value, clv, max_cac.
-    #[pyo3(signature = (names, columns, horizon, discount_rate, margin, target_ltv_cac))]
+    #[pyo3(signature = (names, columns, horizon, horizon_unit, discount_rate, margin, target_ltv_cac))]
     #[allow(clippy::too_many_arguments)]
     fn score_new<'py>(
         &self,
         py: Python<'py>,
         names: Vec<String>,
         columns: Vec<Bound<'py, PyList>>,
-        horizon: usize,
+        horizon: f64,
+        horizon_unit: Option<String>,
         discount_rate: f64,
         margin: f64,
         target_ltv_cac: f64,
@@ -213,7 +220,12 @@ impl PyBundle {
         };
         let settings = self
             .bundle
-            .clv_settings(horizon, discount_rate, margin)
+            .clv_settings(
+                horizon,
+                horizon_time_unit(&self.bundle, horizon_unit.as_deref())?,
+                discount_rate,
+                margin,
+            )
             .py_err()?;
         let scores = py
             .detach(|| score_prospects(&self.bundle, &prospects, &settings, target_ltv_cac))
@@ -236,7 +248,7 @@ impl PyBundle {
 
     /// Writes the HTML report of `clv report` for the transactions to `path` (atomically), and
     /// returns its one-line summary and the warnings (a missing holdout section ...).
-    #[pyo3(signature = (tx, settings, path, horizon, discount_rate, margin, churn_window, risk_threshold, currency, title))]
+    #[pyo3(signature = (tx, settings, path, horizon, horizon_unit, discount_rate, margin, churn_window, risk_threshold, currency, title))]
     #[allow(clippy::too_many_arguments)]
     fn report(
         &self,
@@ -244,7 +256,8 @@ impl PyBundle {
         tx: TransactionColumns<'_>,
         settings: SummarySettings,
         path: PathBuf,
-        horizon: usize,
+        horizon: f64,
+        horizon_unit: Option<String>,
         discount_rate: f64,
         margin: f64,
         churn_window: Option<f64>,
@@ -256,7 +269,12 @@ impl PyBundle {
         let observation_end = summary_options(&settings, true)?.observation_end;
         let clv = self
             .bundle
-            .clv_settings(horizon, discount_rate, margin)
+            .clv_settings(
+                horizon,
+                horizon_time_unit(&self.bundle, horizon_unit.as_deref())?,
+                discount_rate,
+                margin,
+            )
             .py_err()?;
         let bundle = &self.bundle;
         py.detach(|| {
@@ -285,5 +303,13 @@ impl PyBundle {
             ))
         })
         .py_err()
+    }
+}
+
+/// The unit of a horizon: the one named (hour, day, week, month), else the bundle's own.
+fn horizon_time_unit(bundle: &Bundle, unit: Option<&str>) -> PyResult<clv::features::TimeUnit> {
+    match unit {
+        Some(u) => u.parse().py_err(),
+        None => bundle.unit().py_err(),
     }
 }

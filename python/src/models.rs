@@ -218,6 +218,16 @@ impl PyModel {
             Some(s) => Some(s.model.spend_model().py_err()?),
             None => None,
         };
+        // The model's unit matters only to convert a discount rate.
+        let unit_days = match discount_rate {
+            Some(_) => self
+                .saved
+                .time_unit
+                .parse::<clv::features::TimeUnit>()
+                .py_err()?
+                .days_per_unit(),
+            None => 1.0,
+        };
         let out = py
             .detach(|| {
                 predict_table(
@@ -226,6 +236,7 @@ impl PyModel {
                     &table,
                     horizon,
                     discount_rate,
+                    unit_days,
                     &p_purchases,
                 )
             })
@@ -251,7 +262,7 @@ impl PyModel {
         let table = summary_table(columns::ids(customer_id)?, columns, "customers")?;
         let g = spend.model.spend_model().py_err()?;
         let settings = ClvSettings {
-            periods,
+            horizon: periods as f64 * period_length,
             period_length,
             discount_per_period,
             margin,

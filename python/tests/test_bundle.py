@@ -20,7 +20,8 @@ def demo():
 
 @pytest.fixture(scope="module")
 def bundle(demo):
-    return clv.Bundle.train(demo, unit="week", calibration_end="2025-01-26", model="bgnbd")
+    return clv.Bundle.train(demo, unit="week", calibration_end="2025-01-26", model="bgnbd",
+                            covariates=["channel", "score"])
 
 
 def test_training_accounts_for_every_row_and_scores_every_customer(demo, bundle):
@@ -59,7 +60,8 @@ def test_bundle_files_go_both_ways_with_the_cli(clv_bin, demo, bundle, tmp_path)
     cli_path = tmp_path / "cli_bundle.json"
     done = subprocess.run(
         [str(clv_bin), "train", "--input", str(DEMO), "--unit", "week", "--calibration-end",
-         "2025-01-26", "--model", "bgnbd", "--output", str(cli_path)],
+         "2025-01-26", "--model", "bgnbd", "--covariates", "channel,score",
+         "--output", str(cli_path)],
         capture_output=True, text=True,
     )
     assert done.returncode == 0, done.stderr
@@ -86,7 +88,7 @@ def test_new_customers_are_valued_by_their_channel(demo, bundle):
     # The covariate model tells the channels apart.
     assert scored["clv"][0] != scored["clv"][1]
     with pytest.raises(clv.ClvError, match="channel"):
-        bundle.score_new(prospects.drop(columns="channel"))
+        bundle.score_new(prospects.drop(columns="channel"), margin=0.3)
 
 
 def test_the_report_is_the_clis(clv_bin, demo, bundle, tmp_path):

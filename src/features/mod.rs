@@ -69,6 +69,15 @@ impl TimeUnit {
         }
     }
 
+    /// `value` of this unit expressed in unit `to` (12 months = 52.18 weeks).
+    pub fn convert(self, value: f64, to: TimeUnit) -> f64 {
+        if self == to {
+            value
+        } else {
+            value * self.days_per_unit() / to.days_per_unit()
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             TimeUnit::Hour => "hour",

@@ -166,16 +166,23 @@ pub fn write_at_risk_csv(out: &mut dyn Write, rows: &[AtRiskRow], reasons: usize
     Ok(())
 }
 
-/// `clv score-new`'s table: the prospects' attribute columns, then their values.
+/// `clv score-new`'s table: the prospects' attribute columns, then their values. A
+/// `first_order_value` input column is not repeated: the output's column of that name holds the
+/// value used (the input's when given).
 pub fn write_prospect_scores_csv(
     out: &mut dyn Write,
     prospects: &Prospects,
     scores: &[ProspectScore],
 ) -> Result<()> {
+    let kept = super::typed::attribute_columns(prospects);
+    let names: Vec<&str> = kept
+        .iter()
+        .map(|&j| prospects.columns[j].as_str())
+        .collect();
     writeln!(
         out,
         "{},expected_repeat_purchases,expected_order_value,first_order_value,clv,max_cac",
-        prospects.columns.join(",")
+        names.join(",")
     )?;
     for s in scores {
         let nums = [
@@ -186,7 +193,11 @@ pub fn write_prospect_scores_csv(
             s.max_cac,
         ];
         let nums: Vec<String> = nums.iter().map(|v| format_number(*v)).collect();
-        writeln!(out, "{},{}", s.attributes.join(","), nums.join(","))?;
+        let attributes: Vec<&str> = kept
+            .iter()
+            .map(|&j| s.attributes.get(j).map_or("", String::as_str))
+            .collect();
+        writeln!(out, "{},{}", attributes.join(","), nums.join(","))?;
     }
     Ok(())
 }

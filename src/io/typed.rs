@@ -101,13 +101,22 @@ pub fn at_risk_table(rows: &[AtRiskRow], reasons: usize) -> Table<'_> {
     t
 }
 
+/// The prospects' columns carried to the output: all but `first_order_value`, which the
+/// output has as the value used.
+pub(super) fn attribute_columns(prospects: &Prospects) -> Vec<usize> {
+    (0..prospects.columns.len())
+        .filter(|&j| prospects.columns[j] != "first_order_value")
+        .collect()
+}
+
 /// `clv score-new`'s table ([`super::write_prospect_scores_csv`]'s columns).
 pub fn prospect_scores_table<'a>(
     prospects: &'a Prospects,
     scores: &'a [ProspectScore],
 ) -> Table<'a> {
     let mut t = Table::default();
-    for (j, name) in prospects.columns.iter().enumerate() {
+    for j in attribute_columns(prospects) {
+        let name = &prospects.columns[j];
         t.push(
             name.clone(),
             text(scores, move |s| {

@@ -175,7 +175,7 @@ mod tests {
             }
         }
         let settings = ClvSettings {
-            periods: 12,
+            horizon: 12.0 * 4.345,
             period_length: 4.345,
             discount_per_period: 0.01,
             margin: 0.3,

@@ -146,16 +146,24 @@ impl Bundle {
         self.time_unit.parse()
     }
 
-    /// The CLV settings of `horizon` periods of the bundle's time unit, with the per-period
-    /// discount rate derived from the annual one.
+    /// The CLV settings of a horizon of `horizon` `horizon_unit`s (any unit: 12 months on a
+    /// weekly bundle are 12 × 30.4375 / 7 = 52.18 weeks), discounted per bundle time unit at the
+    /// rate equivalent to the annual effective `annual_discount_rate` (see
+    /// [`crate::predict::clv`] for the conversions).
     pub fn clv_settings(
         &self,
-        horizon: usize,
+        horizon: f64,
+        horizon_unit: TimeUnit,
         annual_discount_rate: f64,
         margin: f64,
     ) -> Result<ClvSettings> {
-        let periods_per_year = 365.25 / self.unit()?.days_per_unit();
-        ClvSettings::from_annual_rate(horizon, 1.0, periods_per_year, annual_discount_rate, margin)
+        let unit = self.unit()?;
+        ClvSettings::from_annual_rate(
+            horizon_unit.convert(horizon, unit),
+            unit.days_per_unit(),
+            annual_discount_rate,
+            margin,
+        )
     }
 
     /// The transaction model.

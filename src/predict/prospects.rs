@@ -114,7 +114,7 @@ pub fn score_prospects(
             .collect();
         if !missing.is_empty() {
             return Err(ClvError::InvalidParameter(format!(
-                "the prospects file lacks the attribute column(s) the model uses: {}",
+                "the prospects file lacks the attribute column(s) the bundle's covariate model uses: {} (add them, or score with a bundle trained without covariates: clv train --no-covariates)",
                 missing.join(", ")
             )));
         }
@@ -155,7 +155,17 @@ pub fn score_prospects(
             };
             let individual: Option<Box<dyn TransactionModel>> = match &bundle.covariates {
                 Some(cov) => {
-                    let z = cov.encoding.encode(value_of)?;
+                    let z = cov
+                        .encoding
+                        .encode(value_of)
+                        .map_err(|e| match &prospects.source {
+                            Some((file, lines)) => {
+                                ClvError::input(file, format!("line {}: {e}", lines[i]))
+                            }
+                            None => {
+                                ClvError::InvalidParameter(format!("prospect row {}: {e}", i + 1))
+                            }
+                        })?;
                     Some(
                         if cov.base_model == <ParetoNbd as crate::models::Model>::NAME {
                             Box::new(cov.model.individual::<ParetoNbd>(&z)?)

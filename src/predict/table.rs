@@ -2,14 +2,15 @@
 //!
 //! Transaction models give P(alive), expected purchases and P(no purchase) over the horizon; a
 //! Gamma-Gamma spend model adds the expected order value (and, with a transaction model, the
-//! predicted revenue); Pareto/NBD with a continuous discount rate adds DERT. BG/BB, whose
+//! predicted revenue); Pareto/NBD with an annual discount rate adds DERT (at the equivalent
+//! continuous rate per model unit, [`super::clv::continuous_discount_rate`]). BG/BB, whose
 //! histories count discrete opportunities, has its own table ([`predict_discrete`]).
 
 use rayon::prelude::*;
 
 use super::batch::{Patterns, clv_per_unit_spend, dert_patterns, score_patterns};
 use super::checks::{Range, check, check_pattern_scores, check_patterns};
-use super::clv::ClvSettings;
+use super::clv::{ClvSettings, continuous_discount_rate};
 use crate::error::{ClvError, Result};
 use crate::features::SummaryTable;
 use crate::models::bgbb::BgBb;
@@ -41,14 +42,16 @@ impl Columns {
 
 /// Predicts every customer of `table` over `horizon` periods: the columns frequency, recency,
 /// T, then what `model` and `spend` can predict (see the module's documentation). With
-/// `discount_rate` (continuous, per period) the model must be Pareto/NBD. Each count `n` of
+/// `annual_discount_rate` (annual effective, as everywhere; converted to the continuous rate per
+/// model time unit of `unit_days` days) the model must be Pareto/NBD. Each count `n` of
 /// `p_purchases` adds the column `p_purchases_n`, P(exactly n purchases in the horizon).
 pub fn predict_table(
     model: &AnyModel,
     spend: Option<&GammaGamma>,
     table: &SummaryTable,
     horizon: f64,
-    discount_rate: Option<f64>,
+    annual_discount_rate: Option<f64>,
+    unit_days: f64,
     p_purchases: &[u32],
 ) -> Result<Columns> {
     if !(horizon.is_finite() && horizon >= 0.0) {
@@ -67,12 +70,9 @@ pub fn predict_table(
             model.kind()
         )));
     }
-    let dert = match (discount_rate, model) {
-        (Some(d), AnyModel::ParetoNbd(m)) if d > 0.0 && d.is_finite() => Some((d, m)),
-        (Some(d), AnyModel::ParetoNbd(_)) => {
-            return Err(ClvError::InvalidParameter(format!(
-                "the discount rate must be > 0, got {d}"
-            )));
+    let dert = match (annual_discount_rate, model) {
+        (Some(annual), AnyModel::ParetoNbd(m)) => {
+            Some((continuous_discount_rate(annual, unit_days)?, m))
         }
         (Some(_), _) => {
             return Err(ClvError::InvalidParameter(

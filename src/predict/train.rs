@@ -83,7 +83,7 @@ fn attributes(
         .map(|w| {
             names.iter().position(|n| n == w).ok_or_else(|| {
                 ClvError::InvalidParameter(format!(
-                    "covariate '{w}' is not a column (columns: {})",
+                    "covariate '{w}' is not a column (columns: {}); --covariates names columns, a per-customer attributes file goes in --covariates-file",
                     names.join(", ")
                 ))
             })
@@ -262,7 +262,9 @@ pub fn train(
     let spend_overall = group_spend(summary, &all, Some(&gg), repeat_buyers, overall_spend);
 
     let (names, values) = attributes(summary, attribute_table, &settings.covariates)?;
-    let (encoding, enc_warnings) = CovariateEncoding::fit(&names, &values)?;
+    let (encoding, enc_warnings) = CovariateEncoding::fit(&names, &values, &|i| {
+        format!("customer '{}'", cs[i].customer_id)
+    })?;
     warnings.extend(enc_warnings);
     let mut spend_by_group = BTreeMap::new();
     for (j, col) in encoding.columns.iter().enumerate() {
@@ -270,6 +272,7 @@ pub fn train(
             name,
             baseline,
             levels,
+            ..
         } = col
         else {
             continue;

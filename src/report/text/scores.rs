@@ -12,16 +12,26 @@ use crate::report::html::money;
 pub fn portfolio_text(t: &ScoreSummary, bundle: &Bundle, s: &ScoreSettings) -> String {
     let unit = &bundle.time_unit;
     let mut text = format!(
-        "{} customers scored with {} + gamma-gamma over {} {unit}s (discount {:.3}% per {unit}, margin {})\n\
+        "{} customers scored with {} + gamma-gamma over {} {unit}s (discount {}% a year = {:.4}% per {unit}, margin {}{})\n\
          active share (mean P(alive)): {:.1}%\n\
          predicted revenue: {:.2}   CLV: {:.2}\n\
          at risk: {} customers holding {:.2} of CLV ({})\n\
          churn probability from: {}\n\n",
         t.customers,
         bundle.transaction_model.model,
-        s.clv.periods,
+        crate::features::format_number(s.clv.horizon),
+        crate::features::format_number(
+            100.0
+                * s.clv
+                    .annual_discount_rate(bundle.unit().map_or(1.0, |u| u.days_per_unit()))
+        ),
         100.0 * s.clv.discount_per_period,
         s.clv.margin,
+        if s.clv.margin == 1.0 {
+            ": CLV figures are revenue"
+        } else {
+            ""
+        },
         100.0 * t.mean_p_alive,
         t.total_predicted_revenue,
         t.total_clv,
