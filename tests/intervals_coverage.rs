@@ -21,8 +21,9 @@ const CUSTOMERS: usize = 300;
 const TRUTH: [f64; 4] = [0.25, 4.0, 0.8, 2.5];
 
 /// Whether the interval of dataset `seed` covers the truth: (total purchases, total CLV per
-/// unit of spend).
-fn covers(seed: u64) -> (bool, bool) {
+/// unit of spend); `None` when the fit has no covariance (a maximum on the boundary, where the
+/// library refuses an interval), which the test counts and bounds.
+fn covers(seed: u64) -> Option<(bool, bool)> {
     let truth = AnyModel::from_params(ModelKind::BgNbd, &TRUTH).unwrap();
     let spec = SimulationSpec {
         process: truth.clone(),
@@ -60,6 +61,7 @@ fn covers(seed: u64) -> (bool, bool) {
         seed: seed ^ 0xABCD,
         ..IntervalSettings::default()
     };
+    fitted.saved.fit.covariance.as_ref()?;
     let draws = transaction_pattern_draws(&fitted.saved, &patterns, &clv, &settings).unwrap();
     let total = |f: &dyn Fn(usize, usize) -> f64| -> Vec<f64> {
         (0..draws.len())
@@ -83,20 +85,27 @@ fn covers(seed: u64) -> (bool, bool) {
         let i = Interval::of(v, 0.9);
         i.lower <= truth && truth <= i.upper
     };
-    (
+    Some((
         inside(&mut purchases, truth_draws.0),
         inside(&mut discounted, truth_draws.1),
-    )
+    ))
 }
 
 #[test]
+#[ignore = "coverage by simulation, minutes of CPU; run with --ignored"]
 fn ninety_percent_intervals_cover_the_truth_85_to_95_percent_of_the_time() {
-    let results: Vec<(bool, bool)> = (0..DATASETS)
+    let all: Vec<Option<(bool, bool)>> = (0..DATASETS)
         .into_par_iter()
         .map(|s| covers(1000 + s))
         .collect();
+    let results: Vec<(bool, bool)> = all.iter().flatten().copied().collect();
+    assert!(
+        results.len() as f64 >= 0.95 * DATASETS as f64,
+        "{} of {DATASETS} fits had no covariance",
+        all.len() - results.len()
+    );
     let share = |f: fn(&(bool, bool)) -> bool| {
-        results.iter().filter(|r| f(r)).count() as f64 / DATASETS as f64
+        results.iter().filter(|r| f(r)).count() as f64 / results.len() as f64
     };
     let (purchases, discounted) = (share(|r| r.0), share(|r| r.1));
     for (what, c) in [

@@ -275,9 +275,17 @@ fn finish_customer(
     };
     let (holdout_n, holdout_spend, holdout_last) = match &s.holdout {
         Some(h) => {
-            let days = h.days.clone().into_sorted();
-            let last = days.last().map_or(0, |&d| d - cal_end_day);
-            (days.len() as f64, h.spend, f64::from(last) / dpu)
+            let last = h
+                .days
+                .clone()
+                .into_sorted()
+                .last()
+                .map_or(0, |&d| d - cal_end_day);
+            (
+                h.days.clone().count() as f64,
+                h.spend,
+                f64::from(last) / dpu,
+            )
         }
         None => (0.0, 0.0, 0.0),
     };

@@ -271,7 +271,7 @@ pub fn score_intervals(
         settings.seed.wrapping_add(1),
     )?
     .into_iter()
-    .map(|m| m.spend_model().map(|g| *g))
+    .map(|m| m.spend_model().copied())
     .collect::<Result<_>>()?;
     // Per draw and customer: (purchases, revenue, CLV).
     let value = |d: usize, i: usize| -> Result<[f64; 3]> {

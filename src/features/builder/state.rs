@@ -76,6 +76,14 @@ impl DaySet {
         v.dedup();
         v
     }
+
+    /// Number of distinct days.
+    pub fn count(self) -> usize {
+        match self {
+            DaySet::Inline { len, .. } => usize::from(len),
+            s => s.into_sorted().len(),
+        }
+    }
 }
 
 /// Holdout-period purchases, allocated only for customers who have some.
