@@ -122,7 +122,17 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         }
     );
     outln!("{}", candidates_table(s));
-    outln!("chosen: {} ({})\n", s.chosen, s.rule);
+    outln!("chosen: {} ({})", s.chosen, s.rule);
+    if !s.reason.is_empty() && s.reason != s.rule {
+        outln!("why: {}", s.reason);
+    }
+    if bundle.calibration_model.is_some() {
+        outln!(
+            "scoring uses {} refitted on the full history (calibration + holdout)",
+            s.chosen
+        );
+    }
+    outln!();
     outln!("{}\n", describe_fit(&bundle.transaction_model));
     outln!("{}\n", describe_fit(&bundle.spend_model));
     if let Some(cov) = &bundle.covariates {

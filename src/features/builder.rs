@@ -324,9 +324,21 @@ fn finish_customer(
     } else {
         0.0
     };
-    let (holdout_n, holdout_spend) = match &s.holdout {
-        Some(h) => (h.days.clone().count() as f64, h.spend),
-        None => (0.0, 0.0),
+    let (holdout_n, holdout_spend, holdout_last) = match &s.holdout {
+        Some(h) => {
+            let last = h
+                .days
+                .clone()
+                .into_sorted()
+                .last()
+                .map_or(0, |&d| d - cal_end_day);
+            (
+                h.days.clone().count() as f64,
+                h.spend,
+                f64::from(last) / dpu,
+            )
+        }
+        None => (0.0, 0.0, 0.0),
     };
     let holdout = holdout_days.map(|duration| Holdout {
         frequency: holdout_n,
@@ -337,6 +349,7 @@ fn finish_customer(
         },
         duration: duration / dpu,
         spend: holdout_spend,
+        last_purchase_after_calibration: holdout_last,
     });
     let purchase_times = if opts.keep_purchase_times {
         days.iter()

@@ -120,6 +120,9 @@ pub struct Holdout {
     pub duration: f64,
     /// Total holdout spend.
     pub spend: f64,
+    /// Last holdout purchase day, in units after the calibration end (0 without holdout
+    /// purchases): with it the full-history recency is known (training refits on it).
+    pub last_purchase_after_calibration: f64,
 }
 
 /// One customer's calibration-period summary.

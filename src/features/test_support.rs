@@ -24,6 +24,7 @@ pub fn customer(id: &str, x: f64, extras: &[&str], holdout: Option<f64>) -> Cust
             monetary_value: 0.0,
             duration: 8.0,
             spend: 0.0,
+            last_purchase_after_calibration: if f > 0.0 { 8.0 } else { 0.0 },
         }),
         extras: extras.iter().map(|s| s.to_string()).collect(),
         purchase_times: (0..=x as usize).map(|k| k as f64 * 2.0).collect(),

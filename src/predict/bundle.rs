@@ -45,14 +45,26 @@ pub struct Candidate {
     pub holdout_mae: Option<f64>,
     /// (predicted − actual) / actual of total holdout purchases, in percent.
     pub holdout_aggregate_error_pct: Option<f64>,
+    /// Mean squared error of holdout purchases per customer: the selection criterion (absent
+    /// in older bundles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holdout_mse: Option<f64>,
+    /// Standard error of this candidate's mean squared error minus the lowest one (paired
+    /// over customers; 0 for the lowest itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holdout_mse_difference_se: Option<f64>,
 }
 
 /// How the transaction model was chosen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Selection {
     pub chosen: String,
-    /// "given by --model", "lowest holdout MAE" or "highest log-likelihood".
+    /// The rule: "given by --model", "holdout MSE, then aggregate error" (see
+    /// [`super::train`]), "highest log-likelihood", or in older bundles "lowest holdout MAE".
     pub rule: String,
+    /// Why the chosen model won, in a sentence with its numbers (absent in older bundles).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
     pub candidates: Vec<Candidate>,
     /// Candidates that could not be fitted or scored, with why (absent in older bundles).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -98,7 +110,14 @@ pub struct Bundle {
     pub time_unit: String,
     pub training: TrainingData,
     pub selection: Selection,
+    /// The chosen transaction model as scoring uses it: refitted on the full history
+    /// (calibration and holdout) when there was a holdout.
     pub transaction_model: SavedModel,
+    /// The same model fitted on the calibration period only, which the holdout evaluation
+    /// uses; absent without a holdout (the two fits are then one) and in older bundles (whose
+    /// `transaction_model` is the calibration fit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration_model: Option<SavedModel>,
     pub spend_model: SavedModel,
     /// Overall spend of new customers and per attribute level (`channel=paid`).
     pub spend_overall: GroupSpend,
@@ -123,6 +142,8 @@ impl Bundle {
             message,
         };
         b.transaction().map_err(|e| err(e.to_string()))?;
+        b.calibration_transaction()
+            .map_err(|e| err(e.to_string()))?;
         b.spend().map_err(|e| err(e.to_string()))?;
         Ok(b)
     }
@@ -177,6 +198,17 @@ impl Bundle {
                     self.transaction_model.model
                 ))
             })
+    }
+
+    /// The calibration-period fit of the transaction model, for evaluating it on the holdout.
+    pub fn calibration_transaction(&self) -> Result<Box<dyn TransactionModel>> {
+        let saved = self
+            .calibration_model
+            .as_ref()
+            .unwrap_or(&self.transaction_model);
+        saved.to_model()?.into_transaction_model().ok_or_else(|| {
+            ClvError::InvalidParameter(format!("'{}' is not a transaction model", saved.model))
+        })
     }
 
     /// Churn probabilities of the summary's customers from the bundle's classifier (`None`

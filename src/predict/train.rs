@@ -1,6 +1,7 @@
 //! Training: from a calibration summary to a [`Bundle`] — the transaction model (given, or
-//! chosen by the best holdout fit), the Gamma-Gamma spend model overall and per attribute
-//! level, and the covariate model that scores new customers.
+//! chosen on the holdout as [`super::selection`] explains, then refitted on the full history
+//! for scoring), the Gamma-Gamma spend model overall and per attribute level, and the
+//! covariate model that scores new customers.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +9,10 @@ use super::bundle::{
     BUNDLE_FORMAT, BUNDLE_VERSION, Bundle, Candidate, CovariateSection, GroupSpend, NotScored,
     Selection, TrainingData,
 };
-use super::holdout::{HoldoutCustomer, OrderValue, evaluate_holdout, holdout_customers};
+use super::holdout::{
+    HoldoutCustomer, OrderValue, evaluate_holdout, holdout_customers, predicted_holdout_purchases,
+};
+use super::selection::{HOLDOUT_RULE, HoldoutErrors, aggregate_error_warning, choose_on_holdout};
 use crate::churn::ChurnSettings;
 use crate::churn::from_summary::{covariate_specs, holdout_length};
 use crate::churn::model_file::train_churn_model;
@@ -96,6 +100,13 @@ fn attributes(
     Ok((wanted.clone(), values))
 }
 
+/// A fitted candidate with its predicted holdout purchases (empty without a holdout).
+struct Fit {
+    saved: SavedModel,
+    candidate: Candidate,
+    predicted: Vec<f64>,
+}
+
 /// Fits one transaction model and scores it on the holdout; an error says whether the fit
 /// (`false`) or its scoring (`true`) failed.
 fn candidate(
@@ -104,24 +115,51 @@ fn candidate(
     holdout: &[HoldoutCustomer],
     unit: &str,
     options: &FitOptions,
-) -> std::result::Result<(SavedModel, Candidate), (bool, ClvError)> {
+) -> std::result::Result<Fit, (bool, ClvError)> {
     let fitted =
         registry::fit(kind, FitData::Transaction(data), options, unit).map_err(|e| (false, e))?;
-    let eval = if holdout.is_empty() {
-        None
+    let (eval, predicted) = if holdout.is_empty() {
+        (None, Vec::new())
     } else {
         let model = fitted.model.transaction_model().map_err(|e| (true, e))?;
-        Some(evaluate_holdout(model, holdout, 7).map_err(|e| (true, e))?)
+        let eval = evaluate_holdout(model, holdout, 7).map_err(|e| (true, e))?;
+        (Some(eval), predicted_holdout_purchases(model, holdout))
     };
     let saved = fitted.saved;
-    let c = Candidate {
+    let candidate = Candidate {
         model: kind.name().to_string(),
         log_likelihood: saved.fit.log_likelihood,
         converged: saved.fit.converged,
         holdout_mae: eval.as_ref().map(|e| e.purchases_mae),
         holdout_aggregate_error_pct: eval.as_ref().map(|e| e.purchases_aggregate_error_pct),
+        holdout_mse: None,
+        holdout_mse_difference_se: None,
     };
-    Ok((saved, c))
+    Ok(Fit {
+        saved,
+        candidate,
+        predicted,
+    })
+}
+
+/// The calibration customers' full history (calibration and holdout) as (x, t_x, T): the data
+/// of the production fit. `None` without a holdout (the calibration is the full history).
+/// Customers whose first purchase falls in the holdout are not in the calibration summary and
+/// so are in neither fit.
+fn full_history(summary: &Summary) -> Option<(Vec<f64>, Vec<f64>, Vec<f64>)> {
+    summary.calibration_end?;
+    let mut full = (Vec::new(), Vec::new(), Vec::new());
+    for c in &summary.customers {
+        let h = c.holdout.as_ref()?;
+        full.0.push(c.frequency + h.frequency);
+        full.1.push(if h.frequency > 0.0 {
+            c.t + h.last_purchase_after_calibration
+        } else {
+            c.recency
+        });
+        full.2.push(c.t + h.duration);
+    }
+    Some(full)
 }
 
 /// Gamma-Gamma on the repeat buyers among `idx`; `None` when there are too few.
@@ -214,30 +252,86 @@ pub fn train(
             Err((_, e)) => return Err(e),
         }
     }
-    let rule = match (settings.model, holdout.is_empty()) {
-        (ModelChoice::Auto, false) => "lowest holdout MAE",
-        (ModelChoice::Auto, true) => "highest log-likelihood",
-        _ => "given by --model",
+    if fits.is_empty() {
+        return Err(ClvError::Fit("no transaction model could be fitted".into()));
+    }
+    let mut candidates: Vec<Candidate> = fits.iter().map(|f| f.candidate.clone()).collect();
+    let actual: Vec<f64> = holdout.iter().map(|h| h.holdout_purchases).collect();
+    let (best, rule, reason) = if holdout.is_empty() {
+        let best = (0..fits.len())
+            .max_by(|&a, &b| {
+                candidates[a]
+                    .log_likelihood
+                    .total_cmp(&candidates[b].log_likelihood)
+            })
+            .unwrap_or(0);
+        let reason = match settings.model {
+            ModelChoice::Given(_) => "given by --model".to_string(),
+            ModelChoice::Auto => format!(
+                "{} has the highest log-likelihood ({:.2}); there is no holdout to compare forecasts on",
+                candidates[best].model, candidates[best].log_likelihood
+            ),
+        };
+        (best, "highest log-likelihood", reason)
+    } else {
+        let errors: Vec<HoldoutErrors> = fits
+            .iter()
+            .map(|f| HoldoutErrors {
+                predicted: &f.predicted,
+                actual: &actual,
+            })
+            .collect();
+        let (best, reason) = choose_on_holdout(&mut candidates, &errors)
+            .ok_or_else(|| ClvError::Fit("no transaction model could be fitted".into()))?;
+        (best, HOLDOUT_RULE, reason)
     };
-    let score = |c: &Candidate| c.holdout_mae.unwrap_or(-c.log_likelihood);
-    let best = fits
-        .iter()
-        .enumerate()
-        .min_by(|a, b| score(&a.1.1).total_cmp(&score(&b.1.1)))
-        .map(|(i, _)| i)
-        .ok_or_else(|| ClvError::Fit("no transaction model could be fitted".into()))?;
-    let transaction_model = fits[best].0.clone();
+    let (rule, reason) = match settings.model {
+        ModelChoice::Given(_) => ("given by --model", "given by --model".to_string()),
+        ModelChoice::Auto => (rule, reason),
+    };
+    let calibration_model = fits[best].saved.clone();
     warnings.extend(
-        transaction_model
+        calibration_model
             .fit
             .warnings
             .iter()
-            .map(|w| format!("{}: {w}", transaction_model.model)),
+            .map(|w| format!("{}: {w}", calibration_model.model)),
     );
+    if let Some(w) = candidates[best]
+        .holdout_aggregate_error_pct
+        .and_then(|pct| aggregate_error_warning(&calibration_model.model, pct))
+    {
+        warnings.push(w);
+    }
+    // Production: the chosen model refitted on calibration + holdout, so the last period
+    // informs the scores; the calibration fit stays for the holdout evaluation.
+    let (transaction_model, calibration_model) = match full_history(summary) {
+        Some((fx, ftx, ft)) => {
+            let full = RfmData::new(&fx, &ftx, &ft, None)?;
+            let kind = calibration_model.kind()?;
+            let production = registry::fit(kind, FitData::Transaction(&full), options, unit)
+                .map_err(|e| {
+                    ClvError::Fit(format!(
+                        "{kind} fitted on the calibration period but not on the full history: {e}"
+                    ))
+                })?
+                .saved;
+            warnings.extend(
+                production
+                    .fit
+                    .warnings
+                    .iter()
+                    .map(|w| format!("{} (full history): {w}", production.model)),
+            );
+            (production, Some(calibration_model))
+        }
+        None => (calibration_model, None),
+    };
     let selection = Selection {
         chosen: transaction_model.model.clone(),
         rule: rule.to_string(),
-        candidates: fits.iter().map(|f| f.1.clone()).collect(),
+        reason,
+        candidates,
         not_scored,
     };
 
@@ -347,7 +441,7 @@ pub fn train(
             let covariates = covariate_specs(summary, &used)?;
             train_churn_model(
                 summary,
-                &transaction_model,
+                calibration_model.as_ref().unwrap_or(&transaction_model),
                 ChurnSettings {
                     covariates,
                     ..ChurnSettings::new(window)
@@ -389,6 +483,7 @@ pub fn train(
         },
         selection,
         transaction_model,
+        calibration_model,
         spend_model,
         spend_overall,
         spend_by_group,

@@ -94,7 +94,8 @@ pub fn build_report(
         ));
     }
     let calibration = calibration.filter(|c| c.calibration_end.is_some());
-    let model = bundle.transaction()?;
+    // The holdout comparison judges the fit that did not see the holdout.
+    let model = bundle.calibration_transaction()?;
     let horizon = settings.clv.horizon();
 
     // Scores exactly as `clv score` computes them.

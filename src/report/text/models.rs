@@ -132,6 +132,9 @@ pub fn candidates_table(s: &Selection) -> String {
             vec![
                 c.model.clone(),
                 format!("{:.2}", c.log_likelihood),
+                c.holdout_mse.map_or("-".into(), |v| format!("{v:.4}")),
+                c.holdout_mse_difference_se
+                    .map_or("-".into(), |v| format!("{v:.4}")),
                 c.holdout_mae.map_or("-".into(), |v| format!("{v:.4}")),
                 c.holdout_aggregate_error_pct
                     .map_or("-".into(), |v| format!("{v:+.1}%")),
@@ -139,7 +142,14 @@ pub fn candidates_table(s: &Selection) -> String {
         })
         .collect();
     let mut out = table(
-        &["model", "log-likelihood", "holdout MAE", "aggregate error"],
+        &[
+            "model",
+            "log-likelihood",
+            "holdout MSE",
+            "s.e. vs lowest",
+            "holdout MAE",
+            "aggregate error",
+        ],
         &rows,
     );
     for n in &s.not_scored {
