@@ -318,8 +318,8 @@ mod tests {
         assert_eq!(lapsed.segment, "cannot lose");
         // Bought every 30 days, last 20 days ago: still a champion.
         assert_eq!(scores[1].segment, "champions");
-        // One-time buyers are measured against the repeat buyers' median gap (45 days).
-        assert_eq!(scores[2].expected_gap_days, Some(45.0));
+        // One-time buyers are measured against the repeat buyers' median gap: (57.5 + 30) / 2.
+        assert_eq!(scores[2].expected_gap_days, Some(43.75));
         assert_eq!(scores[2].r, 1);
     }
 
