@@ -136,7 +136,7 @@ pub fn no_purchase_if_alive(
             let t_x = if x > 0.0 { t } else { 0.0 };
             let alive = model.p_alive(x, t_x, t);
             let none = model.prob_n_purchases(0, window, x, t_x, t);
-            if !(alive > 1e-9) {
+            if alive.is_nan() || alive <= 1e-9 {
                 return None;
             }
             (none - (1.0 - alive)) / alive
@@ -348,7 +348,7 @@ pub fn reasons(c: &RiskInput, population_gap: Option<f64>, unit: TimeUnit) -> Ve
 /// Purchases after the first in the first and the second half of (0, T], when the second half
 /// has at most half as many and the first at least two; and the half's length.
 fn frequency_drop(c: &RiskInput) -> Option<(f64, f64, f64)> {
-    if c.purchase_times.len() < 3 || !(c.t > 0.0) {
+    if c.purchase_times.len() < 3 || c.t.is_nan() || c.t <= 0.0 {
         return None;
     }
     let half = c.t / 2.0;
