@@ -54,7 +54,6 @@ const TOY: PoissonExp = PoissonExp {
     mu: 0.02,
 };
 const WINDOW: f64 = 26.0;
-/// The unit of the simulated customers' times.
 
 /// Customers with heterogeneous rates, born in weeks 0-12, calibration to week 39, a 26-week
 /// holdout. Channel "b" customers drop out faster; "region" is a constant covariate.
@@ -349,7 +348,7 @@ fn the_classifier_uses_the_interpretable_non_collinear_feature_set() {
     for raw in ["frequency", "tenure", "time_since_last", "monetary_value"] {
         let log = format!("log1p_{raw}");
         assert!(
-            !(names.iter().any(|n| n == raw) && names.iter().any(|n| *n == log)),
+            !(names.iter().any(|n| n == raw) && names.contains(&log)),
             "{raw} on two scales: {names:?}"
         );
     }
