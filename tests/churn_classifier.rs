@@ -2,10 +2,9 @@
 //! optimality, exact save / load, labels, bad input, evaluation and the at-risk list.
 
 use clv::churn::{
-    AtRiskOptions, ChurnClassifier, ChurnCustomer, ChurnSettings, ClassWeights, CovariateKind,
-    CovariateSpec, RiskSelection, evaluate, train,
+    ChurnClassifier, ChurnCustomer, ChurnSettings, ClassWeights, CovariateKind, CovariateSpec,
+    evaluate, train,
 };
-use clv::features::TimeUnit;
 use clv::models::TransactionModel;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -55,8 +54,6 @@ const TOY: PoissonExp = PoissonExp {
     mu: 0.02,
 };
 const WINDOW: f64 = 26.0;
-/// The unit of the simulated customers' times.
-const WEEK: TimeUnit = TimeUnit::Week;
 
 /// Customers with heterogeneous rates, born in weeks 0-12, calibration to week 39, a 26-week
 /// holdout. Channel "b" customers drop out faster; "region" is a constant covariate.
@@ -341,205 +338,40 @@ fn evaluation_splits_stratified_and_beats_chance() {
 }
 
 #[test]
-fn at_risk_rows_counts_and_ordering() {
-    let customers = simulate(500, 8);
+fn the_classifier_uses_the_interpretable_non_collinear_feature_set() {
+    let customers = simulate(400, 8);
     let (clf, _) = train(&customers, &TOY, &settings()).unwrap();
-    let probs = clf.predict_proba(&customers, &TOY).unwrap();
-    let opts = AtRiskOptions {
-        selection: RiskSelection::Threshold(0.6),
-        value_floor: 100.0,
-        max_rows: None,
-        reasons: 3,
-    };
-    let rows = clf.at_risk(&customers, &TOY, None, WEEK, &opts).unwrap();
-    let expected = (0..customers.len())
-        .filter(|&i| probs[i] >= 0.6 && customers[i].total_spend >= 100.0)
-        .count();
-    assert!(expected > 5);
-    assert_eq!(rows.len(), expected);
-    for pair in rows.windows(2) {
-        assert!(pair[0].value_at_risk >= pair[1].value_at_risk);
-    }
-    for (k, row) in rows.iter().enumerate() {
-        assert_eq!(row.rank, k + 1);
-        assert!((row.value_at_risk - row.churn_probability * row.value).abs() < 1e-9);
-        assert!(row.reasons.len() <= 3 && !row.reasons.is_empty());
+    let names = clf.feature_names();
+    let base = &names[..clv::churn::INTERPRETABLE_FEATURES.len()];
+    assert_eq!(base, clv::churn::INTERPRETABLE_FEATURES);
+    // One scale per quantity, and no model prediction beside the history it comes from.
+    for raw in ["frequency", "tenure", "time_since_last", "monetary_value"] {
+        let log = format!("log1p_{raw}");
         assert!(
-            row.reasons
-                .windows(2)
-                .all(|r| r[0].contribution >= r[1].contribution)
-        );
-        assert!(
-            row.reasons
-                .iter()
-                .all(|r| r.contribution > 0.0 && !r.description.is_empty())
+            !(names.iter().any(|n| n == raw) && names.contains(&log)),
+            "{raw} on two scales: {names:?}"
         );
     }
-    // Equal value at risk: ties broken by customer id.
-    let clv = vec![50.0; customers.len()];
-    let mut twins = vec![customers[0].clone(), customers[0].clone()];
-    twins[0].customer_id = "zz".into();
-    twins[1].customer_id = "aa".into();
-    let all = AtRiskOptions {
-        selection: RiskSelection::Threshold(0.0),
-        value_floor: 0.0,
-        ..opts.clone()
-    };
-    let tied = clf
-        .at_risk(&twins, &TOY, Some(&clv[..2]), WEEK, &all)
-        .unwrap();
-    assert_eq!(
-        tied.iter()
-            .map(|r| r.customer_id.as_str())
-            .collect::<Vec<_>>(),
-        ["aa", "zz"]
-    );
-    // Top 10% by probability, then the floor on the given CLV.
-    let top = AtRiskOptions {
-        selection: RiskSelection::TopFraction(0.1),
-        value_floor: 0.0,
-        ..opts
-    };
-    assert_eq!(
-        clf.at_risk(&customers, &TOY, Some(&clv), WEEK, &top)
-            .unwrap()
-            .len(),
-        50
-    );
-    let floor = AtRiskOptions {
-        value_floor: 60.0,
-        ..top.clone()
-    };
-    assert!(
-        clf.at_risk(&customers, &TOY, Some(&clv), WEEK, &floor)
-            .unwrap()
-            .is_empty()
-    );
-    assert!(
-        clf.at_risk(&customers, &TOY, Some(&clv[..3]), WEEK, &top)
-            .is_err()
-    );
-}
-
-/// The customer's own value behind a reason, computed here from the customer's columns and
-/// the toy model: what the reason must show instead of the transformed feature.
-fn own_value(feature: &str, c: &ChurnCustomer) -> f64 {
-    let (x, t_x, t) = (c.frequency, c.recency, c.t);
-    let mean_gap = if x >= 1.0 { t_x / x } else { t };
-    match feature {
-        "frequency" | "log1p_frequency" => x,
-        "recency" | "log1p_recency" => t_x,
-        "tenure" | "log1p_tenure" => t,
-        "time_since_last" | "log1p_time_since_last" => t - t_x,
-        "monetary_value" | "log1p_monetary_value" => c.monetary_value,
-        "log1p_total_spend" => c.total_spend,
-        "mean_gap" => mean_gap,
-        "log1p_gap_ratio" if mean_gap > 0.0 => (t - t_x) / mean_gap,
-        "log1p_gap_ratio" => 0.0,
-        // Default horizon: a quarter of the window.
-        "recent_purchases" => {
-            let start = t - WINDOW / 4.0;
-            c.purchase_times.iter().filter(|&&s| s > start).count() as f64
-        }
-        "p_alive" => TOY.p_alive(x, t_x, t),
-        "expected_purchases" | "log1p_expected_purchases" => {
-            TOY.expected_purchases(WINDOW, x, t_x, t)
-        }
-        "p_no_purchase" => TOY.prob_n_purchases(0, WINDOW, x, t_x, t),
-        "age" => c.covariates[1].parse().unwrap(),
-        other => panic!("unexpected reason feature {other}"),
+    for prediction in ["p_alive", "expected_purchases", "p_no_purchase"] {
+        assert!(!names.iter().any(|n| n.contains(prediction)), "{names:?}");
     }
-}
-
-/// The first number in a reason's text ("no purchase for 13.29 weeks (high)" → 13.29).
-fn first_number(text: &str) -> f64 {
-    text.split_whitespace()
-        .find_map(|w| w.trim_matches(['(', ')', '%', '×']).parse().ok())
-        .unwrap_or_else(|| panic!("no number in '{text}'"))
-}
-
-#[test]
-fn at_risk_reasons_show_the_customers_own_values() {
-    let customers = simulate(500, 8);
-    let (clf, _) = train(&customers, &TOY, &settings()).unwrap();
-    // Every customer, every feature raising their score: each kind of reason shows up.
-    let opts = AtRiskOptions {
-        selection: RiskSelection::Threshold(0.0),
-        value_floor: 0.0,
-        max_rows: None,
-        reasons: clf.feature_names().len(),
-    };
-    let rows = clf.at_risk(&customers, &TOY, None, WEEK, &opts).unwrap();
-    assert_eq!(rows.len(), customers.len());
-    let mut seen = std::collections::BTreeSet::new();
-    for row in &rows {
-        let c = customers
-            .iter()
-            .find(|c| c.customer_id == row.customer_id)
-            .unwrap();
-        for r in &row.reasons {
-            let text = &r.description;
-            seen.insert(r.feature.clone());
-            if let Some(category) = r.feature.strip_prefix("channel=") {
-                let own = &c.covariates[0];
-                let want = if own == category {
-                    format!("channel is {own}")
-                } else {
-                    format!("channel is {own} rather than {category}")
-                };
-                assert_eq!(*text, want);
-                continue;
-            }
-            let want = own_value(&r.feature, c);
+    // The columns are not collinear on these data: every pair's correlation is below 0.95.
+    let raw = clf.features(&customers, &TOY).unwrap();
+    let k = base.len();
+    for a in 0..k {
+        for b in a + 1..k {
+            let (x, y) = (raw.column(a), raw.column(b));
+            let (mx, my) = (x.mean().unwrap(), y.mean().unwrap());
+            let cov: f64 = x.iter().zip(&y).map(|(p, q)| (p - mx) * (q - my)).sum();
+            let vx: f64 = x.iter().map(|p| (p - mx).powi(2)).sum();
+            let vy: f64 = y.iter().map(|q| (q - my).powi(2)).sum();
+            let r = cov / (vx * vy).sqrt();
             assert!(
-                (r.value - want).abs() <= 1e-9 * want.abs().max(1.0),
-                "{r:?}: {want}"
+                r.abs() < 0.95,
+                "{} and {}: correlation {r}",
+                base[a],
+                base[b]
             );
-            // Shown to two decimals, or two significant digits below 1; probabilities in %.
-            // Recency without a repeat purchase is 0 and says so in words.
-            let no_repeat = text.starts_with("no repeat purchase (");
-            let shown = if no_repeat { 0.0 } else { first_number(text) };
-            let want = if text.contains('%') {
-                100.0 * want
-            } else {
-                want
-            };
-            let tolerance = if want.abs() >= 1.0 {
-                0.005
-            } else {
-                0.05 * want.abs()
-            };
-            assert!((shown - want).abs() <= tolerance + 1e-12, "{r:?}: {want}");
-            // Times carry their unit.
-            let times = ["recency", "tenure", "time_since_last", "mean_gap"];
-            if times.iter().any(|f| r.feature.ends_with(f)) && !no_repeat {
-                assert!(text.contains(" week"), "{text}");
-            }
-            // The model's own input stays in `feature_value` and sets the high / low word.
-            let model_input = if r.feature.starts_with("log1p_") {
-                r.value.ln_1p()
-            } else {
-                r.value
-            };
-            assert!((r.feature_value - model_input).abs() <= 1e-9, "{r:?}");
-            let j = clf.feature_names().iter().position(|f| *f == r.feature);
-            let mean = clf.scaling().0[j.unwrap()];
-            let level = if r.feature_value > mean {
-                "(high)"
-            } else {
-                "(low)"
-            };
-            assert!(text.ends_with(level), "{text}: mean {mean}");
         }
-    }
-    // The transformed features are among them, so the old log-scale values would fail above.
-    for feature in [
-        "log1p_frequency",
-        "log1p_tenure",
-        "log1p_time_since_last",
-        "log1p_monetary_value",
-        "age",
-    ] {
-        assert!(seen.contains(feature), "no reason from {feature}: {seen:?}");
     }
 }

@@ -263,7 +263,8 @@ fn headline_numbers_are_formatted_for_people() {
         "$1,000,000.00",
         "250,000",
         "$125,000.50",
-        "12.5% of total CLV",
+        // Value at risk is not a share of the CLV: the card says what it is.
+        "(1 - P(alive)) x CLV if alive",
     ] {
         assert!(html.contains(expected), "missing {expected}");
     }

@@ -88,8 +88,10 @@ pub struct TrainArgs {
       --output churn_scores.csv
 
 Summarizes the whole history up to the observation end. Columns: customer_id,
-churn_probability, p_alive, expected_purchases_window, total_spend; highest churn
-probability first, ties by customer id.")]
+churn_probability, p_alive, p_no_purchase_if_alive, expected_purchases_window, total_spend;
+highest churn probability first, ties by customer id. Churn = no purchase in the window, so a
+customer surely alive who buys rarely can be likely to churn: p_no_purchase_if_alive is
+P(no purchase in the window | alive), from the transaction model.")]
 pub struct ScoreArgs {
     #[command(flatten)]
     pub scoring: ChurnScoringArgs,

@@ -473,9 +473,41 @@ pub struct BundleScoringArgs {
     /// bundle has no churn classifier (default: the horizon); the classifier has its own.
     #[arg(long)]
     pub churn_window: Option<f64>,
-    /// Churn probability from which a valuable customer is flagged at risk.
-    #[arg(long, default_value_t = 0.6)]
+    #[command(flatten)]
+    pub at_risk: AtRiskArgs,
+}
+
+/// Who is at risk: the flags of the one at-risk rule, shared by `score` (its `at_risk` flag),
+/// `at-risk` and `report`, so that the same flags select the same customers everywhere.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AtRiskArgs {
+    /// Churn probability (no purchase in the churn window) from which a customer can be at
+    /// risk.
+    #[arg(long, alias = "threshold", default_value_t = clv::churn::at_risk::DEFAULT_CHURN_THRESHOLD, value_name = "P")]
     pub risk_threshold: f64,
+    /// At risk: the N customers with the most value at risk ((1 - P(alive)) x CLV if alive)
+    /// among those above the threshold.
+    #[arg(long, default_value_t = clv::churn::at_risk::DEFAULT_TOP, value_name = "N")]
+    pub top: usize,
+    /// At risk: every customer above the threshold with a positive value at risk (no --top).
+    #[arg(long, conflicts_with = "top")]
+    pub all: bool,
+    /// Only customers whose value at risk is at least this.
+    #[arg(long, default_value_t = 0.0, value_name = "V")]
+    pub min_value_at_risk: f64,
+}
+
+impl AtRiskArgs {
+    /// The validated rule.
+    pub fn rule(&self) -> anyhow::Result<clv::churn::AtRiskRule> {
+        let rule = clv::churn::AtRiskRule {
+            churn_threshold: self.risk_threshold,
+            min_value_at_risk: self.min_value_at_risk,
+            top: (!self.all).then_some(self.top),
+        };
+        rule.validate()?;
+        Ok(rule)
+    }
 }
 
 impl BundleScoringArgs {

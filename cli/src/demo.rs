@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::NaiveDate;
+use clv::churn::AtRiskRule;
 use clv::features::metrics::describe_summary;
 use clv::features::{SummaryOptions, TimeUnit, summarize_path};
 use clv::ingest::{OnError, ReadOptions};
@@ -20,7 +21,7 @@ use clv::report::render_html;
 
 use crate::common::{Ui, table};
 use clv::io::write_scores_csv;
-use clv::report::text::{candidates_table, portfolio_text};
+use clv::report::text::{at_risk_table, candidates_table, portfolio_text};
 
 /// Run the whole pipeline on the demo data and print a readable summary.
 #[derive(Debug, clap::Args)]
@@ -116,13 +117,13 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     heading("3. Existing customers: 52-week CLV at 10% a year, 30% margin")?;
     let clv = bundle.clv_settings(52.0, bundle.unit()?, 0.10, 0.30)?;
     // The classifier's own window, else 26 weeks.
-    let scored = score_bundle(&bundle, &history, clv, Some(26.0), 0.6)?;
-    let (scores, totals, score_settings) = (scored.rows, scored.totals, scored.settings);
+    let scored = score_bundle(&bundle, &history, clv, Some(26.0), AtRiskRule::default())?;
+    let (scores, totals, score_settings) = (&scored.rows, &scored.totals, &scored.settings);
     let scores_path = args.out_dir.join("scores.csv");
     let mut file = clv::persist::AtomicFile::create(&scores_path)?;
-    write_scores_csv(&mut file, &scores)?;
+    write_scores_csv(&mut file, scores)?;
     file.commit()?;
-    outln!("{}", portfolio_text(&totals, &bundle, &score_settings));
+    outln!("{}", portfolio_text(totals, &bundle, score_settings));
     let report = build_report(
         &bundle,
         &history,
@@ -136,36 +137,8 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     clv::persist::write_atomic(&report_path, render_html(&report)?.as_bytes())?;
 
     heading("4. At risk: valuable customers likely to leave, by value at risk")?;
-    let mut at_risk: Vec<_> = scores.iter().filter(|s| s.at_risk).collect();
-    at_risk.sort_by(|a, b| (b.churn_probability * b.clv).total_cmp(&(a.churn_probability * a.clv)));
-    let rows: Vec<Vec<String>> = at_risk
-        .iter()
-        .take(10)
-        .map(|s| {
-            vec![
-                s.customer_id.clone(),
-                format!("{:.0}%", 100.0 * s.churn_probability),
-                format!("{:.2}", s.clv),
-                format!("{:.2}", s.churn_probability * s.clv),
-                format!("{:.2}", s.total_spend),
-                s.segment.clone(),
-            ]
-        })
-        .collect();
-    outln!(
-        "{}",
-        table(
-            &[
-                "customer",
-                "churn prob.",
-                "CLV",
-                "value at risk",
-                "spent so far",
-                "segment"
-            ],
-            &rows
-        )
-    );
+    // The library's at-risk list: the rows `clv score` flags and `clv at-risk` lists.
+    outln!("{}", at_risk_table(&scored.at_risk, 10));
 
     heading("5. New customers: what each channel is worth, and what to pay for it")?;
     let prospects = Prospects {

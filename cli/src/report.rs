@@ -46,7 +46,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let (history, calibration) = (summaries.history, summaries.calibration);
     let settings = BuildSettings {
         churn_window: args.scoring.churn_window,
-        risk_threshold: args.scoring.risk_threshold,
+        at_risk: args.scoring.at_risk.rule()?,
         currency: args.currency.clone(),
         title: args.title.clone(),
         ..BuildSettings::new(clv)

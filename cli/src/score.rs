@@ -10,7 +10,7 @@ use clv::report::text::portfolio_text;
 
 use crate::common::{self, BundleScoringArgs, Ui};
 
-/// Score existing customers: CLV, churn probability, at-risk flag.
+/// Score existing customers: CLV, churn probability, value at risk, at-risk flag.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Example:
   clv score --model models/demo.json --transactions data/demo_transactions.csv --horizon 52 \\
@@ -18,8 +18,13 @@ use crate::common::{self, BundleScoringArgs, Ui};
 
 CLV = sum over the horizon's periods of expected purchases in the period x expected order
 value x margin / (1 + d)^k, d the per-period rate derived from the annual --discount-rate.
+Value at risk = (1 - P(alive)) x CLV if alive, the future value churn would cost. at_risk is
+true for exactly the customers `clv at-risk` lists with the same flags (--risk-threshold,
+--top / --all, --min-value-at-risk). p_no_purchase_if_alive = P(no purchase in the churn
+window | alive): why a customer surely alive can have a high churn probability.
 Columns: customer_id,frequency,recency,T,total_spend,p_alive,churn_probability,
-expected_purchases,expected_avg_spend,predicted_revenue,clv,segment,at_risk.")]
+p_no_purchase_if_alive,expected_purchases,expected_avg_spend,predicted_revenue,clv,
+value_at_risk,segment,at_risk.")]
 pub struct Args {
     #[command(flatten)]
     pub scoring: BundleScoringArgs,
@@ -42,7 +47,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         &summary,
         clv,
         args.scoring.churn_window,
-        args.scoring.risk_threshold,
+        args.scoring.at_risk.rule()?,
     )?;
     if let Some(asked) = scored.ignored_churn_window {
         ui.warn(format!(

@@ -17,7 +17,9 @@ use crate::common::{self, TransactionArgs, Ui};
   clv segment --input orders.csv --output segments.csv --cohorts cohorts.csv
 
 Scores are quintiles, 1 (worst) to 5 (best): recency = days since the last purchase (fewer is
-better), frequency = orders, monetary = total spend. Segments (first match wins):
+better), frequency = orders, monetary = total spend. The recency score is at most 2 past twice
+the customer's expected gap between purchases (their own mean gap; the repeat buyers' median
+for one-time buyers) and at most 1 past four times it. Segments (first match wins):
   champions R4-5 F4-5 | loyal R3-5 F3-5 | new R5 F1 | potential R4-5 F1-2 |
   needs attention R3 F1-2 | cannot lose R1-2 F4-5 M4-5 | at risk R1-2 F3-5 |
   hibernating R2 F1-2 | lost R1 F1-2
@@ -25,8 +27,8 @@ High value: a repeat buyer whose average order value is above the median.")]
 pub struct Args {
     #[command(flatten)]
     pub input: TransactionArgs,
-    /// Per-customer CSV: customer_id,recency_days,orders,total_spend,average_order_value,r,f,m,
-    /// segment,high_value.
+    /// Per-customer CSV: customer_id,recency_days,expected_gap_days,orders,total_spend,
+    /// average_order_value,r,f,m,segment,high_value.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Cohort retention CSV: cohort,size,month_0,month_1,...

@@ -1,11 +1,11 @@
-//! `clv churn train`, `clv churn score` and `clv at-risk` end to end on a simulated file:
-//! the train → score round trip reproduces the training metrics, model-file checks (version,
-//! time unit), bad input, and the at-risk list (determinism, selection, ordering, CLV file).
+//! `clv churn train` and `clv churn score` end to end on a simulated file: the train → score
+//! round trip reproduces the training metrics, model-file checks (version, time unit) and bad
+//! input. The at-risk list is tested in `cli_at_risk.rs`.
 
 mod common;
 use common::run_clv as clv;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::OnceLock;
@@ -88,8 +88,9 @@ fn purchases(tx: &str) -> BTreeMap<String, BTreeMap<String, f64>> {
     out
 }
 
-/// `clv churn score` output rows: id, churn probability, P(alive), expected, spend.
-fn read_scores(path: &str) -> Vec<(String, f64, f64, f64, f64)> {
+/// `clv churn score` output rows: id, churn probability, P(alive), expected, spend, P(no
+/// purchase in the window if alive).
+fn read_scores(path: &str) -> Vec<(String, f64, f64, f64, f64, f64)> {
     let mut rdr = csv::Reader::from_path(path).unwrap();
     assert_eq!(
         rdr.headers().unwrap().iter().collect::<Vec<_>>(),
@@ -97,6 +98,7 @@ fn read_scores(path: &str) -> Vec<(String, f64, f64, f64, f64)> {
             "customer_id",
             "churn_probability",
             "p_alive",
+            "p_no_purchase_if_alive",
             "expected_purchases_window",
             "total_spend"
         ]
@@ -105,7 +107,7 @@ fn read_scores(path: &str) -> Vec<(String, f64, f64, f64, f64)> {
         .map(|r| {
             let r = r.unwrap();
             let f = |i: usize| r[i].parse::<f64>().unwrap();
-            (r[0].to_string(), f(1), f(2), f(3), f(4))
+            (r[0].to_string(), f(1), f(2), f(4), f(5), f(3))
         })
         .collect()
 }
@@ -203,11 +205,13 @@ fn score_on_the_full_history_is_sorted_and_consistent() {
             w[1].0
         );
     }
-    for (id, churn, alive, expected, spend) in &rows {
+    for (id, churn, alive, expected, spend, quiet) in &rows {
         assert!(
             (0.0..=1.0).contains(churn) && (0.0..=1.0).contains(alive),
             "{id}"
         );
+        // What explains a high churn probability beside a high P(alive).
+        assert!((0.0..=1.0).contains(quiet), "{id}");
         assert!(expected.is_finite() && *expected >= 0.0, "{id}");
         let total: f64 = history[id].values().sum();
         assert!(
@@ -235,10 +239,9 @@ fn model_file_version_and_time_unit_are_checked() {
         "churn", "score", "--model", &f.model, "--input", &f.tx, "--unit", "day",
     ]);
     fails_with(&out, &["trained in weeks", "days were asked"]);
-    let out = clv(&[
-        "at-risk", "--model", &f.model, "--input", &f.tx, "--unit", "month",
-    ]);
-    fails_with(&out, &["trained in weeks", "months were asked"]);
+    // The at-risk list needs a CLV, so a bundle: a churn model file is refused by name.
+    let out = clv(&["at-risk", "--model", &f.model, "--input", &f.tx]);
+    fails_with(&out, &["churn.json", "clv-bundle", "clv-churn"]);
     let out = clv(&[
         "churn", "score", "--model", &f.model, "--input", &f.tx, "--unit", "week",
     ]);
@@ -297,209 +300,4 @@ fn bad_training_input_gives_clear_errors() {
         CAL_END, "--covariates", "age", "--output", &out_model,
     ]);
     fails_with(&out, &["covariate column 'age'", "channel, score"]);
-}
-
-/// `clv at-risk` CSV rows: rank, id, churn probability, value, source, value at risk, reasons.
-type RiskRow = (usize, String, f64, f64, String, f64, Vec<String>);
-
-fn read_at_risk(path: &str) -> Vec<RiskRow> {
-    let mut rdr = csv::Reader::from_path(path).unwrap();
-    rdr.records()
-        .map(|r| {
-            let r = r.unwrap();
-            let reasons = (6..9).map(|i| r[i].to_string()).filter(|s| !s.is_empty());
-            (
-                r[0].parse().unwrap(),
-                r[1].to_string(),
-                r[2].parse().unwrap(),
-                r[3].parse().unwrap(),
-                r[4].to_string(),
-                r[5].parse().unwrap(),
-                reasons.collect(),
-            )
-        })
-        .collect()
-}
-
-fn run_at_risk(extra: &[&str], name: &str) -> (Output, Vec<RiskRow>) {
-    let f = fixture();
-    let path = p(&f.dir, name);
-    let mut args = vec![
-        "at-risk", "--model", &f.model, "--input", &f.tx, "--output", &path,
-    ];
-    args.extend_from_slice(extra);
-    let out = clv(&args);
-    ok(&out);
-    let rows = read_at_risk(&path);
-    (out, rows)
-}
-
-fn check_ranked(rows: &[RiskRow]) {
-    for (k, r) in rows.iter().enumerate() {
-        assert_eq!(r.0, k + 1);
-        assert!(
-            (r.5 - r.2 * r.3).abs() <= 1e-9 * r.5.abs().max(1.0),
-            "{}",
-            r.1
-        );
-    }
-    for w in rows.windows(2) {
-        assert!(
-            w[0].5 > w[1].5 || (w[0].5 == w[1].5 && w[0].1 < w[1].1),
-            "order at {}",
-            w[1].1
-        );
-    }
-}
-
-#[test]
-fn at_risk_is_deterministic_selected_and_ranked() {
-    let f = fixture();
-    let (out1, rows) = run_at_risk(&["--threshold", "0.6", "--min-value", "50"], "risk1.csv");
-    let (out2, _) = run_at_risk(&["--threshold", "0.6", "--min-value", "50"], "risk2.csv");
-    assert_eq!(out1.stdout, out2.stdout);
-    assert_eq!(
-        std::fs::read(p(&f.dir, "risk1.csv")).unwrap(),
-        std::fs::read(p(&f.dir, "risk2.csv")).unwrap()
-    );
-    // The same customers as `churn score` gives above the threshold and the value floor.
-    let score = clv(&["churn", "score", "--model", &f.model, "--input", &f.tx]);
-    ok(&score);
-    let score_path = p(&f.dir, "risk_scores.csv");
-    std::fs::write(&score_path, &score.stdout).unwrap();
-    let scores = read_scores(&score_path);
-    let expected: BTreeMap<&str, (f64, f64)> = scores
-        .iter()
-        .filter(|s| s.1 >= 0.6 && s.4 >= 50.0)
-        .map(|s| (s.0.as_str(), (s.1, s.4)))
-        .collect();
-    assert!(expected.len() > 20, "{} customers at risk", expected.len());
-    assert_eq!(rows.len(), expected.len());
-    for r in &rows {
-        let (prob, spend) = expected[r.1.as_str()];
-        assert_eq!((r.2, r.3), (prob, spend), "{}", r.1);
-        assert_eq!(r.4, "historical_spend");
-        assert!(!r.6.is_empty() && r.6.len() <= 3, "{}", r.1);
-    }
-    check_ranked(&rows);
-    // The terminal shows the first 20 rows when the list goes to a file.
-    let shown = text(&out1.stdout);
-    assert!(
-        shown.contains("\n20 ") && !shown.contains("\n21 "),
-        "{shown}"
-    );
-    assert!(shown.contains(&format!("{} more rows", rows.len() - 20)));
-}
-
-#[test]
-fn at_risk_reasons_show_values_from_the_transaction_file() {
-    let f = fixture();
-    let (_, rows) = run_at_risk(&["--threshold", "0"], "all_risk.csv");
-    let history = purchases(&f.tx);
-    assert_eq!(rows.len(), history.len());
-    // No --observation-end: the history ends on the last date in the file.
-    let end = history.values().flat_map(|d| d.keys()).max().unwrap();
-    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-    let weeks = |from: &str, to: &str| (day(to) - day(from)).num_days() as f64 / 7.0;
-    let mut checked: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in &rows {
-        let days = &history[&r.1];
-        let first = days.keys().next().unwrap();
-        let last = days.keys().next_back().unwrap();
-        for reason in &r.6 {
-            let text = reason.rsplit_once(" (").map_or(reason.as_str(), |t| t.0);
-            let words: Vec<&str> = text.split_whitespace().collect();
-            let (kind, shown, want) = match words[..] {
-                [n, "repeat", "purchase" | "purchases"] => {
-                    ("repeat purchases", n, (days.len() - 1) as f64)
-                }
-                ["first", "purchase", n, "week" | "weeks", "ago"] => {
-                    ("first purchase ago", n, weeks(first, end))
-                }
-                ["no", "purchase", "for", n, "week" | "weeks"] => {
-                    ("no purchase for", n, weeks(last, end))
-                }
-                [
-                    "last",
-                    "purchase",
-                    n,
-                    "week" | "weeks",
-                    "after",
-                    "the",
-                    "first",
-                ] => ("last after first", n, weeks(first, last)),
-                _ => continue,
-            };
-            let shown: f64 = shown.parse().unwrap();
-            // Two decimals at most.
-            assert!(
-                (shown - want).abs() <= 0.005 + 1e-9,
-                "{}: '{reason}' vs {want}",
-                r.1
-            );
-            *checked.entry(kind).or_default() += 1;
-        }
-    }
-    // Each kind of reason is there, so the transformed values shown before would fail.
-    for kind in ["repeat purchases", "first purchase ago", "no purchase for"] {
-        assert!(checked.get(kind).is_some_and(|&n| n > 0), "{checked:?}");
-    }
-}
-
-#[test]
-fn at_risk_top_percent_limit_and_clv_file() {
-    let f = fixture();
-    let (_, top) = run_at_risk(&["--top-percent", "10"], "top.csv");
-    assert_eq!(top.len(), 200);
-    check_ranked(&top);
-    let (_, limited) = run_at_risk(&["--top-percent", "10", "--limit", "5"], "top5.csv");
-    assert_eq!(limited, top[..5].to_vec());
-
-    // CLV for every third customer: only they are listed, valued at their CLV.
-    let ids: BTreeSet<String> = purchases(&f.tx).into_keys().collect();
-    let mut clv_csv = String::from("customer_id,other,clv\n");
-    let mut given = BTreeMap::new();
-    for (k, id) in ids.iter().enumerate().filter(|(k, _)| k % 3 == 0) {
-        let v = 10.0 + (k % 7) as f64 * 25.0;
-        clv_csv.push_str(&format!("{id},x,{v}\n"));
-        given.insert(id.clone(), v);
-    }
-    let clv_path = p(&f.dir, "clv.csv");
-    std::fs::write(&clv_path, clv_csv).unwrap();
-    let (out, rows) = run_at_risk(
-        &["--threshold", "0.5", "--clv-file", &clv_path],
-        "clv_risk.csv",
-    );
-    assert!(text(&out.stderr).contains("have no CLV"));
-    assert!(!rows.is_empty());
-    for r in &rows {
-        assert_eq!(r.3, given[&r.1], "{}", r.1);
-        assert_eq!(r.4, "clv");
-        assert!(r.2 >= 0.5);
-    }
-    check_ranked(&rows);
-    // Equal CLVs and probabilities would tie; ties go by id, checked in check_ranked.
-
-    let bad = p(&f.dir, "bad_clv.csv");
-    std::fs::write(&bad, "customer_id,clv\n1,abc\n").unwrap();
-    let out = clv(&[
-        "at-risk",
-        "--model",
-        &f.model,
-        "--input",
-        &f.tx,
-        "--clv-file",
-        &bad,
-    ]);
-    fails_with(&out, &["line 2", "'abc'"]);
-    let out = clv(&[
-        "at-risk",
-        "--model",
-        &f.model,
-        "--input",
-        &f.tx,
-        "--top-percent",
-        "0",
-    ]);
-    fails_with(&out, &["--top-percent"]);
 }

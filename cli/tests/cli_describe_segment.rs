@@ -83,13 +83,23 @@ fn segment_writes_scores_and_cohorts() {
     let mut lines = seg.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "customer_id,recency_days,orders,total_spend,average_order_value,r,f,m,segment,high_value"
+        "customer_id,recency_days,expected_gap_days,orders,total_spend,average_order_value,r,f,m,\
+         segment,high_value"
     );
     // a: last purchase on the end day, 4 orders, more spend; with two customers the better
     // one is ahead of half the others: 1 + floor(5 x 1/2) = 3 on each score. Neither is high
     // value: b's order value (30) is above the median (20) but b is no repeat buyer.
-    assert_eq!(lines.next().unwrap(), "a,0,4,40.0,10.0,3,3,3,loyal,false");
-    assert_eq!(lines.next().unwrap(), "b,212,1,30.0,30.0,1,1,1,lost,false");
+    // a's expected gap: 364 days over 3 repeat purchases; b, a one-time buyer, is measured
+    // against the repeat buyers' median (a's), and 212 days is within twice it: no cap.
+    let gap = 364.0_f64 / 3.0;
+    assert_eq!(
+        lines.next().unwrap(),
+        format!("a,0,{gap},4,40.0,10.0,3,3,3,loyal,false")
+    );
+    assert_eq!(
+        lines.next().unwrap(),
+        format!("b,212,{gap},1,30.0,30.0,1,1,1,lost,false")
+    );
     let coh = std::fs::read_to_string(coh).unwrap();
     let mut rows = coh.lines();
     assert!(

@@ -5,14 +5,14 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use clv::churn::at_risk::MAX_REASONS;
 use clv::churn::from_summary::churn_customers;
-use clv::churn::jobs::{TrainingRequest, at_risk_list, prepare, score_churn};
+use clv::churn::jobs::{TrainingRequest, prepare, score_churn};
 use clv::churn::model_file::{ChurnModelFile, train_churn_model};
-use clv::churn::{AtRiskOptions, ClassWeights, RiskSelection};
+use clv::churn::{AtRiskRule, ClassWeights};
 use clv::features::builder::write_summary_csv;
 use clv::features::metrics::describe_summary;
 use clv::features::{
@@ -285,10 +285,32 @@ fn train_score_score_new_and_report() {
     let clv = bundle
         .clv_settings(52.0, clv::features::TimeUnit::Week, 0.10, 0.3)
         .unwrap();
-    let scored = score_bundle(&bundle, &history, clv, None, 0.6).unwrap();
+    let scored = score_bundle(&bundle, &history, clv, None, AtRiskRule::default()).unwrap();
     let mut mine = Vec::new();
     io::write_scores_csv(&mut mine, &scored.rows).unwrap();
     assert!(mine == read(Path::new(&scores_file)), "scores differ");
+    // `clv at-risk` with the same flags: the library's list of the same scoring run.
+    let at_risk_file = p(dir.path(), "at_risk.csv");
+    clv_ok(&[
+        "at-risk",
+        "--model",
+        &bundle_file,
+        "--transactions",
+        &demo(),
+        "--horizon",
+        "52",
+        "--margin",
+        "0.3",
+        "--output",
+        &at_risk_file,
+    ]);
+    assert!(!scored.at_risk.is_empty());
+    let mut mine = Vec::new();
+    io::write_at_risk_csv(&mut mine, &scored.at_risk, MAX_REASONS).unwrap();
+    assert!(
+        mine == read(Path::new(&at_risk_file)),
+        "at-risk lists differ"
+    );
 
     let prospects_file = dir.path().join("prospects.csv");
     std::fs::write(
@@ -358,7 +380,7 @@ fn train_score_score_new_and_report() {
 }
 
 #[test]
-fn churn_evaluate_and_at_risk() {
+fn churn_train_score_and_evaluate() {
     let dir = tempfile::tempdir().unwrap();
     let churn_file = p(dir.path(), "churn.json");
     let training = [
@@ -397,7 +419,7 @@ fn churn_evaluate_and_at_risk() {
     );
     assert_eq!(mine.transaction_model.params, cli.transaction_model.params);
 
-    // Scoring and the at-risk list with the CLI's churn file, on the whole history.
+    // Scoring with the CLI's churn file, on the whole history.
     let (history, _) = summary(false);
     let customers = churn_customers(&history, &cli.settings.covariates).unwrap();
     let scores_file = p(dir.path(), "churn_scores.csv");
@@ -415,43 +437,6 @@ fn churn_evaluate_and_at_risk() {
     let mut text = Vec::new();
     io::write_churn_scores_csv(&mut text, &scores).unwrap();
     assert!(text == read(Path::new(&scores_file)), "churn scores differ");
-
-    let clv_file = dir.path().join("clv.csv");
-    let mut clv_csv = String::from("customer_id,clv\n");
-    let mut clv = HashMap::new();
-    for (i, c) in customers.iter().enumerate().filter(|(i, _)| i % 3 != 0) {
-        clv_csv.push_str(&format!("{},{}\n", c.customer_id, i as f64 * 0.5));
-        clv.insert(c.customer_id.clone(), i as f64 * 0.5);
-    }
-    std::fs::write(&clv_file, clv_csv).unwrap();
-    let at_risk_file = p(dir.path(), "at_risk.csv");
-    clv_ok(&[
-        "at-risk",
-        "--model",
-        &churn_file,
-        "--input",
-        &demo(),
-        "--clv-file",
-        &clv_file.display().to_string(),
-        "--top-percent",
-        "20",
-        "--output",
-        &at_risk_file,
-    ]);
-    let options = AtRiskOptions {
-        selection: RiskSelection::TopFraction(0.2),
-        value_floor: 0.0,
-        max_rows: None,
-        reasons: 3,
-    };
-    let list = at_risk_list(&cli, &customers, Some(&clv), &options).unwrap();
-    assert!(!list.rows.is_empty() && !list.without_clv.is_empty());
-    let mut text = Vec::new();
-    io::write_at_risk_csv(&mut text, &list.rows, 3).unwrap();
-    assert!(
-        text == read(Path::new(&at_risk_file)),
-        "at-risk lists differ"
-    );
 
     let evaluation_file = p(dir.path(), "evaluation.json");
     let mut args = vec!["evaluate"];

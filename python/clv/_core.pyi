@@ -93,8 +93,8 @@ class Bundle:
         discount_rate: float,
         margin: float,
         churn_window: Optional[float],
-        risk_threshold: float,
-    ) -> tuple[list[_Column], str, dict]: ...
+        at_risk: tuple[float, Optional[int], float],
+    ) -> tuple[list[_Column], list[_Column], str, dict]: ...
     def report(
         self,
         tx: dict,
@@ -105,7 +105,7 @@ class Bundle:
         discount_rate: float,
         margin: float,
         churn_window: Optional[float],
-        risk_threshold: float,
+        at_risk: tuple[float, Optional[int], float],
         currency: str,
         title: str,
     ) -> tuple[str, list[str]]: ...

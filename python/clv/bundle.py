@@ -127,7 +127,9 @@ class Bundle:
         unit: Optional[str] = None,
         discount_rate: float = 0.10,
         churn_window: Optional[float] = None,
-        risk_threshold: float = 0.6,
+        risk_threshold: float = 0.5,
+        top: Optional[int] = 100,
+        min_value_at_risk: float = 0.0,
         customer_col: str = "customer_id",
         date_col: str = "date",
         amount_col: str = "amount",
@@ -139,22 +141,69 @@ class Bundle:
         """Score existing customers as ``clv score`` does: p_alive, churn_probability,
         expected purchases and spend, discounted CLV over ``horizon`` ``unit``s (default: the
         bundle's unit; converted to it) at the annual effective ``discount_rate`` and the
-        required profit ``margin`` (1 = revenue), RFM segment and the at-risk flag, sorted by CLV.
-        The portfolio summary is in ``result.attrs["totals"]`` (pandas) and
-        :attr:`last_totals`."""
+        required profit ``margin`` (1 = revenue), value at risk, RFM segment and the at-risk flag
+        (the customers :meth:`at_risk` lists with the same ``risk_threshold``, ``top`` and
+        ``min_value_at_risk``), sorted by CLV. The portfolio summary is in
+        ``result.attrs["totals"]`` (pandas) and :attr:`last_totals`."""
+        scores, _ = self._score_and_list(
+            transactions, horizon, unit, discount_rate, margin, churn_window, risk_threshold, top,
+            min_value_at_risk, customer_col, date_col, amount_col, observation_end, on_error,
+            output, source,
+        )
+        return scores
+
+    def at_risk(
+        self,
+        transactions: Any,
+        *,
+        margin: float,
+        horizon: float = 52,
+        unit: Optional[str] = None,
+        discount_rate: float = 0.10,
+        churn_window: Optional[float] = None,
+        risk_threshold: float = 0.5,
+        top: Optional[int] = 100,
+        min_value_at_risk: float = 0.0,
+        customer_col: str = "customer_id",
+        date_col: str = "date",
+        amount_col: str = "amount",
+        observation_end: Optional[str] = None,
+        on_error: str = "fail",
+        output: str = "pandas",
+        source: str = "transactions",
+    ):
+        """The at-risk list of ``clv at-risk``: customers with churn probability >=
+        ``risk_threshold`` and a positive value at risk (>= ``min_value_at_risk``), the
+        ``top`` by value at risk (``None``: all), ranked. Value at risk = (1 - P(alive)) x CLV
+        if alive, the future value churn would cost. Columns: rank, customer_id,
+        churn_probability, p_alive, clv, clv_if_alive, value_at_risk, reason_1, reason_2 (the
+        customer's silence against their usual gap, a drop in purchase frequency)."""
+        _, listed = self._score_and_list(
+            transactions, horizon, unit, discount_rate, margin, churn_window, risk_threshold, top,
+            min_value_at_risk, customer_col, date_col, amount_col, observation_end, on_error,
+            output, source,
+        )
+        return listed
+
+    def _score_and_list(self, transactions, horizon, unit, discount_rate, margin, churn_window,
+                        risk_threshold, top, min_value_at_risk, customer_col, date_col,
+                        amount_col, observation_end, on_error, output, source):
+        """One scoring run: the scores and the at-risk list, from the same numbers."""
         tx, settings = self._transactions(
             transactions, customer_col, date_col, amount_col, observation_end, on_error, source
         )
-        columns, totals, accounting = self._core.score(
+        columns, listed, totals, accounting = self._core.score(
             tx, settings, float(horizon), unit, float(discount_rate), float(margin),
-            churn_window, float(risk_threshold),
+            churn_window, _at_risk_rule(risk_threshold, top, min_value_at_risk),
         )
         self.last_totals = json.loads(totals)
         self.last_accounting = accounting
-        df = frame(decode(columns), output)
+        scores = frame(decode(columns), output)
+        at_risk = frame(decode(listed), output)
         if output == "pandas":
-            df.attrs["totals"] = self.last_totals
-        return df
+            scores.attrs["totals"] = self.last_totals
+            at_risk.attrs["totals"] = self.last_totals
+        return scores, at_risk
 
     def score_new(
         self,
@@ -192,7 +241,9 @@ class Bundle:
         unit: Optional[str] = None,
         discount_rate: float = 0.10,
         churn_window: Optional[float] = None,
-        risk_threshold: float = 0.6,
+        risk_threshold: float = 0.5,
+        top: Optional[int] = 100,
+        min_value_at_risk: float = 0.0,
         currency: str = "$",
         title: str = "Customer value report",
         customer_col: str = "customer_id",
@@ -210,7 +261,7 @@ class Bundle:
         )
         line, self.last_warnings = self._core.report(
             tx, settings, str(path), float(horizon), unit, float(discount_rate), float(margin),
-            churn_window, float(risk_threshold), currency, title,
+            churn_window, _at_risk_rule(risk_threshold, top, min_value_at_risk), currency, title,
         )
         return line
 
@@ -233,3 +284,8 @@ def _covariate_choice(covariates, attributes):
     if covariates is not None:
         return list(covariates)
     return None if attributes is not None else []
+
+
+def _at_risk_rule(risk_threshold, top, min_value_at_risk):
+    """The at-risk rule as the core takes it: (churn threshold, top N or None, minimum)."""
+    return (float(risk_threshold), None if top is None else int(top), float(min_value_at_risk))

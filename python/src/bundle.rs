@@ -22,7 +22,21 @@ use crate::errors::IntoPy;
 use crate::summaries::{
     Source, SummarySettings, TransactionColumns, accounting_dict, summary_of, summary_options,
 };
-use clv::io::scores_table;
+use clv::churn::AtRiskRule;
+use clv::io::{at_risk_table, scores_table};
+
+/// The at-risk rule from Python's (churn threshold, top N or None, minimum value at risk).
+fn at_risk_rule(
+    (churn_threshold, top, min_value_at_risk): (f64, Option<usize>, f64),
+) -> PyResult<AtRiskRule> {
+    let rule = AtRiskRule {
+        churn_threshold,
+        min_value_at_risk,
+        top,
+    };
+    rule.validate().py_err()?;
+    Ok(rule)
+}
 
 /// A trained (or loaded) bundle: transaction model, spend model, covariate model for new
 /// customers, churn settings.
@@ -145,10 +159,13 @@ impl PyBundle {
         &self.bundle.time_unit
     }
 
-    /// Scores the customers of transactions as `clv score` does: `(columns, totals JSON,
-    /// accounting)`, the columns as `(name, kind, data)` like `summarize`'s, rows sorted by CLV.
-    #[pyo3(signature = (tx, settings, horizon, horizon_unit, discount_rate, margin, churn_window, risk_threshold))]
-    #[allow(clippy::too_many_arguments)]
+    /// Scores the customers of transactions as `clv score` does: `(columns, at-risk columns,
+    /// totals JSON, accounting)`, the columns as `(name, kind, data)` like `summarize`'s, rows
+    /// sorted by CLV; the at-risk list (the rows flagged `at_risk`, ranked by value at risk) as
+    /// `clv at-risk` writes it. `at_risk` is (churn threshold, top N or None for all, minimum
+    /// value at risk).
+    #[pyo3(signature = (tx, settings, horizon, horizon_unit, discount_rate, margin, churn_window, at_risk))]
+    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
     fn score<'py>(
         &self,
         py: Python<'py>,
@@ -159,8 +176,14 @@ impl PyBundle {
         discount_rate: f64,
         margin: f64,
         churn_window: Option<f64>,
-        risk_threshold: f64,
-    ) -> PyResult<(Bound<'py, PyList>, String, Bound<'py, PyDict>)> {
+        at_risk: (f64, Option<usize>, f64),
+    ) -> PyResult<(
+        Bound<'py, PyList>,
+        Bound<'py, PyList>,
+        String,
+        Bound<'py, PyDict>,
+    )> {
+        let rule = at_risk_rule(at_risk)?;
         if settings.unit()?.name() != self.bundle.time_unit {
             return Err(ClvError::InvalidParameter(format!(
                 "the bundle is in {}s, the transactions were asked in {}s",
@@ -180,13 +203,22 @@ impl PyBundle {
             )
             .py_err()?;
         let scored = py
-            .detach(|| score_bundle(&self.bundle, &summary, clv, churn_window, risk_threshold))
+            .detach(|| score_bundle(&self.bundle, &summary, clv, churn_window, rule))
             .py_err()?;
         let out = table_to_python(py, &scores_table(&scored.rows))?;
+        let listed = table_to_python(
+            py,
+            &at_risk_table(&scored.at_risk, clv::churn::at_risk::MAX_REASONS),
+        )?;
         let totals = serde_json::to_string(&scored.totals)
             .map_err(ClvError::from)
             .py_err()?;
-        Ok((out, totals, accounting_dict(py, &summary, &accounting)?))
+        Ok((
+            out,
+            listed,
+            totals,
+            accounting_dict(py, &summary, &accounting)?,
+        ))
     }
 
     /// Scores prospects (new customers) as `clv score-new` does: one row per prospect with its
@@ -248,7 +280,7 @@ impl PyBundle {
 
     /// Writes the HTML report of `clv report` for the transactions to `path` (atomically), and
     /// returns its one-line summary and the warnings (a missing holdout section ...).
-    #[pyo3(signature = (tx, settings, path, horizon, horizon_unit, discount_rate, margin, churn_window, risk_threshold, currency, title))]
+    #[pyo3(signature = (tx, settings, path, horizon, horizon_unit, discount_rate, margin, churn_window, at_risk, currency, title))]
     #[allow(clippy::too_many_arguments)]
     fn report(
         &self,
@@ -261,10 +293,11 @@ impl PyBundle {
         discount_rate: f64,
         margin: f64,
         churn_window: Option<f64>,
-        risk_threshold: f64,
+        at_risk: (f64, Option<usize>, f64),
         currency: String,
         title: String,
     ) -> PyResult<(String, Vec<String>)> {
+        let rule = at_risk_rule(at_risk)?;
         let source = Source::new(&tx, &settings)?;
         let observation_end = summary_options(&settings, true)?.observation_end;
         let clv = self
@@ -284,7 +317,7 @@ impl PyBundle {
             })?;
             let build = BuildSettings {
                 churn_window,
-                risk_threshold,
+                at_risk: rule,
                 currency,
                 title,
                 ..BuildSettings::new(clv)

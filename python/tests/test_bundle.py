@@ -40,6 +40,33 @@ def test_training_accounts_for_every_row_and_scores_every_customer(demo, bundle)
     assert totals["at_risk_customers"] == int(scores["at_risk"].sum())
 
 
+def test_at_risk_lists_exactly_the_customers_score_flags(demo, bundle):
+    for rule in [dict(), dict(top=None, risk_threshold=0.3), dict(top=5, min_value_at_risk=1.0)]:
+        scores = bundle.score(demo, horizon=52, margin=0.30, **rule)
+        listed = bundle.at_risk(demo, horizon=52, margin=0.30, **rule)
+        flagged = scores[scores["at_risk"]].set_index("customer_id")
+        assert set(listed["customer_id"]) == set(flagged.index)
+        assert len(listed) == len(flagged) > 0
+        if rule.get("top", 100) is not None:
+            assert len(listed) <= rule.get("top", 100)
+        assert list(listed["rank"]) == list(range(1, len(listed) + 1))
+        assert listed["value_at_risk"].is_monotonic_decreasing
+        np.testing.assert_allclose(
+            listed["value_at_risk"], flagged.loc[listed["customer_id"], "value_at_risk"], rtol=1e-12
+        )
+        # Value at risk = (1 - P(alive)) x CLV if alive: never negative, zero if surely alive.
+        np.testing.assert_allclose(
+            listed["value_at_risk"], (1 - listed["p_alive"]) * listed["clv_if_alive"], rtol=1e-9
+        )
+        assert (scores["value_at_risk"] >= 0).all()
+        assert (scores.loc[scores["p_alive"] == 1, "value_at_risk"] == 0).all()
+        assert (listed["churn_probability"] >= rule.get("risk_threshold", 0.5)).all()
+        for reason in listed["reason_1"]:
+            assert reason and not any(w in reason for w in ["chance", "(high)", "spend", "order"])
+    with pytest.raises(clv.InvalidParameterError, match="at least 1"):
+        bundle.at_risk(demo, top=0)
+
+
 def test_bundle_files_go_both_ways_with_the_cli(clv_bin, demo, bundle, tmp_path):
     path = tmp_path / "bundle.json"
     bundle.save(path)

@@ -74,7 +74,13 @@ pub fn train(
     settings.validate()?;
     check_unique_ids(customers)?;
     let (labels, mut warnings) = churn_labels(customers, settings.window)?;
-    let (clf, more) = ChurnClassifier::fit(FeatureSet::Full, customers, &labels, model, settings)?;
+    let (clf, more) = ChurnClassifier::fit(
+        FeatureSet::Interpretable,
+        customers,
+        &labels,
+        model,
+        settings,
+    )?;
     warnings.extend(more);
     Ok((clf, warnings))
 }

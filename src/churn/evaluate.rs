@@ -60,7 +60,13 @@ pub fn evaluate(
     check_classes(&train_y, "training split")?;
     check_classes(&test_y, "test split")?;
 
-    let (clf, more) = ChurnClassifier::fit(FeatureSet::Full, &train_c, &train_y, model, settings)?;
+    let (clf, more) = ChurnClassifier::fit(
+        FeatureSet::Interpretable,
+        &train_c,
+        &train_y,
+        model,
+        settings,
+    )?;
     warnings.extend(more);
     let baseline_settings = ChurnSettings {
         class_weights: ClassWeights::None,

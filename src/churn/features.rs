@@ -1,7 +1,23 @@
-//! The churn feature matrix: RFM values and their log transforms, inter-purchase gaps, recent
-//! purchases, the transaction model's predictions and encoded user covariates.
+//! The churn feature matrix: the customer's history on an interpretable, non-collinear scale
+//! and encoded user covariates.
 //!
-//! Columns of the full feature set ([`FULL_FEATURES`]), in order:
+//! Columns of the interpretable feature set ([`INTERPRETABLE_FEATURES`], the one `train`
+//! uses), in order:
+//!
+//! | # | name | meaning |
+//! |---|------|---------|
+//! | 0 | `log1p_frequency` | ln(1 + x), x the repeat purchases |
+//! | 1 | `log1p_tenure` | ln(1 + T), T the periods since the first purchase |
+//! | 2 | `log1p_time_since_last` | ln(1 + T − t_x), the silence since the last purchase |
+//! | 3 | `log1p_gap_ratio` | ln(1 + (T − t_x) / mean gap), the silence against the customer's usual gap (mean gap t_x / x; T without a repeat purchase) |
+//! | 4 | `recent_purchases` | distinct purchase times in the last k periods, (T − k, T] |
+//! | 5 | `log1p_monetary_value` | ln(1 + mean repeat-purchase amount) |
+//!
+//! Each quantity enters once, on one scale (no raw and log frequency together), and the
+//! transaction model's predictions (P(alive), expected purchases) are not features: they are
+//! functions of the same (x, t_x, T), so beside them they would only blur the coefficients.
+//!
+//! The older full set ([`FULL_FEATURES`]), which classifiers saved before it still use:
 //!
 //! | # | name | meaning |
 //! |---|------|---------|
@@ -60,6 +76,16 @@ pub const FULL_FEATURES: &[&str] = &[
     "p_no_purchase",
 ];
 
+/// Names of the always-present columns of the interpretable feature set.
+pub const INTERPRETABLE_FEATURES: &[&str] = &[
+    "log1p_frequency",
+    "log1p_tenure",
+    "log1p_time_since_last",
+    "log1p_gap_ratio",
+    "recent_purchases",
+    "log1p_monetary_value",
+];
+
 /// Columns of the baseline logistic regression.
 pub const BASELINE_FEATURES: &[&str] = &["frequency", "recency", "tenure", "monetary_value"];
 
@@ -67,7 +93,9 @@ pub const BASELINE_FEATURES: &[&str] = &["frequency", "recency", "tenure", "mone
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FeatureSet {
-    /// [`FULL_FEATURES`] plus covariates.
+    /// [`INTERPRETABLE_FEATURES`] plus covariates: what training uses.
+    Interpretable,
+    /// [`FULL_FEATURES`] plus covariates (classifiers saved before the interpretable set).
     Full,
     /// [`BASELINE_FEATURES`] only.
     Baseline,
@@ -98,6 +126,13 @@ pub struct FeatureEncoder {
     pub covariates: Vec<CovariateEncoding>,
 }
 
+impl FeatureSet {
+    /// Whether the set has the history columns and covariates (all but the baseline).
+    pub fn with_covariates(self) -> bool {
+        self != FeatureSet::Baseline
+    }
+}
+
 impl FeatureEncoder {
     /// Learns the covariate encodings from the training customers. A covariate with a single
     /// value in training is dropped and reported in the returned warnings.
@@ -110,7 +145,7 @@ impl FeatureEncoder {
     ) -> Result<(Self, Vec<String>)> {
         let mut warnings = Vec::new();
         let mut covariates = Vec::new();
-        if feature_set == FeatureSet::Full {
+        if feature_set.with_covariates() {
             for c in customers {
                 check_covariate_count(c, specs.len())?;
             }
@@ -154,7 +189,7 @@ impl FeatureEncoder {
             feature_set,
             window,
             recent_periods,
-            n_covariates: if feature_set == FeatureSet::Full {
+            n_covariates: if feature_set.with_covariates() {
                 specs.len()
             } else {
                 0
@@ -167,6 +202,7 @@ impl FeatureEncoder {
     /// Names of the columns before the covariates.
     pub(super) fn base_features(&self) -> &'static [&'static str] {
         match self.feature_set {
+            FeatureSet::Interpretable => INTERPRETABLE_FEATURES,
             FeatureSet::Full => FULL_FEATURES,
             FeatureSet::Baseline => BASELINE_FEATURES,
         }
@@ -228,7 +264,7 @@ impl FeatureEncoder {
         model: &dyn TransactionModel,
         row: &mut Vec<f64>,
     ) -> Result<()> {
-        let full = self.feature_set == FeatureSet::Full;
+        let full = self.feature_set.with_covariates();
         check_customer(c, full)?;
         let (x, t_x, t, m) = (c.frequency, c.recency, c.t, c.monetary_value);
         let since_last = t - t_x;
@@ -239,6 +275,18 @@ impl FeatureEncoder {
         check_covariate_count(c, self.n_covariates)?;
         let (mean_gap, gap_ratio) = gaps(c);
         let recent = self.recent_purchases(c);
+        if self.feature_set == FeatureSet::Interpretable {
+            row.extend_from_slice(&[
+                x.ln_1p(),
+                t.ln_1p(),
+                since_last.ln_1p(),
+                gap_ratio.ln_1p(),
+                recent,
+                m.ln_1p(),
+            ]);
+            self.push_covariates(c, row)?;
+            return Ok(());
+        }
 
         let p_alive = model.p_alive(x, t_x, t);
         let expected = model.expected_purchases(self.window, x, t_x, t);
@@ -274,6 +322,10 @@ impl FeatureEncoder {
             expected.ln_1p(),
             p_zero.clamp(0.0, 1.0),
         ]);
+        self.push_covariates(c, row)
+    }
+
+    fn push_covariates(&self, c: &ChurnCustomer, row: &mut Vec<f64>) -> Result<()> {
         for cov in &self.covariates {
             match cov.kind {
                 CovariateKind::Numeric => row.push(parse_numeric(c, cov.position, &cov.name)?),
@@ -371,25 +423,4 @@ pub fn check_customer(c: &ChurnCustomer, with_times: bool) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// What a feature is about, in words; a feature and its log share one phrase, which is how the
-/// at-risk list keeps one reason per family.
-pub fn describe_feature(name: &str) -> String {
-    let text = match name {
-        "frequency" | "log1p_frequency" => "repeat purchases",
-        "recency" | "log1p_recency" => "time of last purchase",
-        "tenure" | "log1p_tenure" => "customer age",
-        "time_since_last" | "log1p_time_since_last" => "time since last purchase",
-        "monetary_value" | "log1p_monetary_value" => "average order value",
-        "log1p_total_spend" => "total spend",
-        "mean_gap" => "usual gap between purchases",
-        "log1p_gap_ratio" => "time since last purchase relative to usual gap",
-        "recent_purchases" => "recent purchases",
-        "p_alive" => "probability still active",
-        "expected_purchases" | "log1p_expected_purchases" => "expected purchases in the window",
-        "p_no_purchase" => "model probability of no purchase",
-        other => return other.to_string(),
-    };
-    text.to_string()
 }

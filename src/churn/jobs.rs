@@ -1,10 +1,8 @@
 //! The churn jobs on data in memory: preparing a training run (labels, covariates, the fitted
 //! transaction model) and scoring every customer of a summary with a churn model file. The CLI's
-//! `churn train`, `churn score`, `evaluate` and `at-risk` call these.
+//! `churn train`, `churn score` and `evaluate` call these.
 
-use std::collections::HashMap;
-
-use super::at_risk::{AtRiskOptions, AtRiskRow};
+use super::at_risk::no_purchase_if_alive;
 use super::data::{ChurnCustomer, ChurnSettings, ClassWeights, check_classes, churn_labels};
 use super::from_summary::{check_window, churn_customers, covariate_specs, holdout_length};
 use super::model_file::ChurnModelFile;
@@ -91,6 +89,10 @@ pub struct ChurnScore {
     pub p_alive: f64,
     /// Expected purchases in the model's churn window.
     pub expected_purchases_window: f64,
+    /// P(no purchase in the churn window | alive now), from the transaction model: why a
+    /// customer surely alive can still be likely to churn (no purchase in the window) when
+    /// they buy rarely. The model's own churn probability is 1 − P(alive) + P(alive) × this.
+    pub p_no_purchase_if_alive: f64,
     pub total_spend: f64,
 }
 
@@ -114,67 +116,23 @@ pub fn score_churn(file: &ChurnModelFile, customers: &[ChurnCustomer]) -> Result
             let c = &customers[i];
             let p_alive = model.p_alive(c.frequency, c.recency, c.t);
             let expected = model.expected_purchases(window, c.frequency, c.recency, c.t);
-            if !(p_alive.is_finite() && expected.is_finite()) {
+            let quiet = no_purchase_if_alive(model, window, c.frequency, c.t);
+            let (true, true, Some(quiet)) = (p_alive.is_finite(), expected.is_finite(), quiet)
+            else {
                 return Err(ClvError::Fit(format!(
-                    "customer '{}': the transaction model gave P(alive) {p_alive}, expected purchases {expected}",
+                    "customer '{}': the transaction model gave P(alive) {p_alive}, expected \
+                     purchases {expected}, P(no purchase if alive) {quiet:?}",
                     c.customer_id
                 )));
-            }
+            };
             Ok(ChurnScore {
                 customer_id: c.customer_id.clone(),
                 churn_probability: probs[i],
                 p_alive,
                 expected_purchases_window: expected,
+                p_no_purchase_if_alive: quiet,
                 total_spend: c.total_spend,
             })
         })
         .collect()
-}
-
-/// An at-risk list, with the customers left out for want of a CLV.
-#[derive(Debug, Clone)]
-pub struct AtRiskList {
-    pub rows: Vec<AtRiskRow>,
-    /// Customers considered (those with a CLV, when CLVs are given).
-    pub considered: usize,
-    /// Ids of the customers without a CLV, left out.
-    pub without_clv: Vec<String>,
-}
-
-/// Ranks the customers at risk with a churn model file: value at risk = churn probability ×
-/// the customer's CLV from `clv` (customers missing from it are left out and listed), or ×
-/// their historical spend without it.
-pub fn at_risk_list(
-    file: &ChurnModelFile,
-    customers: &[ChurnCustomer],
-    clv: Option<&HashMap<String, f64>>,
-    options: &AtRiskOptions,
-) -> Result<AtRiskList> {
-    let any = file.transaction_model()?;
-    let model = any.transaction_model()?;
-    let (kept, values, without_clv): (Vec<ChurnCustomer>, Option<Vec<f64>>, Vec<String>) = match clv
-    {
-        None => (customers.to_vec(), None, Vec::new()),
-        Some(values) => {
-            let (kept, missing): (Vec<&ChurnCustomer>, Vec<&ChurnCustomer>) = customers
-                .iter()
-                .partition(|c| values.contains_key(&c.customer_id));
-            if kept.is_empty() {
-                return Err(ClvError::InvalidParameter(
-                    "no customer of the transactions has a CLV".into(),
-                ));
-            }
-            let v = kept.iter().map(|c| values[&c.customer_id]).collect();
-            let missing = missing.iter().map(|c| c.customer_id.clone()).collect();
-            (kept.into_iter().cloned().collect(), Some(v), missing)
-        }
-    };
-    let rows = file
-        .classifier
-        .at_risk(&kept, model, values.as_deref(), file.unit()?, options)?;
-    Ok(AtRiskList {
-        rows,
-        considered: kept.len(),
-        without_clv,
-    })
 }

@@ -7,6 +7,21 @@
 //! depend on row order (with many one-time buyers, the frequency scores skip low values rather
 //! than split the tie).
 //!
+//! The quintiles are relative: where most customers have lapsed, a customer silent for a year
+//! can still be in the best recency fifth. So the recency score is also capped by how overdue
+//! the customer is against their expected gap between purchases (their own mean gap, last −
+//! first purchase day over the purchase days − 1; for one-time buyers the median of the
+//! repeat buyers' gaps; no cap without any repeat buyer):
+//!
+//! | days since the last purchase | recency score at most |
+//! | --- | --- |
+//! | up to 2 × the expected gap | 5 (the quintile score) |
+//! | over 2 × the expected gap | 2 |
+//! | over 4 × the expected gap | 1 |
+//!
+//! so a 3-order customer last seen 431 days ago, who used to buy every two months, is no
+//! champion (R 1 at most: "cannot lose", "at risk" or "lost").
+//!
 //! Segments come from [`SEGMENT_RULES`]: the first rule whose recency, frequency and monetary
 //! score ranges all contain the customer's scores names the segment. Every score combination
 //! matches some rule.
@@ -61,6 +76,21 @@ pub const SEGMENT_RULES: &[SegmentRule] = &[
     rule("lost", (1, 1), (1, 2), (1, 5)),
 ];
 
+/// Recency score caps: (overdue factor, highest score past it), largest factor first.
+pub const RECENCY_CAPS: [(f64, u8); 2] = [(4.0, 1), (2.0, 2)];
+
+/// The highest recency score of a customer `days_since_last` days after their last purchase
+/// whose expected gap between purchases is `expected_gap_days` (see the module documentation).
+pub fn recency_cap(days_since_last: f64, expected_gap_days: Option<f64>) -> u8 {
+    let Some(gap) = expected_gap_days.filter(|g| *g > 0.0) else {
+        return 5;
+    };
+    RECENCY_CAPS
+        .iter()
+        .find(|(factor, _)| days_since_last > factor * gap)
+        .map_or(5, |&(_, cap)| cap)
+}
+
 /// The segment of a score triple.
 pub fn segment_of(r: u8, f: u8, m: u8) -> &'static str {
     let within = |v: u8, (lo, hi): (u8, u8)| lo <= v && v <= hi;
@@ -90,6 +120,9 @@ pub fn quintile_scores(values: &[f64]) -> Vec<u8> {
 pub struct RfmScore {
     pub customer_id: String,
     pub recency_days: i64,
+    /// The expected gap between purchases the recency score is capped against (empty when
+    /// there is no repeat buyer at all).
+    pub expected_gap_days: Option<f64>,
     pub orders: u64,
     pub total_spend: f64,
     pub average_order_value: f64,
@@ -122,12 +155,29 @@ pub fn rfm_scores(summary: &Summary) -> Vec<RfmScore> {
         .map(|c| (end - c.last_purchase).num_days())
         .collect();
     // Fewer days since the last purchase is better: score the negated days.
-    let r = quintile_scores(
+    let quintiles = quintile_scores(
         &recency_days
             .iter()
             .map(|&d| -(d as f64))
             .collect::<Vec<_>>(),
     );
+    // Own mean gap in days for repeat buyers; the repeat buyers' median for the others.
+    let own_gap: Vec<Option<f64>> = cs
+        .iter()
+        .map(|c| {
+            let span = (c.last_purchase - c.first_purchase).num_days() as f64;
+            (c.frequency >= 1.0 && span > 0.0).then(|| span / c.frequency)
+        })
+        .collect();
+    let mut repeat_gaps: Vec<f64> = own_gap.iter().flatten().copied().collect();
+    let population_gap = (!repeat_gaps.is_empty()).then(|| median(&mut repeat_gaps));
+    let expected_gap: Vec<Option<f64>> = own_gap.iter().map(|g| g.or(population_gap)).collect();
+    let r: Vec<u8> = quintiles
+        .iter()
+        .zip(&recency_days)
+        .zip(&expected_gap)
+        .map(|((&q, &days), &gap)| q.min(recency_cap(days as f64, gap)))
+        .collect();
     let f = quintile_scores(&cs.iter().map(|c| c.orders as f64).collect::<Vec<_>>());
     let m = quintile_scores(&cs.iter().map(|c| c.total_spend).collect::<Vec<_>>());
     let aov: Vec<f64> = cs
@@ -146,6 +196,7 @@ pub fn rfm_scores(summary: &Summary) -> Vec<RfmScore> {
         .map(|(i, c)| RfmScore {
             customer_id: c.customer_id.clone(),
             recency_days: recency_days[i],
+            expected_gap_days: expected_gap[i],
             orders: c.orders,
             total_spend: c.total_spend,
             average_order_value: aov[i],
@@ -220,6 +271,56 @@ mod tests {
         let v = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 3.0, 9.0];
         assert_eq!(quintile_scores(&v), vec![1, 1, 1, 1, 1, 1, 4, 4, 5, 5]);
         assert_eq!(quintile_scores(&[7.0, 7.0]), vec![1, 1]);
+    }
+
+    #[test]
+    fn overdue_customers_lose_their_recency_score() {
+        assert_eq!(recency_cap(100.0, None), 5);
+        assert_eq!(recency_cap(100.0, Some(50.0)), 5);
+        assert_eq!(recency_cap(101.0, Some(50.0)), 2);
+        assert_eq!(recency_cap(201.0, Some(50.0)), 1);
+        assert_eq!(recency_cap(431.0, Some(57.5)), 1);
+    }
+
+    #[test]
+    fn a_three_order_customer_last_seen_431_days_ago_is_no_champion() {
+        use crate::features::test_support::{customer, summary};
+        let end = chrono::NaiveDate::from_ymd_opt(2020, 3, 1).unwrap();
+        let days = |d: i64| end - chrono::Duration::days(d);
+        let buyer = |id: &str, first: i64, last: i64, orders: u64| {
+            let mut c = customer(id, (orders - 1) as f64, &["organic", "0"], None);
+            c.first_purchase = days(first);
+            c.last_purchase = days(last);
+            c.orders = orders;
+            c.total_spend = 100.0 * orders as f64;
+            c
+        };
+        // Three orders about two months apart, then 431 days of silence; the rest of the
+        // customers lapsed even longer ago, so the quintiles alone make it a champion.
+        let mut customers = vec![
+            buyer("lapsed", 431 + 115, 431, 3),
+            buyer("active", 80, 20, 3),
+        ];
+        customers.extend((0..8).map(|k| buyer(&format!("once{k}"), 500 + k, 500 + k, 1)));
+        let scores = rfm_scores(&summary(customers));
+        let lapsed = &scores[0];
+        let quintile_r = quintile_scores(
+            &scores
+                .iter()
+                .map(|s| -(s.recency_days as f64))
+                .collect::<Vec<_>>(),
+        )[0];
+        assert_eq!(segment_of(quintile_r, lapsed.f, lapsed.m), "champions");
+        assert_eq!(lapsed.recency_days, 431);
+        assert_eq!(lapsed.expected_gap_days, Some(57.5));
+        assert_eq!(lapsed.r, 1);
+        assert_ne!(lapsed.segment, "champions");
+        assert_eq!(lapsed.segment, "cannot lose");
+        // Bought every 30 days, last 20 days ago: still a champion.
+        assert_eq!(scores[1].segment, "champions");
+        // One-time buyers are measured against the repeat buyers' median gap: (57.5 + 30) / 2.
+        assert_eq!(scores[2].expected_gap_days, Some(43.75));
+        assert_eq!(scores[2].r, 1);
     }
 
     #[test]

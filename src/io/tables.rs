@@ -9,8 +9,8 @@ use chrono::{Duration, NaiveDate};
 
 use rayon::prelude::*;
 
+use crate::churn::AtRiskRow;
 use crate::churn::jobs::ChurnScore;
-use crate::churn::{AtRiskRow, ValueSource};
 use crate::error::Result;
 use crate::features::format_number;
 use crate::models::BgBbData;
@@ -50,8 +50,9 @@ fn write_rows(
 pub fn write_scores_csv(out: &mut dyn Write, rows: &[CustomerScore]) -> Result<()> {
     writeln!(
         out,
-        "customer_id,frequency,recency,T,total_spend,p_alive,churn_probability,expected_purchases,\
-         expected_avg_spend,predicted_revenue,clv,segment,at_risk"
+        "customer_id,frequency,recency,T,total_spend,p_alive,churn_probability,\
+         p_no_purchase_if_alive,expected_purchases,expected_avg_spend,predicted_revenue,clv,\
+         value_at_risk,segment,at_risk"
     )?;
     write_rows(out, rows.len(), |text, i| {
         let r = &rows[i];
@@ -63,10 +64,12 @@ pub fn write_scores_csv(out: &mut dyn Write, rows: &[CustomerScore]) -> Result<(
             r.total_spend,
             r.p_alive,
             r.churn_probability,
+            r.p_no_purchase_if_alive,
             r.expected_purchases,
             r.expected_avg_spend,
             r.predicted_revenue,
             r.clv,
+            r.value_at_risk,
         ] {
             text.push(',');
             text.push_str(&format_number(v));
@@ -109,15 +112,17 @@ pub fn write_columns_csv(
 pub fn write_churn_scores_csv(out: &mut dyn Write, scores: &[ChurnScore]) -> Result<()> {
     writeln!(
         out,
-        "customer_id,churn_probability,p_alive,expected_purchases_window,total_spend"
+        "customer_id,churn_probability,p_alive,p_no_purchase_if_alive,expected_purchases_window,\
+         total_spend"
     )?;
     for c in scores {
         writeln!(
             out,
-            "{},{},{},{},{}",
+            "{},{},{},{},{},{}",
             c.customer_id,
             c.churn_probability,
             c.p_alive,
+            c.p_no_purchase_if_alive,
             c.expected_purchases_window,
             c.total_spend
         )?;
@@ -125,35 +130,35 @@ pub fn write_churn_scores_csv(out: &mut dyn Write, scores: &[ChurnScore]) -> Res
     Ok(())
 }
 
-pub(super) fn source_name(s: ValueSource) -> &'static str {
-    match s {
-        ValueSource::PredictedClv => "clv",
-        ValueSource::HistoricalSpend => "historical_spend",
-    }
-}
+/// Column names of the at-risk list before its `reasons` reason columns.
+pub(super) const AT_RISK_COLUMNS: [&str; 7] = [
+    "rank",
+    "customer_id",
+    "churn_probability",
+    "p_alive",
+    "clv",
+    "clv_if_alive",
+    "value_at_risk",
+];
 
 /// The at-risk list with `reasons` reason columns (empty where a row has fewer).
 pub fn write_at_risk_csv(out: &mut dyn Write, rows: &[AtRiskRow], reasons: usize) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    let mut header = vec![
-        "rank".to_string(),
-        "customer_id".into(),
-        "churn_probability".into(),
-        "value".into(),
-        "value_source".into(),
-        "value_at_risk".into(),
-    ];
+    let mut header: Vec<String> = AT_RISK_COLUMNS.iter().map(|c| c.to_string()).collect();
     header.extend((1..=reasons).map(|k| format!("reason_{k}")));
     w.write_record(&header)?;
     for r in rows {
-        let mut rec = vec![
-            r.rank.to_string(),
-            r.customer_id.clone(),
-            r.churn_probability.to_string(),
-            r.value.to_string(),
-            source_name(r.value_source).to_string(),
-            r.value_at_risk.to_string(),
-        ];
+        let mut rec = vec![r.rank.to_string(), r.customer_id.clone()];
+        rec.extend(
+            [
+                r.churn_probability,
+                r.p_alive,
+                r.clv,
+                r.clv_if_alive,
+                r.value_at_risk,
+            ]
+            .map(|v| v.to_string()),
+        );
         rec.extend((0..reasons).map(|k| {
             r.reasons
                 .get(k)

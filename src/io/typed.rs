@@ -29,16 +29,18 @@ pub fn scores_table(rows: &[CustomerScore]) -> Table<'_> {
         "frequency",
         Values::Int(rows.iter().map(|r| r.frequency as i64).collect()),
     );
-    let numbers: [Number<CustomerScore>; 9] = [
+    let numbers: [Number<CustomerScore>; 11] = [
         ("recency", |r| r.recency),
         ("T", |r| r.t),
         ("total_spend", |r| r.total_spend),
         ("p_alive", |r| r.p_alive),
         ("churn_probability", |r| r.churn_probability),
+        ("p_no_purchase_if_alive", |r| r.p_no_purchase_if_alive),
         ("expected_purchases", |r| r.expected_purchases),
         ("expected_avg_spend", |r| r.expected_avg_spend),
         ("predicted_revenue", |r| r.predicted_revenue),
         ("clv", |r| r.clv),
+        ("value_at_risk", |r| r.value_at_risk),
     ];
     for (name, f) in numbers {
         t.push(name, floats(rows, f));
@@ -70,6 +72,10 @@ pub fn churn_scores_table(scores: &[ChurnScore]) -> Table<'_> {
     t.push("churn_probability", floats(scores, |c| c.churn_probability));
     t.push("p_alive", floats(scores, |c| c.p_alive));
     t.push(
+        "p_no_purchase_if_alive",
+        floats(scores, |c| c.p_no_purchase_if_alive),
+    );
+    t.push(
         "expected_purchases_window",
         floats(scores, |c| c.expected_purchases_window),
     );
@@ -79,19 +85,23 @@ pub fn churn_scores_table(scores: &[ChurnScore]) -> Table<'_> {
 
 /// The at-risk list with `reasons` reason columns ([`super::write_at_risk_csv`]'s columns).
 pub fn at_risk_table(rows: &[AtRiskRow], reasons: usize) -> Table<'_> {
+    let [rank, id, churn, alive, clv, if_alive, var] = super::tables::AT_RISK_COLUMNS;
     let mut t = Table::default();
     t.push(
-        "rank",
+        rank,
         Values::Int(rows.iter().map(|r| r.rank as i64).collect()),
     );
-    t.push("customer_id", text(rows, |r| r.customer_id.as_str()));
-    t.push("churn_probability", floats(rows, |r| r.churn_probability));
-    t.push("value", floats(rows, |r| r.value));
-    t.push(
-        "value_source",
-        text(rows, |r| super::tables::source_name(r.value_source)),
-    );
-    t.push("value_at_risk", floats(rows, |r| r.value_at_risk));
+    t.push(id, text(rows, |r| r.customer_id.as_str()));
+    let numbers: [Number<AtRiskRow>; 5] = [
+        (churn, |r| r.churn_probability),
+        (alive, |r| r.p_alive),
+        (clv, |r| r.clv),
+        (if_alive, |r| r.clv_if_alive),
+        (var, |r| r.value_at_risk),
+    ];
+    for (name, f) in numbers {
+        t.push(name, floats(rows, f));
+    }
     for k in 0..reasons {
         let values = text(rows, move |r| {
             r.reasons.get(k).map_or("", |x| x.description.as_str())

@@ -16,6 +16,7 @@ use super::{
     ChurnEvaluation, ClvDistribution, CohortRetention, FrequencyRecency, GroupValues, Headline,
     ReportData, Tracking,
 };
+use crate::churn::AtRiskRule;
 use crate::churn::data::CovariateKind;
 use crate::churn::from_summary::infer_covariate_kind;
 use crate::error::{ClvError, Result};
@@ -48,8 +49,8 @@ pub struct BuildSettings {
     /// Churn window when the bundle has no churn classifier (the classifier has its own);
     /// `None`: the CLV horizon.
     pub churn_window: Option<f64>,
-    /// Churn probability from which a valuable customer is at risk.
-    pub risk_threshold: f64,
+    /// Who is at risk (as for `clv score` and `clv at-risk`).
+    pub at_risk: AtRiskRule,
     /// Currency symbol or code.
     pub currency: String,
     pub title: String,
@@ -63,7 +64,7 @@ impl BuildSettings {
         BuildSettings {
             clv,
             churn_window: None,
-            risk_threshold: 0.6,
+            at_risk: AtRiskRule::default(),
             currency: "$".into(),
             title: "Customer value report".into(),
             subtitle: None,
@@ -109,7 +110,7 @@ pub fn build_report(
         history,
         settings.clv,
         settings.churn_window,
-        settings.risk_threshold,
+        settings.at_risk,
     )?;
 
     let calibration_end = calibration
@@ -138,7 +139,7 @@ pub fn build_report(
             predicted_revenue: totals.total_predicted_revenue,
             total_clv: totals.total_clv,
             at_risk_customers: totals.at_risk_customers as u64,
-            at_risk_value: totals.at_risk_clv,
+            at_risk_value: totals.at_risk_value,
             at_risk_rule: totals.at_risk_rule.clone(),
         }),
         tracking: tracking(model.as_ref(), history, calibration_end),

@@ -82,7 +82,8 @@ pub struct Headline {
     pub total_clv: f64,
     /// Customers counted as at risk.
     pub at_risk_customers: u64,
-    /// Total predicted CLV of the customers at risk, in `currency`.
+    /// Total value at risk of the customers at risk ((1 − P(alive)) × CLV if alive, the
+    /// future value churn would cost), in `currency`.
     pub at_risk_value: f64,
     /// How "at risk" was defined, shown with the figure (e.g. "P(alive) below 30%").
     #[serde(default)]

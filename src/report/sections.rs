@@ -43,11 +43,6 @@ pub fn headline(data: &ReportData) -> String {
     } else {
         f64::NAN
     };
-    let value_share = if h.total_clv > 0.0 {
-        h.at_risk_value / h.total_clv
-    } else {
-        f64::NAN
-    };
     let mut rule = format!("{} of customers", percent(at_risk_share));
     if !h.at_risk_rule.trim().is_empty() {
         rule.push_str("; ");
@@ -78,7 +73,7 @@ pub fn headline(data: &ReportData) -> String {
     out.push_str(&html::stat_card(
         "Value at risk",
         &money(h.at_risk_value, cur),
-        &format!("{} of total CLV", percent(value_share)),
+        "what their churn would cost: (1 - P(alive)) x CLV if alive",
     ));
     out.push_str("</div>\n");
     out

@@ -15,7 +15,7 @@ pub fn portfolio_text(t: &ScoreSummary, bundle: &Bundle, s: &ScoreSettings) -> S
         "{} customers scored with {} + gamma-gamma over {} {unit}s (discount {}% a year = {:.4}% per {unit}, margin {}{})\n\
          active share (mean P(alive)): {:.1}%\n\
          predicted revenue: {:.2}   CLV: {:.2}\n\
-         at risk: {} customers holding {:.2} of CLV ({})\n\
+         at risk: {} customers, value at risk {:.2} ({})\n\
          churn probability from: {}\n\n",
         t.customers,
         bundle.transaction_model.model,
@@ -36,7 +36,7 @@ pub fn portfolio_text(t: &ScoreSummary, bundle: &Bundle, s: &ScoreSettings) -> S
         t.total_predicted_revenue,
         t.total_clv,
         t.at_risk_customers,
-        t.at_risk_clv,
+        t.at_risk_value,
         t.at_risk_rule,
         t.churn_source,
     );
@@ -72,7 +72,8 @@ pub fn at_risk_table(rows: &[AtRiskRow], limit: usize) -> String {
                 r.rank.to_string(),
                 r.customer_id.clone(),
                 format!("{:.3}", r.churn_probability),
-                format!("{:.2}", r.value),
+                format!("{:.3}", r.p_alive),
+                format!("{:.2}", r.clv_if_alive),
                 format!("{:.2}", r.value_at_risk),
                 r.reasons
                     .iter()
@@ -87,15 +88,16 @@ pub fn at_risk_table(rows: &[AtRiskRow], limit: usize) -> String {
             "rank",
             "customer",
             "churn p",
-            "value",
+            "P(alive)",
+            "CLV if alive",
             "value at risk",
-            "top reasons",
+            "reasons",
         ],
         &shown,
     );
     if rows.len() > limit {
         out.push_str(&format!(
-            "... {} more rows in the output file\n",
+            "... {} more customers at risk\n",
             rows.len() - limit
         ));
     }
