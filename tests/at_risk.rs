@@ -259,7 +259,9 @@ fn p_alive_churn_probability_and_clv_fit_together_on_the_demo_bundle() {
     let root = common::workspace_root();
     let mut bundle = Bundle::load(&root.join("models/demo_bundle.json")).unwrap();
     let history = demo_history();
-    let clv = bundle.clv_settings(52, 0.10, 0.3).unwrap();
+    let clv = bundle
+        .clv_settings(52.0, clv::features::TimeUnit::Week, 0.10, 0.3)
+        .unwrap();
     // Without a classifier the churn probability is the model's P(no purchase in the window):
     // 1 − P(alive) + P(alive) × P(no purchase | alive), never below 1 − P(alive).
     bundle.churn = None;
