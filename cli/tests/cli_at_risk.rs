@@ -158,7 +158,7 @@ fn score_and_at_risk_agree_on_the_demo_data() {
     let all = ["--margin", "0.3", "--all", "--risk-threshold", "0.3"];
     let n_all = agree(&bundle, &tx, &all, &d, None);
     assert!(n_all > 100, "{n_all} at risk with --all");
-    let few = ["--top", "7", "--min-value-at-risk", "1"];
+    let few = ["--margin", "0.3", "--top", "7", "--min-value-at-risk", "1"];
     assert!(agree(&bundle, &tx, &few, &d, Some(7)) <= 7);
 
     // Bad rules are one-line errors.
@@ -167,7 +167,9 @@ fn score_and_at_risk_agree_on_the_demo_data() {
         (&["--risk-threshold", "1.5"][..], "[0, 1]"),
         (&["--min-value-at-risk=-1"][..], ">= 0"),
     ] {
-        let mut args = vec!["at-risk", "--model", &bundle, "--input", &tx];
+        let mut args = vec![
+            "at-risk", "--model", &bundle, "--input", &tx, "--margin", "0.3",
+        ];
         args.extend_from_slice(flags);
         let out = clv(&args);
         let err = text(&out.stderr);

@@ -240,7 +240,9 @@ fn model_file_version_and_time_unit_are_checked() {
     ]);
     fails_with(&out, &["trained in weeks", "days were asked"]);
     // The at-risk list needs a CLV, so a bundle: a churn model file is refused by name.
-    let out = clv(&["at-risk", "--model", &f.model, "--input", &f.tx]);
+    let out = clv(&[
+        "at-risk", "--model", &f.model, "--input", &f.tx, "--margin", "0.3",
+    ]);
     fails_with(&out, &["churn.json", "clv-bundle", "clv-churn"]);
     let out = clv(&[
         "churn", "score", "--model", &f.model, "--input", &f.tx, "--unit", "week",
