@@ -64,7 +64,7 @@ def test_at_risk_lists_exactly_the_customers_score_flags(demo, bundle):
         for reason in listed["reason_1"]:
             assert reason and not any(w in reason for w in ["chance", "(high)", "spend", "order"])
     with pytest.raises(clv.InvalidParameterError, match="at least 1"):
-        bundle.at_risk(demo, top=0)
+        bundle.at_risk(demo, top=0, margin=0.30)
 
 
 def test_bundle_files_go_both_ways_with_the_cli(clv_bin, demo, bundle, tmp_path):

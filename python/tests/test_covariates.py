@@ -82,22 +82,23 @@ def test_bundle_trains_on_an_attribute_table_as_the_cli_does(clv_bin, orders, tm
     names = cov["fit"]["param_names"]
     assert any("channel" in n for n in names) and not any("score" in n for n in names)
     # The same as training on the attributes carried in the transactions themselves.
-    inline = clv.Bundle.train(orders.drop(columns="score"), unit="week", model="bgnbd")
+    inline = clv.Bundle.train(orders.drop(columns="score"), unit="week", model="bgnbd",
+                              covariates=["channel"])
     np.testing.assert_allclose(inline._file["covariates"]["fit"]["estimates"], cov["fit"]["estimates"], rtol=1e-9)
     prospects = pd.DataFrame({"channel": ["paid", "organic"]})
-    valued = bundle.score_new(prospects, horizon=52)
+    valued = bundle.score_new(prospects, horizon=52, margin=0.3)
     assert valued.loc[0, "expected_repeat_purchases"] > 1.5 * valued.loc[1, "expected_repeat_purchases"]
-    # And as `clv train --covariates FILE --covariate-columns channel`.
+    # And as `clv train --covariates-file FILE --covariates channel`.
     tx_path, attr_path, out = tmp_path / "tx.csv", tmp_path / "attrs.csv", tmp_path / "b.json"
     tx.assign(date=tx["date"].dt.strftime("%Y-%m-%d")).to_csv(tx_path, index=False)
     attributes.to_csv(attr_path, index=False)
     done = subprocess.run(
         [str(clv_bin), "train", "--input", str(tx_path), "--unit", "week", "--model", "bgnbd",
-         "--covariates", str(attr_path), "--covariate-columns", "channel", "--output", str(out)],
+         "--covariates-file", str(attr_path), "--covariates", "channel", "--output", str(out)],
         capture_output=True, text=True,
     )
     assert done.returncode == 0, done.stderr
-    from_cli = clv.Bundle.load(out).score_new(prospects, horizon=52)
+    from_cli = clv.Bundle.load(out).score_new(prospects, horizon=52, margin=0.3)
     np.testing.assert_allclose(from_cli["clv"], valued["clv"], rtol=1e-6)
 
 

@@ -20,7 +20,7 @@ _SCORE_FIELDS = [
     ("T", T.DoubleType()), ("total_spend", T.DoubleType()), ("p_alive", T.DoubleType()),
     ("churn_probability", T.DoubleType()), ("expected_purchases", T.DoubleType()),
     ("expected_avg_spend", T.DoubleType()), ("predicted_revenue", T.DoubleType()),
-    ("clv", T.DoubleType()),
+    ("clv", T.DoubleType()), ("value_at_risk", T.DoubleType()),
 ]
 
 
@@ -74,11 +74,14 @@ def score_bundle(
     bundle: Bundle,
     transactions: DataFrame,
     *,
-    horizon: int = 52,
+    margin: float,
+    horizon: float = 52,
+    unit: Optional[str] = None,
     discount_rate: float = 0.10,
-    margin: float = 1.0,
     churn_window: Optional[float] = None,
-    risk_threshold: float = 0.6,
+    risk_threshold: float = 0.5,
+    top: Optional[int] = 100,
+    min_value_at_risk: float = 0.0,
     partitions: Optional[int] = None,
     **check_options,
 ) -> DataFrame:
@@ -89,18 +92,20 @@ def score_bundle(
     :func:`clv.spark.summarize`'s; :func:`score_bundle_with_accounting` also returns that
     count). Customers are spread over ``partitions`` (default: Spark's shuffle partitions) by id and each
     partition is scored by the core with the broadcast bundle. The at-risk flag (churn
-    probability at least ``risk_threshold`` and total spend at least the median total spend)
-    takes its median over all customers. The RFM segment, which ranks a customer among all
+    is the library's one at-risk rule over all customers: churn probability at least
+    ``risk_threshold``, a positive value at risk of at least ``min_value_at_risk``, and among
+    the ``top`` by value at risk (``None``: all), ties by customer id. The RFM segment, which ranks a customer among all
     the others, is not computed here."""
     return score_bundle_with_accounting(
-        bundle, transactions, horizon=horizon, discount_rate=discount_rate, margin=margin,
-        churn_window=churn_window, risk_threshold=risk_threshold, partitions=partitions,
-        **check_options)[0]
+        bundle, transactions, margin=margin, horizon=horizon, unit=unit,
+        discount_rate=discount_rate, churn_window=churn_window, risk_threshold=risk_threshold,
+        top=top, min_value_at_risk=min_value_at_risk, partitions=partitions, **check_options)[0]
 
 
-def score_bundle_with_accounting(bundle: Bundle, transactions: DataFrame, *, horizon=52,
-                                 discount_rate=0.10, margin=1.0, churn_window=None,
-                                 risk_threshold=0.6, partitions=None, **check_options):
+def score_bundle_with_accounting(bundle: Bundle, transactions: DataFrame, *, margin, horizon=52,
+                                 unit=None, discount_rate=0.10, churn_window=None,
+                                 risk_threshold=0.5, top=100, min_value_at_risk=0.0,
+                                 partitions=None, **check_options):
     """:func:`score_bundle`, and the :class:`Accounting` of the transactions."""
     check_options.setdefault("unit", bundle.time_unit)
     checked = check_transactions(transactions, **check_options)
@@ -110,9 +115,11 @@ def score_bundle_with_accounting(bundle: Bundle, transactions: DataFrame, *, hor
     rows = rows.sortWithinPartitions("_row")
     b = _broadcast(transactions.sparkSession, bundle)
     end = checked.observation_end
-    settings = dict(horizon=int(horizon), discount_rate=float(discount_rate),
+    # Each partition is scored with no top-N cut: the flag is set over all customers below.
+    settings = dict(horizon=float(horizon), unit=unit, discount_rate=float(discount_rate),
                     margin=float(margin), churn_window=churn_window,
-                    risk_threshold=float(risk_threshold))
+                    risk_threshold=float(risk_threshold), top=None,
+                    min_value_at_risk=float(min_value_at_risk))
 
     def partition(iterator):
         batches = list(iterator)
@@ -125,16 +132,22 @@ def score_bundle_with_accounting(bundle: Bundle, transactions: DataFrame, *, hor
         yield from scored.select(names).to_batches()
 
     scored = rows.mapInArrow(partition, T.StructType([T.StructField(n, t) for n, t in _SCORE_FIELDS]))
-    # The at-risk rule's median: the total spend of rank n / 2 (from 0) in ascending order.
-    n = scored.count()
-    median = (scored.select("total_spend").orderBy("total_spend").offset(n // 2).limit(1)
-              .collect()[0][0]) if n else 0.0
-    at_risk = (F.col("churn_probability") >= float(risk_threshold)) & (F.col("total_spend") >= median)
-    return scored.withColumn("at_risk", at_risk), checked.accounting
+    # The one at-risk rule (src/churn/at_risk.rs), over all customers: the eligible ones ranked
+    # by value at risk, ties by id, the first `top` flagged (a small list, joined back).
+    eligible = scored.where((F.col("churn_probability") >= float(risk_threshold))
+                            & (F.col("value_at_risk") > 0)
+                            & (F.col("value_at_risk") >= float(min_value_at_risk)))
+    ranked = eligible.orderBy(F.col("value_at_risk").desc(), F.col("customer_id").asc())
+    if top is not None:
+        ranked = ranked.limit(int(top))
+    flagged = ranked.select("customer_id", F.lit(True).alias("at_risk"))
+    scored = scored.join(flagged, "customer_id", "left").withColumn(
+        "at_risk", F.coalesce(F.col("at_risk"), F.lit(False)))
+    return scored.select(*[n for n, _ in _SCORE_FIELDS], "at_risk"), checked.accounting
 
 
-def score_new(bundle: Bundle, prospects: DataFrame, *, horizon: int = 52,
-              discount_rate: float = 0.10, margin: float = 1.0,
+def score_new(bundle: Bundle, prospects: DataFrame, *, margin: float, horizon: float = 52,
+              unit: Optional[str] = None, discount_rate: float = 0.10,
               target_ltv_cac: float = 3.0) -> DataFrame:
     """Values new customers (prospects, one row each or per segment with a ``count`` column)
     as :meth:`clv.Bundle.score_new` does, per Arrow batch in Spark: the attribute columns,
@@ -153,7 +166,7 @@ def score_new(bundle: Bundle, prospects: DataFrame, *, horizon: int = 52,
         for batch in iterator:
             if batch.num_rows == 0:
                 continue
-            out = scorer.score_new(pa.Table.from_batches([batch]), horizon=horizon,
+            out = scorer.score_new(pa.Table.from_batches([batch]), horizon=horizon, unit=unit,
                                    discount_rate=discount_rate, margin=margin,
                                    target_ltv_cac=target_ltv_cac, output="pyarrow")
             yield from out.select(kept + added).to_batches()
