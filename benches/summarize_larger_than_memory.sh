@@ -6,12 +6,12 @@
 # Each partitioned output is checked byte for byte against the in-memory one at 2M customers
 # (at 20M the in-memory run is skipped unless CHECK_BIG=1: it needs the memory we avoid).
 # Usage: bash benches/summarize_larger_than_memory.sh [BUDGET] [DATA_DIR] [CLV]
-#   BUDGET default 1GiB; DATA_DIR default /work/bench-data (never the repo);
+#   BUDGET default 1GiB; DATA_DIR default ../bench-data beside the repo (never inside it);
 #   CLV default target/release/clv (built here when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 budget="${1:-1GiB}"
-dir="${2:-/work/bench-data}"
+dir="${2:-$(dirname "$0")/../../bench-data}"
 clv="${3:-target/release/clv}"
 mkdir -p "$dir"
 [ -x "$clv" ] || { cargo build --release --quiet; clv=target/release/clv; }
