@@ -1,6 +1,8 @@
 """The churn side, as ``clv churn train``, ``clv churn score``, ``clv evaluate`` and
-``clv describe`` compute it: thin wrappers over the engine's jobs. The at-risk list is not
-bound here yet (its logic is being reworked in the core); use ``clv at-risk`` meanwhile."""
+``clv describe`` compute it: thin wrappers over the engine's jobs. Keyword names are the CLI's
+flags (``churn_window`` for ``--churn-window``, ``penalty`` for ``--penalty``,
+``risk_threshold`` for ``--risk-threshold``). The at-risk list is the bundle's
+(:meth:`clv.Bundle.at_risk`)."""
 
 from __future__ import annotations
 
@@ -12,15 +14,25 @@ from ._frame import decode, frame
 from .summary import transaction_columns
 
 
-def _request(transaction_model, window, covariates, class_weights, l2, seed) -> dict:
+def _request(transaction_model, churn_window, covariates, class_weights, penalty, seed) -> dict:
     return {
         "transaction_model": transaction_model,
-        "window": None if window is None else float(window),
+        "window": None if churn_window is None else float(churn_window),
         "covariates": list(covariates),
         "class_weights": class_weights,
-        "l2": float(l2),
+        "l2": float(penalty),
         "seed": int(seed),
     }
+
+
+def _columns(transactions, unit, calibration_end, customer_col, date_col, amount_col,
+             observation_end, on_error, source, attributes=None):
+    """The transactions as the core's columns plus the summary settings."""
+    return transaction_columns(
+        transactions, customer_col, date_col, amount_col, attributes, unit=unit,
+        calibration_end=calibration_end, observation_end=observation_end, on_error=on_error,
+        source=source,
+    )
 
 
 class ChurnModel:
@@ -29,7 +41,7 @@ class ChurnModel:
 
     Example::
 
-        >>> churn = clv.ChurnModel.train(tx, calibration_end="1997-09-30", window=39)
+        >>> churn = clv.ChurnModel.train(tx, calibration_end="1997-09-30", churn_window=39)
         >>> churn.training["metrics"]["roc_auc"]       # in-sample
         >>> churn.score(tx).head()                      # highest churn probability first
         >>> churn.save("churn.json")                    # what `clv churn score` reads
@@ -46,11 +58,11 @@ class ChurnModel:
         *,
         calibration_end: str,
         unit: str = "week",
-        window: Optional[float] = None,
+        churn_window: Optional[float] = None,
         transaction_model: str = "bgnbd",
         covariates: Sequence[str] = (),
         class_weights: str = "none",
-        l2: float = 1.0,
+        penalty: float = 1.0,
         seed: int = 42,
         customer_col: str = "customer_id",
         date_col: str = "date",
@@ -59,16 +71,15 @@ class ChurnModel:
         on_error: str = "fail",
         source: str = "transactions",
     ) -> "ChurnModel":
-        """Train as ``clv churn train`` does: churn = no purchase in the ``window`` periods
-        after ``calibration_end`` (default: the whole holdout); ``covariates`` are extra
-        columns (``NAME``, ``NAME:numeric`` or ``NAME:categorical``); ``class_weights`` is
-        ``"none"`` or ``"balanced"``; ``l2`` the penalty on standardised coefficients."""
-        tx, settings = transaction_columns(
-            transactions, customer_col, date_col, amount_col, None,
-            unit=unit, calibration_end=calibration_end, observation_end=observation_end,
-            on_error=on_error, source=source,
-        )
-        request = _request(transaction_model, window, covariates, class_weights, l2, seed)
+        """Train as ``clv churn train`` does: churn = no purchase in the ``churn_window``
+        periods after ``calibration_end`` (default: the whole holdout); ``covariates`` are
+        extra columns (``NAME``, ``NAME:numeric`` or ``NAME:categorical``); ``class_weights`` is
+        ``"none"`` or ``"balanced"``; ``penalty`` the L2 penalty on standardised
+        coefficients."""
+        tx, settings = _columns(transactions, unit, calibration_end, customer_col, date_col,
+            amount_col, observation_end, on_error, source)
+        request = _request(transaction_model, churn_window, covariates, class_weights, penalty,
+                           seed)
         return cls(_core.churn_train(tx, settings, request))
 
     @classmethod
@@ -112,11 +123,8 @@ class ChurnModel:
         """Score every customer of the transactions (their whole history, in the model's
         unit) as ``clv churn score`` does: churn_probability, p_alive,
         expected_purchases_window, total_spend; highest churn probability first."""
-        tx, settings = transaction_columns(
-            transactions, customer_col, date_col, amount_col, None,
-            unit=self.time_unit, calibration_end=None, observation_end=observation_end,
-            on_error=on_error, source=source,
-        )
+        tx, settings = _columns(transactions, self.time_unit, None, customer_col, date_col,
+            amount_col, observation_end, on_error, source)
         return frame(decode(self._core.score(tx, settings)), output)
 
     def __repr__(self) -> str:
@@ -128,14 +136,14 @@ def evaluate_churn(
     *,
     calibration_end: str,
     unit: str = "week",
-    window: Optional[float] = None,
+    churn_window: Optional[float] = None,
     transaction_model: str = "bgnbd",
     covariates: Sequence[str] = (),
     class_weights: str = "none",
-    l2: float = 1.0,
+    penalty: float = 1.0,
     seed: int = 42,
     test_fraction: float = 0.3,
-    threshold: float = 0.5,
+    risk_threshold: float = 0.5,
     customer_col: str = "customer_id",
     date_col: str = "date",
     amount_col: str = "amount",
@@ -151,17 +159,14 @@ def evaluate_churn(
 
     Example::
 
-        >>> ev = clv.evaluate_churn(tx, calibration_end="1997-09-30", window=39)
+        >>> ev = clv.evaluate_churn(tx, calibration_end="1997-09-30", churn_window=39)
         >>> ev["classifier"]["roc_auc"], ev["probabilistic"]["roc_auc"]
     """
-    tx, settings = transaction_columns(
-        transactions, customer_col, date_col, amount_col, None,
-        unit=unit, calibration_end=calibration_end, observation_end=observation_end,
-        on_error=on_error, source=source,
-    )
-    request = _request(transaction_model, window, covariates, class_weights, l2, seed)
+    tx, settings = _columns(transactions, unit, calibration_end, customer_col, date_col,
+        amount_col, observation_end, on_error, source)
+    request = _request(transaction_model, churn_window, covariates, class_weights, penalty, seed)
     text, warnings = _core.churn_evaluate(
-        tx, settings, request, float(test_fraction), float(threshold)
+        tx, settings, request, float(test_fraction), float(risk_threshold)
     )
     report = json.loads(text)
     report["warnings"] = warnings
@@ -189,11 +194,8 @@ def describe(
 
         >>> clv.describe(tx, cac=40, lifespan_years=3)["historical_clv"]
     """
-    tx, settings = transaction_columns(
-        transactions, customer_col, date_col, amount_col, [],
-        unit=unit, calibration_end=None, observation_end=observation_end,
-        on_error=on_error, source=source,
-    )
+    tx, settings = _columns(transactions, unit, None, customer_col, date_col,
+        amount_col, observation_end, on_error, source, attributes=[])
     return json.loads(_core.describe(
         tx, settings,
         None if lifespan_years is None else float(lifespan_years),

@@ -99,7 +99,7 @@ def test_churn_errors_are_the_cores(demo):
     with pytest.raises(clv.InvalidParameterError, match="class_weights must be 'none' or 'balanced'"):
         clv.ChurnModel.train(demo, calibration_end=CAL_END, class_weights="heavy")
     with pytest.raises(clv.InvalidParameterError, match="L2 penalty"):
-        clv.ChurnModel.train(demo, calibration_end=CAL_END, l2=-1)
+        clv.ChurnModel.train(demo, calibration_end=CAL_END, penalty=-1)
     with pytest.raises(clv.ClvError, match="nosuch"):
         clv.ChurnModel.train(demo, calibration_end=CAL_END, covariates=["nosuch"])
     churn = clv.ChurnModel.train(demo, calibration_end=CAL_END)

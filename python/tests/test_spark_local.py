@@ -140,3 +140,20 @@ def test_new_customers_scored_in_spark_equal_the_native_bundle(spark_local, simu
     got = got.set_index(["channel", "score"]).loc[list(zip(prospects.channel, prospects.score))]
     for name in ["expected_repeat_purchases", "expected_order_value", "clv", "max_cac"]:
         np.testing.assert_allclose(got[name].to_numpy(), want[name].to_numpy(), rtol=1e-12)
+
+
+def test_at_risk_ties_are_broken_in_the_cores_id_order(spark_local):
+    # The core's summary lists customers in `compare_ids` order; Spark's sort keys for the
+    # at-risk cut must give the same order on ids that a plain string sort gets wrong.
+    from clv.spark.bundle import _id_order
+    ids = ["10", "9", "009", "a", "B", "0010", "100", "x1", "2"]
+    orders = pd.DataFrame({
+        "customer_id": ids,
+        "date": ["2024-01-01"] * len(ids),
+        "amount": [1.0] * len(ids),
+    })
+    core = list(clv.summarize(orders, unit="day", observation_end="2024-02-01")["customer_id"])
+    assert sorted(core) != core  # the control: string order differs
+    df = spark_local.createDataFrame(pd.DataFrame({"customer_id": ids}))
+    ordered = [r["customer_id"] for r in df.orderBy(*_id_order(df["customer_id"])).collect()]
+    assert ordered == core

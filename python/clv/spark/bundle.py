@@ -32,6 +32,16 @@ def _clean(checked) -> DataFrame:
         F.col("_amount").alias("amount"), *extras)
 
 
+def _id_order(ids):
+    """Sort keys that order ids as the core's `compare_ids` does (src/features/mod.rs): ids of
+    digits first, by numeric value (length without leading zeros, then digits, then the
+    length with them), then the other ids by their bytes."""
+    numeric = ids.rlike("^[0-9]+$")
+    digits = F.regexp_replace(ids, "^0+", "")
+    return [(~numeric).asc(), F.when(numeric, F.length(digits)).asc(),
+            F.when(numeric, digits).asc(), F.when(numeric, F.length(ids)).asc(), ids.asc()]
+
+
 def train_bundle(
     transactions: DataFrame,
     *,
@@ -134,15 +144,20 @@ def score_bundle_with_accounting(bundle: Bundle, transactions: DataFrame, *, mar
     scored = rows.mapInArrow(partition, T.StructType([T.StructField(n, t) for n, t in _SCORE_FIELDS]))
     # The one at-risk rule (src/churn/at_risk.rs), over all customers: the eligible ones ranked
     # by value at risk, ties by id, the first `top` flagged (a small list, joined back).
-    eligible = scored.where((F.col("churn_probability") >= float(risk_threshold))
-                            & (F.col("value_at_risk") > 0)
-                            & (F.col("value_at_risk") >= float(min_value_at_risk)))
-    ranked = eligible.orderBy(F.col("value_at_risk").desc(), F.col("customer_id").asc())
-    if top is not None:
-        ranked = ranked.limit(int(top))
-    flagged = ranked.select("customer_id", F.lit(True).alias("at_risk"))
-    scored = scored.join(flagged, "customer_id", "left").withColumn(
-        "at_risk", F.coalesce(F.col("at_risk"), F.lit(False)))
+    eligible = ((F.col("churn_probability") >= float(risk_threshold))
+                & (F.col("value_at_risk") > 0)
+                & (F.col("value_at_risk") >= float(min_value_at_risk)))
+    if top is None:
+        scored = scored.withColumn("at_risk", eligible)
+    else:
+        # orderBy + limit is planned as a top-N within each partition and a merge of those
+        # (TakeOrderedAndProject), not as a sort of every customer.
+        flagged = (scored.where(eligible)
+                   .orderBy(F.col("value_at_risk").desc(), *_id_order(F.col("customer_id")))
+                   .limit(int(top))
+                   .select("customer_id", F.lit(True).alias("at_risk")))
+        scored = scored.join(flagged, "customer_id", "left").withColumn(
+            "at_risk", F.coalesce(F.col("at_risk"), F.lit(False)))
     return scored.select(*[n for n, _ in _SCORE_FIELDS], "at_risk"), checked.accounting
 
 
