@@ -122,7 +122,7 @@ mod tests {
     #[test]
     fn ln_beta_ratio_matches_products_of_ratios() {
         // B(a + 1, b)/B(a, b) = a/(a + b); B(a, b + 2)/B(a, b) = b(b + 1)/((a + b)(a + b + 1)).
-        for &(a, b) in &[(0.3, 2.0), (12.0, 7.5), (1.2e10, 7.5e9), (1e-6, 3e9)] {
+        for &(a, b) in &[(0.3f64, 2.0f64), (12.0, 7.5), (1.2e10, 7.5e9), (1e-6, 3e9)] {
             let one = (a / (a + b)).ln();
             assert!((ln_beta_ratio(a, b, 1.0, 0.0) - one).abs() < 1e-13 * one.abs().max(1.0));
             let two = (b * (b + 1.0) / ((a + b) * (a + b + 1.0))).ln();

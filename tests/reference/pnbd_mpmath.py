@@ -20,11 +20,13 @@ integrands vary on the scales of alpha, beta and (alpha+t_x)/(r+x)) and done by 
 the expectation, compares with mpmath's own hyp2f1 closed forms where they are defined.
 Run: python3 -m venv /tmp/mpvenv && /tmp/mpvenv/bin/pip install mpmath &&
      /tmp/mpvenv/bin/python tests/reference/pnbd_mpmath.py > tests/reference/pnbd.csv
-Every value is rounded once from mpmath to the nearest double (repr: shortest round trip).
+Every value is rounded once from mpmath to the nearest double (`refcommon.write_rows`).
 """
 import sys
 
 from mpmath import mp, mpf, exp, log, log1p, loggamma, quad
+
+from refcommon import write_rows
 
 mp.dps = 40
 METHOD = "tanh-sinh"
@@ -161,22 +163,21 @@ def check():
     print("worst quadrature disagreement", mp.nstr(worst, 3), file=sys.stderr)
 
 
-def main():
-    if sys.argv[1:] == ["--check"]:
-        check()
-        return
-    out = sys.stdout
-    out.write("r,alpha,s,beta,x,t_x,T,h,n,p_alive,expected,p_n,new_expected\n")
+def rows():
     for pr in PARAMS:
         r, alpha, s, beta = (mpf(v) for v in pr)
         for (x, tx, T) in HISTORIES:
             for hi, h in enumerate(HORIZONS):
                 n = NS[hi]
                 vals = case(r, alpha, s, beta, x, mpf(tx), mpf(T), mpf(h), n)
-                row = [*pr, str(x), tx, T, h, str(n)] + [repr(float(v)) for v in vals]
-                out.write(",".join(row) + "\n")
-                out.flush()
+                yield [*pr, x, tx, T, h, n], vals
 
+
+def main():
+    if sys.argv[1:] == ["--check"]:
+        check()
+        return
+    write_rows("r,alpha,s,beta,x,t_x,T,h,n,p_alive,expected,p_n,new_expected".split(","), rows())
 
 if __name__ == "__main__":
     main()
