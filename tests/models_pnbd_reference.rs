@@ -41,3 +41,24 @@ fn predictions_match_the_mpmath_references() {
     assert_eq!(rows, 216, "rows in the reference table");
     mismatches.assert_none();
 }
+
+/// DERT of a customer alive at T against `pnbd_mpmath.py --dert` (the discounted mean lifetime
+/// integrated from the model's story, checked there against mpmath's U(s, s; z) for s <= 100):
+/// the same parameter sets plus s = 99 and 101, discount rates 0.001, 0.01 and 0.2 per period.
+/// Through U(s, s; z), as the library had it, s = 99 was 8e-6 off and s = 1e6, 1e10 gave 0.
+#[test]
+fn discounted_residual_transactions_match_the_mpmath_references() {
+    let table = include_str!("reference/pnbd_dert.csv");
+    let mut mismatches = check::Mismatches::default();
+    let mut rows = 0;
+    for line in table.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let num = |i: usize| f[i].parse::<f64>().unwrap();
+        let model = ParetoNbd::new(num(0), num(1), num(2), num(3)).unwrap();
+        let got = model.dert_if_alive(num(6), num(4), num(5));
+        mismatches.check(&f[..7].join(","), "dert_if_alive", got, num(7));
+        rows += 1;
+    }
+    mismatches.assert_none();
+    assert_eq!(rows, 132, "rows in the reference table");
+}

@@ -301,10 +301,10 @@ fn pareto_nbd_gradient_matches_central_differences_at_extreme_parameters() {
         let g = m.gradient(&d);
         for k in 0..4 {
             // Central differences in ln θ_k: their truncation error is relative to θ_k.
-            let h = 1e-5;
+            let h: f64 = 1e-5;
             let (mut up, mut dn) = (p, p);
-            up[k] *= (h as f64).exp();
-            dn[k] *= (-h as f64).exp();
+            up[k] *= h.exp();
+            dn[k] *= (-h).exp();
             let ll = |q: [f64; 4]| ParetoNbd::from_params(&q).unwrap().log_likelihood(&d);
             let fd = (ll(up) - ll(dn)) / (2.0 * h);
             let analytic = g[k] * p[k];

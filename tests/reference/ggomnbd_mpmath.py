@@ -25,6 +25,8 @@ tanh-sinh; `--check` recomputes every value by Gauss-Legendre at 50 digits and r
 largest relative disagreement.
 Run: python3 -m venv /tmp/mpvenv && /tmp/mpvenv/bin/pip install mpmath &&
      /tmp/mpvenv/bin/python tests/reference/ggomnbd_mpmath.py > tests/reference/ggomnbd.csv
+(about an hour on a loaded machine; `--sets 5,6` computes only those parameter sets, without
+the header, so parts can run in parallel and be concatenated in order).
 Every value is rounded once from mpmath to the nearest double (`refcommon.write_rows`).
 """
 import sys
@@ -150,16 +152,16 @@ def case(m, x, tx, t, h, n, cache):
     return ll, pa, e, pn, new
 
 
-def grid():
-    for pr in PARAMS:
+def grid(sets=None):
+    for pr in (PARAMS if sets is None else [PARAMS[i] for i in sets]):
         m, cache = Model(*(mpf(v) for v in pr)), {}
         for (x, tx, t) in HISTORIES:
             for hi, h in enumerate(HORIZONS):
                 yield pr, m, cache, x, tx, t, h, NS[hi]
 
 
-def rows():
-    for pr, m, cache, x, tx, t, h, n in grid():
+def rows(sets=None):
+    for pr, m, cache, x, tx, t, h, n in grid(sets):
         yield [*pr, x, tx, t, h, n], case(m, x, mpf(tx), mpf(t), mpf(h), n, cache)
 
 
@@ -184,6 +186,11 @@ def check():
 def main():
     if sys.argv[1:] == ["--check"]:
         check()
+        return
+    if sys.argv[1:2] == ["--sets"]:
+        # Only the parameter sets numbered (from 0) in the comma-separated list, without the
+        # header: for computing parts of the table in parallel.
+        write_rows(None, rows([int(i) for i in sys.argv[2].split(",")]))
         return
     header = "r,alpha,b,s,beta,x,t_x,T,h,n,ll,p_alive,expected,p_n,new_expected"
     write_rows(header.split(","), rows())
