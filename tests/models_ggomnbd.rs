@@ -1,7 +1,8 @@
 //! Gamma-Gompertz/NBD: the CDNOW fit against CLVTools 0.12.1 and the paper, predictions
 //! against brute-force integration of the model's definition and against Pareto/NBD in the
-//! b → 0 limit, high-precision (mpmath) reference values, parameter recovery on simulated
-//! data, and range/finiteness properties over random parameters and histories.
+//! b → 0 limit, parameter recovery on simulated data, and range/finiteness properties over
+//! random parameters and histories. The high-precision (mpmath) references, which include the
+//! 15 values this file used to hold, are in `models_ggomnbd_reference.rs`.
 
 mod common;
 
@@ -59,64 +60,6 @@ fn cdnow_fit_reaches_the_nested_optimum_and_matches_clvtools() {
     // identified is b small and beta/b: Pareto/NBD's beta is 11.67 and flat, so 10%.
     assert!(e[2] < 1e-3, "{e:?}");
     assert!(rel(e[4] / e[2], 11.67) < 0.1, "{e:?}");
-}
-
-/// (params, x, t_x, T, horizon, n, LL, P(alive), E, P(n)).
-type Reference = ([f64; 5], f64, f64, f64, f64, u32, f64, f64, f64, f64);
-
-/// Printed by `tests/reference/ggomnbd_mpmath.py` (mpmath 1.4.1, 40 digits, the model's
-/// definition integrated in τ), each value rounded once to the nearest double:
-/// (r, alpha, b, s, beta), x, t_x, T, horizon, n, LL, P(alive), E[purchases in horizon],
-/// P(n purchases in horizon). Rerunning the script at 55 digits with finer breakpoints
-/// changes no value by more than 5e-15 relative.
-#[rustfmt::skip]
-const MPMATH: [Reference; 15] = [
-    ([0.55, 10.58, 0.05, 0.6, 2.0], 0.0, 0.0, 38.86, 39.0, 2, -0.6277727319784581, 0.3497756789620306, 0.09289122699384761, 0.012383156286364619),
-    ([0.55, 10.58, 0.05, 0.6, 2.0], 2.0, 30.43, 38.86, 39.0, 2, -9.372040740958026, 0.7654457505663657, 0.9424905372326298, 0.10856876795495553),
-    ([0.55, 10.58, 0.05, 0.6, 2.0], 7.0, 5.0, 52.0, 39.0, 2, -15.573158291309717, 0.00022603392676841176, 0.0006398040995767555, 3.403908759666067e-05),
-    ([0.55, 10.58, 0.05, 0.6, 2.0], 50.0, 38.0, 39.0, 39.0, 2, -50.582653191009555, 0.9556743881151971, 23.255227757916323, 0.02357621234723711),
-    ([0.55, 10.58, 0.05, 0.6, 2.0], 1.0, 0.2, 104.0, 39.0, 2, -4.644252674116236, 0.008981939473059473, 0.0027975488470436223, 0.0003913402598825145),
-    ([1.2, 5.0, 1.5, 0.3, 30.0], 0.0, 0.0, 38.86, 39.0, 2, -0.660522917882238, 1.0087229043951808e-08, 6.13298604834454e-10, 4.5004417248869414e-11),
-    ([1.2, 5.0, 1.5, 0.3, 30.0], 2.0, 30.43, 38.86, 39.0, 2, -21.36023464028217, 0.013521009950084584, 0.002192188823368148, 0.00024213141327674215),
-    ([1.2, 5.0, 1.5, 0.3, 30.0], 7.0, 5.0, 52.0, 39.0, 2, -10.160693493780446, 1.1212424466016848e-15, 3.584478691043781e-16, 4.925795516279864e-17),
-    ([1.2, 5.0, 1.5, 0.3, 30.0], 50.0, 38.0, 39.0, 39.0, 2, -58.24550396535735, 0.4698291784481856, 1.214911785958517, 0.06785200858691649),
-    ([1.2, 5.0, 1.5, 0.3, 30.0], 1.0, 0.2, 104.0, 39.0, 2, -2.592536467804308, 4.782840093966627e-23, 2.1452085535981375e-24, 1.1030535564123339e-25),
-    ([0.55, 10.58, 0.0001, 0.6, 0.0012], 0.0, 0.0, 38.86, 39.0, 2, -0.5246203148457569, 0.30399017544658774, 0.10987820025549691, 0.01505915874223534),
-    ([0.55, 10.58, 0.0001, 0.6, 0.0012], 2.0, 30.43, 38.86, 39.0, 2, -9.538370918028267, 0.871002015044073, 1.4596496919556319, 0.15227291062578166),
-    ([0.55, 10.58, 0.0001, 0.6, 0.0012], 7.0, 5.0, 52.0, 39.0, 2, -15.172500540812079, 0.00018153920653617595, 0.0007343089556407329, 2.4214128366303117e-05),
-    ([0.55, 10.58, 0.0001, 0.6, 0.0012], 50.0, 38.0, 39.0, 39.0, 2, -50.64236026823414, 0.9794606656705356, 32.45974645468442, 0.010552888604155257),
-    ([0.55, 10.58, 0.0001, 0.6, 0.0012], 1.0, 0.2, 104.0, 39.0, 2, -4.315402613631038, 0.024773332356349292, 0.01193957605337459, 0.0018083906644584195),
-];
-
-#[test]
-fn agrees_with_mpmath_references() {
-    for &(p, x, t_x, t, h, n, ll, pa, e, pn) in &MPMATH {
-        let m = GgomNbd::from_params(&p).unwrap();
-        let got_ll = m.log_likelihood(&RfmData::single(x, t_x, t));
-        let got_pa = m.p_alive(x, t_x, t);
-        let got_e = m.expected_purchases(h, x, t_x, t);
-        let got_pn = m.prob_n_purchases(n, h, x, t_x, t);
-        eprintln!(
-            "{p:?} ({x}, {t_x}, {t}): LL {:.1e} P(alive) {:.1e} E {:.1e} P(n) {:.1e}",
-            rel_exact(got_ll, ll),
-            rel_exact(got_pa, pa),
-            rel_exact(got_e, e),
-            rel_exact(got_pn, pn)
-        );
-        assert!(
-            rel_exact(got_ll, ll) < 1e-10,
-            "{p:?} {x}: LL {got_ll} vs {ll}"
-        );
-        assert!(
-            rel_exact(got_pa, pa) < 1e-10,
-            "{p:?} {x}: P(alive) {got_pa} vs {pa}"
-        );
-        assert!(rel_exact(got_e, e) < 1e-10, "{p:?} {x}: E {got_e} vs {e}");
-        assert!(
-            rel_exact(got_pn, pn) < 1e-10,
-            "{p:?} {x}: P(n) {got_pn} vs {pn}"
-        );
-    }
 }
 
 /// Brute-force evaluation of the model's definition, sharing no code with the module:

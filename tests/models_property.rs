@@ -16,12 +16,12 @@ use clv::models::{BgBbData, Family, FitData, FitOptions, ModelKind, RfmData};
 // guide keeps timings out of tests because these machines are noisy (a 1 s bound failed
 // under a load of 17 on 2 cores). Speed belongs to benches/.
 
-/// Datasets per model: Pareto/NBD's and GGom/NBD's fits cost far more than BG/NBD's (slow
-/// random cases, quadrature), so they get fewer; ~4,450 fits in all, about a minute.
+/// Datasets per model: GGom/NBD's fits cost far more than the others' (quadrature on every
+/// pattern), so it gets fewer; ~6,150 fits in all. Pareto/NBD's 1,500 took 45.8 s for 300
+/// (slowest 10.3 s) before its series were Euler-transformed; now 1,500 take ~8 s.
 fn datasets_for(kind: ModelKind) -> usize {
     match kind.name() {
         "ggomnbd" => 150,
-        "pnbd" => 300,
         _ => 1500,
     }
 }
@@ -91,6 +91,9 @@ fn transaction_models_fit_or_refuse_and_predict_in_range_on_random_degenerate_da
     for kind in ModelKind::of_family(Family::Transaction) {
         let mut rng = StdRng::seed_from_u64(20261202);
         let (mut fitted, mut refused, mut slowest) = (0, 0, Duration::ZERO);
+        // Fits slower than the issue's one-second bound, named so they can be looked into.
+        let mut slow = Vec::new();
+        let all = Instant::now();
         for i in 0..datasets_for(kind) {
             let (shape, rows) = dataset(&mut rng, i);
             let x: Vec<f64> = rows.iter().map(|r| r.0).collect();
@@ -99,7 +102,11 @@ fn transaction_models_fit_or_refuse_and_predict_in_range_on_random_degenerate_da
             let data = RfmData::new(&x, &t_x, &t, None).unwrap();
             let start = Instant::now();
             let result = registry::fit(kind, FitData::Transaction(&data), &options, "week");
-            slowest = slowest.max(start.elapsed());
+            let took = start.elapsed();
+            slowest = slowest.max(took);
+            if took > Duration::from_secs(1) {
+                slow.push(format!("{shape} #{i} {took:?}"));
+            }
             let fit = match result {
                 Ok(f) => f,
                 Err(e) => {
@@ -134,7 +141,10 @@ fn transaction_models_fit_or_refuse_and_predict_in_range_on_random_degenerate_da
             }
         }
         report.push(format!(
-            "{kind}: {fitted} fitted, {refused} refused, slowest fit {slowest:?}"
+            "{kind}: {fitted} fitted, {refused} refused in {:?}, slowest fit {slowest:?}, \
+             over 1 s: [{}]",
+            all.elapsed(),
+            slow.join(", ")
         ));
     }
     eprintln!("{}", report.join("\n"));

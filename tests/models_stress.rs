@@ -273,3 +273,45 @@ fn homogeneous_customers_fit_on_the_boundary_and_predict_the_common_rates() {
         "GGom/NBD expected purchases in a week {e}"
     );
 }
+
+/// The Pareto/NBD gradient at the parameters fits run off to (s, β → ∞; r, α → ∞; α > β with
+/// a large s; heavy buyers), where the likelihood's terms are relative to τ = 0 and A₀ comes
+/// from the Euler-transformed series or the quadrature: it must match central differences.
+#[test]
+fn pareto_nbd_gradient_matches_central_differences_at_extreme_parameters() {
+    let (x, t_x, t) = heavy_summary();
+    let mut xs = vec![0.0, 1.0, 2.0, 7.0, 0.0];
+    let mut txs = vec![0.0, 20.0, 30.4, 5.0, 0.0];
+    let mut ts = vec![38.9, 38.9, 38.9, 52.0, 10.0];
+    // A few heavy buyers from the stress summary (x up to 5,000).
+    for i in (0..x.len()).step_by(23) {
+        xs.push(x[i]);
+        txs.push(t_x[i]);
+        ts.push(t[i]);
+    }
+    let d = RfmData::new(&xs, &txs, &ts, None).unwrap();
+    for p in [
+        [0.55, 10.5, 1e6, 2e7],
+        [0.55, 10.5, 1e9, 2e10],
+        [2.5e5, 4e6, 0.6, 11.7],
+        [0.9, 3e5, 2e4, 1e5],
+        [1.3, 2.0, 3.5, 0.4],
+    ] {
+        let m = ParetoNbd::from_params(&p).unwrap();
+        let g = m.gradient(&d);
+        for k in 0..4 {
+            // Central differences in ln θ_k: their truncation error is relative to θ_k.
+            let h: f64 = 1e-5;
+            let (mut up, mut dn) = (p, p);
+            up[k] *= h.exp();
+            dn[k] *= (-h).exp();
+            let ll = |q: [f64; 4]| ParetoNbd::from_params(&q).unwrap().log_likelihood(&d);
+            let fd = (ll(up) - ll(dn)) / (2.0 * h);
+            let analytic = g[k] * p[k];
+            assert!(
+                (analytic - fd).abs() <= 1e-5 * analytic.abs().max(1.0),
+                "{p:?} d/d ln θ{k}: {analytic} vs {fd}"
+            );
+        }
+    }
+}

@@ -20,11 +20,13 @@ models' story, not from the hypergeometric closed forms the library evaluates:
 Run: python3 -m venv /tmp/mpvenv && /tmp/mpvenv/bin/pip install mpmath &&
      /tmp/mpvenv/bin/python tests/reference/bg_family_mpmath.py > tests/reference/bg_family.csv
 (a model name as argument prints only that model's rows, without the header)
-Every value is rounded once from mpmath to the nearest double (repr: shortest round trip).
+Every value is rounded once from mpmath to the nearest double (`refcommon.write_rows`).
 """
 import sys
 
 from mpmath import mp, mpf, exp, log, log1p, expm1, loggamma, beta, betainc, quad, hyp2f1
+
+from refcommon import write_rows
 
 mp.dps = 32
 
@@ -149,12 +151,7 @@ def check_closed_form():
     assert abs(got / closed - 1) < mpf(10) ** -30, (got, closed)
 
 
-def main():
-    check_closed_form()
-    out = sys.stdout
-    models = sys.argv[1:] or ["bgnbd", "mbgnbd"]
-    if len(sys.argv) == 1:
-        out.write("model,r,alpha,a,b,x,t_x,T,h,n,p_alive,expected,p_n,new_expected\n")
+def rows(models):
     for model in models:
         for pr in PARAMS:
             r, alpha, a, b = (mpf(v) for v in pr)
@@ -162,10 +159,14 @@ def main():
                 for hi, h in enumerate(HORIZONS):
                     n = NS[hi]
                     vals = case(model, r, alpha, a, b, x, mpf(tx), mpf(T), mpf(h), n)
-                    row = [model, *pr, str(x), tx, T, h, str(n)] + [repr(float(v)) for v in vals]
-                    out.write(",".join(row) + "\n")
-                    out.flush()
+                    yield [model, *pr, x, tx, T, h, n], vals
 
+
+def main():
+    check_closed_form()
+    header = "model,r,alpha,a,b,x,t_x,T,h,n,p_alive,expected,p_n,new_expected".split(",")
+    models = sys.argv[1:] or ["bgnbd", "mbgnbd"]
+    write_rows(header if len(sys.argv) == 1 else None, rows(models))
 
 if __name__ == "__main__":
     main()

@@ -16,11 +16,11 @@ the opportunities, not from the telescoped forms the library uses for long horiz
   through n with x of n, plus dead after i (x <= i < n) with x of i.
 Run: python3 -m venv /tmp/mpvenv && /tmp/mpvenv/bin/pip install mpmath &&
      /tmp/mpvenv/bin/python tests/reference/bgbb_mpmath.py > tests/reference/bgbb.csv
-Every value is rounded once from mpmath to the nearest double (repr: shortest round trip).
+Every value is rounded once from mpmath to the nearest double (`refcommon.write_rows`).
 """
-import sys
-
 from mpmath import mp, mpf, exp, loggamma, binomial, log
+
+from refcommon import write_rows
 
 mp.dps = 60
 
@@ -61,19 +61,18 @@ def case(al, be, ga, de, x, tx, n, h, xn):
     return pa, e, new, pn
 
 
-def main():
-    out = sys.stdout
-    out.write("alpha,beta,gamma,delta,x,t_x,n,h,x_new,p_alive,expected,new_expected,p_x_new\n")
+def rows():
     for pr in PARAMS:
         al, be, ga, de = (mpf(v) for v in pr)
         for (x, tx, n) in HISTORIES:
             for hi, h in enumerate(HORIZONS):
                 xn = XS[hi]
-                vals = case(al, be, ga, de, x, tx, n, h, xn)
-                row = [*pr] + [str(v) for v in (x, tx, n, h, xn)] + [repr(float(v)) for v in vals]
-                out.write(",".join(row) + "\n")
-                out.flush()
+                yield [*pr, x, tx, n, h, xn], case(al, be, ga, de, x, tx, n, h, xn)
 
+
+def main():
+    header = "alpha,beta,gamma,delta,x,t_x,n,h,x_new,p_alive,expected,new_expected,p_x_new"
+    write_rows(header.split(","), rows())
 
 if __name__ == "__main__":
     main()

@@ -18,13 +18,19 @@ The integrals are split at points geometric in the distance from their lower end
 integrands vary on the scales of alpha, beta and (alpha+t_x)/(r+x)) and done by tanh-sinh;
 `--check` recomputes every value by Gauss-Legendre on the same pieces and, for P(alive) and
 the expectation, compares with mpmath's own hyp2f1 closed forms where they are defined.
+`--dert` prints instead the discounted expected residual transactions of a customer alive at
+T, E[lambda] times the integral over u of e^{-delta u} E[e^{-mu u}], checked against
+mpmath's hyperu closed form (b^s delta^(s-1) U(s, s, delta b)) where s <= 100.
 Run: python3 -m venv /tmp/mpvenv && /tmp/mpvenv/bin/pip install mpmath &&
-     /tmp/mpvenv/bin/python tests/reference/pnbd_mpmath.py > tests/reference/pnbd.csv
-Every value is rounded once from mpmath to the nearest double (repr: shortest round trip).
+     /tmp/mpvenv/bin/python tests/reference/pnbd_mpmath.py > tests/reference/pnbd.csv &&
+     /tmp/mpvenv/bin/python tests/reference/pnbd_mpmath.py --dert > tests/reference/pnbd_dert.csv
+Every value is rounded once from mpmath to the nearest double (`refcommon.write_rows`).
 """
 import sys
 
-from mpmath import mp, mpf, exp, log, log1p, loggamma, quad
+from mpmath import mp, mpf, exp, log, log1p, loggamma, quad, hyperu, inf
+
+from refcommon import write_rows
 
 mp.dps = 40
 METHOD = "tanh-sinh"
@@ -161,22 +167,58 @@ def check():
     print("worst quadrature disagreement", mp.nstr(worst, 3), file=sys.stderr)
 
 
-def main():
-    if sys.argv[1:] == ["--check"]:
-        check()
-        return
-    out = sys.stdout
-    out.write("r,alpha,s,beta,x,t_x,T,h,n,p_alive,expected,p_n,new_expected\n")
+def rows():
     for pr in PARAMS:
         r, alpha, s, beta = (mpf(v) for v in pr)
         for (x, tx, T) in HISTORIES:
             for hi, h in enumerate(HORIZONS):
                 n = NS[hi]
                 vals = case(r, alpha, s, beta, x, mpf(tx), mpf(T), mpf(h), n)
-                row = [*pr, str(x), tx, T, h, str(n)] + [repr(float(v)) for v in vals]
-                out.write(",".join(row) + "\n")
-                out.flush()
+                yield [*pr, x, tx, T, h, n], vals
 
+
+DERT_PARAMS = PARAMS + [
+    # Moderately large s, where U(s, s; z) in double precision already loses digits.
+    ("0.55", "10.5", "99", "1900"),
+    ("0.55", "10.5", "101", "1950"),
+]
+DERT_HISTORIES = [(0, "0"), (2, "38.86"), (300, "39"), (1, "104")]
+DELTAS = ["0.001", "0.01", "0.2"]
+
+
+def dert_alive(r, alpha, s, beta, x, T, delta):
+    """DERT of a customer alive at T: E[lambda] integral_0^inf e^{-delta u} E[e^{-mu u}] du,
+    lambda ~ Gamma(r+x, alpha+T), mu ~ Gamma(s, beta+T)."""
+    b = beta + T
+    rate = delta + s / b
+    pts = {mpf(0)} | {mpf(2) ** j / rate for j in range(-10, 60, 2)}
+    pts |= {b * mpf(2) ** j for j in range(-10, 30, 2)}
+    f = lambda u: exp(-delta * u - s * log1p(u / b))
+    life = quad(f, sorted(pts) + [inf], method=METHOD)
+    if s <= 100:
+        # Second method where it is well conditioned: b^s delta^(s-1) U(s, s, delta b).
+        with mp.workdps(60):
+            closed = b ** s * delta ** (s - 1) * hyperu(s, s, delta * b)
+        assert rel(life, closed) < mpf(10) ** -25, (s, beta, T, delta, life, closed)
+    return (r + x) / (alpha + T) * life
+
+
+def dert_rows():
+    for pr in DERT_PARAMS:
+        r, alpha, s, beta = (mpf(v) for v in pr)
+        for (x, T) in DERT_HISTORIES:
+            for delta in DELTAS:
+                yield [*pr, x, T, delta], [dert_alive(r, alpha, s, beta, x, mpf(T), mpf(delta))]
+
+
+def main():
+    if sys.argv[1:] == ["--check"]:
+        check()
+        return
+    if sys.argv[1:] == ["--dert"]:
+        write_rows("r,alpha,s,beta,x,T,delta,dert_if_alive".split(","), dert_rows())
+        return
+    write_rows("r,alpha,s,beta,x,t_x,T,h,n,p_alive,expected,p_n,new_expected".split(","), rows())
 
 if __name__ == "__main__":
     main()
