@@ -216,20 +216,25 @@ fn finish(
         .flat_map(|m| m.into_iter().filter(|(_, s)| s.first_day != i32::MAX))
         .collect();
     // Sort small keys, not summaries: numeric ids compare as integers, the rest by
-    // `compare_ids`.
+    // `compare_ids`. When every id is a plain number (the common case) the keys alone decide
+    // and the sort never touches the entries, whose random reads would dominate it.
     let mut order: Vec<(SortKey, u32)> = entries
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, (id, _))| (SortKey::of(id.as_bytes()), i as u32))
         .collect();
-    order.par_sort_unstable_by(|(ka, ia), (kb, ib)| {
-        SortKey::compare(
-            *ka,
-            id_text(&entries[*ia as usize].0),
-            *kb,
-            id_text(&entries[*ib as usize].0),
-        )
-    });
+    if order.iter().all(|(k, _)| matches!(k, SortKey::Number(_))) {
+        order.par_sort_unstable_by_key(|&(k, _)| match k {
+            SortKey::Number(v) => v,
+            SortKey::Other => u64::MAX,
+        });
+    } else {
+        order.par_sort_unstable_by(|&(ka, ia), &(kb, ib)| {
+            SortKey::compare_lazy(ka, kb, || {
+                (id_text(&entries[ia as usize].0), id_text(&entries[ib as usize].0))
+            })
+        });
+    }
     let customers: Vec<CustomerSummary> = order
         .par_iter()
         .map(|&(_, i)| {
@@ -273,9 +278,23 @@ impl SortKey {
 
     /// The order of summary rows: ids `a` and `b` with their keys.
     fn compare(ka: SortKey, a: &str, kb: SortKey, b: &str) -> std::cmp::Ordering {
+        Self::compare_lazy(ka, kb, || (a, b))
+    }
+
+    /// [`SortKey::compare`] with the ids' texts given by `ids`, called only when the keys
+    /// do not decide.
+    #[inline]
+    fn compare_lazy<'a>(
+        ka: SortKey,
+        kb: SortKey,
+        ids: impl FnOnce() -> (&'a str, &'a str),
+    ) -> std::cmp::Ordering {
         match (ka, kb) {
             (SortKey::Number(x), SortKey::Number(y)) => x.cmp(&y),
-            _ => compare_ids(a, b),
+            _ => {
+                let (a, b) = ids();
+                compare_ids(a, b)
+            }
         }
     }
 }
@@ -317,8 +336,19 @@ fn finish_customer(
             return Err(name);
         }
     }
-    let days = s.days.clone().into_sorted();
-    let x = days.len().saturating_sub(1) as f64;
+    // The sorted days are built only when the purchase times are wanted: one allocation per
+    // customer otherwise spent on a count.
+    let days = if opts.keep_purchase_times {
+        s.days.clone().into_sorted()
+    } else {
+        Vec::new()
+    };
+    let n_days = if opts.keep_purchase_times {
+        days.len()
+    } else {
+        s.days.distinct_count()
+    };
+    let x = n_days.saturating_sub(1) as f64;
     let monetary_value = if x > 0.0 {
         ((s.spend - s.first_day_amount) / x).max(0.0)
     } else {
@@ -326,14 +356,9 @@ fn finish_customer(
     };
     let (holdout_n, holdout_spend, holdout_last) = match &s.holdout {
         Some(h) => {
-            let last = h
-                .days
-                .clone()
-                .into_sorted()
-                .last()
-                .map_or(0, |&d| d - cal_end_day);
+            let last = h.days.max().map_or(0, |d| d - cal_end_day);
             (
-                h.days.clone().count() as f64,
+                h.days.distinct_count() as f64,
                 h.spend,
                 f64::from(last) / dpu,
             )
