@@ -211,9 +211,11 @@ fn finish(
         .iter()
         .map(|m| m.values().filter(|s| s.first_day == i32::MAX).count())
         .sum();
-    let entries: Vec<(IdKey, CustomerState)> = maps
-        .into_iter()
-        .flat_map(|m| m.into_iter().filter(|(_, s)| s.first_day != i32::MAX))
+    // References, not moved entries: moving every state out of its map copied ~130 bytes per
+    // customer for nothing.
+    let entries: Vec<(&IdKey, &CustomerState)> = maps
+        .iter()
+        .flat_map(|m| m.iter().filter(|(_, s)| s.first_day != i32::MAX))
         .collect();
     // Sort small keys, not summaries: numeric ids compare as integers, the rest by
     // `compare_ids`. When every id is a plain number (the common case) the keys alone decide
@@ -231,18 +233,35 @@ fn finish(
     } else {
         order.par_sort_unstable_by(|&(ka, ia), &(kb, ib)| {
             SortKey::compare_lazy(ka, kb, || {
-                (id_text(&entries[ia as usize].0), id_text(&entries[ib as usize].0))
+                (
+                    id_text(entries[ia as usize].0),
+                    id_text(entries[ib as usize].0),
+                )
             })
         });
     }
     let customers: Vec<CustomerSummary> = order
-        .par_iter()
-        .map(|&(_, i)| {
-            let (id, s) = &entries[i as usize];
-            finish_customer(id, s, cal_end_day, holdout_duration, dpu, opts)
-                .map_err(|column| overflow(source_name, id_text(id), &read.amount_col, column))
+        .par_chunks(GATHER)
+        .flat_map_iter(|chunk| {
+            // The states are read in sorted-id order, i.e. at random: touch the whole chunk's
+            // states first, in a tight loop whose cache misses overlap, instead of taking one
+            // miss per customer behind the work on the previous one.
+            let touched = chunk.iter().fold(0i64, |acc, &(_, i)| {
+                let (id, s) = entries[i as usize];
+                acc ^ i64::from(s.first_day)
+                    ^ i64::from(s.holdout.is_some())
+                    ^ id.as_bytes().len() as i64
+            });
+            std::hint::black_box(touched);
+            chunk.iter().map(|&(_, i)| {
+                let (id, s) = entries[i as usize];
+                finish_customer(id, s, cal_end_day, holdout_duration, dpu, opts)
+                    .map_err(|column| overflow(source_name, id_text(id), &read.amount_col, column))
+            })
         })
         .collect::<Result<_>>()?;
+    drop(entries);
+    drop(maps);
     Ok(Summary {
         unit: opts.unit,
         observation_end: end,
@@ -252,6 +271,9 @@ fn finish(
         customers_after_calibration: after_calibration as u64,
     })
 }
+
+/// Customers whose states are fetched together when building the sorted summaries.
+const GATHER: usize = 32;
 
 /// A sort key for ids: all-digit ids without a leading zero and below 2^64 as their value
 /// (ordered as [`compare_ids`] orders them), everything else for `compare_ids`.
