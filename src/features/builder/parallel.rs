@@ -49,8 +49,10 @@ impl Default for Chunking {
     fn default() -> Self {
         Chunking {
             threads: rayon::current_num_threads().max(1),
-            chunk_bytes: 8 << 20,
-            partitions: 64,
+            // Measured on the 12.6M-row benchmark: bigger rounds and smaller partitions (each
+            // partition's table nearer to fitting a core's cache) cut CPU time by ~10%.
+            chunk_bytes: 32 << 20,
+            partitions: 256,
         }
     }
 }

@@ -78,11 +78,25 @@ impl DaySet {
         v
     }
 
-    /// Number of distinct days.
-    pub fn count(self) -> usize {
+    /// Number of distinct days, without consuming the set (inline days are distinct already,
+    /// so only a heap list costs a sorted copy).
+    pub fn distinct_count(&self) -> usize {
         match self {
-            DaySet::Inline { len, .. } => usize::from(len),
-            s => s.into_sorted().len(),
+            DaySet::Inline { len, .. } => usize::from(*len),
+            DaySet::Heap(v) => {
+                let mut v = v.clone();
+                v.sort_unstable();
+                v.dedup();
+                v.len()
+            }
+        }
+    }
+
+    /// The latest day, if any.
+    pub fn max(&self) -> Option<i32> {
+        match self {
+            DaySet::Inline { len, days } => days[..usize::from(*len)].iter().copied().max(),
+            DaySet::Heap(v) => v.iter().copied().max(),
         }
     }
 }
@@ -277,7 +291,8 @@ mod tests {
             s.insert(d);
         }
         assert!(matches!(s, DaySet::Heap(_)));
-        assert_eq!(s.clone().count(), 10);
+        assert_eq!(s.distinct_count(), 10);
+        assert_eq!(s.max(), Some(9));
         assert_eq!(s.into_sorted(), (0..10).collect::<Vec<_>>());
         let mut small = DaySet::default();
         for d in [4, 2, 4, 2] {
