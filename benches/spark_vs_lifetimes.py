@@ -328,20 +328,26 @@ def jvm_peak_kb(spark):
     return None
 
 
+def memory_data(path, n):
+    """N simulated customers on whole days, written to Parquet (its own process, so that the
+    driver's peak RSS in `memory` is not the simulation's)."""
+    import clv
+    s = clv.simulate("bgnbd", {"r": 0.6, "alpha": 6.0, "a": 0.5, "b": 3.0}, customers=n,
+                     acquisition=13, horizon=104, seed=1)
+    # A summary from dated orders is on whole days: round the continuous times to days.
+    t_days = np.round(s["T"].to_numpy() * 7)
+    r_days = np.minimum(np.round(s["recency"].to_numpy() * 7), t_days)
+    s["recency"], s["T"] = r_days / 7, t_days / 7
+    s.to_parquet(path, index=False)
+
+
 def memory(data_dir, n):
     import clv
     from clv import spark as cs
     os.makedirs(data_dir, exist_ok=True)
     path = os.path.join(data_dir, f"sim_summary_{n}.parquet")
     if not os.path.exists(path):
-        s = clv.simulate("bgnbd", {"r": 0.6, "alpha": 6.0, "a": 0.5, "b": 3.0}, customers=n,
-                         acquisition=13, horizon=104, seed=1)
-        # A summary from dated orders is on whole days: round the continuous times to days.
-        t_days = np.round(s["T"].to_numpy() * 7)
-        r_days = np.minimum(np.round(s["recency"].to_numpy() * 7), t_days)
-        s["recency"], s["T"] = r_days / 7, t_days / 7
-        s.to_parquet(path, index=False)
-        del s
+        subprocess.run([sys.executable, __file__, "memory-data", path, str(n)], check=True)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     spark = session(f"clv-bench-memory-{n}")
     summary = spark.read.parquet(path)
@@ -362,6 +368,8 @@ def main():
         e2e(data_dir, int(sys.argv[3]) if len(sys.argv) > 3 else 2_000_000)
     elif mode == "memory":
         memory(data_dir, int(sys.argv[3]))
+    elif mode == "memory-data":
+        memory_data(data_dir, int(sys.argv[3]))
     else:
         sys.exit(__doc__)
 

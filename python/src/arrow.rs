@@ -6,6 +6,8 @@
 //! (`columns::table_to_python`): `f64` (float64 bytes; nulls NaN, which the engine refuses
 //! naming the row), `i64` (int64 bytes, integer columns without nulls, so large ids stay
 //! exact), `date` (int64 day bytes; nulls NaT) or `str` (a list; nulls None).
+//! Dictionary-encoded columns (pandas categoricals, polars enums, Parquet's dictionary pages
+//! as other readers hand them over) are decoded to their value type first.
 
 use std::ptr::NonNull;
 
@@ -224,6 +226,23 @@ fn append(column: &mut Gathered, array: &ArrayRef) {
     }
 }
 
+/// A column as plain values: a dictionary-encoded array is expanded to its value type (a
+/// null key, or a key pointing at a null value, becomes a null); others are returned as they
+/// are.
+fn decoded(array: &ArrayRef, name: &str, source: &str) -> PyResult<ArrayRef> {
+    match array.data_type() {
+        DataType::Dictionary(_, values) => arrow_cast::cast(array, values)
+            .map_err(|e| {
+                input_error(
+                    source,
+                    format!("column '{name}': decoding its dictionary: {e}"),
+                )
+            })
+            .py_err(),
+        _ => Ok(array.clone()),
+    }
+}
+
 /// The columns of `batches` as `(name, kind, data)` entries.
 fn columns_to_python<'py>(
     py: Python<'py>,
@@ -233,8 +252,16 @@ fn columns_to_python<'py>(
 ) -> PyResult<Bound<'py, PyList>> {
     let out = PyList::empty(py);
     for (index, field) in schema.fields().iter().enumerate() {
-        let has_nulls = batches.iter().any(|b| b.column(index).null_count() > 0);
-        let Some(mut column) = empty_column(field.data_type(), has_nulls) else {
+        let arrays = batches
+            .iter()
+            .map(|b| decoded(b.column(index), field.name(), source))
+            .collect::<PyResult<Vec<ArrayRef>>>()?;
+        let data_type = match field.data_type() {
+            DataType::Dictionary(_, values) => values.as_ref(),
+            t => t,
+        };
+        let has_nulls = arrays.iter().any(|a| a.null_count() > 0);
+        let Some(mut column) = empty_column(data_type, has_nulls) else {
             return Err(input_error(
                 source,
                 format!(
@@ -246,8 +273,8 @@ fn columns_to_python<'py>(
             ))
             .py_err();
         };
-        for batch in batches {
-            append(&mut column, batch.column(index));
+        for array in &arrays {
+            append(&mut column, array);
         }
         let (kind, data): (&str, Bound<'py, PyAny>) = match column {
             Gathered::Floats(v) => ("f64", f64_bytes(py, &v).into_any()),

@@ -123,3 +123,25 @@ def test_nulls_and_unusable_columns_are_the_cores_errors():
         clv.summarize(StreamOnly(nested))
     with pytest.raises(clv.BadInputError, match=r"missing column 'amount'"):
         clv.summarize(StreamOnly(tx.drop_columns(["amount"])))
+
+
+def test_dictionary_encoded_columns_are_decoded():
+    # pandas categoricals and polars enums reach Arrow as dictionary arrays; a capsule-only
+    # reader (duckdb, nanoarrow) may hand them over as they are. Several batches, so each
+    # batch's own dictionary is decoded.
+    tx = transactions()
+    want = numpy_summary(tx)
+    table = pa.table({
+        "customer_id": pa.array(tx["customer_id"]).dictionary_encode(),
+        "date": pa.array(tx["date"]),
+        "amount": pa.array(tx["amount"]).dictionary_encode(),
+        "channel": pa.array(tx["channel"]).dictionary_encode(),
+    })
+    chunked = pa.Table.from_batches(table.to_batches(max_chunksize=3))
+    assert pa.types.is_dictionary(chunked.schema.field("customer_id").type)
+    assert_same(numpy_summary(StreamOnly(chunked)), want)
+    # A null behind a dictionary is still the core's error, with its row.
+    ids = pa.DictionaryArray.from_arrays(pa.array([0, 0, 1, 0, None, 1, 2, 2], pa.int8()),
+                                         pa.array(["a", "b", "d"]))
+    with pytest.raises(clv.BadInputError, match=r"transactions:5: column 'customer_id': empty customer id"):
+        clv.summarize(StreamOnly(table.set_column(0, "customer_id", ids)))
