@@ -144,10 +144,8 @@ def run_clv_spark(spark, tx, out):
     df = read_tx(spark, tx)
 
     def summary():
-        s, acc = cs.summarize(df, unit="week", observation_end=OBS_END)
-        s = s.cache()
-        s.count()
-        return s, acc
+        # Computed in the call and returned cached (the input read once).
+        return cs.summarize(df, unit="week", observation_end=OBS_END)
     s, acc = st.run("summary", summary)
     bgf = st.run("fit BG/NBD", lambda: cs.fit(clv.BGNBD(), s))
     ggf = st.run("fit Gamma-Gamma", lambda: cs.fit(clv.GammaGamma(), s))

@@ -43,6 +43,23 @@ def test_cdnow_summary_equals_the_core_bit_for_bit(cdnow_spark, cdnow_native):
     assert accounting.describe() == "read 69659 rows: 69659 used, 0 rejected"
 
 
+def test_the_summary_comes_cached_and_the_lazy_one_is_the_same(spark_local, cdnow_path,
+                                                                cdnow_native):
+    tx = spark_local.read.csv(str(cdnow_path), header=True)
+    cached, _ = cs.summarize(tx, calibration_end=CAL, extra_cols=[])
+    assert cached.storageLevel.useMemory and cached.storageLevel.useDisk
+    lazy, accounting = cs.summarize(tx, calibration_end=CAL, extra_cols=[], cache=False)
+    assert not lazy.storageLevel.useMemory
+    assert_same_summary(lazy, cdnow_native)
+    assert accounting.rows_used == 69659
+    cached.unpersist()
+    # check_transactions(persist=True) keeps the checked rows cached until released.
+    checked = cs.check_transactions(tx, calibration_end=CAL, extra_cols=[], persist=True)
+    assert checked.rows.storageLevel.useMemory
+    checked.unpersist()
+    assert not checked.rows.storageLevel.useMemory
+
+
 def test_cdnow_fits_from_patterns_and_scores_equal_the_native_path(cdnow_spark, cdnow_native):
     fits_and_scores_agree(cdnow_spark[0], cdnow_native)
 

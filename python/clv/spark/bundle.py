@@ -65,7 +65,7 @@ def train_bundle(
     checked = check_transactions(
         transactions, customer_col=customer_col, date_col=date_col, amount_col=amount_col,
         unit=unit, calibration_end=calibration_end, observation_end=observation_end,
-        on_error=on_error, source=source)
+        on_error=on_error, source=source, persist=True)
     rows = _clean(checked)
     if sample_fraction is not None:
         if not 0.0 < sample_fraction <= 1.0:
@@ -74,6 +74,7 @@ def train_bundle(
         bucket = F.pmod(F.xxhash64(F.col("customer_id"), F.lit(seed)), F.lit(1_000_000))
         rows = rows.filter(bucket < int(round(sample_fraction * 1_000_000)))
     local = rows.orderBy("_row").drop("_row").toPandas()
+    checked.unpersist()
     bundle = Bundle.train(local, unit=checked.unit, calibration_end=calibration_end,
                           observation_end=checked.observation_end, source=source, **train_options)
     bundle.spark_accounting = checked.accounting
