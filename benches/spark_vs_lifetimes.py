@@ -333,8 +333,10 @@ def memory_data(path, n):
     s = clv.simulate("bgnbd", {"r": 0.6, "alpha": 6.0, "a": 0.5, "b": 3.0}, customers=n,
                      acquisition=13, horizon=104, seed=1)
     # A summary from dated orders is on whole days: round the continuous times to days.
-    t_days = np.round(s["T"].to_numpy() * 7)
-    r_days = np.minimum(np.round(s["recency"].to_numpy() * 7), t_days)
+    # A repeat purchase is at least a day after the first.
+    repeat = s["frequency"].to_numpy() > 0
+    r_days = np.where(repeat, np.maximum(np.round(s["recency"].to_numpy() * 7), 1), 0)
+    t_days = np.maximum(np.round(s["T"].to_numpy() * 7), r_days)
     s["recency"], s["T"] = r_days / 7, t_days / 7
     s.to_parquet(path, index=False)
 
