@@ -183,7 +183,7 @@ fn report_has_every_figure_and_is_self_contained() {
     assert!(f.html.contains("<style>"));
     // Channels come from the simulated `channel` column; the fits of all three models.
     assert!(f.html.contains("organic") && f.html.contains("paid"));
-    assert!(f.html.contains("gamma-gamma") && f.html.contains("with covariates"));
+    assert!(f.html.contains("Gamma-Gamma spend model") && f.html.contains("with covariates"));
     assert!(f.stderr.contains("report written to"), "{}", f.stderr);
     assert!(f.stderr.contains("1500 customers"), "{}", f.stderr);
 }
@@ -424,5 +424,36 @@ fn report_renders_in_headless_chromium() {
         let probe = out_dir.join(format!("cli-report-probe-{width}.html"));
         let result = browser::probe(&chromium, &probe, &f.html, width);
         browser::check_layout(&result, FIGURE_IDS.len(), columns);
+    }
+}
+
+#[test]
+fn the_currency_is_a_three_letter_code_and_the_target_ratio_positive() {
+    let f = fixture();
+    let report = f.dir.join("report-bad-flags.html");
+    for (flag, value, message) in [
+        ("--currency", "$", "three-letter ISO 4217 code"),
+        (
+            "--target-ltv-cac",
+            "0",
+            "--target-ltv-cac must be a number > 0",
+        ),
+        ("--interval-draws", "5", "at least 20 parameter draws"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_clv"))
+            .args(["report", "--margin", "0.3", "--model", &s(&f.bundle)])
+            .args([
+                "--transactions",
+                &s(&f.transactions),
+                "--output",
+                &s(&report),
+            ])
+            .args([flag, value])
+            .output()
+            .expect("run clv");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{flag} {value} accepted");
+        assert!(stderr.contains(message), "{flag} {value}: {stderr}");
+        assert!(!report.exists(), "a report was written with {flag} {value}");
     }
 }

@@ -183,7 +183,7 @@ fn at_risk_row(rank: usize, id: &str, p_alive: f64, clv: f64) -> AtRiskRow {
             silence / gap
         ),
     }];
-    if rank % 3 == 0 {
+    if rank.is_multiple_of(3) {
         reasons.push(Reason {
             kind: ReasonKind::FrequencyDrop,
             description: "2 purchases in the second half of their history against 6 in the first"

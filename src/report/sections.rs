@@ -344,7 +344,7 @@ pub(super) fn concentration_curve(values: &[f64], max_points: usize) -> Vec<(f64
     let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     sorted.sort_by(|a, b| b.total_cmp(a));
     let total: f64 = sorted.iter().sum();
-    if !(total > 0.0) || sorted.is_empty() {
+    if sorted.is_empty() || total.is_nan() || total <= 0.0 {
         return vec![];
     }
     let n = sorted.len();
