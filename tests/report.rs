@@ -9,12 +9,16 @@ use clv::report::{
 };
 use common::FIGURE_IDS;
 
-const SECTION_IDS: [&str; 8] = [
+const SECTION_IDS: [&str; 12] = [
     "headline",
+    "assumptions",
+    "model-comparison",
+    "at-risk",
+    "new-customers",
+    "clv",
     "tracking",
     "calibration-holdout",
     "frequency-recency",
-    "clv",
     "churn",
     "cohorts",
     "fit",
@@ -73,7 +77,7 @@ fn every_section_and_chart_is_present_with_full_data() {
     }
     for id in SECTION_IDS {
         assert!(
-            html.contains(&format!("<section id=\"{id}\">")),
+            html.contains(&format!("<section id=\"{id}\"")),
             "section {id}"
         );
     }
@@ -81,8 +85,11 @@ fn every_section_and_chart_is_present_with_full_data() {
         !html.contains("class=\"note\""),
         "no section skipped with full data"
     );
+    assert!(!html.contains("id=\"not-shown\""), "no section left out");
     // Units from the data reach the axes; numbers are formatted for people.
-    assert!(html.contains("time since start of calibration (weeks)"));
+    // The tracking plot's time axis shows calendar dates.
+    let tracking = &figs[3].1;
+    assert!(tracking.contains("\n2024-0") && tracking.contains("\n2025-0"));
     assert!(html.contains("recency: time of last purchase (weeks)"));
     assert!(html.contains("2,000"));
     assert!(html.contains("Can&#39;t lose them"));
@@ -102,21 +109,30 @@ fn output_is_self_contained() {
 }
 
 #[test]
-fn absent_sections_are_skipped_with_a_note() {
+fn absent_sections_are_left_out_and_listed_with_the_reason() {
     let html = render_html(&minimal()).unwrap();
     assert_eq!(html.matches("<svg").count(), 0);
     for id in SECTION_IDS {
         assert!(
-            html.contains(&format!("<section id=\"{id}\">")),
-            "section {id} still has a heading"
+            !html.contains(&format!("<section id=\"{id}\"")),
+            "section {id} is empty but shown"
         );
     }
-    // One note per section, plus the segment and channel notes inside the CLV section.
-    assert_eq!(
-        html.matches("class=\"note\"").count(),
-        SECTION_IDS.len() + 2
+    // One line per left-out section, in the one "not shown" section.
+    assert_eq!(html.matches("<section").count(), 1);
+    let listed = html.split("<ul class=\"not-shown\">").nth(1).unwrap();
+    let listed = listed.split("</ul>").next().unwrap();
+    assert_eq!(listed.matches("<li>").count(), SECTION_IDS.len());
+    assert!(listed.contains("<li>Churn model: its input was not supplied.</li>"));
+
+    // A reason given by the builder is the one shown.
+    let mut data = minimal();
+    data.absent.insert(
+        "calibration-holdout".into(),
+        "the bundle has no holdout".into(),
     );
-    assert!(html.contains("No churn model evaluation was supplied."));
+    let html = render_html(&data).unwrap();
+    assert!(html.contains("<li>Calibration vs holdout: the bundle has no holdout.</li>"));
 
     // Only the churn section given: exactly its three charts.
     let mut data = minimal();
@@ -131,6 +147,7 @@ fn absent_sections_are_skipped_with_a_note() {
         ids,
         ["fig-churn-roc", "fig-churn-calibration", "fig-churn-lift"]
     );
+    assert!(html.contains("<section id=\"churn\">"));
     // Perfectly separated scores: AUC 1.
     assert!(html.contains("<div class=\"value\">1.000</div>"));
 }
@@ -254,6 +271,7 @@ fn headline_numbers_are_formatted_for_people() {
         at_risk_customers: 250_000,
         at_risk_value: 125_000.5,
         at_risk_rule: "P(alive) < 30%".into(),
+        total_clv_interval: None,
     });
     let html = render_html(&data).unwrap();
     for expected in [
@@ -312,5 +330,6 @@ fn extreme_but_valid_values_render() {
     assert_no_non_finite(&html);
     assert_eq!(html.matches("<svg").count(), 2);
     assert!(html.contains("1,000,000,000,000.00 EUR"));
-    assert!(html.contains("counted in the last bar"));
+    // One customer holds nearly everything: the concentration curve jumps at once.
+    assert!(html.contains("id=\"fig-clv-concentration\""));
 }

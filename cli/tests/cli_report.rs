@@ -183,7 +183,7 @@ fn report_has_every_figure_and_is_self_contained() {
     assert!(f.html.contains("<style>"));
     // Channels come from the simulated `channel` column; the fits of all three models.
     assert!(f.html.contains("organic") && f.html.contains("paid"));
-    assert!(f.html.contains("gamma-gamma") && f.html.contains("with covariates"));
+    assert!(f.html.contains("Gamma-Gamma spend model") && f.html.contains("with covariates"));
     assert!(f.stderr.contains("report written to"), "{}", f.stderr);
     assert!(f.stderr.contains("1500 customers"), "{}", f.stderr);
 }
@@ -237,7 +237,7 @@ fn headline_agrees_with_clv_score() {
     assert!(close(h.mean_p_alive, alive / n as f64, 1e-6));
     assert_eq!(h.at_risk_customers, at_risk);
     // The page the CLI wrote shows the same totals.
-    for shown in [money(h.total_clv, "$"), money(h.predicted_revenue, "$")] {
+    for shown in [money(h.total_clv, "USD"), money(h.predicted_revenue, "USD")] {
         assert!(f.html.contains(&shown), "{shown} not on the page");
     }
     let clv_values = &data.clv.as_ref().expect("clv").values;
@@ -376,8 +376,11 @@ fn without_a_calibration_end_the_holdout_sections_are_skipped() {
         let holdout = id.starts_with("fig-churn") || id == "fig-calibration-holdout";
         assert_eq!(ids.iter().any(|i| i == id), !holdout, "{id}");
     }
-    assert!(html.contains("No holdout evaluation was supplied."));
-    assert!(html.contains("No churn model evaluation was supplied."));
+    // The holdout sections are listed as left out, with the reason.
+    let holdout = "the bundle was trained without a holdout inside these data";
+    assert!(html.contains(&format!("<li>Calibration vs holdout: {holdout}")));
+    assert!(html.contains(&format!("<li>Churn model: {holdout}")));
+    assert!(!html.contains("<section id=\"churn\""));
     assert!(html.contains(" EUR"));
     assert_no_non_finite(&html);
 
@@ -413,20 +416,44 @@ fn report_renders_in_headless_chromium() {
     std::fs::create_dir_all(&out_dir).unwrap();
     let page = out_dir.join("cli-report.html");
     std::fs::write(&page, &f.html).unwrap();
-    let screenshot = out_dir.join("cli-report.png");
-    browser::screenshot(&chromium, &page, &screenshot, (1280, 9000));
-    let result = browser::probe(&chromium, &out_dir.join("cli-report-probe.html"), &f.html);
-    assert_eq!(result["figures"], FIGURE_IDS.len(), "{result}");
-    assert_eq!(
-        result["drawn"],
-        FIGURE_IDS.len(),
-        "not drawn: {}",
-        result["bad"]
-    );
-    assert_eq!(
-        result["errors"],
-        serde_json::json!([]),
-        "{}",
-        result["errors"]
-    );
+    // Screenshots at both widths (CI artifacts), then the layout: two columns at 1400 px, one
+    // at 800 px, every chart with data, no overlapping, clipped or small text.
+    for (width, columns, height) in [(1400, 2, 6000), (800, 1, 11000)] {
+        let screenshot = out_dir.join(format!("cli-report-{width}.png"));
+        browser::screenshot(&chromium, &page, &screenshot, (width, height));
+        let probe = out_dir.join(format!("cli-report-probe-{width}.html"));
+        let result = browser::probe(&chromium, &probe, &f.html, width);
+        browser::check_layout(&result, FIGURE_IDS.len(), columns);
+    }
+}
+
+#[test]
+fn the_currency_is_a_three_letter_code_and_the_target_ratio_positive() {
+    let f = fixture();
+    let report = f.dir.join("report-bad-flags.html");
+    for (flag, value, message) in [
+        ("--currency", "$", "three-letter ISO 4217 code"),
+        (
+            "--target-ltv-cac",
+            "0",
+            "--target-ltv-cac must be a number > 0",
+        ),
+        ("--interval-draws", "5", "at least 20 parameter draws"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_clv"))
+            .args(["report", "--margin", "0.3", "--model", &s(&f.bundle)])
+            .args([
+                "--transactions",
+                &s(&f.transactions),
+                "--output",
+                &s(&report),
+            ])
+            .args([flag, value])
+            .output()
+            .expect("run clv");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{flag} {value} accepted");
+        assert!(stderr.contains(message), "{flag} {value}: {stderr}");
+        assert!(!report.exists(), "a report was written with {flag} {value}");
+    }
 }

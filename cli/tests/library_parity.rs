@@ -352,7 +352,7 @@ fn train_score_score_new_and_report() {
         &report_file,
     ]);
     let report_settings = BuildSettings {
-        currency: "$".into(),
+        currency: "USD".into(),
         title: "Customer value report".into(),
         ..BuildSettings::new(
             bundle

@@ -244,7 +244,7 @@ class Bundle:
         risk_threshold: float = 0.5,
         top: Optional[int] = 100,
         min_value_at_risk: float = 0.0,
-        currency: str = "$",
+        currency: str = "USD",
         title: str = "Customer value report",
         customer_col: str = "customer_id",
         date_col: str = "date",

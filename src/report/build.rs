@@ -1,34 +1,38 @@
-//! Builds [`ReportData`] from a model bundle and transaction summaries: the same scores as
-//! `clv score` for the headline, CLV, segments and channels; the tracking plot and the
-//! frequency–recency grids from the transaction model; the calibration-vs-holdout table and
-//! the churn evaluation from the holdout; the cohort table and the models' fit reports.
+//! Builds [`ReportData`] from a model bundle and transaction summaries: the same scores and
+//! at-risk list as `clv score` / `clv at-risk` for the headline, CLV, segments and channels;
+//! the new-customer values as `clv score-new`; the assumptions and the model comparison from
+//! the bundle; the tracking plot and the frequency–recency grids from the transaction model;
+//! the calibration-vs-holdout table and the churn evaluation from the holdout; the cohort
+//! table and the models' fit reports.
 //!
-//! Each section is left out (`None`) when its data is missing, e.g. no calibration end (no
-//! holdout sections) or summaries without purchase times (no tracking, no cohorts).
+//! Each section is left out (`None`, with the reason in [`ReportData::absent`]) when its data
+//! is missing, e.g. no calibration end (no holdout sections) or summaries without purchase
+//! times (no tracking, no cohorts).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
+use super::build_decision::{absent_reasons, assumptions, at_risk_list, model_comparison};
+use super::build_groups::{channels, segments};
 use super::metrics::quantile;
 use super::{
-    ChurnEvaluation, ClvDistribution, CohortRetention, FrequencyRecency, GroupValues, Headline,
-    ReportData, Tracking,
+    ChurnEvaluation, ClvDistribution, CohortRetention, FrequencyRecency, Headline, ReportData,
+    Tracking, model_name,
 };
 use crate::churn::AtRiskRule;
-use crate::churn::data::CovariateKind;
-use crate::churn::from_summary::infer_covariate_kind;
 use crate::error::{ClvError, Result};
 use crate::features::Summary;
 use crate::features::cohort::cohort_retention;
-use crate::features::rfm::SEGMENT_RULES;
 use crate::models::TransactionModel;
 use crate::predict::Bundle;
 use crate::predict::clv::ClvSettings;
 use crate::predict::holdout::{FrequencyBin, evaluate_holdout};
 use crate::predict::holdout::{OrderValue, holdout_customers};
-use crate::predict::score::{BundleScores, CustomerScore, score_bundle};
+use crate::predict::intervals::{IntervalSettings, score_intervals};
+use crate::predict::new_customers::new_customer_values;
+use crate::predict::score::{BundleScores, score_bundle};
 
 /// Most periods on the tracking plot; longer histories get periods of several units.
 const MAX_TRACKING_PERIODS: f64 = 200.0;
@@ -38,8 +42,8 @@ const MAX_GRID_FREQUENCY: f64 = 20.0;
 const MAX_GRID_COLUMNS: f64 = 40.0;
 /// Last calibration-vs-holdout bin ("7+").
 const MAX_FREQUENCY_BIN: usize = 7;
-/// Most channels shown; the rest are summed into "other".
-const MAX_CHANNELS: usize = 12;
+/// The target LTV:CAC ratio unless told otherwise (3:1, the usual target).
+pub const DEFAULT_TARGET_LTV_CAC: f64 = 3.0;
 
 /// What the report shows and how values are computed.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,8 +55,13 @@ pub struct BuildSettings {
     pub churn_window: Option<f64>,
     /// Who is at risk (as for `clv score` and `clv at-risk`).
     pub at_risk: AtRiskRule,
-    /// Currency symbol or code.
+    /// ISO 4217 currency code of the money figures ("USD"), see [`currency_code`].
     pub currency: String,
+    /// Target ratio of a new customer's CLV to its acquisition cost (as for `clv score-new`).
+    pub target_ltv_cac: f64,
+    /// Parameter-uncertainty intervals of the total CLV and the new-customer values; `None`:
+    /// none.
+    pub intervals: Option<IntervalSettings>,
     pub title: String,
     /// One line under the title; `None`: customers, dates and models.
     pub subtitle: Option<String>,
@@ -65,10 +74,24 @@ impl BuildSettings {
             clv,
             churn_window: None,
             at_risk: AtRiskRule::default(),
-            currency: "$".into(),
+            currency: "USD".into(),
+            target_ltv_cac: DEFAULT_TARGET_LTV_CAC,
+            intervals: Some(IntervalSettings::default()),
             title: "Customer value report".into(),
             subtitle: None,
         }
+    }
+}
+
+/// A currency code as the report shows it: three ASCII letters (ISO 4217), upper-cased.
+pub fn currency_code(code: &str) -> Result<String> {
+    let code = code.trim();
+    if code.len() == 3 && code.chars().all(|c| c.is_ascii_alphabetic()) {
+        Ok(code.to_ascii_uppercase())
+    } else {
+        Err(ClvError::InvalidParameter(format!(
+            "the currency must be a three-letter ISO 4217 code such as USD or EUR, got '{code}'"
+        )))
     }
 }
 
@@ -82,6 +105,7 @@ pub fn build_report(
     calibration: Option<&Summary>,
     settings: &BuildSettings,
 ) -> Result<ReportData> {
+    let currency = currency_code(&settings.currency)?;
     if history.unit.name() != bundle.time_unit {
         return Err(ClvError::InvalidParameter(format!(
             "the bundle was trained in {}s but the history is summarized in {}s",
@@ -94,24 +118,58 @@ pub fn build_report(
             "the report needs at least one customer".into(),
         ));
     }
+    if let Some(i) = &settings.intervals {
+        i.validate()?;
+    }
+    if !(settings.target_ltv_cac.is_finite() && settings.target_ltv_cac > 0.0) {
+        return Err(ClvError::InvalidParameter(format!(
+            "the target LTV:CAC ratio must be > 0, got {}",
+            settings.target_ltv_cac
+        )));
+    }
     let calibration = calibration.filter(|c| c.calibration_end.is_some());
     // The holdout comparison judges the fit that did not see the holdout.
     let model = bundle.calibration_transaction()?;
     let horizon = settings.clv.horizon();
 
-    // Scores exactly as `clv score` computes them.
-    let BundleScores {
-        rows: scores,
-        totals,
-        settings: _,
-        ..
-    } = score_bundle(
+    // Scores and the at-risk list exactly as `clv score` and `clv at-risk` compute them.
+    let scored = score_bundle(
         bundle,
         history,
         settings.clv,
         settings.churn_window,
         settings.at_risk,
     )?;
+    let total_clv_interval = match &settings.intervals {
+        // Without a covariance there is no interval; the assumptions box says "none".
+        Some(i) => score_intervals(bundle, history, &settings.clv, i)
+            .ok()
+            .map(|s| s.total_clv),
+        None => None,
+    };
+    let new_customers = new_customer_values(
+        bundle,
+        &settings.clv,
+        settings.target_ltv_cac,
+        &settings.intervals.unwrap_or_default(),
+    )
+    .map(|mut n| {
+        if settings.intervals.is_none() {
+            n.values.iter_mut().for_each(|v| {
+                v.clv_interval = None;
+                v.conservative_max_cac = None;
+            });
+            n.interval_note = Some("intervals were not asked for".into());
+        }
+        n
+    });
+    let BundleScores {
+        rows: scores,
+        totals,
+        at_risk,
+        settings: score_settings,
+        ..
+    } = scored;
 
     let calibration_end = calibration
         .and_then(|c| c.calibration_end)
@@ -124,14 +182,14 @@ pub fn build_report(
         .chain(std::iter::once(bundle.spend_model.fit.clone()))
         .chain(bundle.covariates.as_ref().map(|c| c.fit.clone()))
         .collect();
-    Ok(ReportData {
+    let mut data = ReportData {
         title: settings.title.clone(),
         subtitle: settings
             .subtitle
             .clone()
             .unwrap_or_else(|| subtitle(bundle, history, calibration_end)),
         time_unit: format!("{}s", bundle.time_unit),
-        currency: settings.currency.clone(),
+        currency,
         horizon,
         headline: Some(Headline {
             customers: totals.customers as u64,
@@ -141,7 +199,22 @@ pub fn build_report(
             at_risk_customers: totals.at_risk_customers as u64,
             at_risk_value: totals.at_risk_value,
             at_risk_rule: totals.at_risk_rule.clone(),
+            total_clv_interval,
         }),
+        assumptions: Some(assumptions(
+            bundle,
+            history,
+            calibration_end,
+            &score_settings,
+            &totals.churn_source,
+            settings
+                .intervals
+                .as_ref()
+                .filter(|_| total_clv_interval.is_some()),
+        )),
+        at_risk: Some(at_risk_list(&totals, at_risk)),
+        new_customers: new_customers.as_ref().ok().cloned(),
+        model_comparison: model_comparison(bundle),
         tracking: tracking(model.as_ref(), history, calibration_end),
         calibration_holdout,
         frequency_recency: frequency_recency(
@@ -165,7 +238,14 @@ pub fn build_report(
             share_active: t.cohorts.into_iter().map(|c| c.retention).collect(),
         }),
         fits,
-    })
+        absent: BTreeMap::new(),
+    };
+    data.absent = absent_reasons(
+        &data,
+        calibration.is_some(),
+        new_customers.err().map(|e| e.to_string()),
+    );
+    Ok(data)
 }
 
 /// The bundle's calibration end, when it has a readable one.
@@ -185,10 +265,10 @@ fn subtitle(bundle: &Bundle, history: &Summary, calibration_end: Option<NaiveDat
         |d| format!("calibration to {d}"),
     );
     format!(
-        "{} customers, {dates} ({calibration}); {} ({}) + gamma-gamma",
+        "{} customers, {dates} ({calibration}); {} + {}",
         history.customers.len(),
-        bundle.transaction_model.model,
-        bundle.selection.rule
+        model_name(&bundle.transaction_model.model),
+        model_name(&bundle.spend_model.model)
     )
 }
 
@@ -268,6 +348,8 @@ pub fn tracking(
         actual,
         expected,
         calibration_end,
+        start_date: Some(start.format("%Y-%m-%d").to_string()),
+        days_per_unit: Some(dpu),
     })
 }
 
@@ -354,40 +436,6 @@ pub fn frequency_recency(
     })
 }
 
-/// CLV by RFM segment, in the order of the segment rules.
-fn segments(scores: &[CustomerScore]) -> GroupValues {
-    let mut by_name: HashMap<&str, (u64, f64)> = HashMap::new();
-    for s in scores {
-        let e = by_name.entry(s.segment.as_str()).or_default();
-        e.0 += 1;
-        e.1 += s.clv;
-    }
-    let mut names: Vec<&str> = SEGMENT_RULES.iter().map(|r| r.name).collect();
-    let mut others: Vec<&str> = by_name
-        .keys()
-        .copied()
-        .filter(|n| !names.contains(n))
-        .collect();
-    others.sort_unstable();
-    names.extend(others);
-    let present: Vec<&str> = names
-        .into_iter()
-        .filter(|n| by_name.contains_key(n))
-        .collect();
-    GroupValues {
-        names: present.iter().map(|n| capitalise(n)).collect(),
-        customers: present.iter().map(|n| by_name[n].0).collect(),
-        total_clv: present.iter().map(|n| by_name[n].1).collect(),
-    }
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
-}
-
 /// A length for prose: whole numbers as such, others to one decimal.
 fn short_number(v: f64) -> String {
     if (v - v.round()).abs() < 1e-6 {
@@ -395,51 +443,6 @@ fn short_number(v: f64) -> String {
     } else {
         format!("{v:.1}")
     }
-}
-
-/// CLV by the levels of the first categorical extra column, highest total first; `None`
-/// when there is no such column.
-fn channels(history: &Summary, scores: &[CustomerScore]) -> Option<GroupValues> {
-    let column = history.extra_columns.iter().position(|name| {
-        infer_covariate_kind(history, name).is_ok_and(|k| k == CovariateKind::Categorical)
-    })?;
-    let level: HashMap<&str, &str> = history
-        .customers
-        .iter()
-        .filter_map(|c| {
-            c.extras
-                .get(column)
-                .map(|v| (c.customer_id.as_str(), v.as_str()))
-        })
-        .collect();
-    let mut groups: HashMap<&str, (u64, f64)> = HashMap::new();
-    for s in scores {
-        let name = level.get(s.customer_id.as_str()).copied().unwrap_or("");
-        let e = groups.entry(name).or_default();
-        e.0 += 1;
-        e.1 += s.clv;
-    }
-    let mut groups: Vec<(String, u64, f64)> = groups
-        .into_iter()
-        .map(|(n, (c, v))| {
-            let n = if n.trim().is_empty() { "(blank)" } else { n };
-            (n.to_string(), c, v)
-        })
-        .collect();
-    groups.sort_by(|a, b| b.2.total_cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
-    if groups.len() > MAX_CHANNELS {
-        let rest = groups.split_off(MAX_CHANNELS - 1);
-        groups.push((
-            format!("other ({} values)", rest.len()),
-            rest.iter().map(|g| g.1).sum(),
-            rest.iter().map(|g| g.2).sum(),
-        ));
-    }
-    Some(GroupValues {
-        names: groups.iter().map(|g| g.0.clone()).collect(),
-        customers: groups.iter().map(|g| g.1).collect(),
-        total_clv: groups.iter().map(|g| g.2).collect(),
-    })
 }
 
 /// Churn predictions for the calibration customers against what they did in the holdout:
@@ -497,7 +500,7 @@ fn churn(
             format!(
                 "no purchase in the {length_text}-{unit} holdout; probability from the {}: \
                  P(no purchase in the holdout)",
-                bundle.transaction_model.model
+                model_name(&bundle.transaction_model.model)
             ),
         ),
     };

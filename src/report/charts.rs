@@ -1,6 +1,6 @@
 //! The report's charts as inline SVG strings drawn with `plotters`: line charts (with an
-//! optional diagonal and vertical marker), grouped vertical bars, horizontal bars and a
-//! histogram. Okabe–Ito colours; callers pass only finite numbers.
+//! optional diagonal, vertical marker and date ticks), grouped vertical bars and horizontal
+//! bars. Okabe–Ito colours; callers pass only finite numbers.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -10,7 +10,7 @@ use super::html::{axis_percent, axis_tick};
 use crate::error::{ClvError, Result};
 
 /// Chart size in pixels: readable on a laptop screen.
-pub const WIDTH: u32 = 720;
+pub const WIDTH: u32 = 640;
 pub const HEIGHT: u32 = 360;
 
 /// The Okabe–Ito colour-blind-safe palette.
@@ -91,18 +91,41 @@ pub struct LineChart {
     pub unit_square: bool,
     /// Put the legend bottom right instead of top left.
     pub legend_lower_right: bool,
+    /// x is time in units since this date, at this many days per unit: ticks show dates.
+    pub x_dates: Option<(chrono::NaiveDate, f64)>,
 }
+
+/// The calendar date `x` units after `start` (a unit being `days_per_unit` days).
+pub fn date_at(start: chrono::NaiveDate, days_per_unit: f64, x: f64) -> String {
+    let days = (x * days_per_unit).round();
+    if !days.is_finite() {
+        return String::new();
+    }
+    let date = if days >= 0.0 {
+        start.checked_add_days(chrono::Days::new(days as u64))
+    } else {
+        start.checked_sub_days(chrono::Days::new((-days) as u64))
+    };
+    date.map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string())
+}
+
+/// Plotters writes font sizes at 0.806 of the size asked for (points to pixels), so these
+/// give 12 px and 13.7 px text in the SVG: at least 11 px on the page with no down-scaling.
+pub const LABEL_SIZE: f64 = 15.0;
+pub const DESCRIPTION_SIZE: f64 = 17.0;
+/// Heat-map cell labels: 11.3 px.
+pub const CELL_LABEL_SIZE: f64 = 14.0;
 
 fn svg_canvas(buf: &mut String, height: u32) -> DrawingArea<SVGBackend<'_>, Shift> {
     SVGBackend::with_string(buf, (WIDTH, height)).into_drawing_area()
 }
 
 fn label_style() -> TextStyle<'static> {
-    (FONT, 13).into_font().color(&INK)
+    (FONT, LABEL_SIZE).into_font().color(&INK)
 }
 
 fn desc_style() -> TextStyle<'static> {
-    (FONT, 15).into_font().color(&INK)
+    (FONT, DESCRIPTION_SIZE).into_font().color(&INK)
 }
 
 /// Adds an accessible name to the chart's root element.
@@ -155,15 +178,21 @@ pub fn line_chart(spec: &LineChart, title: &str) -> Result<String> {
                 axis_tick(*v)
             }
         };
+        let dates = spec.x_dates;
+        let x_fmt = move |v: &f64| match dates {
+            Some((start, dpu)) => date_at(start, dpu, *v),
+            None => fmt(v),
+        };
         chart
             .configure_mesh()
             .x_desc(spec.x_label.as_str())
             .y_desc(spec.y_label.as_str())
             .axis_desc_style(desc_style())
             .label_style(label_style())
-            .x_label_formatter(&fmt)
+            .x_label_formatter(&x_fmt)
             .y_label_formatter(&fmt)
-            .x_labels(10)
+            // ISO dates are wide: fewer ticks keep them apart.
+            .x_labels(if dates.is_some() { 6 } else { 10 })
             .y_labels(8)
             .light_line_style(GRID_LIGHT)
             .bold_line_style(GRID_BOLD)
@@ -393,58 +422,6 @@ pub fn horizontal_bars(
             .draw_series(values.iter().enumerate().map(|(i, v)| {
                 let x = v.max(0.0) + (x1 - x0) * 0.01;
                 Text::new(value_text(*v), (x, row(i)), text.clone())
-            }))
-            .map_err(draw_err)?;
-        root.present().map_err(draw_err)?;
-    }
-    Ok(with_title(buf, title))
-}
-
-/// A histogram from bin edges (one more than counts).
-pub fn histogram(
-    edges: &[f64],
-    counts: &[u64],
-    x_label: &str,
-    y_label: &str,
-    title: &str,
-) -> Result<String> {
-    let mut buf = String::new();
-    {
-        let root = svg_canvas(&mut buf, HEIGHT);
-        root.fill(&WHITE).map_err(draw_err)?;
-        let x0 = edges.first().copied().unwrap_or(0.0);
-        let x1 = edges
-            .last()
-            .copied()
-            .filter(|v| *v > x0)
-            .unwrap_or(x0 + 1.0);
-        let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.08;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(14)
-            .x_label_area_size(50)
-            .y_label_area_size(70)
-            .build_cartesian_2d(x0..x1, 0.0..top)
-            .map_err(draw_err)?;
-        let fmt = |v: &f64| axis_tick(*v);
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_desc(x_label)
-            .y_desc(y_label)
-            .axis_desc_style(desc_style())
-            .label_style(label_style())
-            .x_labels(10)
-            .y_labels(8)
-            .x_label_formatter(&fmt)
-            .y_label_formatter(&fmt)
-            .light_line_style(GRID_LIGHT)
-            .bold_line_style(GRID_BOLD)
-            .draw()
-            .map_err(draw_err)?;
-        chart
-            .draw_series(counts.iter().zip(edges.windows(2)).map(|(c, w)| {
-                let gap = (w[1] - w[0]) * 0.04;
-                Rectangle::new([(w[0] + gap, 0.0), (w[1] - gap, *c as f64)], BLUE.filled())
             }))
             .map_err(draw_err)?;
         root.present().map_err(draw_err)?;

@@ -7,11 +7,15 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Beta, Distribution, LogNormal, Normal};
 
 use super::{
-    ChurnEvaluation, ClvDistribution, CohortRetention, FrequencyRecency, GroupValues, Headline,
-    ReportData, Tracking,
+    Assumptions, AtRiskList, ChurnEvaluation, ClvDistribution, CohortRetention, FrequencyRecency,
+    GroupValues, Headline, ModelComparison, ReportData, Tracking,
 };
+use crate::churn::at_risk::{AtRiskRow, Reason, ReasonKind};
 use crate::models::FitReport;
+use crate::predict::bundle::Candidate;
 use crate::predict::holdout::FrequencyBin;
+use crate::predict::intervals::{Interval, IntervalSettings};
+use crate::predict::new_customers::{NewCustomerValue, NewCustomerValues};
 
 /// BG/NBD on CDNOW (Fader, Hardie & Lee 2005): r, alpha, a, b.
 const BGNBD: [f64; 4] = [0.243, 4.414, 0.793, 2.426];
@@ -48,16 +52,33 @@ impl ReportData {
             .collect();
         let ids: Vec<String> = (1..=n).map(|i| format!("C{i:05}")).collect();
 
-        let at_risk: Vec<usize> = (0..n).filter(|i| p_alive[*i] < 0.3).collect();
+        // At risk: the 100 with the most value at risk, (1 - P(alive)) x CLV if alive, among
+        // those with P(alive) below 50%.
+        let mut at_risk: Vec<usize> = (0..n).filter(|i| p_alive[*i] < 0.5).collect();
+        let value_at_risk = |i: usize| (1.0 - p_alive[i]) * clv[i] / p_alive[i];
+        at_risk.sort_by(|a, b| value_at_risk(*b).total_cmp(&value_at_risk(*a)));
+        at_risk.truncate(100);
+        let at_risk_rule = "the top 100 by value at risk among customers with churn probability \
+                            >= 0.5 and value at risk > 0; value at risk = (1 - P(alive)) x CLV \
+                            if alive";
+        let at_risk_rows: Vec<AtRiskRow> = at_risk
+            .iter()
+            .enumerate()
+            .map(|(rank, &i)| at_risk_row(rank + 1, &ids[i], p_alive[i], clv[i]))
+            .collect();
         let total_clv: f64 = clv.iter().sum();
         let headline = Headline {
             customers: n as u64,
             mean_p_alive: p_alive.iter().sum::<f64>() / n as f64,
-            predicted_revenue: total_clv / 0.91,
+            predicted_revenue: total_clv / 0.3 / 0.91,
             total_clv,
             at_risk_customers: at_risk.len() as u64,
-            at_risk_value: at_risk.iter().map(|i| clv[*i]).sum(),
-            at_risk_rule: "P(alive) below 30%".into(),
+            at_risk_value: at_risk.iter().map(|i| value_at_risk(*i)).sum(),
+            at_risk_rule: at_risk_rule.into(),
+            total_clv_interval: Some(Interval {
+                lower: total_clv * 0.93,
+                upper: total_clv * 1.08,
+            }),
         };
 
         // Segments from P(alive) and value rank; channels at random.
@@ -100,9 +121,17 @@ impl ReportData {
             subtitle: "Synthetic example: 2,000 customers, weekly periods, BG/NBD + Gamma-Gamma"
                 .into(),
             time_unit: "weeks".into(),
-            currency: "$".into(),
+            currency: "USD".into(),
             horizon: 52.0,
             headline: Some(headline),
+            assumptions: Some(assumptions()),
+            at_risk: Some(AtRiskList {
+                rule: at_risk_rule.into(),
+                rows: at_risk_rows,
+                customers_at_risk: at_risk.len() as u64,
+            }),
+            new_customers: Some(new_customers()),
+            model_comparison: Some(model_comparison()),
             tracking: Some(tracking(&mut rng)),
             calibration_holdout: Some(calibration_bins(&mut rng)),
             frequency_recency: Some(frequency_recency(39.0, 52.0)),
@@ -119,7 +148,109 @@ impl ReportData {
             }),
             cohorts: Some(cohorts(&mut rng)),
             fits: fits(),
+            absent: Default::default(),
         }
+    }
+}
+
+fn assumptions() -> Assumptions {
+    Assumptions {
+        annual_discount_rate: 0.10,
+        margin: 0.30,
+        model: super::model_name("bgnbd"),
+        selection_rule: "holdout MSE, then aggregate error".into(),
+        selection_reason: "lowest holdout MSE (0.912 vs 0.947 for pnbd), aggregate error within \
+                           10%"
+        .into(),
+        data_start: Some("2024-01-01".into()),
+        calibration_end: Some("2024-09-30".into()),
+        observation_end: "2025-06-30".into(),
+        churn_window: 26.0,
+        churn_source: "the churn classifier (26-week window)".into(),
+        interval_level: Some(0.9),
+        interval_draws: Some(200),
+    }
+}
+
+/// A synthetic at-risk row with the library's kinds of reasons.
+fn at_risk_row(rank: usize, id: &str, p_alive: f64, clv: f64) -> AtRiskRow {
+    let gap = 4.0 + (rank % 7) as f64 * 1.3;
+    let silence = gap * (2.0 + (rank % 5) as f64 * 0.7);
+    let mut reasons = vec![Reason {
+        kind: ReasonKind::SilenceVsOwnGap,
+        description: format!(
+            "no purchase for {silence:.0} weeks, {:.1} times their usual gap of {gap:.1} weeks",
+            silence / gap
+        ),
+    }];
+    if rank.is_multiple_of(3) {
+        reasons.push(Reason {
+            kind: ReasonKind::FrequencyDrop,
+            description: "2 purchases in the second half of their history against 6 in the first"
+                .into(),
+        });
+    }
+    AtRiskRow {
+        rank,
+        customer_id: id.to_string(),
+        churn_probability: (1.0 - p_alive * 0.8).clamp(0.0, 1.0),
+        p_alive,
+        clv,
+        clv_if_alive: clv / p_alive,
+        value_at_risk: (1.0 - p_alive) * clv / p_alive,
+        reasons,
+    }
+}
+
+fn new_customers() -> NewCustomerValues {
+    let value = |group: &str, attribute: Option<&str>, customers: usize, clv: f64| {
+        let interval = Interval {
+            lower: clv * 0.82,
+            upper: clv * 1.21,
+        };
+        NewCustomerValue {
+            group: group.into(),
+            attribute: attribute.map(str::to_string),
+            training_customers: customers,
+            clv,
+            clv_interval: Some(interval),
+            max_cac: clv / 3.0,
+            conservative_max_cac: Some(interval.lower / 3.0),
+        }
+    };
+    NewCustomerValues {
+        target_ltv_cac: 3.0,
+        intervals: IntervalSettings::default(),
+        values: vec![
+            value("all new customers", None, 2000, 41.30),
+            value("Organic search", Some("channel"), 1100, 44.80),
+            value("Paid search", Some("channel"), 600, 37.10),
+            value("Paid social", Some("channel"), 300, 35.90),
+        ],
+        interval_note: None,
+    }
+}
+
+fn model_comparison() -> ModelComparison {
+    let candidate = |model: &str, ll: f64, mse: f64, mae: f64, aggregate: f64| Candidate {
+        model: model.into(),
+        log_likelihood: ll,
+        converged: true,
+        holdout_mae: Some(mae),
+        holdout_aggregate_error_pct: Some(aggregate),
+        holdout_mse: Some(mse),
+        holdout_mse_difference_se: Some(0.01),
+    };
+    ModelComparison {
+        chosen: "bgnbd".into(),
+        rule: "holdout MSE, then aggregate error".into(),
+        reason: "lowest holdout MSE (0.912 vs 0.947 for pnbd), aggregate error within 10%".into(),
+        candidates: vec![
+            candidate("bgnbd", -9582.4, 0.912, 0.611, 3.1),
+            candidate("pnbd", -9590.2, 0.947, 0.602, -8.4),
+            candidate("mbgnbd", -9585.0, 0.931, 0.615, 4.0),
+        ],
+        not_scored: vec![],
     }
 }
 
@@ -148,6 +279,8 @@ fn tracking(rng: &mut StdRng) -> Tracking {
         })
         .collect();
     Tracking {
+        start_date: Some("2024-01-01".into()),
+        days_per_unit: Some(7.0),
         period_end,
         actual,
         expected,

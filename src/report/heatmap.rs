@@ -107,8 +107,12 @@ pub fn heat_map(map: &HeatMap, title: &str) -> Result<String> {
         let root = SVGBackend::with_string(&mut buf, (WIDTH, map.height)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
         let (main, bar) = root.split_horizontally(WIDTH - 110);
-        let label_style = ("sans-serif", 13).into_font().color(&INK);
-        let desc_style = ("sans-serif", 15).into_font().color(&INK);
+        let label_style = ("sans-serif", super::charts::LABEL_SIZE)
+            .into_font()
+            .color(&INK);
+        let desc_style = ("sans-serif", super::charts::DESCRIPTION_SIZE)
+            .into_font()
+            .color(&INK);
 
         // Column labels: every column up to a point, then plotters spaces them.
         let x_fmt = |v: &f64| label_at(map.cols, *v);
@@ -137,7 +141,7 @@ pub fn heat_map(map: &HeatMap, title: &str) -> Result<String> {
         let mut cells = Vec::with_capacity(nr * nc);
         let mut labels = Vec::new();
         // Cell labels a size smaller than axis labels, so "100%" fits a narrow cell.
-        let centred = ("sans-serif", 11)
+        let centred = ("sans-serif", super::charts::CELL_LABEL_SIZE)
             .into_font()
             .color(&INK)
             .pos(Pos::new(HPos::Center, VPos::Center));

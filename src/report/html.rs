@@ -84,6 +84,24 @@ pub fn percent(share: f64) -> String {
     format!("{}%", number(share * 100.0, 1))
 }
 
+/// A number with at most two decimals and no trailing zeros ("3", "2.5", "1,234.56").
+pub fn short(value: f64) -> String {
+    let text = number(value, 2);
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// A rate or share as a percentage without trailing zeros ("10%", "7.5%", "12.34%").
+pub fn rate_percent(share: f64) -> String {
+    if !share.is_finite() {
+        return MISSING.to_string();
+    }
+    format!("{}%", short(share * 100.0))
+}
+
 /// A general number for tables: 4 significant figures, scientific only when tiny or huge.
 pub fn general(value: f64) -> String {
     if !value.is_finite() {
@@ -175,10 +193,11 @@ pub fn note(text: &str) -> String {
     format!("<p class=\"note\">{}</p>\n", escape(text))
 }
 
-/// A section with an id, heading and body (body is HTML).
-pub fn section(id: &str, heading: &str, body: &str) -> String {
+/// A section with an id, heading and body (body is HTML); `wide` spans both columns.
+pub fn section(id: &str, heading: &str, wide: bool, body: &str) -> String {
+    let class = if wide { " class=\"wide\"" } else { "" };
     format!(
-        "<section id=\"{}\">\n<h2>{}</h2>\n{}</section>\n",
+        "<section id=\"{}\"{class}>\n<h2>{}</h2>\n{}</section>\n",
         escape(id),
         escape(heading),
         body
@@ -220,36 +239,51 @@ pub fn stat_card(label: &str, value: &str, detail: &str) -> String {
     )
 }
 
+// Two columns that fill a wide screen, one below 1000 px; no text under 12 px.
 const STYLE: &str = r#"
 :root { --ink: #1a1a1a; --muted: #555; --rule: #d0d0d0; --panel: #f5f6f8; --accent: #0072B2; }
 * { box-sizing: border-box; }
 body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
   color: var(--ink); background: #fff; line-height: 1.45; font-size: 15px; }
-header { padding: 24px 32px 8px; border-bottom: 1px solid var(--rule); }
+header { padding: 20px 24px 8px; border-bottom: 1px solid var(--rule); }
 h1 { margin: 0 0 4px; font-size: 26px; }
 h2 { margin: 0 0 12px; font-size: 20px; border-bottom: 2px solid var(--accent); padding-bottom: 4px; }
+h3 { font-size: 16px; margin: 16px 0 6px; }
 .subtitle { margin: 0 0 8px; color: var(--muted); }
 nav ul { list-style: none; padding: 0; margin: 8px 0; display: flex; flex-wrap: wrap; gap: 6px 16px; }
 nav a { color: var(--accent); text-decoration: none; font-size: 14px; }
-main { padding: 8px 32px 48px; max-width: 1280px; }
-section { margin: 28px 0; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 12px; }
-.card { background: var(--panel); border-radius: 6px; padding: 12px 16px; }
+main { padding: 12px 24px 48px; display: grid; grid-template-columns: repeat(2, minmax(0, 1fr));
+  gap: 24px; align-items: start; }
+@media (max-width: 1000px) { main { grid-template-columns: minmax(0, 1fr); } }
+section { margin: 0; min-width: 0; }
+section.wide { grid-column: 1 / -1; }
+.headline-sentence { font-size: 20px; font-weight: 600; margin: 0 0 8px; max-width: 1100px; }
+.basis { color: var(--muted); font-size: 14px; margin: 0 0 12px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 12px; }
+.card { background: var(--panel); border-radius: 6px; padding: 12px 16px; min-width: 0; }
 .card .label { color: var(--muted); font-size: 13px; text-transform: uppercase; letter-spacing: 0.03em; }
-.card .value { font-size: 24px; font-weight: 600; margin-top: 2px; font-variant-numeric: tabular-nums; }
-.card .detail { color: var(--muted); font-size: 13px; }
+.card .value { font-size: 24px; font-weight: 600; margin-top: 2px; font-variant-numeric: tabular-nums;
+  overflow-wrap: anywhere; }
+.card .detail { color: var(--muted); font-size: 13px; overflow-wrap: anywhere; }
+dl.assumptions { display: grid; grid-template-columns: minmax(0, 11em) minmax(0, 1fr); gap: 4px 12px;
+  margin: 0; background: var(--panel); border-radius: 6px; padding: 12px 16px; }
+dl.assumptions dt { color: var(--muted); font-weight: 600; }
+dl.assumptions dd { margin: 0; overflow-wrap: anywhere; }
 .figures { display: flex; flex-wrap: wrap; gap: 16px; }
-figure { margin: 0 0 12px; max-width: 100%; }
+figure { margin: 0 0 12px; max-width: 100%; min-width: 0; }
 figure svg rect { shape-rendering: crispEdges; }
 figure svg { display: block; max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: 13px; color: var(--muted); max-width: 720px; margin-top: 4px; }
 .note { background: #fff8e1; border-left: 4px solid #E69F00; padding: 6px 10px; font-size: 14px; max-width: 900px; }
-table { border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; font-variant-numeric: tabular-nums; }
-th, td { border-bottom: 1px solid var(--rule); padding: 4px 10px; text-align: left; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; font-variant-numeric: tabular-nums;
+  max-width: 100%; }
+th, td { border-bottom: 1px solid var(--rule); padding: 4px 10px; text-align: left; overflow-wrap: break-word; }
+td.num { white-space: nowrap; }
 th { background: var(--panel); }
 .num { text-align: right; }
 .ok { color: #009E73; font-weight: 600; }
 .bad { color: #D55E00; font-weight: 600; }
+ul.not-shown { margin: 0; padding-left: 20px; color: var(--muted); }
 "#;
 
 #[cfg(test)]
@@ -267,6 +301,9 @@ mod tests {
         assert_eq!(money(-3.0, "$"), "-$3.00");
         assert_eq!(money(10.0, "EUR"), "10.00 EUR");
         assert_eq!(percent(0.1234), "12.3%");
+        assert_eq!(rate_percent(0.1), "10%");
+        assert_eq!(rate_percent(0.075), "7.5%");
+        assert_eq!(rate_percent(0.30), "30%");
         assert_eq!(general(0.000012345), "1.234e-5");
         assert_eq!(general(4.4144), "4.414");
         assert_eq!(axis_tick(25000.0), "25k");

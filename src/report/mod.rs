@@ -6,21 +6,33 @@
 //! section says so). A section whose input is absent is replaced by a short note.
 
 pub mod build;
+mod build_decision;
+mod build_groups;
 mod charts;
 mod example;
 mod heatmap;
 pub mod html;
 pub mod inputs;
 pub mod metrics;
+mod names;
 mod sections;
+pub mod sections_decision;
 mod sections_model;
 pub mod text;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
+use crate::churn::AtRiskRow;
 use crate::error::Result;
 use crate::models::FitReport;
+use crate::predict::bundle::{Candidate, NotScored};
 use crate::predict::holdout::FrequencyBin;
+use crate::predict::intervals::Interval;
+use crate::predict::new_customers::NewCustomerValues;
+
+pub use names::model_name;
 
 /// Everything the report shows. Built by the caller from the fitted models and predictions;
 /// each `Option` section (or empty list) that is absent is skipped with a note.
@@ -40,6 +52,18 @@ pub struct ReportData {
     /// Headline figures.
     #[serde(default)]
     pub headline: Option<Headline>,
+    /// What the money figures assume and where the model came from.
+    #[serde(default)]
+    pub assumptions: Option<Assumptions>,
+    /// The at-risk list with reasons (the library's one definition, as `clv at-risk`).
+    #[serde(default)]
+    pub at_risk: Option<AtRiskList>,
+    /// New-customer CLV and maximum acquisition cost, overall and by channel.
+    #[serde(default)]
+    pub new_customers: Option<NewCustomerValues>,
+    /// The candidate transaction models on the holdout and why one was chosen.
+    #[serde(default)]
+    pub model_comparison: Option<ModelComparison>,
     /// Actual vs expected repeat purchases per period.
     #[serde(default)]
     pub tracking: Option<Tracking>,
@@ -67,6 +91,65 @@ pub struct ReportData {
     /// Fit reports of the models used (transaction model, spend model …); empty = skipped.
     #[serde(default)]
     pub fits: Vec<FitReport>,
+    /// Why a section's input is absent, by section id ("calibration-holdout": "no holdout");
+    /// a section without input is left out and listed with this reason.
+    #[serde(default)]
+    pub absent: BTreeMap<String, String>,
+}
+
+/// The assumptions behind every money figure and the model, shown in a box near the top.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assumptions {
+    /// Annual discount rate (0.10 = 10% a year).
+    pub annual_discount_rate: f64,
+    /// Share of revenue kept as margin, in (0, 1]; 1 means CLV figures are revenue.
+    pub margin: f64,
+    /// Full name of the transaction model ("BG/NBD (beta-geometric / NBD)").
+    pub model: String,
+    /// How the model was chosen (the rule) and why it won, as the bundle records it.
+    pub selection_rule: String,
+    #[serde(default)]
+    pub selection_reason: String,
+    /// Dates of the data (YYYY-MM-DD): first purchase, end of the calibration period (when
+    /// there was a holdout) and end of the data.
+    #[serde(default)]
+    pub data_start: Option<String>,
+    #[serde(default)]
+    pub calibration_end: Option<String>,
+    pub observation_end: String,
+    /// Window of the churn probability in `time_unit`s, and where the probability comes from.
+    pub churn_window: f64,
+    #[serde(default)]
+    pub churn_source: String,
+    /// Level and draws of the intervals; `None`: no intervals.
+    #[serde(default)]
+    pub interval_level: Option<f64>,
+    #[serde(default)]
+    pub interval_draws: Option<usize>,
+}
+
+/// The at-risk list, ranked by value at risk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AtRiskList {
+    /// The rule in words.
+    pub rule: String,
+    /// The ranked rows (possibly only the first of a longer list).
+    pub rows: Vec<AtRiskRow>,
+    /// Customers at risk in all.
+    pub customers_at_risk: u64,
+}
+
+/// The candidate transaction models compared on the holdout.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelComparison {
+    /// Code of the chosen model (`bgnbd`).
+    pub chosen: String,
+    pub rule: String,
+    #[serde(default)]
+    pub reason: String,
+    pub candidates: Vec<Candidate>,
+    #[serde(default)]
+    pub not_scored: Vec<NotScored>,
 }
 
 /// The numbers at the top of the report.
@@ -88,6 +171,9 @@ pub struct Headline {
     /// How "at risk" was defined, shown with the figure (e.g. "P(alive) below 30%").
     #[serde(default)]
     pub at_risk_rule: String,
+    /// Parameter-uncertainty interval of the total CLV, when computed.
+    #[serde(default)]
+    pub total_clv_interval: Option<Interval>,
 }
 
 /// Repeat purchases per period across calibration and holdout (the tracking plot).
@@ -101,6 +187,12 @@ pub struct Tracking {
     pub expected: Vec<f64>,
     /// End of the calibration period, in `time_unit`s since its start.
     pub calibration_end: f64,
+    /// Calendar date of time 0 (YYYY-MM-DD) and days per time unit: the axis then shows
+    /// dates; without them it shows time since the start.
+    #[serde(default)]
+    pub start_date: Option<String>,
+    #[serde(default)]
+    pub days_per_unit: Option<f64>,
 }
 
 /// A frequency × recency grid computed by the caller with the fitted model.
@@ -165,40 +257,131 @@ pub struct CohortRetention {
 
 /// Renders the report as one self-contained HTML page.
 ///
-/// Errors (`InvalidParameter`) only for inconsistent input, e.g. lists of different lengths
-/// or a grid whose shape does not match its axes; absent sections are not errors.
+/// Sections whose input is absent are left out and listed at the end with the reason
+/// ([`ReportData::absent`], or "not supplied"). Errors (`InvalidParameter`) only for
+/// inconsistent input, e.g. lists of different lengths or a grid whose shape does not match
+/// its axes.
 pub fn render_html(data: &ReportData) -> Result<String> {
-    let sections: Vec<(&str, &str, String)> = vec![
-        ("headline", "Headline", sections::headline(data)),
+    let nonempty = |v: Option<usize>| v.is_some_and(|n| n > 0);
+    let clv_present = nonempty(data.clv.as_ref().map(|c| c.values.len()))
+        || nonempty(data.segments.as_ref().map(|g| g.names.len()))
+        || nonempty(data.channels.as_ref().map(|g| g.names.len()));
+    type Render<'a> = Box<dyn Fn() -> Result<String> + 'a>;
+    // (id, heading, spans both columns, input present, body)
+    let sections: Vec<(&str, &str, bool, bool, Render)> = vec![
+        (
+            "headline",
+            "What to do",
+            true,
+            data.headline.is_some(),
+            Box::new(|| Ok(sections_decision::headline(data))),
+        ),
+        (
+            "assumptions",
+            "Assumptions",
+            false,
+            data.assumptions.is_some(),
+            Box::new(|| Ok(sections_decision::assumptions(data))),
+        ),
+        (
+            "model-comparison",
+            "Model comparison",
+            false,
+            nonempty(data.model_comparison.as_ref().map(|m| m.candidates.len())),
+            Box::new(|| Ok(sections_decision::model_comparison(data))),
+        ),
+        (
+            "at-risk",
+            "Customers at risk",
+            true,
+            data.at_risk.is_some(),
+            Box::new(|| Ok(sections_decision::at_risk(data))),
+        ),
+        (
+            "new-customers",
+            "New customers: value and maximum acquisition cost",
+            true,
+            nonempty(data.new_customers.as_ref().map(|n| n.values.len())),
+            Box::new(|| Ok(sections_decision::new_customers(data))),
+        ),
+        (
+            "clv",
+            "Customer lifetime value",
+            false,
+            clv_present,
+            Box::new(|| sections::clv(data)),
+        ),
         (
             "tracking",
             "Tracking: actual vs expected purchases",
-            sections::tracking(data)?,
+            false,
+            data.tracking.is_some(),
+            Box::new(|| sections::tracking(data)),
         ),
         (
             "calibration-holdout",
             "Calibration vs holdout",
-            sections::calibration_holdout(data)?,
+            false,
+            nonempty(data.calibration_holdout.as_ref().map(Vec::len)),
+            Box::new(|| sections::calibration_holdout(data)),
         ),
         (
             "frequency-recency",
             "Frequency–recency",
-            sections::frequency_recency(data)?,
+            false,
+            data.frequency_recency.is_some(),
+            Box::new(|| sections::frequency_recency(data)),
         ),
-        ("clv", "Customer lifetime value", sections::clv(data)?),
-        ("churn", "Churn model", sections_model::churn(data)?),
+        (
+            "churn",
+            "Churn model",
+            false,
+            nonempty(data.churn.as_ref().map(|c| c.predicted.len())),
+            Box::new(|| sections_model::churn(data)),
+        ),
         (
             "cohorts",
             "Acquisition-cohort retention",
-            sections_model::cohorts(data)?,
+            false,
+            nonempty(data.cohorts.as_ref().map(|c| c.cohorts.len())),
+            Box::new(|| sections_model::cohorts(data)),
         ),
-        ("fit", "Model fit", sections_model::fit(data)),
+        (
+            "fit",
+            "Model fit",
+            false,
+            !data.fits.is_empty(),
+            Box::new(|| Ok(sections_model::fit(data))),
+        ),
     ];
     let mut body = String::new();
     let mut nav = Vec::new();
-    for (id, heading, content) in sections {
-        body.push_str(&html::section(id, heading, &content));
+    let mut left_out = Vec::new();
+    for (id, heading, wide, present, render) in sections {
+        if !present {
+            let why = data
+                .absent
+                .get(id)
+                .map_or("its input was not supplied", String::as_str);
+            left_out.push(format!("{heading}: {why}."));
+            continue;
+        }
+        body.push_str(&html::section(id, heading, wide, &render()?));
         nav.push((id.to_string(), heading.to_string()));
+    }
+    if !left_out.is_empty() {
+        let items: String = left_out
+            .iter()
+            .map(|l| format!("<li>{}</li>\n", html::escape(l)))
+            .collect();
+        let heading = "Not in this report";
+        body.push_str(&html::section(
+            "not-shown",
+            heading,
+            true,
+            &format!("<ul class=\"not-shown\">\n{items}</ul>\n"),
+        ));
+        nav.push(("not-shown".to_string(), heading.to_string()));
     }
     Ok(html::page(&data.title, &data.subtitle, &nav, &body))
 }

@@ -10,12 +10,12 @@ use super::{GroupValues, ReportData, same_len};
 use crate::error::Result;
 
 /// Horizon as text for labels ("next 52 weeks").
-fn horizon_text(data: &ReportData) -> String {
+pub(super) fn horizon_text(data: &ReportData) -> String {
     format!("next {} {}", duration(data.horizon), data.time_unit)
 }
 
 /// A duration in time units: whole numbers without decimals.
-fn duration(value: f64) -> String {
+pub(super) fn duration(value: f64) -> String {
     if (value - value.round()).abs() < 1e-9 {
         html::count(value)
     } else {
@@ -30,53 +30,6 @@ fn currency_unit(data: &ReportData) -> String {
     } else {
         format!(" ({})", data.currency.trim())
     }
-}
-
-pub fn headline(data: &ReportData) -> String {
-    let Some(h) = &data.headline else {
-        return note("No headline figures were supplied.");
-    };
-    let cur = &data.currency;
-    let customers = h.customers as f64;
-    let at_risk_share = if h.customers > 0 {
-        h.at_risk_customers as f64 / customers
-    } else {
-        f64::NAN
-    };
-    let mut rule = format!("{} of customers", percent(at_risk_share));
-    if !h.at_risk_rule.trim().is_empty() {
-        rule.push_str("; ");
-        rule.push_str(h.at_risk_rule.trim());
-    }
-    let mut out = String::from("<div class=\"cards\">\n");
-    out.push_str(&html::stat_card("Customers", &html::count(customers), ""));
-    out.push_str(&html::stat_card(
-        "Active share",
-        &percent(h.mean_p_alive),
-        "mean probability of being alive",
-    ));
-    out.push_str(&html::stat_card(
-        "Predicted revenue",
-        &money(h.predicted_revenue, cur),
-        &horizon_text(data),
-    ));
-    out.push_str(&html::stat_card(
-        "Total CLV",
-        &money(h.total_clv, cur),
-        &horizon_text(data),
-    ));
-    out.push_str(&html::stat_card(
-        "Customers at risk",
-        &html::count(h.at_risk_customers as f64),
-        &rule,
-    ));
-    out.push_str(&html::stat_card(
-        "Value at risk",
-        &money(h.at_risk_value, cur),
-        "what their churn would cost: (1 - P(alive)) x CLV if alive",
-    ));
-    out.push_str("</div>\n");
-    out
 }
 
 pub fn tracking(data: &ReportData) -> Result<String> {
@@ -111,7 +64,16 @@ pub fn tracking(data: &ReportData) -> Result<String> {
         cumulative.0.push((*p, cum_a));
         cumulative.1.push((*p, cum_e));
     }
-    let x_label = format!("time since start of calibration ({})", data.time_unit);
+    // Calendar dates on the axis when the start is known.
+    let x_dates = t
+        .start_date
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .zip(t.days_per_unit.filter(|d| d.is_finite() && *d > 0.0));
+    let x_label = match x_dates {
+        Some(_) => "date (end of each period)".to_string(),
+        None => format!("time since start of calibration ({})", data.time_unit),
+    };
     let vline = t
         .calibration_end
         .is_finite()
@@ -140,6 +102,7 @@ pub fn tracking(data: &ReportData) -> Result<String> {
         diagonal: None,
         unit_square: false,
         legend_lower_right: true,
+        x_dates,
     };
     let incremental_chart = LineChart {
         x_label,
@@ -152,6 +115,7 @@ pub fn tracking(data: &ReportData) -> Result<String> {
         diagonal: None,
         unit_square: false,
         legend_lower_right: true,
+        x_dates,
     };
     let title = "Cumulative repeat purchases, actual vs model expected";
     out.push_str("<div class=\"figures\">\n");
@@ -275,7 +239,8 @@ pub fn frequency_recency(data: &ReportData) -> Result<String> {
     let cols: Vec<String> = g.recency.iter().map(|r| html::axis_tick(*r)).collect();
     let x_label = format!("recency: time of last purchase ({})", data.time_unit);
     let y_label = "frequency: repeat purchases";
-    let annotate = rows.len() <= 12 && cols.len() <= 14;
+    // Cell labels only where cells are wide enough for them at a readable size.
+    let annotate = rows.len() <= 12 && cols.len() <= 10;
     let height = (120 + 16 * rows.len() as u32).clamp(360, 560);
     let mut out = String::from("<div class=\"figures\">\n");
     let mut missing = 0;
@@ -370,6 +335,34 @@ pub fn clv(data: &ReportData) -> Result<String> {
     Ok(out)
 }
 
+/// Most points drawn on the concentration curve.
+const MAX_CURVE_POINTS: usize = 400;
+
+/// (share of customers, share of value) from the most valuable customer down, starting at
+/// (0, 0); empty when the total is not positive.
+pub(super) fn concentration_curve(values: &[f64], max_points: usize) -> Vec<(f64, f64)> {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    let total: f64 = sorted.iter().sum();
+    if sorted.is_empty() || total.is_nan() || total <= 0.0 {
+        return vec![];
+    }
+    let n = sorted.len();
+    let step = n.div_ceil(max_points.max(1)).max(1);
+    let mut points = vec![(0.0, 0.0)];
+    let mut cumulative = 0.0;
+    for (i, v) in sorted.iter().enumerate() {
+        cumulative += v;
+        if (i + 1) % step == 0 || i + 1 == n {
+            points.push((
+                (i + 1) as f64 / n as f64,
+                (cumulative / total).clamp(0.0, 1.0),
+            ));
+        }
+    }
+    points
+}
+
 fn clv_distribution(data: &ReportData, c: &super::ClvDistribution) -> Result<String> {
     if !c.customer_ids.is_empty() {
         same_len("clv.customer_ids", c.customer_ids.len(), c.values.len())?;
@@ -406,39 +399,40 @@ fn clv_distribution(data: &ReportData, c: &super::ClvDistribution) -> Result<Str
     ));
     out.push_str("</div>\n");
 
-    // A long right tail would squash the histogram: bars stop at the 99th percentile.
-    let lo = values
-        .iter()
-        .copied()
-        .fold(f64::INFINITY, f64::min)
-        .min(0.0);
-    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let p99 = metrics::quantile(&values, 0.99);
-    let hi = if p99 > lo { p99 } else { max.max(lo + 1.0) };
-    let above = values.iter().filter(|v| **v > hi).count();
-    let (edges, counts) = metrics::histogram(&values, lo, hi, 40);
-    let title = "Distribution of predicted CLV";
-    let svg = charts::histogram(
-        &edges,
-        &counts,
-        &format!(
-            "predicted CLV, {}{}",
-            horizon_text(data),
-            currency_unit(data)
-        ),
-        "customers",
-        title,
-    )?;
-    let mut caption = format!("{title} over the {}.", horizon_text(data));
-    if above > 0 {
-        caption.push_str(&format!(
-            " The {} customer(s) above the 99th percentile ({}; highest {}) are counted in the last bar.",
-            html::count(above as f64),
-            html::money(hi, cur),
-            html::money(max, cur)
+    // Concentration (Lorenz-style) curve: customers from the most valuable down, against
+    // their cumulative share of the total; it reads the same for any tail.
+    let curve = concentration_curve(&values, MAX_CURVE_POINTS);
+    if curve.is_empty() {
+        out.push_str(&note(
+            "The total predicted CLV is not positive, so shares of it are not shown.",
+        ));
+    } else {
+        let chart = LineChart {
+            x_label: "share of customers, most valuable first".into(),
+            y_label: "share of total predicted CLV".into(),
+            series: vec![Series {
+                name: "Customers by predicted CLV".into(),
+                points: curve,
+                color: BLUE,
+                stroke: Stroke::Solid,
+            }],
+            vline: None,
+            diagonal: Some("Equal value for everyone".into()),
+            unit_square: true,
+            legend_lower_right: true,
+            x_dates: None,
+        };
+        let title = "Concentration of predicted CLV";
+        out.push_str(&figure(
+            "fig-clv-concentration",
+            &charts::line_chart(&chart, title)?,
+            &format!(
+                "{title} over the {}: the curve at x is the share of all value held by the \
+                 most valuable x of customers; the diagonal is an equal split.",
+                horizon_text(data)
+            ),
         ));
     }
-    out.push_str(&figure("fig-clv-histogram", &svg, &caption));
 
     let rows: Vec<Vec<String>> = metrics::value_deciles(&values)
         .iter()

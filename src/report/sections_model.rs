@@ -95,6 +95,7 @@ pub fn churn(data: &ReportData) -> Result<String> {
         diagonal: Some("Chance".into()),
         unit_square: true,
         legend_lower_right: true,
+        x_dates: None,
     };
     let title = "ROC curve of the churn model";
     out.push_str(&figure(
@@ -120,6 +121,7 @@ pub fn churn(data: &ReportData) -> Result<String> {
         diagonal: Some("Perfect calibration".into()),
         unit_square: true,
         legend_lower_right: true,
+        x_dates: None,
     };
     let title = "Calibration of the churn model";
     out.push_str(&figure(
@@ -143,6 +145,7 @@ pub fn churn(data: &ReportData) -> Result<String> {
         diagonal: Some("Random targeting".into()),
         unit_square: true,
         legend_lower_right: true,
+        x_dates: None,
     };
     let title = "Cumulative gains (lift) of the churn model";
     out.push_str(&figure(
@@ -169,7 +172,8 @@ pub fn cohorts(data: &ReportData) -> Result<String> {
         return Ok(note("The cohort retention table has no months."));
     }
     let cols: Vec<String> = (0..months).map(|m| m.to_string()).collect();
-    let annotate = months <= 18 && c.cohorts.len() <= 24;
+    // Cell labels only where cells are wide enough for them at a readable size.
+    let annotate = months <= 10 && c.cohorts.len() <= 24;
     let height = (110 + 24 * c.cohorts.len() as u32).clamp(360, 900);
     let value_text = |v: f64| html::axis_percent(v);
     let map = HeatMap {
@@ -237,7 +241,7 @@ pub fn fit(data: &ReportData) -> String {
 }
 
 fn fit_report(f: &FitReport) -> String {
-    let mut out = format!("<h3>{}</h3>\n", escape(&f.model));
+    let mut out = format!("<h3>{}</h3>\n", escape(&super::model_name(&f.model)));
     let rows: Vec<Vec<String>> = f
         .param_names
         .iter()

@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod demo_report;
 
 use std::path::PathBuf;
 
@@ -98,14 +99,14 @@ pub fn rel(a: f64, b: f64) -> f64 {
 
 /// The report's figures, by element id, in page order (checked by the report tests).
 pub const FIGURE_IDS: [&str; 12] = [
+    "fig-clv-concentration",
+    "fig-clv-segments",
+    "fig-clv-channels",
     "fig-tracking-cumulative",
     "fig-tracking-incremental",
     "fig-calibration-holdout",
     "fig-heatmap-expected",
     "fig-heatmap-palive",
-    "fig-clv-histogram",
-    "fig-clv-segments",
-    "fig-clv-channels",
     "fig-churn-roc",
     "fig-churn-calibration",
     "fig-churn-lift",
