@@ -94,6 +94,7 @@ class Bundle:
         margin: float,
         churn_window: Optional[float],
         at_risk: tuple[float, Optional[int], float],
+        currency: str,
     ) -> tuple[list[_Column], list[_Column], str, dict]: ...
     def report(
         self,
@@ -118,4 +119,5 @@ class Bundle:
         discount_rate: float,
         margin: float,
         target_ltv_cac: float,
+        currency: str,
     ) -> tuple[list[str], list[bytes]]: ...

@@ -23,7 +23,7 @@ use crate::summaries::{
     Source, SummarySettings, TransactionColumns, accounting_dict, summary_of, summary_options,
 };
 use clv::churn::AtRiskRule;
-use clv::io::{at_risk_table, scores_table};
+use clv::io::{Currency, OutputUnits, at_risk_table, scores_table};
 
 /// The at-risk rule from Python's (churn threshold, top N or None, minimum value at risk).
 fn at_risk_rule(
@@ -164,7 +164,9 @@ impl PyBundle {
     /// sorted by CLV; the at-risk list (the rows flagged `at_risk`, ranked by value at risk) as
     /// `clv at-risk` writes it. `at_risk` is (churn threshold, top N or None for all, minimum
     /// value at risk).
-    #[pyo3(signature = (tx, settings, horizon, horizon_unit, discount_rate, margin, churn_window, at_risk))]
+    /// Money columns are named in `currency` (`clv_usd`), times in the bundle's unit
+    /// (`recency_weeks`), as the CLI names them.
+    #[pyo3(signature = (tx, settings, horizon, horizon_unit, discount_rate, margin, churn_window, at_risk, currency))]
     #[allow(clippy::too_many_arguments, clippy::type_complexity)]
     fn score<'py>(
         &self,
@@ -177,6 +179,7 @@ impl PyBundle {
         margin: f64,
         churn_window: Option<f64>,
         at_risk: (f64, Option<usize>, f64),
+        currency: &str,
     ) -> PyResult<(
         Bound<'py, PyList>,
         Bound<'py, PyList>,
@@ -205,10 +208,14 @@ impl PyBundle {
         let scored = py
             .detach(|| score_bundle(&self.bundle, &summary, clv, churn_window, rule))
             .py_err()?;
-        let out = table_to_python(py, &scores_table(&scored.rows))?;
+        let units = OutputUnits {
+            time: self.bundle.unit().py_err()?,
+            currency: currency.parse::<Currency>().py_err()?,
+        };
+        let out = table_to_python(py, &scores_table(&scored.rows, &units, false))?;
         let listed = table_to_python(
             py,
-            &at_risk_table(&scored.at_risk, clv::churn::at_risk::MAX_REASONS),
+            &at_risk_table(&scored.at_risk, clv::churn::at_risk::MAX_REASONS, &units),
         )?;
         let totals = serde_json::to_string(&scored.totals)
             .map_err(ClvError::from)
@@ -223,9 +230,10 @@ impl PyBundle {
 
     /// Scores prospects (new customers) as `clv score-new` does: one row per prospect with its
     /// attribute columns (`names`, one list of values each; a `count` column counts the
-    /// customers a row stands for). Returns float64 bytes of count, expected_repeat_purchases,
-    /// expected_order_value, first_order_value, clv, max_cac.
-    #[pyo3(signature = (names, columns, horizon, horizon_unit, discount_rate, margin, target_ltv_cac))]
+    /// customers a row stands for). Returns the column names and float64 bytes of count,
+    /// expected_repeat_purchases, expected_order_value, first_order_value, clv, max_cac, the
+    /// money columns named in `currency` as the CLI names them (`clv_usd`).
+    #[pyo3(signature = (names, columns, horizon, horizon_unit, discount_rate, margin, target_ltv_cac, currency))]
     #[allow(clippy::too_many_arguments)]
     fn score_new<'py>(
         &self,
@@ -237,7 +245,9 @@ impl PyBundle {
         discount_rate: f64,
         margin: f64,
         target_ltv_cac: f64,
-    ) -> PyResult<(Vec<&'static str>, Bound<'py, PyList>)> {
+        currency: &str,
+    ) -> PyResult<(Vec<String>, Bound<'py, PyList>)> {
+        let currency = currency.parse::<Currency>().py_err()?;
         let values: Vec<Vec<String>> = columns
             .iter()
             .map(crate::columns::ids)
@@ -263,19 +273,32 @@ impl PyBundle {
             .detach(|| score_prospects(&self.bundle, &prospects, &settings, target_ltv_cac))
             .py_err()?;
         type Field = fn(&clv::predict::prospects::ProspectScore) -> f64;
-        let fields: [(&'static str, Field); 6] = [
-            ("count", |s| s.count),
-            ("expected_repeat_purchases", |s| s.expected_repeat_purchases),
-            ("expected_order_value", |s| s.expected_order_value),
-            ("first_order_value", |s| s.first_order_value),
-            ("clv", |s| s.clv),
-            ("max_cac", |s| s.max_cac),
+        // (name, whether it is money, value)
+        let fields: [(&'static str, bool, Field); 6] = [
+            ("count", false, |s| s.count),
+            ("expected_repeat_purchases", false, |s| {
+                s.expected_repeat_purchases
+            }),
+            ("expected_order_value", true, |s| s.expected_order_value),
+            ("first_order_value", true, |s| s.first_order_value),
+            ("clv", true, |s| s.clv),
+            ("max_cac", true, |s| s.max_cac),
         ];
         let out = PyList::empty(py);
-        for (_, f) in fields {
+        for (_, _, f) in fields {
             out.append(f64_bytes(py, &scores.iter().map(f).collect::<Vec<f64>>()))?;
         }
-        Ok((fields.iter().map(|(name, _)| *name).collect(), out))
+        let names = fields
+            .iter()
+            .map(|(name, money, _)| {
+                if *money {
+                    currency.column(name)
+                } else {
+                    name.to_string()
+                }
+            })
+            .collect();
+        Ok((names, out))
     }
 
     /// Writes the HTML report of `clv report` for the transactions to `path` (atomically), and
