@@ -130,11 +130,11 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
                 ..
             } => {
                 for (name, i) in [("predicted_revenue", revenue), ("clv", clv)] {
-                    let name = units.money_column(name);
+                    let (low, high) = (format!("{name}_low"), format!("{name}_high"));
                     meta.totals
-                        .insert(format!("{name}_low"), round_to_cents(i.lower));
+                        .insert(units.money_column(&low), round_to_cents(i.lower));
                     meta.totals
-                        .insert(format!("{name}_high"), round_to_cents(i.upper));
+                        .insert(units.money_column(&high), round_to_cents(i.upper));
                 }
                 interval_line = Some(format!(
                     "{:.0}% interval of the total CLV (parameter uncertainty, {} draws): \

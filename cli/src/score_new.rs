@@ -13,7 +13,9 @@ use clv::io::{
 use clv::predict::Bundle;
 use clv::predict::prospects::{bundle_budget_table, read_prospects_csv, score_prospects};
 
-use crate::common::{self, ClvArgs, CurrencyArgs, Ui, table};
+use crate::common::{self, ClvArgs, CurrencyArgs, IntervalArgs, Ui, table};
+use clv::io::meta::IntervalMeta;
+use clv::predict::prospect_intervals::attach_prospect_intervals;
 
 /// Score new customers by acquisition attributes, for ad budgets.
 #[derive(Debug, clap::Args)]
@@ -26,7 +28,8 @@ attribute columns the bundle's covariates use (e.g. channel, score) and optional
 first_order_value. CLV = first order x margin + discounted repeat purchases x expected order
 value x margin; max CAC = CLV / target LTV:CAC. Columns (--currency USD): the attribute
 columns, expected_repeat_purchases,expected_order_value_usd,first_order_value_usd,clv_usd,
-max_cac_usd; money rounded to cents. --budget-output FILE writes the budget table
+max_cac_usd (with --intervals also clv_low_usd, clv_high_usd and max_cac_conservative_usd,
+the maximum CAC from the interval's lower end); money rounded to cents. --budget-output FILE writes the budget table
 (group,prospects,mean_clv_usd,max_cac_usd,budget_usd). Each output file gets a sidecar
 FILE.meta.json with the assumptions (horizon, discount rate, margin, currency, model, target
 LTV:CAC) and the columns' units.")]
@@ -44,6 +47,8 @@ pub struct Args {
     pub clv: ClvArgs,
     #[command(flatten)]
     pub currency: CurrencyArgs,
+    #[command(flatten)]
+    pub intervals: IntervalArgs,
     /// Output per prospect, Parquet when it ends in `.parquet`, else CSV (default: stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -62,12 +67,29 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let bundle = Bundle::load(&args.model)?;
     let (unit, settings) = args.clv.settings(&bundle, &args.model)?;
     let prospects = read_prospects_csv(&args.prospects)?;
-    let scores = score_prospects(&bundle, &prospects, &settings, args.target_ltv_cac)?;
+    let mut scores = score_prospects(&bundle, &prospects, &settings, args.target_ltv_cac)?;
+    let interval_settings = args.intervals.settings()?;
+    let unavailable = match &interval_settings {
+        Some(s) => attach_prospect_intervals(
+            &bundle,
+            &prospects,
+            &mut scores,
+            &settings,
+            args.target_ltv_cac,
+            s,
+        )?,
+        None => None,
+    };
+    if let Some(why) = &unavailable {
+        ui.warn(format!(
+            "no CLV intervals: {why}; the values are point estimates only"
+        ));
+    }
     let units = OutputUnits {
         time: unit,
         currency: args.currency.currency.clone(),
     };
-    let intervals = false;
+    let intervals = interval_settings.is_some() && unavailable.is_none();
     crate::common::write_result(
         args.output.as_deref(),
         |out| write_prospect_scores_csv(out, &prospects, &scores, &units, intervals),
@@ -95,6 +117,31 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             units.money_column("budget"),
             round_to_cents(all.total_budget),
         );
+        if let Some(s) = interval_settings {
+            meta.intervals = Some(IntervalMeta {
+                level: s.level,
+                method: "parametric draws of the purchase model's parameters from the fit's \
+                         covariance; order values at their estimates"
+                    .into(),
+                draws: s.draws,
+                seed: s.seed,
+                available: unavailable.is_none(),
+                reason: unavailable.clone(),
+            });
+            if intervals && all.prospects > 0.0 {
+                let weighted: f64 = scores
+                    .iter()
+                    .map(|p| p.count * p.max_cac_conservative.unwrap_or(0.0))
+                    .sum();
+                meta.totals.insert(
+                    units.money_column("mean_max_cac_conservative"),
+                    round_to_cents(weighted / all.prospects),
+                );
+            }
+        }
+        if let Some(why) = &unavailable {
+            meta.warnings.push(format!("no CLV intervals: {why}"));
+        }
         meta
     };
     if let Some(path) = &args.output {

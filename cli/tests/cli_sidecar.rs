@@ -269,3 +269,119 @@ fn a_currency_is_a_three_letter_code() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("three-letter code"), "{err}");
 }
+
+/// `clv score --intervals` on the demo data with `model`: stderr and the output file.
+fn score_with_intervals(model: &str, out: &Path) -> String {
+    let (tx, o) = (root_file("data/demo_transactions.csv"), s(out));
+    let mut args = vec![
+        "score",
+        "--model",
+        model,
+        "--transactions",
+        &tx,
+        "--output",
+        &o,
+        "--intervals",
+    ];
+    args.extend(MONEY);
+    clv_ok(&args)
+}
+
+#[test]
+fn score_intervals_bracket_the_clv_per_customer_and_in_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("scores.csv");
+    let stderr = score_with_intervals(&root_file("models/demo_bundle.json"), &out);
+    assert!(stderr.contains("90% interval of the total CLV"), "{stderr}");
+    let meta = sidecar(&out);
+    check_assumptions(&meta, "clv score", &out);
+    assert_eq!(meta["intervals"]["available"], true);
+    assert_eq!(meta["intervals"]["level"], 0.9);
+    let total = |k: &str| meta["totals"][k].as_f64().unwrap();
+    assert!(total("clv_low_eur") < total("clv_eur") && total("clv_eur") < total("clv_high_eur"));
+    let names = header(&out);
+    let at = |n: &str| names.iter().position(|h| h == n).unwrap();
+    let (clv, low, high) = (at("clv_eur"), at("clv_eur") + 1, at("clv_eur") + 2);
+    assert_eq!(
+        (&names[low][..], &names[high][..]),
+        ("clv_low_eur", "clv_high_eur")
+    );
+    let mut rdr = csv::Reader::from_path(&out).unwrap();
+    let (mut inside, mut n) = (0, 0);
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        let v = |j: usize| rec[j].parse::<f64>().unwrap();
+        assert!(v(low) <= v(high), "{rec:?}");
+        inside += usize::from(v(low) <= v(clv) && v(clv) <= v(high));
+        n += 1;
+    }
+    // The point estimate sits inside its own parameter interval for nearly everyone.
+    assert!(inside as f64 >= 0.95 * n as f64, "{inside} of {n}");
+    money_in_cents(&out);
+}
+
+#[test]
+fn a_fit_without_covariance_gives_a_warning_not_point_values_as_intervals() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root_file("models/demo_bundle.json")).unwrap();
+    let mut bundle: Value = serde_json::from_str(&text).unwrap();
+    bundle["transaction_model"]["fit"]["covariance"] = Value::Null;
+    let model = dir.path().join("no_covariance.json");
+    std::fs::write(&model, bundle.to_string()).unwrap();
+    let out = dir.path().join("scores.csv");
+    let stderr = score_with_intervals(&s(&model), &out);
+    assert!(
+        stderr.contains("warning: no CLV intervals") && stderr.contains("no covariance"),
+        "{stderr}"
+    );
+    let meta = sidecar(&out);
+    assert_eq!(meta["intervals"]["available"], false);
+    assert!(
+        meta["intervals"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no covariance")
+    );
+    assert!(!header(&out).iter().any(|h| h.starts_with("clv_low")));
+}
+
+#[test]
+fn score_new_intervals_give_a_conservative_maximum_cac() {
+    let dir = tempfile::tempdir().unwrap();
+    let prospects = dir.path().join("prospects.csv");
+    std::fs::write(
+        &prospects,
+        "channel,score,count\npaid,0.5,100\norganic,0.1,300\n",
+    )
+    .unwrap();
+    let out = dir.path().join("scored.csv");
+    let (model, p, o) = (root_file("models/demo_bundle.json"), s(&prospects), s(&out));
+    let mut args = vec![
+        "score-new",
+        "--model",
+        &model,
+        "--prospects",
+        &p,
+        "--output",
+        &o,
+        "--intervals",
+    ];
+    args.extend(MONEY);
+    clv_ok(&args);
+    let meta = sidecar(&out);
+    check_assumptions(&meta, "clv score-new", &out);
+    assert_eq!(meta["intervals"]["available"], true);
+    let names = header(&out);
+    let at = |n: &str| names.iter().position(|h| h == n).unwrap();
+    let mut rdr = csv::Reader::from_path(&out).unwrap();
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        let v = |n: &str| rec[at(n)].parse::<f64>().unwrap();
+        let (clv, low, high) = (v("clv_eur"), v("clv_low_eur"), v("clv_high_eur"));
+        assert!(low < clv && clv < high, "{rec:?}");
+        let conservative = v("max_cac_conservative_eur");
+        assert!((conservative - low / 3.0).abs() <= 0.01, "{rec:?}");
+        assert!(conservative < v("max_cac_eur"), "{rec:?}");
+    }
+    money_in_cents(&out);
+}

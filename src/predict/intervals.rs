@@ -26,6 +26,7 @@ use crate::models::AnyModel;
 use crate::models::data::distinct;
 use crate::models::gamma_gamma::GammaGamma;
 use crate::models::saved::SavedModel;
+use crate::optim::FitReport;
 use std::collections::HashMap;
 
 /// Level, number of draws and seed of the intervals.
@@ -120,43 +121,68 @@ fn cholesky(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
     Some(l)
 }
 
-/// Why the saved model's fit gives no parameter draws (no covariance, one that does not match
-/// its parameters or is not positive definite: a singular information matrix, e.g. a maximum
-/// on the boundary), or the Cholesky factor of the covariance of its log parameters.
-fn log_covariance_factor(saved: &SavedModel) -> std::result::Result<Vec<Vec<f64>>, String> {
-    let estimates = &saved.fit.estimates;
-    let Some(cov) = saved.fit.covariance.as_ref() else {
+/// The Cholesky factor of the covariance of a fit's estimates on the scale they are drawn on:
+/// the first `log_scaled` parameters (positive ones) on the log scale, the others (regression
+/// coefficients) as they are. An error says why there is none: no covariance (a singular
+/// information matrix, e.g. a maximum on the boundary), one that does not match the
+/// parameters, or one that is not positive definite.
+pub(super) fn draw_factor(
+    fit: &FitReport,
+    log_scaled: usize,
+) -> std::result::Result<Vec<Vec<f64>>, String> {
+    let estimates = &fit.estimates;
+    let Some(cov) = fit.covariance.as_ref() else {
         return Err(format!(
             "the {} fit has no covariance (its information matrix is singular, as at a \
              boundary of the parameter space)",
-            saved.model
+            fit.model
         ));
     };
     let k = estimates.len();
-    if cov.len() != k || cov.iter().any(|row| row.len() != k) {
+    if cov.len() != k || cov.iter().any(|row| row.len() != k) || log_scaled > k {
         return Err(format!(
             "the {} fit's covariance does not match its parameters",
-            saved.model
+            fit.model
         ));
     }
-    let log_cov: Vec<Vec<f64>> = (0..k)
-        .map(|i| {
-            (0..k)
-                .map(|j| cov[i][j] / (estimates[i] * estimates[j]))
-                .collect()
-        })
+    let scale = |i: usize| if i < log_scaled { estimates[i] } else { 1.0 };
+    let scaled: Vec<Vec<f64>> = (0..k)
+        .map(|i| (0..k).map(|j| cov[i][j] / (scale(i) * scale(j))).collect())
         .collect();
-    cholesky(&log_cov).ok_or_else(|| {
+    cholesky(&scaled).ok_or_else(|| {
         format!(
             "the {} fit's covariance is not positive definite",
-            saved.model
+            fit.model
         )
     })
 }
 
+/// Parameters of draw `d` of a fit with factor `l` from [`draw_factor`].
+pub(super) fn drawn_params(
+    fit: &FitReport,
+    log_scaled: usize,
+    l: &[Vec<f64>],
+    seed: u64,
+    d: usize,
+) -> Vec<f64> {
+    let k = fit.estimates.len();
+    let mut rng = draw_rng(seed, d);
+    let z: Vec<f64> = (0..k).map(|_| StandardNormal.sample(&mut rng)).collect();
+    (0..k)
+        .map(|i| {
+            let shift: f64 = (0..=i).map(|j| l[i][j] * z[j]).sum();
+            if i < log_scaled {
+                fit.estimates[i] * shift.exp()
+            } else {
+                fit.estimates[i] + shift
+            }
+        })
+        .collect()
+}
+
 /// Why parameter-uncertainty intervals cannot be drawn for the saved model (`None`: they can).
 pub fn no_interval_reason(saved: &SavedModel) -> Option<String> {
-    log_covariance_factor(saved).err()
+    draw_factor(&saved.fit, saved.fit.estimates.len()).err()
 }
 
 /// `draws` models of the saved model's kind with parameters drawn from the estimates'
@@ -164,23 +190,12 @@ pub fn no_interval_reason(saved: &SavedModel) -> Option<String> {
 /// covariance (singular information, e.g. a maximum on the boundary).
 pub fn parameter_draws(saved: &SavedModel, draws: usize, seed: u64) -> Result<Vec<AnyModel>> {
     let kind = saved.kind()?;
-    let estimates = &saved.fit.estimates;
-    let k = estimates.len();
-    let l = log_covariance_factor(saved)
+    let k = saved.fit.estimates.len();
+    let l = draw_factor(&saved.fit, k)
         .map_err(|why| ClvError::numerical("the parameter-uncertainty interval", why))?;
     (0..draws)
         .into_par_iter()
-        .map(|d| {
-            let mut rng = draw_rng(seed, d);
-            let z: Vec<f64> = (0..k).map(|_| StandardNormal.sample(&mut rng)).collect();
-            let params: Vec<f64> = (0..k)
-                .map(|i| {
-                    let shift: f64 = (0..=i).map(|j| l[i][j] * z[j]).sum();
-                    estimates[i] * shift.exp()
-                })
-                .collect();
-            AnyModel::from_params(kind, &params)
-        })
+        .map(|d| AnyModel::from_params(kind, &drawn_params(&saved.fit, k, &l, seed, d)))
         .collect()
 }
 

@@ -8,6 +8,7 @@ pub mod clv;
 pub mod evaluation;
 pub mod holdout;
 pub mod intervals;
+pub mod prospect_intervals;
 pub mod prospects;
 pub mod score;
 pub mod selection;
