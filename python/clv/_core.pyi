@@ -95,6 +95,7 @@ class Bundle:
         churn_window: Optional[float],
         at_risk: tuple[float, Optional[int], float],
         currency: str,
+        intervals: bool = False,
     ) -> tuple[list[_Column], list[_Column], str, dict]: ...
     def report(
         self,
@@ -120,4 +121,5 @@ class Bundle:
         margin: float,
         target_ltv_cac: float,
         currency: str,
-    ) -> tuple[list[str], list[bytes]]: ...
+        intervals: bool = False,
+    ) -> tuple[list[str], list[bytes], Optional[str]]: ...

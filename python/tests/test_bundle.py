@@ -136,3 +136,34 @@ def test_the_report_is_the_clis(clv_bin, demo, bundle, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "cli.html").read_text() == html
+
+
+def test_intervals_are_the_clis(clv_bin, demo, bundle, tmp_path):
+    path = tmp_path / "bundle.json"
+    bundle.save(path)
+    py = bundle.score(demo, horizon=52, margin=0.30, intervals=True)
+    names = list(py.columns)
+    at = names.index("clv_usd")
+    assert names[at + 1:at + 3] == ["clv_low_usd", "clv_high_usd"]
+    assert (py["clv_low_usd"] <= py["clv_high_usd"]).all()
+    inside = (py["clv_low_usd"] <= py["clv_usd"]) & (py["clv_usd"] <= py["clv_high_usd"])
+    assert inside.mean() >= 0.95
+    outcome = py.attrs["totals"]["intervals"]["Computed"]
+    assert outcome["total_clv"]["lower"] < py.attrs["totals"]["total_clv"] < outcome["total_clv"]["upper"]
+    out = tmp_path / "scores.csv"
+    done = subprocess.run(
+        [str(clv_bin), "score", "--model", str(path), "--input", str(DEMO), "--horizon", "52",
+         "--margin", "0.30", "--intervals", "--output", str(out)],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    cli = pd.read_csv(out, dtype={"customer_id": str})
+    assert list(cli.columns) == names
+    for col in ["clv_low_usd", "clv_high_usd"]:
+        np.testing.assert_allclose(cli[col], py[col], rtol=0, atol=0.005 + 1e-9, err_msg=col)
+    prospects = pd.DataFrame({"channel": ["paid", "organic"], "score": [0.5, 0.1]})
+    scored = bundle.score_new(prospects, margin=0.30, intervals=True)
+    assert (scored["clv_low_usd"] < scored["clv_usd"]).all()
+    assert (scored["clv_usd"] < scored["clv_high_usd"]).all()
+    np.testing.assert_allclose(scored["max_cac_conservative_usd"], scored["clv_low_usd"] / 3)
+    assert "clv_low_usd" not in bundle.score_new(prospects, margin=0.30).columns
