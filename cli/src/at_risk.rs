@@ -7,11 +7,12 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clv::features::SummaryOptions;
-use clv::io::write_at_risk_csv;
+use clv::io::units::round_to_cents;
+use clv::io::{OutputUnits, at_risk_columns, write_at_risk_csv};
 use clv::predict::score::score_bundle;
 use clv::report::text::at_risk_table;
 
-use crate::common::{self, BundleScoringArgs, Ui, output};
+use crate::common::{self, BundleScoringArgs, CurrencyArgs, Ui, output};
 
 /// Rows shown on the terminal when the full list goes to a file.
 const TERMINAL_ROWS: usize = 20;
@@ -32,10 +33,15 @@ risk > 0 (and >= --min-value-at-risk), the --top N (default 100) by value at ris
 customer id, or --all. The same flags give the same customers as `clv score`'s at_risk
 column. Reasons come from each customer's history: time since the last purchase against
 their usual gap (against the repeat buyers' median gap for one-time buyers), fewer purchases
-in the second half of their history than in the first.")]
+in the second half of their history than in the first. Columns (--currency USD): rank,
+customer_id,churn_probability,p_alive,clv_usd,clv_if_alive_usd,value_at_risk_usd,reason_1,
+reason_2; money rounded to cents. With --output FILE the sidecar FILE.meta.json states the
+assumptions (horizon, discount rate, margin, currency, model) and the columns' units.")]
 pub struct Args {
     #[command(flatten)]
     pub scoring: BundleScoringArgs,
+    #[command(flatten)]
+    pub currency: CurrencyArgs,
     /// Output file, Parquet when it ends in `.parquet`, else CSV (default: a table on stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -59,12 +65,41 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         ));
     }
     let rows = &scored.at_risk;
+    let units = OutputUnits {
+        time: unit,
+        currency: args.currency.currency.clone(),
+    };
     if let Some(path) = &args.output {
         common::write_result(
             Some(path),
-            |out| write_at_risk_csv(out, rows, REASONS),
-            || clv::io::at_risk_table(rows, REASONS),
+            |out| write_at_risk_csv(out, rows, REASONS, &units),
+            || clv::io::at_risk_table(rows, REASONS, &units),
         )?;
+        let totals = &scored.totals;
+        let mut meta = args.scoring.clv.meta(
+            "clv at-risk",
+            &bundle,
+            &args.scoring.model,
+            &clv,
+            &units,
+            &at_risk_columns(&units, REASONS),
+        );
+        let s = &scored.settings;
+        meta.settings
+            .insert("churn_window".into(), s.churn_window.into());
+        meta.settings
+            .insert("churn_source".into(), totals.churn_source.clone().into());
+        meta.settings
+            .insert("at_risk_rule".into(), totals.at_risk_rule.clone().into());
+        meta.totals
+            .insert("customers".into(), totals.customers as f64);
+        meta.totals
+            .insert("at_risk_customers".into(), rows.len() as f64);
+        meta.totals.insert(
+            units.money_column("value_at_risk"),
+            round_to_cents(totals.at_risk_value),
+        );
+        common::write_sidecar(Some(path), &meta)?;
         out!("{}", at_risk_table(rows, TERMINAL_ROWS));
         ui.info(format!(
             "{} customers at risk written to {}",

@@ -12,6 +12,8 @@ use chrono::NaiveDate;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clv::features::{Summary, SummaryOptions, TimeUnit, summarize_path};
 use clv::ingest::{DateParser, OnError, ReadOptions, RowAccounting, day_to_date};
+
+pub use crate::assumptions::{CurrencyArgs, IntervalArgs, write_sidecar};
 use clv::models::{Family, ModelKind};
 use clv::predict::Bundle;
 use clv::predict::clv::ClvSettings;

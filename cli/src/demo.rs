@@ -121,7 +121,11 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let (scores, totals, score_settings) = (&scored.rows, &scored.totals, &scored.settings);
     let scores_path = args.out_dir.join("scores.csv");
     let mut file = clv::persist::AtomicFile::create(&scores_path)?;
-    write_scores_csv(&mut file, scores)?;
+    let units = clv::io::OutputUnits {
+        time: bundle.unit()?,
+        currency: clv::io::Currency::default(),
+    };
+    write_scores_csv(&mut file, scores, &units, false)?;
     file.commit()?;
     outln!("{}", portfolio_text(totals, &bundle, score_settings));
     let report = build_report(

@@ -19,6 +19,7 @@ macro_rules! out {
     }};
 }
 
+mod assumptions;
 mod common;
 
 mod at_risk;

@@ -8,7 +8,8 @@ use clv::features::cohort::cohort_retention;
 use clv::features::rfm::{rfm_scores, segment_counts};
 use clv::features::{SummaryOptions, TimeUnit};
 
-use crate::common::{self, TransactionArgs, Ui};
+use crate::common::{self, CurrencyArgs, TransactionArgs, Ui};
+use clv::io::{OutputMeta, OutputUnits, segment_columns, write_segments_csv};
 
 /// Score customers by recency, frequency and monetary value, name their segments, and build
 /// the monthly cohort retention table.
@@ -27,8 +28,11 @@ High value: a repeat buyer whose average order value is above the median.")]
 pub struct Args {
     #[command(flatten)]
     pub input: TransactionArgs,
-    /// Per-customer CSV: customer_id,recency_days,expected_gap_days,orders,total_spend,
-    /// average_order_value,r,f,m,segment,high_value.
+    #[command(flatten)]
+    pub currency: CurrencyArgs,
+    /// Per-customer CSV: customer_id,days_since_last_purchase,expected_gap_days,orders,
+    /// total_spend_usd,average_order_value_usd,r,f,m,segment,high_value (money in --currency,
+    /// rounded to cents), with the sidecar FILE.meta.json (columns and their units).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Cohort retention CSV: cohort,size,month_0,month_1,...
@@ -51,11 +55,24 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let cohorts = cohort_retention(&summary)?;
 
     if let Some(path) = &args.output {
-        let mut w = csv::Writer::from_writer(common::output(Some(path))?);
-        for s in &scores {
-            w.serialize(s)?;
-        }
-        w.into_inner().map_err(|e| e.into_error())?.finish()?;
+        let units = OutputUnits {
+            time: TimeUnit::Day,
+            currency: args.currency.currency.clone(),
+        };
+        let mut out = common::output(Some(path))?;
+        write_segments_csv(&mut out, &scores, &units)?;
+        out.finish()?;
+        let mut meta = OutputMeta::new(
+            "clv segment",
+            env!("CARGO_PKG_VERSION"),
+            &units,
+            &segment_columns(&units),
+        );
+        meta.settings.insert(
+            "as_of".into(),
+            summary.calibration_period_end().to_string().into(),
+        );
+        common::write_sidecar(Some(path), &meta)?;
         ui.info(format!(
             "{} customers written to {}",
             scores.len(),

@@ -102,16 +102,21 @@ fn agree(bundle: &str, tx: &str, flags: &[&str], out_dir: &Path, top: Option<usi
         let score = flagged
             .get(id)
             .unwrap_or_else(|| panic!("'{id}' is listed but score does not flag it"));
-        let var = num(row, "value_at_risk");
-        // `score` writes 8 significant digits (15 decimals at most), `at-risk` every digit.
-        let close = |a: f64, b: f64| (a - b).abs() <= 1e-7 * a.abs().max(b.abs()) + 1e-15;
-        assert!(close(var, num(score, "value_at_risk")), "{id}");
-        assert!(close(num(row, "clv"), num(score, "clv")), "{id}");
-        assert!(close(num(row, "p_alive"), num(score, "p_alive")), "{id}");
+        let var = num(row, "value_at_risk_usd");
+        // Both write money rounded to cents and other numbers to 8 significant digits.
+        assert_eq!(row["value_at_risk_usd"], score["value_at_risk_usd"], "{id}");
+        assert_eq!(row["clv_usd"], score["clv_usd"], "{id}");
+        assert_eq!(row["p_alive"], score["p_alive"], "{id}");
         let alive = num(row, "p_alive");
-        assert!(close(var, (1.0 - alive) * num(row, "clv_if_alive")), "{id}");
+        // Two roundings to cents: within a cent.
+        let from_parts = (1.0 - alive) * num(row, "clv_if_alive_usd");
         assert!(
-            var > 0.0 && var <= last,
+            (var - from_parts).abs() <= 0.0101,
+            "{id}: {var} vs {from_parts}"
+        );
+        // A value at risk under half a cent shows as 0.
+        assert!(
+            var >= 0.0 && var <= last,
             "{id}: not ranked by value at risk"
         );
         last = var;
@@ -136,7 +141,7 @@ fn agree(bundle: &str, tx: &str, flags: &[&str], out_dir: &Path, top: Option<usi
     }
     // Every score row: value at risk and the P(alive) / churn explanation are there and sane.
     for row in &scores {
-        let var = num(row, "value_at_risk");
+        let var = num(row, "value_at_risk_usd");
         assert!(var.is_finite() && var >= 0.0, "{}", row["customer_id"]);
         if num(row, "p_alive") == 1.0 {
             assert_eq!(var, 0.0);

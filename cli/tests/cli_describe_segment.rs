@@ -83,7 +83,7 @@ fn segment_writes_scores_and_cohorts() {
     let mut lines = seg.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "customer_id,recency_days,expected_gap_days,orders,total_spend,average_order_value,r,f,m,\
+        "customer_id,days_since_last_purchase,expected_gap_days,orders,total_spend_usd,average_order_value_usd,r,f,m,\
          segment,high_value"
     );
     // a: last purchase on the end day, 4 orders, more spend; with two customers the better
@@ -91,14 +91,15 @@ fn segment_writes_scores_and_cohorts() {
     // value: b's order value (30) is above the median (20) but b is no repeat buyer.
     // a's expected gap: 364 days over 3 repeat purchases; b, a one-time buyer, is measured
     // against the repeat buyers' median (a's), and 212 days is within twice it: no cap.
-    let gap = 364.0_f64 / 3.0;
+    // 364 / 3 to 8 significant digits; money rounded to cents.
+    let gap = "121.33333";
     assert_eq!(
         lines.next().unwrap(),
-        format!("a,0,{gap},4,40.0,10.0,3,3,3,loyal,false")
+        format!("a,0,{gap},4,40,10,3,3,3,loyal,false")
     );
     assert_eq!(
         lines.next().unwrap(),
-        format!("b,212,{gap},1,30.0,30.0,1,1,1,lost,false")
+        format!("b,212,{gap},1,30,30,1,1,1,lost,false")
     );
     let coh = std::fs::read_to_string(coh).unwrap();
     let mut rows = coh.lines();

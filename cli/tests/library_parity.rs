@@ -286,8 +286,12 @@ fn train_score_score_new_and_report() {
         .clv_settings(52.0, clv::features::TimeUnit::Week, 0.10, 0.3)
         .unwrap();
     let scored = score_bundle(&bundle, &history, clv, None, AtRiskRule::default()).unwrap();
+    let units = io::OutputUnits {
+        time: clv::features::TimeUnit::Week,
+        currency: io::Currency::default(),
+    };
     let mut mine = Vec::new();
-    io::write_scores_csv(&mut mine, &scored.rows).unwrap();
+    io::write_scores_csv(&mut mine, &scored.rows, &units, false).unwrap();
     assert!(mine == read(Path::new(&scores_file)), "scores differ");
     // `clv at-risk` with the same flags: the library's list of the same scoring run.
     let at_risk_file = p(dir.path(), "at_risk.csv");
@@ -306,7 +310,7 @@ fn train_score_score_new_and_report() {
     ]);
     assert!(!scored.at_risk.is_empty());
     let mut mine = Vec::new();
-    io::write_at_risk_csv(&mut mine, &scored.at_risk, MAX_REASONS).unwrap();
+    io::write_at_risk_csv(&mut mine, &scored.at_risk, MAX_REASONS, &units).unwrap();
     assert!(
         mine == read(Path::new(&at_risk_file)),
         "at-risk lists differ"
@@ -333,7 +337,7 @@ fn train_score_score_new_and_report() {
     let prospects = read_prospects_csv(&prospects_file).unwrap();
     let new_scores = score_prospects(&bundle, &prospects, &clv, 3.0).unwrap();
     let mut mine = Vec::new();
-    io::write_prospect_scores_csv(&mut mine, &prospects, &new_scores).unwrap();
+    io::write_prospect_scores_csv(&mut mine, &prospects, &new_scores, &units, false).unwrap();
     assert!(
         mine == read(Path::new(&scored_file)),
         "prospect scores differ"

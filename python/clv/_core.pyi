@@ -94,6 +94,8 @@ class Bundle:
         margin: float,
         churn_window: Optional[float],
         at_risk: tuple[float, Optional[int], float],
+        currency: str,
+        intervals: bool = False,
     ) -> tuple[list[_Column], list[_Column], str, dict]: ...
     def report(
         self,
@@ -118,4 +120,6 @@ class Bundle:
         discount_rate: float,
         margin: float,
         target_ltv_cac: float,
-    ) -> tuple[list[str], list[bytes]]: ...
+        currency: str,
+        intervals: bool = False,
+    ) -> tuple[list[str], list[bytes], Optional[str]]: ...

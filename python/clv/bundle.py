@@ -5,6 +5,7 @@ the churn settings, in one JSON file that the CLI reads and writes."""
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any, Optional, Sequence
 
 from . import _core
@@ -130,6 +131,8 @@ class Bundle:
         risk_threshold: float = 0.5,
         top: Optional[int] = 100,
         min_value_at_risk: float = 0.0,
+        currency: str = "USD",
+        intervals: bool = False,
         customer_col: str = "customer_id",
         date_col: str = "date",
         amount_col: str = "amount",
@@ -143,12 +146,17 @@ class Bundle:
         bundle's unit; converted to it) at the annual effective ``discount_rate`` and the
         required profit ``margin`` (1 = revenue), value at risk, RFM segment and the at-risk flag
         (the customers :meth:`at_risk` lists with the same ``risk_threshold``, ``top`` and
-        ``min_value_at_risk``), sorted by CLV. The portfolio summary is in
+        ``min_value_at_risk``), sorted by CLV. Columns are named as the CLI's: times in the
+        bundle's unit (``recency_weeks``, ``T_weeks``), money in ``currency`` (``clv_usd``,
+        a three-letter code). ``intervals=True`` adds the CLV's 90% parameter-uncertainty bounds
+        (``clv_low_usd``, ``clv_high_usd``) and their totals under ``totals["intervals"]``, as
+        ``clv score --intervals``; a fit without covariance gives none, and says why there (and
+        in a warning). The portfolio summary is in
         ``result.attrs["totals"]`` (pandas) and :attr:`last_totals`."""
         scores, _ = self._score_and_list(
             transactions, horizon, unit, discount_rate, margin, churn_window, risk_threshold, top,
-            min_value_at_risk, customer_col, date_col, amount_col, observation_end, on_error,
-            output, source,
+            min_value_at_risk, currency, customer_col, date_col, amount_col, observation_end,
+            on_error, output, source, intervals,
         )
         return scores
 
@@ -164,6 +172,7 @@ class Bundle:
         risk_threshold: float = 0.5,
         top: Optional[int] = 100,
         min_value_at_risk: float = 0.0,
+        currency: str = "USD",
         customer_col: str = "customer_id",
         date_col: str = "date",
         amount_col: str = "amount",
@@ -176,27 +185,33 @@ class Bundle:
         ``risk_threshold`` and a positive value at risk (>= ``min_value_at_risk``), the
         ``top`` by value at risk (``None``: all), ranked. Value at risk = (1 - P(alive)) x CLV
         if alive, the future value churn would cost. Columns: rank, customer_id,
-        churn_probability, p_alive, clv, clv_if_alive, value_at_risk, reason_1, reason_2 (the
-        customer's silence against their usual gap, a drop in purchase frequency)."""
+        churn_probability, p_alive, clv_usd, clv_if_alive_usd, value_at_risk_usd (money in
+        ``currency``), reason_1, reason_2 (the customer's silence against their usual gap, a
+        drop in purchase frequency)."""
         _, listed = self._score_and_list(
             transactions, horizon, unit, discount_rate, margin, churn_window, risk_threshold, top,
-            min_value_at_risk, customer_col, date_col, amount_col, observation_end, on_error,
-            output, source,
+            min_value_at_risk, currency, customer_col, date_col, amount_col, observation_end,
+            on_error, output, source,
         )
         return listed
 
     def _score_and_list(self, transactions, horizon, unit, discount_rate, margin, churn_window,
-                        risk_threshold, top, min_value_at_risk, customer_col, date_col,
-                        amount_col, observation_end, on_error, output, source):
+                        risk_threshold, top, min_value_at_risk, currency, customer_col,
+                        date_col, amount_col, observation_end, on_error, output, source,
+                        intervals=False):
         """One scoring run: the scores and the at-risk list, from the same numbers."""
         tx, settings = self._transactions(
             transactions, customer_col, date_col, amount_col, observation_end, on_error, source
         )
         columns, listed, totals, accounting = self._core.score(
             tx, settings, float(horizon), unit, float(discount_rate), float(margin),
-            churn_window, _at_risk_rule(risk_threshold, top, min_value_at_risk),
+            churn_window, _at_risk_rule(risk_threshold, top, min_value_at_risk), str(currency),
+            bool(intervals),
         )
         self.last_totals = json.loads(totals)
+        outcome = self.last_totals.get("intervals")
+        if isinstance(outcome, dict) and "Unavailable" in outcome:
+            warnings.warn(f"no CLV intervals: {outcome['Unavailable']}", stacklevel=3)
         self.last_accounting = accounting
         scores = frame(decode(columns), output)
         at_risk = frame(decode(listed), output)
@@ -214,18 +229,25 @@ class Bundle:
         unit: Optional[str] = None,
         discount_rate: float = 0.10,
         target_ltv_cac: float = 3.0,
+        currency: str = "USD",
+        intervals: bool = False,
         output: str = "pandas",
     ):
         """Value new customers (prospects) as ``clv score-new`` does, for ad budgets: one row
         per prospect (or per segment, with a ``count`` column) with the attributes the bundle's
-        covariate model uses; adds expected_repeat_purchases, expected_order_value,
-        first_order_value, clv and max_cac (clv / ``target_ltv_cac``)."""
+        covariate model uses; adds expected_repeat_purchases, expected_order_value_usd,
+        first_order_value_usd, clv_usd and max_cac_usd (clv / ``target_ltv_cac``), the money
+        columns named in ``currency`` as the CLI's. ``intervals=True`` adds ``clv_low_usd``,
+        ``clv_high_usd`` (90% parameter-uncertainty bounds) and ``max_cac_conservative_usd``
+        (the maximum CAC from the lower bound), as ``clv score-new --intervals``."""
         t = Table(prospects, "prospects")
         columns = {n: t.ids(n) for n in t.names}
-        names, values = self._core.score_new(
+        names, values, unavailable = self._core.score_new(
             list(columns), list(columns.values()), float(horizon), unit, float(discount_rate),
-            float(margin), float(target_ltv_cac),
+            float(margin), float(target_ltv_cac), str(currency), bool(intervals),
         )
+        if unavailable is not None:
+            warnings.warn(f"no CLV intervals: {unavailable}", stacklevel=2)
         scored = arrays(names, values)
         out = {n: v for n, v in columns.items() if n != "count"}
         out.update(scored)

@@ -23,7 +23,9 @@ use crate::summaries::{
     Source, SummarySettings, TransactionColumns, accounting_dict, summary_of, summary_options,
 };
 use clv::churn::AtRiskRule;
-use clv::io::{at_risk_table, scores_table};
+use clv::io::{Currency, OutputUnits, at_risk_table, scores_table};
+use clv::predict::intervals::{IntervalOutcome, IntervalSettings, attach_score_intervals};
+use clv::predict::prospect_intervals::attach_prospect_intervals;
 
 /// The at-risk rule from Python's (churn threshold, top N or None, minimum value at risk).
 fn at_risk_rule(
@@ -164,7 +166,12 @@ impl PyBundle {
     /// sorted by CLV; the at-risk list (the rows flagged `at_risk`, ranked by value at risk) as
     /// `clv at-risk` writes it. `at_risk` is (churn threshold, top N or None for all, minimum
     /// value at risk).
-    #[pyo3(signature = (tx, settings, horizon, horizon_unit, discount_rate, margin, churn_window, at_risk))]
+    /// Money columns are named in `currency` (`clv_usd`), times in the bundle's unit
+    /// (`recency_weeks`), as the CLI names them.
+    /// With `intervals`, the CLV's 90% parameter-uncertainty bounds follow it (`clv_low_usd`,
+    /// `clv_high_usd`) and the totals JSON has `intervals` (the outcome: the totals' bounds, or
+    /// why there are none).
+    #[pyo3(signature = (tx, settings, horizon, horizon_unit, discount_rate, margin, churn_window, at_risk, currency, intervals=false))]
     #[allow(clippy::too_many_arguments, clippy::type_complexity)]
     fn score<'py>(
         &self,
@@ -177,6 +184,8 @@ impl PyBundle {
         margin: f64,
         churn_window: Option<f64>,
         at_risk: (f64, Option<usize>, f64),
+        currency: &str,
+        intervals: bool,
     ) -> PyResult<(
         Bound<'py, PyList>,
         Bound<'py, PyList>,
@@ -202,17 +211,38 @@ impl PyBundle {
                 margin,
             )
             .py_err()?;
-        let scored = py
-            .detach(|| score_bundle(&self.bundle, &summary, clv, churn_window, rule))
+        let (scored, outcome) = py
+            .detach(|| {
+                let mut scored = score_bundle(&self.bundle, &summary, clv, churn_window, rule)?;
+                let outcome = intervals
+                    .then(|| {
+                        let s = IntervalSettings::default();
+                        attach_score_intervals(&self.bundle, &summary, &mut scored, &s)
+                    })
+                    .transpose()?;
+                Ok::<_, ClvError>((scored, outcome))
+            })
             .py_err()?;
-        let out = table_to_python(py, &scores_table(&scored.rows))?;
+        let with_bounds = matches!(outcome, Some(IntervalOutcome::Computed { .. }));
+        let units = OutputUnits {
+            time: self.bundle.unit().py_err()?,
+            currency: currency.parse::<Currency>().py_err()?,
+        };
+        let out = table_to_python(py, &scores_table(&scored.rows, &units, with_bounds))?;
         let listed = table_to_python(
             py,
-            &at_risk_table(&scored.at_risk, clv::churn::at_risk::MAX_REASONS),
+            &at_risk_table(&scored.at_risk, clv::churn::at_risk::MAX_REASONS, &units),
         )?;
-        let totals = serde_json::to_string(&scored.totals)
+        let mut totals = serde_json::to_value(&scored.totals)
             .map_err(ClvError::from)
             .py_err()?;
+        if let (Some(outcome), Some(map)) = (&outcome, totals.as_object_mut()) {
+            let value = serde_json::to_value(outcome)
+                .map_err(ClvError::from)
+                .py_err()?;
+            map.insert("intervals".into(), value);
+        }
+        let totals = totals.to_string();
         Ok((
             out,
             listed,
@@ -223,9 +253,12 @@ impl PyBundle {
 
     /// Scores prospects (new customers) as `clv score-new` does: one row per prospect with its
     /// attribute columns (`names`, one list of values each; a `count` column counts the
-    /// customers a row stands for). Returns float64 bytes of count, expected_repeat_purchases,
-    /// expected_order_value, first_order_value, clv, max_cac.
-    #[pyo3(signature = (names, columns, horizon, horizon_unit, discount_rate, margin, target_ltv_cac))]
+    /// customers a row stands for). Returns the column names and float64 bytes of count,
+    /// expected_repeat_purchases, expected_order_value, first_order_value, clv, max_cac, the
+    /// money columns named in `currency` as the CLI names them (`clv_usd`).
+    /// With `intervals`, also clv_low, clv_high and max_cac_conservative (the maximum CAC
+    /// from the CLV's lower bound); the third value returned says why there are none, if so.
+    #[pyo3(signature = (names, columns, horizon, horizon_unit, discount_rate, margin, target_ltv_cac, currency, intervals=false))]
     #[allow(clippy::too_many_arguments)]
     fn score_new<'py>(
         &self,
@@ -237,7 +270,10 @@ impl PyBundle {
         discount_rate: f64,
         margin: f64,
         target_ltv_cac: f64,
-    ) -> PyResult<(Vec<&'static str>, Bound<'py, PyList>)> {
+        currency: &str,
+        intervals: bool,
+    ) -> PyResult<(Vec<String>, Bound<'py, PyList>, Option<String>)> {
+        let currency = currency.parse::<Currency>().py_err()?;
         let values: Vec<Vec<String>> = columns
             .iter()
             .map(crate::columns::ids)
@@ -259,23 +295,66 @@ impl PyBundle {
                 margin,
             )
             .py_err()?;
-        let scores = py
-            .detach(|| score_prospects(&self.bundle, &prospects, &settings, target_ltv_cac))
+        let (scores, unavailable) = py
+            .detach(|| {
+                let mut scores =
+                    score_prospects(&self.bundle, &prospects, &settings, target_ltv_cac)?;
+                let unavailable = if intervals {
+                    attach_prospect_intervals(
+                        &self.bundle,
+                        &prospects,
+                        &mut scores,
+                        &settings,
+                        target_ltv_cac,
+                        &IntervalSettings::default(),
+                    )?
+                } else {
+                    None
+                };
+                Ok::<_, ClvError>((scores, unavailable))
+            })
             .py_err()?;
+        let with_bounds = intervals && unavailable.is_none();
         type Field = fn(&clv::predict::prospects::ProspectScore) -> f64;
-        let fields: [(&'static str, Field); 6] = [
-            ("count", |s| s.count),
-            ("expected_repeat_purchases", |s| s.expected_repeat_purchases),
-            ("expected_order_value", |s| s.expected_order_value),
-            ("first_order_value", |s| s.first_order_value),
-            ("clv", |s| s.clv),
-            ("max_cac", |s| s.max_cac),
+        // (name, whether it is money, value)
+        let mut fields: Vec<(&'static str, bool, Field)> = vec![
+            ("count", false, |s| s.count),
+            ("expected_repeat_purchases", false, |s| {
+                s.expected_repeat_purchases
+            }),
+            ("expected_order_value", true, |s| s.expected_order_value),
+            ("first_order_value", true, |s| s.first_order_value),
+            ("clv", true, |s| s.clv),
         ];
+        if with_bounds {
+            fields.push(("clv_low", true, |s| {
+                s.clv_interval.map_or(f64::NAN, |i| i.lower)
+            }));
+            fields.push(("clv_high", true, |s| {
+                s.clv_interval.map_or(f64::NAN, |i| i.upper)
+            }));
+        }
+        fields.push(("max_cac", true, |s| s.max_cac));
+        if with_bounds {
+            fields.push(("max_cac_conservative", true, |s| {
+                s.max_cac_conservative.unwrap_or(f64::NAN)
+            }));
+        }
         let out = PyList::empty(py);
-        for (_, f) in fields {
+        for (_, _, f) in &fields {
             out.append(f64_bytes(py, &scores.iter().map(f).collect::<Vec<f64>>()))?;
         }
-        Ok((fields.iter().map(|(name, _)| *name).collect(), out))
+        let names = fields
+            .iter()
+            .map(|(name, money, _)| {
+                if *money {
+                    currency.column(name)
+                } else {
+                    name.to_string()
+                }
+            })
+            .collect();
+        Ok((names, out, unavailable))
     }
 
     /// Writes the HTML report of `clv report` for the transactions to `path` (atomically), and

@@ -29,11 +29,11 @@ def test_training_accounts_for_every_row_and_scores_every_customer(demo, bundle)
     assert bundle.chosen_model == "bgnbd"
     scores = bundle.score(demo, horizon=52, discount_rate=0.10, margin=0.30)
     assert len(scores) == demo["customer_id"].nunique()
-    assert scores["clv"].is_monotonic_decreasing
+    assert scores["clv_usd"].is_monotonic_decreasing
     assert ((scores["p_alive"] >= 0) & (scores["p_alive"] <= 1)).all()
     totals = scores.attrs["totals"]
     assert totals["customers"] == len(scores)
-    assert np.isclose(totals["total_clv"], scores["clv"].sum())
+    assert np.isclose(totals["total_clv"], scores["clv_usd"].sum())
     assert scores["at_risk"].dtype == bool
     assert scores["segment"].str.len().min() > 0
     # The at-risk flag follows the rule the totals name.
@@ -50,16 +50,16 @@ def test_at_risk_lists_exactly_the_customers_score_flags(demo, bundle):
         if rule.get("top", 100) is not None:
             assert len(listed) <= rule.get("top", 100)
         assert list(listed["rank"]) == list(range(1, len(listed) + 1))
-        assert listed["value_at_risk"].is_monotonic_decreasing
+        assert listed["value_at_risk_usd"].is_monotonic_decreasing
         np.testing.assert_allclose(
-            listed["value_at_risk"], flagged.loc[listed["customer_id"], "value_at_risk"], rtol=1e-12
+            listed["value_at_risk_usd"], flagged.loc[listed["customer_id"], "value_at_risk_usd"], rtol=1e-12
         )
         # Value at risk = (1 - P(alive)) x CLV if alive: never negative, zero if surely alive.
         np.testing.assert_allclose(
-            listed["value_at_risk"], (1 - listed["p_alive"]) * listed["clv_if_alive"], rtol=1e-9
+            listed["value_at_risk_usd"], (1 - listed["p_alive"]) * listed["clv_if_alive_usd"], rtol=1e-9
         )
-        assert (scores["value_at_risk"] >= 0).all()
-        assert (scores.loc[scores["p_alive"] == 1, "value_at_risk"] == 0).all()
+        assert (scores["value_at_risk_usd"] >= 0).all()
+        assert (scores.loc[scores["p_alive"] == 1, "value_at_risk_usd"] == 0).all()
         assert (listed["churn_probability"] >= rule.get("risk_threshold", 0.5)).all()
         for reason in listed["reason_1"]:
             assert reason and not any(w in reason for w in ["chance", "(high)", "spend", "order"])
@@ -80,8 +80,11 @@ def test_bundle_files_go_both_ways_with_the_cli(clv_bin, demo, bundle, tmp_path)
     cli = pd.read_csv(out, dtype={"customer_id": str})
     py = clv.Bundle.load(path).score(demo, horizon=52, discount_rate=0.10, margin=0.30)
     assert list(cli["customer_id"]) == list(py["customer_id"])
-    for col in ["p_alive", "churn_probability", "expected_purchases", "clv"]:
+    assert list(cli.columns) == list(py.columns)
+    for col in ["p_alive", "churn_probability", "expected_purchases"]:
         np.testing.assert_allclose(cli[col], py[col], rtol=1e-7, atol=1e-9, err_msg=col)
+    # The CLI's CSV rounds money to cents.
+    np.testing.assert_allclose(cli["clv_usd"], py["clv_usd"], rtol=0, atol=0.005 + 1e-9)
     assert list(cli["segment"]) == list(py["segment"])
     # And a bundle trained by the CLI scores the same in Python as the one trained here.
     cli_path = tmp_path / "cli_bundle.json"
@@ -93,7 +96,7 @@ def test_bundle_files_go_both_ways_with_the_cli(clv_bin, demo, bundle, tmp_path)
     )
     assert done.returncode == 0, done.stderr
     from_cli = clv.Bundle.load(cli_path).score(demo, horizon=52, discount_rate=0.10, margin=0.30)
-    np.testing.assert_allclose(from_cli["clv"], py["clv"], rtol=1e-9)
+    np.testing.assert_allclose(from_cli["clv_usd"], py["clv_usd"], rtol=1e-9)
 
 
 def test_training_errors_are_the_cores(demo):
@@ -110,10 +113,10 @@ def test_new_customers_are_valued_by_their_channel(demo, bundle):
                               target_ltv_cac=3)
     assert list(scored["channel"]) == ["paid", "organic", "paid"]
     assert list(scored["count"]) == [10, 5, 1]
-    assert np.allclose(scored["max_cac"], scored["clv"] / 3)
-    assert (scored["clv"] > 0).all()
+    assert np.allclose(scored["max_cac_usd"], scored["clv_usd"] / 3)
+    assert (scored["clv_usd"] > 0).all()
     # The covariate model tells the channels apart.
-    assert scored["clv"][0] != scored["clv"][1]
+    assert scored["clv_usd"][0] != scored["clv_usd"][1]
     with pytest.raises(clv.ClvError, match="channel"):
         bundle.score_new(prospects.drop(columns="channel"), margin=0.3)
 
@@ -133,3 +136,34 @@ def test_the_report_is_the_clis(clv_bin, demo, bundle, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "cli.html").read_text() == html
+
+
+def test_intervals_are_the_clis(clv_bin, demo, bundle, tmp_path):
+    path = tmp_path / "bundle.json"
+    bundle.save(path)
+    py = bundle.score(demo, horizon=52, margin=0.30, intervals=True)
+    names = list(py.columns)
+    at = names.index("clv_usd")
+    assert names[at + 1:at + 3] == ["clv_low_usd", "clv_high_usd"]
+    assert (py["clv_low_usd"] <= py["clv_high_usd"]).all()
+    inside = (py["clv_low_usd"] <= py["clv_usd"]) & (py["clv_usd"] <= py["clv_high_usd"])
+    assert inside.mean() >= 0.95
+    outcome = py.attrs["totals"]["intervals"]["Computed"]
+    assert outcome["total_clv"]["lower"] < py.attrs["totals"]["total_clv"] < outcome["total_clv"]["upper"]
+    out = tmp_path / "scores.csv"
+    done = subprocess.run(
+        [str(clv_bin), "score", "--model", str(path), "--input", str(DEMO), "--horizon", "52",
+         "--margin", "0.30", "--intervals", "--output", str(out)],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    cli = pd.read_csv(out, dtype={"customer_id": str})
+    assert list(cli.columns) == names
+    for col in ["clv_low_usd", "clv_high_usd"]:
+        np.testing.assert_allclose(cli[col], py[col], rtol=0, atol=0.005 + 1e-9, err_msg=col)
+    prospects = pd.DataFrame({"channel": ["paid", "organic"], "score": [0.5, 0.1]})
+    scored = bundle.score_new(prospects, margin=0.30, intervals=True)
+    assert (scored["clv_low_usd"] < scored["clv_usd"]).all()
+    assert (scored["clv_usd"] < scored["clv_high_usd"]).all()
+    np.testing.assert_allclose(scored["max_cac_conservative_usd"], scored["clv_low_usd"] / 3)
+    assert "clv_low_usd" not in bundle.score_new(prospects, margin=0.30).columns

@@ -99,7 +99,7 @@ def test_bundle_trains_on_an_attribute_table_as_the_cli_does(clv_bin, orders, tm
     )
     assert done.returncode == 0, done.stderr
     from_cli = clv.Bundle.load(out).score_new(prospects, horizon=52, margin=0.3)
-    np.testing.assert_allclose(from_cli["clv"], valued["clv"], rtol=1e-6)
+    np.testing.assert_allclose(from_cli["clv_usd"], valued["clv_usd"], rtol=1e-6)
 
 
 def test_attribute_tables_are_checked(orders):

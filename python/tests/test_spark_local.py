@@ -138,9 +138,9 @@ def test_bundle_trained_and_scored_through_spark_equals_the_native_bundle(spark_
     got = by_customer(scored.toPandas())
     assert accounting.rows_used == len(simulated)
     assert got["customer_id"].tolist() == want["customer_id"].tolist()
-    for name in ["frequency", "recency", "T", "total_spend", "p_alive", "churn_probability",
-                 "expected_purchases", "expected_avg_spend", "predicted_revenue", "clv",
-                 "value_at_risk"]:
+    for name in ["frequency", "recency_weeks", "T_weeks", "total_spend_usd", "p_alive",
+                 "churn_probability", "expected_purchases", "expected_avg_spend_usd",
+                 "predicted_revenue_usd", "clv_usd", "value_at_risk_usd"]:
         np.testing.assert_allclose(got[name], want[name], rtol=1e-12, atol=0, err_msg=name)
     assert got["at_risk"].tolist() == want["at_risk"].tolist()
     assert 0 < got["at_risk"].sum() < len(got)
@@ -155,7 +155,8 @@ def test_new_customers_scored_in_spark_equal_the_native_bundle(spark_local, simu
     got = cs.score_new(bundle, spark_local.createDataFrame(prospects), horizon=52,
                  margin=0.3).toPandas()
     got = got.set_index(["channel", "score"]).loc[list(zip(prospects.channel, prospects.score))]
-    for name in ["expected_repeat_purchases", "expected_order_value", "clv", "max_cac"]:
+    for name in ["expected_repeat_purchases", "expected_order_value_usd", "clv_usd",
+                 "max_cac_usd"]:
         np.testing.assert_allclose(got[name].to_numpy(), want[name].to_numpy(), rtol=1e-12)
 
 

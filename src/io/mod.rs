@@ -5,13 +5,22 @@
 //! summary, pattern, attribute and prospect files live with the stage that parses them:
 //! `ingest`, `features`, `models::data`, `predict::prospects`.)
 
+mod columns;
+pub mod meta;
 mod tables;
 mod typed;
+pub mod units;
+
+pub use columns::{
+    at_risk_columns, budget_columns, prospect_columns, score_columns, segment_columns,
+};
+pub use meta::{OutputMeta, meta_path, write_meta};
+pub use units::{ColumnKind, ColumnSpec, Currency, OutputUnits};
 
 pub use tables::{
-    write_alive_path_csv, write_at_risk_csv, write_churn_scores_csv, write_columns_csv,
-    write_orders_csv, write_patterns_csv, write_prospect_scores_csv, write_scores_csv,
-    write_simulated_summary_csv, write_tracking_csv,
+    write_alive_path_csv, write_at_risk_csv, write_budget_csv, write_churn_scores_csv,
+    write_columns_csv, write_orders_csv, write_patterns_csv, write_prospect_scores_csv,
+    write_scores_csv, write_segments_csv, write_simulated_summary_csv, write_tracking_csv,
 };
 pub use typed::{
     at_risk_table, churn_scores_table, columns_table, prospect_scores_table, scores_table,

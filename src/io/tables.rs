@@ -13,12 +13,19 @@ use crate::churn::AtRiskRow;
 use crate::churn::jobs::ChurnScore;
 use crate::error::Result;
 use crate::features::format_number;
+use crate::features::rfm::RfmScore;
 use crate::models::BgBbData;
-use crate::predict::prospects::{ProspectScore, Prospects};
+use crate::predict::prospects::{BudgetRow, ProspectScore, Prospects};
 use crate::predict::score::CustomerScore;
 use crate::predict::table::Columns;
 use crate::predict::tracking::TrackingRow;
 use crate::simulate::{COVARIATE_NAMES, SimulatedCustomer, SimulatedOrder};
+
+use super::columns::{
+    at_risk_columns, at_risk_fields, budget_columns, budget_fields, prospect_columns,
+    prospect_fields, score_columns, score_fields, segment_columns, segment_fields,
+};
+use super::units::{ColumnKind, ColumnSpec, OutputUnits, format_money};
 
 /// Rows per block formatted on one thread.
 const BLOCK: usize = 8192;
@@ -46,33 +53,41 @@ fn write_rows(
     Ok(())
 }
 
-/// `clv score`'s table, one row per customer.
-pub fn write_scores_csv(out: &mut dyn Write, rows: &[CustomerScore]) -> Result<()> {
-    writeln!(
-        out,
-        "customer_id,frequency,recency,T,total_spend,p_alive,churn_probability,\
-         p_no_purchase_if_alive,expected_purchases,expected_avg_spend,predicted_revenue,clv,\
-         value_at_risk,segment,at_risk"
-    )?;
+/// A number as CSV text: money rounded to cents, other numbers to 8 significant digits, NaN
+/// (no value) as an empty cell.
+fn cell(text: &mut String, kind: ColumnKind, v: f64) {
+    if v.is_nan() {
+        return;
+    }
+    match kind {
+        ColumnKind::Money => text.push_str(&format_money(v)),
+        _ => text.push_str(&format_number(v)),
+    }
+}
+
+/// A header line of `columns`.
+fn header(out: &mut dyn Write, columns: &[ColumnSpec]) -> Result<()> {
+    let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+    writeln!(out, "{}", names.join(","))?;
+    Ok(())
+}
+
+/// `clv score`'s table, one row per customer ([`score_columns`]); with `intervals` the CLV's
+/// bounds.
+pub fn write_scores_csv(
+    out: &mut dyn Write,
+    rows: &[CustomerScore],
+    units: &OutputUnits,
+    intervals: bool,
+) -> Result<()> {
+    header(out, &score_columns(units, intervals))?;
+    let fields = score_fields(intervals);
     write_rows(out, rows.len(), |text, i| {
         let r = &rows[i];
         text.push_str(&r.customer_id);
-        for v in [
-            r.frequency,
-            r.recency,
-            r.t,
-            r.total_spend,
-            r.p_alive,
-            r.churn_probability,
-            r.p_no_purchase_if_alive,
-            r.expected_purchases,
-            r.expected_avg_spend,
-            r.predicted_revenue,
-            r.clv,
-            r.value_at_risk,
-        ] {
+        for (_, kind, f) in &fields {
             text.push(',');
-            text.push_str(&format_number(v));
+            cell(text, *kind, f(r));
         }
         text.push(',');
         text.push_str(&r.segment);
@@ -130,35 +145,23 @@ pub fn write_churn_scores_csv(out: &mut dyn Write, scores: &[ChurnScore]) -> Res
     Ok(())
 }
 
-/// Column names of the at-risk list before its `reasons` reason columns.
-pub(super) const AT_RISK_COLUMNS: [&str; 7] = [
-    "rank",
-    "customer_id",
-    "churn_probability",
-    "p_alive",
-    "clv",
-    "clv_if_alive",
-    "value_at_risk",
-];
-
 /// The at-risk list with `reasons` reason columns (empty where a row has fewer).
-pub fn write_at_risk_csv(out: &mut dyn Write, rows: &[AtRiskRow], reasons: usize) -> Result<()> {
+pub fn write_at_risk_csv(
+    out: &mut dyn Write,
+    rows: &[AtRiskRow],
+    reasons: usize,
+    units: &OutputUnits,
+) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    let mut header: Vec<String> = AT_RISK_COLUMNS.iter().map(|c| c.to_string()).collect();
-    header.extend((1..=reasons).map(|k| format!("reason_{k}")));
-    w.write_record(&header)?;
+    w.write_record(at_risk_columns(units, reasons).iter().map(|c| &c.name))?;
+    let fields = at_risk_fields();
     for r in rows {
         let mut rec = vec![r.rank.to_string(), r.customer_id.clone()];
-        rec.extend(
-            [
-                r.churn_probability,
-                r.p_alive,
-                r.clv,
-                r.clv_if_alive,
-                r.value_at_risk,
-            ]
-            .map(|v| v.to_string()),
-        );
+        rec.extend(fields.iter().map(|(_, kind, f)| {
+            let mut text = String::new();
+            cell(&mut text, *kind, f(r));
+            text
+        }));
         rec.extend((0..reasons).map(|k| {
             r.reasons
                 .get(k)
@@ -171,39 +174,82 @@ pub fn write_at_risk_csv(out: &mut dyn Write, rows: &[AtRiskRow], reasons: usize
     Ok(())
 }
 
-/// `clv score-new`'s table: the prospects' attribute columns, then their values. A
-/// `first_order_value` input column is not repeated: the output's column of that name holds the
-/// value used (the input's when given).
+/// `clv score-new`'s table ([`prospect_columns`]): the prospects' attribute columns, then their
+/// values. A `first_order_value` input column is not repeated: the output's column of that
+/// name holds the value used (the input's when given).
 pub fn write_prospect_scores_csv(
     out: &mut dyn Write,
     prospects: &Prospects,
     scores: &[ProspectScore],
+    units: &OutputUnits,
+    intervals: bool,
 ) -> Result<()> {
     let kept = super::typed::attribute_columns(prospects);
     let names: Vec<&str> = kept
         .iter()
         .map(|&j| prospects.columns[j].as_str())
         .collect();
-    writeln!(
-        out,
-        "{},expected_repeat_purchases,expected_order_value,first_order_value,clv,max_cac",
-        names.join(",")
-    )?;
+    header(out, &prospect_columns(&names, units, intervals))?;
+    let fields = prospect_fields(intervals);
     for s in scores {
-        let nums = [
-            s.expected_repeat_purchases,
-            s.expected_order_value,
-            s.first_order_value,
-            s.clv,
-            s.max_cac,
-        ];
-        let nums: Vec<String> = nums.iter().map(|v| format_number(*v)).collect();
-        let attributes: Vec<&str> = kept
+        let mut line: Vec<String> = kept
             .iter()
-            .map(|&j| s.attributes.get(j).map_or("", String::as_str))
+            .map(|&j| s.attributes.get(j).cloned().unwrap_or_default())
             .collect();
-        writeln!(out, "{},{}", attributes.join(","), nums.join(","))?;
+        line.extend(fields.iter().map(|(_, kind, f)| {
+            let mut text = String::new();
+            cell(&mut text, *kind, f(s));
+            text
+        }));
+        writeln!(out, "{}", line.join(","))?;
     }
+    Ok(())
+}
+
+/// The budget table of `clv score-new` ([`budget_columns`]): overall, then per attribute level.
+pub fn write_budget_csv(
+    out: &mut dyn Write,
+    rows: &[BudgetRow],
+    units: &OutputUnits,
+) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(budget_columns(units).iter().map(|c| &c.name))?;
+    let fields = budget_fields();
+    for b in rows {
+        let mut rec = vec![b.group.clone()];
+        rec.extend(fields.iter().map(|(_, kind, f)| {
+            let mut text = String::new();
+            cell(&mut text, *kind, f(b));
+            text
+        }));
+        w.write_record(&rec)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// `clv segment`'s per-customer table ([`segment_columns`]).
+pub fn write_segments_csv(
+    out: &mut dyn Write,
+    scores: &[RfmScore],
+    units: &OutputUnits,
+) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(segment_columns(units).iter().map(|c| &c.name))?;
+    let fields = segment_fields();
+    for s in scores {
+        let mut rec = vec![s.customer_id.clone()];
+        rec.extend(fields.iter().map(|(_, kind, f)| {
+            let mut text = String::new();
+            cell(&mut text, *kind, f(s));
+            text
+        }));
+        rec.extend([s.r, s.f, s.m].map(|v| v.to_string()));
+        rec.push(s.segment.to_string());
+        rec.push(s.high_value.to_string());
+        w.write_record(&rec)?;
+    }
+    w.flush()?;
     Ok(())
 }
 

@@ -10,8 +10,8 @@ use crate::predict::prospects::{ProspectScore, Prospects};
 use crate::predict::score::CustomerScore;
 use crate::predict::table::Columns;
 
-/// A float column by name and field.
-type Number<T> = (&'static str, fn(&T) -> f64);
+use super::columns::{Field, at_risk_fields, named, prospect_fields, score_fields};
+use super::units::OutputUnits;
 
 fn text<'a, T>(rows: &'a [T], f: impl Fn(&'a T) -> &'a str) -> Values<'a> {
     Values::Text(rows.iter().map(|r| Cow::Borrowed(f(r))).collect())
@@ -21,30 +21,26 @@ fn floats<T>(rows: &[T], f: impl Fn(&T) -> f64) -> Values<'static> {
     Values::Float(Cow::Owned(rows.iter().map(f).collect()))
 }
 
-/// `clv score`'s table ([`super::write_scores_csv`]'s columns).
-pub fn scores_table(rows: &[CustomerScore]) -> Table<'_> {
+/// Float columns of `fields`, named with their units.
+fn push_fields<T>(t: &mut Table<'_>, rows: &[T], fields: &[Field<T>], units: &OutputUnits) {
+    for (base, kind, f) in fields {
+        t.push(named(base, *kind, units), floats(rows, f));
+    }
+}
+
+/// `clv score`'s table ([`super::write_scores_csv`]'s columns; frequency as integers).
+pub fn scores_table<'a>(
+    rows: &'a [CustomerScore],
+    units: &OutputUnits,
+    intervals: bool,
+) -> Table<'a> {
     let mut t = Table::default();
     t.push("customer_id", text(rows, |r| r.customer_id.as_str()));
     t.push(
         "frequency",
         Values::Int(rows.iter().map(|r| r.frequency as i64).collect()),
     );
-    let numbers: [Number<CustomerScore>; 11] = [
-        ("recency", |r| r.recency),
-        ("T", |r| r.t),
-        ("total_spend", |r| r.total_spend),
-        ("p_alive", |r| r.p_alive),
-        ("churn_probability", |r| r.churn_probability),
-        ("p_no_purchase_if_alive", |r| r.p_no_purchase_if_alive),
-        ("expected_purchases", |r| r.expected_purchases),
-        ("expected_avg_spend", |r| r.expected_avg_spend),
-        ("predicted_revenue", |r| r.predicted_revenue),
-        ("clv", |r| r.clv),
-        ("value_at_risk", |r| r.value_at_risk),
-    ];
-    for (name, f) in numbers {
-        t.push(name, floats(rows, f));
-    }
+    push_fields(&mut t, rows, &score_fields(intervals)[1..], units);
     t.push("segment", text(rows, |r| r.segment.as_str()));
     t.push(
         "at_risk",
@@ -84,24 +80,14 @@ pub fn churn_scores_table(scores: &[ChurnScore]) -> Table<'_> {
 }
 
 /// The at-risk list with `reasons` reason columns ([`super::write_at_risk_csv`]'s columns).
-pub fn at_risk_table(rows: &[AtRiskRow], reasons: usize) -> Table<'_> {
-    let [rank, id, churn, alive, clv, if_alive, var] = super::tables::AT_RISK_COLUMNS;
+pub fn at_risk_table<'a>(rows: &'a [AtRiskRow], reasons: usize, units: &OutputUnits) -> Table<'a> {
     let mut t = Table::default();
     t.push(
-        rank,
+        "rank",
         Values::Int(rows.iter().map(|r| r.rank as i64).collect()),
     );
-    t.push(id, text(rows, |r| r.customer_id.as_str()));
-    let numbers: [Number<AtRiskRow>; 5] = [
-        (churn, |r| r.churn_probability),
-        (alive, |r| r.p_alive),
-        (clv, |r| r.clv),
-        (if_alive, |r| r.clv_if_alive),
-        (var, |r| r.value_at_risk),
-    ];
-    for (name, f) in numbers {
-        t.push(name, floats(rows, f));
-    }
+    t.push("customer_id", text(rows, |r| r.customer_id.as_str()));
+    push_fields(&mut t, rows, &at_risk_fields(), units);
     for k in 0..reasons {
         let values = text(rows, move |r| {
             r.reasons.get(k).map_or("", |x| x.description.as_str())
@@ -123,6 +109,8 @@ pub(super) fn attribute_columns(prospects: &Prospects) -> Vec<usize> {
 pub fn prospect_scores_table<'a>(
     prospects: &'a Prospects,
     scores: &'a [ProspectScore],
+    units: &OutputUnits,
+    intervals: bool,
 ) -> Table<'a> {
     let mut t = Table::default();
     for j in attribute_columns(prospects) {
@@ -134,15 +122,6 @@ pub fn prospect_scores_table<'a>(
             }),
         );
     }
-    let numbers: [Number<ProspectScore>; 5] = [
-        ("expected_repeat_purchases", |s| s.expected_repeat_purchases),
-        ("expected_order_value", |s| s.expected_order_value),
-        ("first_order_value", |s| s.first_order_value),
-        ("clv", |s| s.clv),
-        ("max_cac", |s| s.max_cac),
-    ];
-    for (name, f) in numbers {
-        t.push(name, floats(scores, f));
-    }
+    push_fields(&mut t, scores, &prospect_fields(intervals), units);
     t
 }

@@ -19,11 +19,15 @@ use serde::{Deserialize, Serialize};
 use super::batch::{Patterns, clv_per_unit_spend, score_patterns};
 use super::bundle::Bundle;
 use super::clv::ClvSettings;
+use super::score::BundleScores;
 use crate::error::{ClvError, Result};
 use crate::features::{CustomerSummary, Summary};
 use crate::models::AnyModel;
+use crate::models::data::distinct;
 use crate::models::gamma_gamma::GammaGamma;
 use crate::models::saved::SavedModel;
+use crate::optim::FitReport;
+use std::collections::HashMap;
 
 /// Level, number of draws and seed of the intervals.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -117,49 +121,81 @@ pub(crate) fn cholesky(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
     Some(l)
 }
 
+/// The Cholesky factor of the covariance of a fit's estimates on the scale they are drawn on:
+/// the first `log_scaled` parameters (positive ones) on the log scale, the others (regression
+/// coefficients) as they are. An error says why there is none: no covariance (a singular
+/// information matrix, e.g. a maximum on the boundary), one that does not match the
+/// parameters, or one that is not positive definite.
+pub(super) fn draw_factor(
+    fit: &FitReport,
+    log_scaled: usize,
+) -> std::result::Result<Vec<Vec<f64>>, String> {
+    let estimates = &fit.estimates;
+    let Some(cov) = fit.covariance.as_ref() else {
+        return Err(format!(
+            "the {} fit has no covariance (its information matrix is singular, as at a \
+             boundary of the parameter space)",
+            fit.model
+        ));
+    };
+    let k = estimates.len();
+    if cov.len() != k || cov.iter().any(|row| row.len() != k) || log_scaled > k {
+        return Err(format!(
+            "the {} fit's covariance does not match its parameters",
+            fit.model
+        ));
+    }
+    let scale = |i: usize| if i < log_scaled { estimates[i] } else { 1.0 };
+    let scaled: Vec<Vec<f64>> = (0..k)
+        .map(|i| (0..k).map(|j| cov[i][j] / (scale(i) * scale(j))).collect())
+        .collect();
+    cholesky(&scaled).ok_or_else(|| {
+        format!(
+            "the {} fit's covariance is not positive definite",
+            fit.model
+        )
+    })
+}
+
+/// Parameters of draw `d` of a fit with factor `l` from [`draw_factor`].
+pub(super) fn drawn_params(
+    fit: &FitReport,
+    log_scaled: usize,
+    l: &[Vec<f64>],
+    seed: u64,
+    d: usize,
+) -> Vec<f64> {
+    let k = fit.estimates.len();
+    let mut rng = draw_rng(seed, d);
+    let z: Vec<f64> = (0..k).map(|_| StandardNormal.sample(&mut rng)).collect();
+    (0..k)
+        .map(|i| {
+            let shift: f64 = (0..=i).map(|j| l[i][j] * z[j]).sum();
+            if i < log_scaled {
+                fit.estimates[i] * shift.exp()
+            } else {
+                fit.estimates[i] + shift
+            }
+        })
+        .collect()
+}
+
+/// Why parameter-uncertainty intervals cannot be drawn for the saved model (`None`: they can).
+pub fn no_interval_reason(saved: &SavedModel) -> Option<String> {
+    draw_factor(&saved.fit, saved.fit.estimates.len()).err()
+}
+
 /// `draws` models of the saved model's kind with parameters drawn from the estimates'
 /// sampling distribution on the log scale. Errors, naming the model, when the fit has no
 /// covariance (singular information, e.g. a maximum on the boundary).
 pub fn parameter_draws(saved: &SavedModel, draws: usize, seed: u64) -> Result<Vec<AnyModel>> {
     let kind = saved.kind()?;
-    let estimates = &saved.fit.estimates;
-    let no_interval = |why: &str| {
-        ClvError::numerical(
-            "the parameter-uncertainty interval",
-            format!("the {} fit ({why})", saved.model),
-        )
-    };
-    let cov = saved
-        .fit
-        .covariance
-        .as_ref()
-        .ok_or_else(|| no_interval("its information matrix is singular: no covariance"))?;
-    let k = estimates.len();
-    if cov.len() != k || cov.iter().any(|row| row.len() != k) {
-        return Err(no_interval("its covariance does not match its parameters"));
-    }
-    let log_cov: Vec<Vec<f64>> = (0..k)
-        .map(|i| {
-            (0..k)
-                .map(|j| cov[i][j] / (estimates[i] * estimates[j]))
-                .collect()
-        })
-        .collect();
-    let l =
-        cholesky(&log_cov).ok_or_else(|| no_interval("its covariance is not positive definite"))?;
+    let k = saved.fit.estimates.len();
+    let l = draw_factor(&saved.fit, k)
+        .map_err(|why| ClvError::numerical("the parameter-uncertainty interval", why))?;
     (0..draws)
         .into_par_iter()
-        .map(|d| {
-            let mut rng = draw_rng(seed, d);
-            let z: Vec<f64> = (0..k).map(|_| StandardNormal.sample(&mut rng)).collect();
-            let params: Vec<f64> = (0..k)
-                .map(|i| {
-                    let shift: f64 = (0..=i).map(|j| l[i][j] * z[j]).sum();
-                    estimates[i] * shift.exp()
-                })
-                .collect();
-            AnyModel::from_params(kind, &params)
-        })
+        .map(|d| AnyModel::from_params(kind, &drawn_params(&saved.fit, k, &l, seed, d)))
         .collect()
 }
 
@@ -248,6 +284,8 @@ fn order_value(g: &GammaGamma, c: &CustomerSummary, draw: usize) -> Result<f64> 
 
 /// Parameter-uncertainty intervals of `clv score`'s expected purchases, predicted revenue and
 /// CLV, per customer and in total, for the customers of `summary` scored with `bundle`.
+/// Customers who share (x, t_x, T) and monetary value share every draw's predictions, so each
+/// such group is computed once.
 pub fn score_intervals(
     bundle: &Bundle,
     summary: &Summary,
@@ -273,10 +311,20 @@ pub fn score_intervals(
     .into_iter()
     .map(|m| m.spend_model().copied())
     .collect::<Result<_>>()?;
-    // Per draw and customer: (purchases, revenue, CLV).
-    let value = |d: usize, i: usize| -> Result<[f64; 3]> {
-        let p = patterns.of_customer[i] as usize;
-        let m = order_value(&spend[d], &cs[i], d)?;
+    let (groups, group_of) = distinct(cs.len(), |i| {
+        [f64::from(patterns.of_customer[i]), cs[i].monetary_value]
+    });
+    // Per group: its first customer (who stands for it) and its size.
+    let mut first = vec![0usize; groups.len()];
+    let mut size = vec![0.0f64; groups.len()];
+    for (i, &g) in group_of.iter().enumerate().rev() {
+        first[g as usize] = i;
+        size[g as usize] += 1.0;
+    }
+    // Per draw and group: (purchases, revenue, CLV).
+    let value = |d: usize, g: usize| -> Result<[f64; 3]> {
+        let p = groups[g][0] as usize;
+        let m = order_value(&spend[d], &cs[first[g]], d)?;
         let purchases = transaction[d].expected_purchases[p];
         Ok([
             purchases,
@@ -285,16 +333,16 @@ pub fn score_intervals(
         ])
     };
     let level = settings.level;
-    let customers: Vec<CustomerIntervals> = (0..cs.len())
+    let per_group: Vec<CustomerIntervals> = (0..groups.len())
         .into_par_iter()
-        .map(|i| {
+        .map(|g| {
             let mut v = [
                 Vec::with_capacity(settings.draws),
                 Vec::with_capacity(settings.draws),
                 Vec::with_capacity(settings.draws),
             ];
             for d in 0..settings.draws {
-                let [a, b, c] = value(d, i)?;
+                let [a, b, c] = value(d, g)?;
                 v[0].push(a);
                 v[1].push(b);
                 v[2].push(c);
@@ -311,9 +359,9 @@ pub fn score_intervals(
         .into_par_iter()
         .map(|d| {
             let mut t = [0.0; 3];
-            for i in 0..cs.len() {
-                let v = value(d, i)?;
-                (0..3).for_each(|k| t[k] += v[k]);
+            for (g, n) in size.iter().enumerate() {
+                let v = value(d, g)?;
+                (0..3).for_each(|k| t[k] += n * v[k]);
             }
             Ok(t)
         })
@@ -324,10 +372,59 @@ pub fn score_intervals(
     };
     Ok(ScoreIntervals {
         settings: *settings,
-        customers,
+        customers: group_of.iter().map(|&g| per_group[g as usize]).collect(),
         total_expected_purchases: total(0),
         total_predicted_revenue: total(1),
         total_clv: total(2),
+    })
+}
+
+/// The intervals of a scoring run's totals, or why there are none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum IntervalOutcome {
+    /// Every row has its CLV interval.
+    Computed {
+        settings: IntervalSettings,
+        total_predicted_revenue: Interval,
+        total_clv: Interval,
+    },
+    /// The models' fits give no parameter draws (the reason); rows have no interval.
+    Unavailable(String),
+}
+
+/// Adds the CLV interval of every customer of `scored` (a scoring run of `summary` with
+/// `bundle`), or says why there is none: a fit without a usable covariance is not an error but
+/// an [`IntervalOutcome::Unavailable`], so that scores are still written, without intervals.
+pub fn attach_score_intervals(
+    bundle: &Bundle,
+    summary: &Summary,
+    scored: &mut BundleScores,
+    settings: &IntervalSettings,
+) -> Result<IntervalOutcome> {
+    settings.validate()?;
+    let why = [&bundle.transaction_model, &bundle.spend_model]
+        .into_iter()
+        .filter_map(no_interval_reason)
+        .collect::<Vec<_>>();
+    if !why.is_empty() {
+        return Ok(IntervalOutcome::Unavailable(why.join("; ")));
+    }
+    let intervals = score_intervals(bundle, summary, &scored.settings.clv, settings)?;
+    let index: HashMap<&str, usize> = summary
+        .customers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.customer_id.as_str(), i))
+        .collect();
+    for row in &mut scored.rows {
+        row.clv_interval = index
+            .get(row.customer_id.as_str())
+            .map(|&i| intervals.customers[i].clv);
+    }
+    Ok(IntervalOutcome::Computed {
+        settings: *settings,
+        total_predicted_revenue: intervals.total_predicted_revenue,
+        total_clv: intervals.total_clv,
     })
 }
 

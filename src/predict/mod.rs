@@ -9,6 +9,7 @@ pub mod evaluation;
 pub mod holdout;
 pub mod intervals;
 pub mod new_customers;
+pub mod prospect_intervals;
 pub mod prospects;
 pub mod score;
 pub mod selection;

@@ -77,6 +77,13 @@ pub struct ProspectScore {
     pub first_order_value: f64,
     pub clv: f64,
     pub max_cac: f64,
+    /// The CLV's parameter-uncertainty interval, when asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clv_interval: Option<super::intervals::Interval>,
+    /// The maximum CAC from the interval's lower end: what one can pay and still meet the
+    /// target LTV:CAC ratio unless the parameters are worse than the interval allows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_cac_conservative: Option<f64>,
 }
 
 /// One line of the budget table.
@@ -212,6 +219,8 @@ pub fn score_prospects(
                 first_order_value,
                 clv,
                 max_cac: clv / target_ltv_cac,
+                clv_interval: None,
+                max_cac_conservative: None,
             })
         })
         .collect()
@@ -233,6 +242,25 @@ fn spend_group<'a>(
         }
         ColumnEncoding::Numeric { .. } => None,
     })
+}
+
+/// The budget table of prospects scored with `bundle`: overall and per level of every
+/// categorical covariate of the bundle ([`budget_table`]).
+pub fn bundle_budget_table(
+    bundle: &Bundle,
+    prospects: &Prospects,
+    scores: &[ProspectScore],
+) -> Vec<BudgetRow> {
+    let categorical: Vec<String> = bundle
+        .covariates
+        .iter()
+        .flat_map(|c| &c.encoding.columns)
+        .filter_map(|c| match c {
+            ColumnEncoding::Categorical { name, .. } => Some(name.clone()),
+            ColumnEncoding::Numeric { .. } => None,
+        })
+        .collect();
+    budget_table(prospects, scores, &categorical)
 }
 
 /// The budget table: overall and per level of every categorical column of the prospects

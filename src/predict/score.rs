@@ -55,6 +55,10 @@ pub struct CustomerScore {
     pub segment: String,
     /// In the at-risk list ([`BundleScores::at_risk`]).
     pub at_risk: bool,
+    /// The CLV's parameter-uncertainty interval, when asked for
+    /// ([`super::intervals::attach_score_intervals`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clv_interval: Option<super::intervals::Interval>,
 }
 
 /// A tenth of the customers, by predicted CLV (decile 1 = the most valuable).
@@ -234,6 +238,7 @@ pub fn score_customers(
                 value_at_risk: 0.0,
                 segment: rfm[i].segment.to_string(),
                 at_risk: false,
+                clv_interval: None,
             })
         })
         .collect::<Result<_>>()?;

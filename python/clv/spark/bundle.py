@@ -15,13 +15,14 @@ from ..bundle import Bundle
 from .score import _broadcast, _loaded
 from .summary import check_transactions
 
-_SCORE_FIELDS = [
-    ("customer_id", T.StringType()), ("frequency", T.DoubleType()), ("recency", T.DoubleType()),
-    ("T", T.DoubleType()), ("total_spend", T.DoubleType()), ("p_alive", T.DoubleType()),
-    ("churn_probability", T.DoubleType()), ("expected_purchases", T.DoubleType()),
-    ("expected_avg_spend", T.DoubleType()), ("predicted_revenue", T.DoubleType()),
-    ("clv", T.DoubleType()), ("value_at_risk", T.DoubleType()),
-]
+def _score_fields(time_unit: str, currency: str):
+    """The scored columns kept, named as :meth:`clv.Bundle.score` names them: times in the
+    bundle's unit (``recency_weeks``), money in the currency (``clv_usd``)."""
+    t, c = f"_{time_unit}s", "_" + currency.lower()
+    names = ["frequency", f"recency{t}", f"T{t}", f"total_spend{c}", "p_alive",
+             "churn_probability", "expected_purchases", f"expected_avg_spend{c}",
+             f"predicted_revenue{c}", f"clv{c}", f"value_at_risk{c}"]
+    return [("customer_id", T.StringType())] + [(n, T.DoubleType()) for n in names]
 
 
 def _clean(checked) -> DataFrame:
@@ -93,12 +94,14 @@ def score_bundle(
     risk_threshold: float = 0.5,
     top: Optional[int] = 100,
     min_value_at_risk: float = 0.0,
+    currency: str = "USD",
     partitions: Optional[int] = None,
     **check_options,
 ) -> DataFrame:
     """Scores every customer of Spark transactions with a bundle as :meth:`clv.Bundle.score`
     does (p_alive, churn_probability, expected purchases and spend, predicted revenue,
-    discounted clv, at_risk), over their whole history up to the observation end of the whole
+    discounted clv, at_risk; money columns named in ``currency``, times in the bundle's unit, as
+    there), over their whole history up to the observation end of the whole
     input. The rows are checked and counted first (``check_options`` as
     :func:`clv.spark.summarize`'s; :func:`score_bundle_with_accounting` also returns that
     count). Customers are spread over ``partitions`` (default: Spark's shuffle partitions) by id and each
@@ -110,13 +113,14 @@ def score_bundle(
     return score_bundle_with_accounting(
         bundle, transactions, margin=margin, horizon=horizon, unit=unit,
         discount_rate=discount_rate, churn_window=churn_window, risk_threshold=risk_threshold,
-        top=top, min_value_at_risk=min_value_at_risk, partitions=partitions, **check_options)[0]
+        top=top, min_value_at_risk=min_value_at_risk, currency=currency, partitions=partitions,
+        **check_options)[0]
 
 
 def score_bundle_with_accounting(bundle: Bundle, transactions: DataFrame, *, margin, horizon=52,
                                  unit=None, discount_rate=0.10, churn_window=None,
                                  risk_threshold=0.5, top=100, min_value_at_risk=0.0,
-                                 partitions=None, **check_options):
+                                 currency="USD", partitions=None, **check_options):
     """:func:`score_bundle`, and the :class:`Accounting` of the transactions."""
     check_options.setdefault("unit", bundle.time_unit)
     checked = check_transactions(transactions, **check_options)
@@ -130,7 +134,9 @@ def score_bundle_with_accounting(bundle: Bundle, transactions: DataFrame, *, mar
     settings = dict(horizon=float(horizon), unit=unit, discount_rate=float(discount_rate),
                     margin=float(margin), churn_window=churn_window,
                     risk_threshold=float(risk_threshold), top=None,
-                    min_value_at_risk=float(min_value_at_risk))
+                    min_value_at_risk=float(min_value_at_risk), currency=str(currency))
+    fields = _score_fields(bundle.time_unit, str(currency))
+    value_at_risk = fields[-1][0]
 
     def partition(iterator):
         batches = list(iterator)
@@ -139,40 +145,42 @@ def score_bundle_with_accounting(bundle: Bundle, transactions: DataFrame, *, mar
         table = pa.Table.from_batches(batches).drop_columns(["_row"])
         scored = _loaded("bundle", b.value).score(
             table, observation_end=end, output="pyarrow", source="partition", **settings)
-        names = [n for n, _ in _SCORE_FIELDS]
+        names = [n for n, _ in fields]
         yield from scored.select(names).to_batches()
 
-    scored = rows.mapInArrow(partition, T.StructType([T.StructField(n, t) for n, t in _SCORE_FIELDS]))
+    scored = rows.mapInArrow(partition, T.StructType([T.StructField(n, t) for n, t in fields]))
     # The one at-risk rule (src/churn/at_risk.rs), over all customers: the eligible ones ranked
     # by value at risk, ties by id, the first `top` flagged (a small list, joined back).
     eligible = ((F.col("churn_probability") >= float(risk_threshold))
-                & (F.col("value_at_risk") > 0)
-                & (F.col("value_at_risk") >= float(min_value_at_risk)))
+                & (F.col(value_at_risk) > 0)
+                & (F.col(value_at_risk) >= float(min_value_at_risk)))
     if top is None:
         scored = scored.withColumn("at_risk", eligible)
     else:
         # orderBy + limit is planned as a top-N within each partition and a merge of those
         # (TakeOrderedAndProject), not as a sort of every customer.
         flagged = (scored.where(eligible)
-                   .orderBy(F.col("value_at_risk").desc(), *_id_order(F.col("customer_id")))
+                   .orderBy(F.col(value_at_risk).desc(), *_id_order(F.col("customer_id")))
                    .limit(int(top))
                    .select("customer_id", F.lit(True).alias("at_risk")))
         scored = scored.join(flagged, "customer_id", "left").withColumn(
             "at_risk", F.coalesce(F.col("at_risk"), F.lit(False)))
-    return scored.select(*[n for n, _ in _SCORE_FIELDS], "at_risk"), checked.accounting
+    return scored.select(*[n for n, _ in fields], "at_risk"), checked.accounting
 
 
 def score_new(bundle: Bundle, prospects: DataFrame, *, margin: float, horizon: float = 52,
               unit: Optional[str] = None, discount_rate: float = 0.10,
-              target_ltv_cac: float = 3.0) -> DataFrame:
+              target_ltv_cac: float = 3.0, currency: str = "USD") -> DataFrame:
     """Values new customers (prospects, one row each or per segment with a ``count`` column)
     as :meth:`clv.Bundle.score_new` does, per Arrow batch in Spark: the attribute columns,
-    then expected_repeat_purchases, expected_order_value, first_order_value, clv, max_cac."""
+    then expected_repeat_purchases, expected_order_value_usd, first_order_value_usd, clv_usd,
+    max_cac_usd (money named in ``currency``)."""
     b = _broadcast(prospects.sparkSession, bundle)
     names = prospects.columns
     text = prospects.select(*[F.col(n).cast("string").alias(n) for n in names])
-    added = ["expected_repeat_purchases", "expected_order_value", "first_order_value", "clv",
-             "max_cac"]
+    c = "_" + str(currency).lower()
+    added = ["expected_repeat_purchases", f"expected_order_value{c}", f"first_order_value{c}",
+             f"clv{c}", f"max_cac{c}"]
     kept = [n for n in names if n != "count"]
     schema = T.StructType([T.StructField(n, T.StringType()) for n in kept]
                           + [T.StructField(n, T.DoubleType()) for n in added])
@@ -184,7 +192,8 @@ def score_new(bundle: Bundle, prospects: DataFrame, *, margin: float, horizon: f
                 continue
             out = scorer.score_new(pa.Table.from_batches([batch]), horizon=horizon, unit=unit,
                                    discount_rate=discount_rate, margin=margin,
-                                   target_ltv_cac=target_ltv_cac, output="pyarrow")
+                                   target_ltv_cac=target_ltv_cac, currency=str(currency),
+                                   output="pyarrow")
             yield from out.select(kept + added).to_batches()
 
     return text.mapInArrow(batches, schema)
