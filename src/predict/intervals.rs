@@ -93,7 +93,7 @@ impl Interval {
 }
 
 /// The generator of draw `index`: (seed, index) scrambled SplitMix-style.
-pub(crate) fn draw_rng(seed: u64, index: usize) -> StdRng {
+fn draw_rng(seed: u64, index: usize) -> StdRng {
     let mut z = seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -101,7 +101,7 @@ pub(crate) fn draw_rng(seed: u64, index: usize) -> StdRng {
 }
 
 /// Lower Cholesky factor of a symmetric positive-definite matrix; `None` when it is not.
-pub(crate) fn cholesky(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
+fn cholesky(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
     let k = a.len();
     let mut l = vec![vec![0.0; k]; k];
     for i in 0..k {

@@ -9,13 +9,12 @@
 //! bundle. The first order value is an observed mean and is not drawn. The conservative
 //! maximum acquisition cost is the lower interval end divided by the target LTV:CAC ratio.
 
-use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::bundle::Bundle;
 use super::clv::ClvSettings;
-use super::intervals::{Interval, IntervalSettings, cholesky, draw_rng, parameter_draws};
+use super::intervals::{Interval, IntervalSettings, draw_factor, drawn_params, parameter_draws};
 use super::prospects::{Prospects, score_prospects};
 use crate::error::{ClvError, Result};
 use crate::features::covariates::ColumnEncoding;
@@ -145,58 +144,28 @@ fn weighted_mean(values: &[f64], groups: &[(String, usize)]) -> f64 {
         / total as f64
 }
 
-/// Covariate models with parameters drawn from the fit's sampling distribution.
+/// Covariate models with parameters drawn from the fit's sampling distribution (base
+/// parameters on the log scale, coefficients as they are: [`super::intervals`]'s draws).
 fn covariate_draws(
     model: &CovariateModel,
     fit: &crate::models::FitReport,
     settings: &IntervalSettings,
 ) -> Result<Vec<CovariateModel>> {
-    let nb = model.base.len();
-    let k = model.names.len();
-    let estimates = &fit.estimates;
-    let no_interval = |why: &str| {
-        ClvError::numerical(
-            "the parameter-uncertainty interval",
-            format!("the {} fit ({why})", fit.model),
-        )
-    };
-    let cov = fit
-        .covariance
-        .as_ref()
-        .ok_or_else(|| no_interval("its information matrix is singular: no covariance"))?;
-    let dim = nb + 2 * k;
-    if estimates.len() != dim || cov.len() != dim || cov.iter().any(|r| r.len() != dim) {
-        return Err(no_interval("its covariance does not match its parameters"));
+    let (nb, k) = (model.base.len(), model.names.len());
+    let no_interval =
+        |why: String| ClvError::numerical("the parameter-uncertainty interval", why);
+    if fit.estimates.len() != nb + 2 * k {
+        return Err(no_interval(format!(
+            "the {} fit's parameters do not match its model",
+            fit.model
+        )));
     }
-    // Base parameters are positive and drawn on the log scale (delta method), as elsewhere.
-    let scale: Vec<f64> = (0..dim)
-        .map(|i| if i < nb { estimates[i] } else { 1.0 })
-        .collect();
-    let transformed: Vec<Vec<f64>> = (0..dim)
-        .map(|i| {
-            (0..dim)
-                .map(|j| cov[i][j] / (scale[i] * scale[j]))
-                .collect()
-        })
-        .collect();
-    let l = cholesky(&transformed)
-        .ok_or_else(|| no_interval("its covariance is not positive definite"))?;
+    let l = draw_factor(fit, nb).map_err(no_interval)?;
     // Its own stream (seed + 2): independent of the transaction and spend draws.
     let seed = settings.seed.wrapping_add(2);
     Ok((0..settings.draws)
         .map(|d| {
-            let mut rng = draw_rng(seed, d);
-            let z: Vec<f64> = (0..dim).map(|_| StandardNormal.sample(&mut rng)).collect();
-            let theta: Vec<f64> = (0..dim)
-                .map(|i| {
-                    let shift: f64 = (0..=i).map(|j| l[i][j] * z[j]).sum();
-                    if i < nb {
-                        estimates[i] * shift.exp()
-                    } else {
-                        estimates[i] + shift
-                    }
-                })
-                .collect();
+            let theta = drawn_params(fit, nb, &l, seed, d);
             CovariateModel {
                 base: theta[..nb].to_vec(),
                 names: model.names.clone(),
