@@ -32,13 +32,13 @@
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use statrs::function::gamma::{digamma, ln_gamma};
 
 use super::common::{data_scale, positive_params};
 use super::data::RfmData;
 use super::pattern_sum::{PatternTables, single_pattern, weighted_likelihood_sum};
 use super::{DrawWindow, Model, TransactionModel};
 use crate::error::Result;
+use crate::math::gamma::{digamma_diff, ln_gamma_shift};
 use crate::math::log_space::{ln_expm1, softplus};
 use crate::math::panels::{doubling_points, integrate};
 
@@ -114,16 +114,19 @@ impl GgomNbd {
         (self.beta.ln() + y - bt).exp() / self.b
     }
 
-    /// ln[S(T)(α+T)^{−(r+x)}] and its gradient.
+    /// ln[S(T)(1+T/α)^{−(r+x)}] and its gradient. The factor α^{−(r+x)} is moved into
+    /// [`GgomNbd::base`] (as in `pnbd.rs`): written as α^r (α+T)^{−(r+x)} the two logarithms
+    /// reach ~1e10 when r, α → ∞ (homogeneous purchasing) and their difference keeps only
+    /// ~1e-6 of its digits, noise on which the line search stalls for hundreds of iterations.
     fn alive_term(&self, x: f64, t: f64) -> Term {
         let (y, dy_db, dy_dbeta) = self.y_of(t);
         let k = self.r + x;
-        let l = (self.alpha + t).ln();
+        let l = (t / self.alpha).ln_1p();
         (
             -self.s * y - k * l,
             [
                 -l,
-                -k / (self.alpha + t),
+                k * t / (self.alpha * (self.alpha + t)),
                 -self.s * dy_db,
                 -y,
                 -self.s * dy_dbeta,
@@ -131,14 +134,14 @@ impl GgomNbd {
         )
     }
 
-    /// ln Γ(r+x) − ln Γ(r) + r ln α and its gradient, given ln Γ(r) and ψ(r).
-    fn base(&self, x: f64, lg_r: f64, psi_r: f64) -> Term {
-        let la = self.alpha.ln();
+    /// ln Γ(r+x) − ln Γ(r) − x ln α and its gradient, by the differenced Stirling series
+    /// for large r (a difference of two ln Γ near 1e10 would keep ~6 digits).
+    fn base(&self, x: f64) -> Term {
         (
-            ln_gamma(self.r + x) - lg_r + self.r * la,
+            ln_gamma_shift(self.r, x) - x * self.alpha.ln(),
             [
-                digamma(self.r + x) - psi_r + la,
-                self.r / self.alpha,
+                digamma_diff(self.r, x),
+                -x / self.alpha,
                 0.0,
                 0.0,
                 0.0,
@@ -146,12 +149,13 @@ impl GgomNbd {
         )
     }
 
-    /// J(x, t) = ∫_{y(t)}^{∞} s e^{−sy} (α + τ(y))^{−(r+x)} dy and d ln J (when asked).
+    /// J(x, t) = ∫_{y(t)}^{∞} s e^{−sy} (1 + τ(y)/α)^{−(r+x)} dy and d ln J (when asked);
+    /// α^{−(r+x)} is in [`GgomNbd::base`].
     fn tail(&self, x: f64, t: f64, want_grad: bool) -> Option<Tail> {
         let GgomNbd { r, alpha, b, s, .. } = *self;
         let k = r + x;
         let (y0, dy0_db, dy0_dbeta) = self.y_of(t);
-        let phi0 = -s * y0 - k * (alpha + t).ln();
+        let phi0 = -s * y0 - k * (t / alpha).ln_1p();
         // ln of the integrand relative to its value at y0, without forming k·ln(α+τ): for
         // large r and α that is ~1e8 and its difference from phi0 would keep only ~1e-8 of
         // precision, noise that no quadrature tolerance can meet.
@@ -168,17 +172,18 @@ impl GgomNbd {
         breaks.extend(doubling_points(y0, f64::INFINITY, 2.0 / rate, &ln_f, drop));
         let integrand = |y: f64| {
             let (tau, bt) = self.tau_of(y);
-            let l = (alpha + tau).ln();
             let f = rel(y, tau).exp();
             if !want_grad {
                 return [f, 0.0, 0.0, 0.0, 0.0, 0.0];
             }
+            let l = (tau / alpha).ln_1p();
             let ka = k / (alpha + tau);
             let dtau_dbeta = (ln_expm1(y) - bt).exp() / b;
+            // d/dα of −k ln(1 + τ/α) = k τ/(α(α+τ)), formed without cancellation.
             [
                 f,
                 -f * l,
-                -f * ka,
+                f * ka * tau / alpha,
                 f * ka * tau / b,
                 -f * y,
                 -f * ka * dtau_dbeta,
@@ -235,7 +240,7 @@ impl GgomNbd {
 
     /// One customer's pieces, computed afresh.
     fn pieces(&self, x: f64, t_x: f64, t: f64, want_grad: bool) -> Option<Pieces> {
-        let base = self.base(x, ln_gamma(self.r), digamma(self.r));
+        let base = self.base(x);
         let alive = self.alive_term(x, t);
         if t_x >= t {
             return Some(Self::combine(&base, &alive, None, want_grad));
@@ -258,11 +263,10 @@ impl GgomNbd {
         if let Some(value) = single_pattern(d, one) {
             return value;
         }
-        let (lg_r, psi_r) = (ln_gamma(self.r), digamma(self.r));
         // J at t_x is needed only where some customer with that pair has t_x < T.
         let tables = PatternTables::new(
             d,
-            |x| self.base(x, lg_r, psi_r),
+            |x| self.base(x),
             |x, t| (self.alive_term(x, t), self.tail(x, t, want_grad)),
             |x, t_x, needed| needed.then(|| self.tail(x, t_x, want_grad)).flatten(),
         );
