@@ -109,6 +109,21 @@ impl GgomNbd {
         (bt / self.b, bt)
     }
 
+    /// τ(y), bτ and dτ/dβ = (e^y − 1)/(b e^{bτ}) for the likelihood's integrands, with
+    /// e^{bτ} = 1 + β(e^y − 1) formed directly while finite: one expm1 and one ln_1p, where
+    /// the log-space form of [`GgomNbd::tau_of`] needs five transcendental calls (they are
+    /// most of a fit's time). Beyond overflow, the log-space form.
+    fn tau_with_dbeta(&self, y: f64) -> (f64, f64, f64) {
+        let em1 = y.exp_m1();
+        let z = self.beta * em1;
+        if z.is_finite() {
+            let bt = z.ln_1p();
+            return (bt / self.b, bt, em1 / (self.b * (1.0 + z)));
+        }
+        let (tau, bt) = self.tau_of(y);
+        (tau, bt, (ln_expm1(y) - bt).exp() / self.b)
+    }
+
     /// dτ/dy = β e^y/(b e^{bτ}).
     pub(crate) fn dtau_dy(&self, y: f64, bt: f64) -> f64 {
         (self.beta.ln() + y - bt).exp() / self.b
@@ -159,8 +174,10 @@ impl GgomNbd {
         // ln of the integrand relative to its value at y0, without forming k·ln(α+τ): for
         // large r and α that is ~1e8 and its difference from phi0 would keep only ~1e-8 of
         // precision, noise that no quadrature tolerance can meet.
-        let rel = |y: f64, tau: f64| -s * (y - y0) - k * ((tau - t) / (alpha + t)).ln_1p();
-        let phi = |y: f64| rel(y, self.tau_of(y).0);
+        // ln(1 + (τ−t)/(α+t)) = ln(1 + τ/α) − ln(1 + t/α).
+        let q = |tau: f64| ((tau - t) / (alpha + t)).ln_1p();
+        let l_t = (t / alpha).ln_1p();
+        let phi = |y: f64| -s * (y - y0) - k * q(self.tau_of(y).0);
         let (_, bt0) = self.tau_of(y0);
         // Decay rate of the integrand at y0; it is at least s everywhere.
         let rate = s + k * self.dtau_dy(y0, bt0) / (alpha + t);
@@ -171,14 +188,14 @@ impl GgomNbd {
         let mut breaks = vec![y0];
         breaks.extend(doubling_points(y0, f64::INFINITY, 2.0 / rate, &ln_f, drop));
         let integrand = |y: f64| {
-            let (tau, bt) = self.tau_of(y);
-            let f = rel(y, tau).exp();
+            let (tau, _, dtau_dbeta) = self.tau_with_dbeta(y);
+            let qy = q(tau);
+            let f = (-s * (y - y0) - k * qy).exp();
             if !want_grad {
                 return [f, 0.0, 0.0, 0.0, 0.0, 0.0];
             }
-            let l = (tau / alpha).ln_1p();
+            let l = l_t + qy;
             let ka = k / (alpha + tau);
-            let dtau_dbeta = (ln_expm1(y) - bt).exp() / b;
             // d/dα of −k ln(1 + τ/α) = k τ/(α(α+τ)), formed without cancellation.
             [
                 f,
