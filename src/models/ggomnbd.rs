@@ -154,13 +154,7 @@ impl GgomNbd {
     fn base(&self, x: f64) -> Term {
         (
             ln_gamma_shift(self.r, x) - x * self.alpha.ln(),
-            [
-                digamma_diff(self.r, x),
-                -x / self.alpha,
-                0.0,
-                0.0,
-                0.0,
-            ],
+            [digamma_diff(self.r, x), -x / self.alpha, 0.0, 0.0, 0.0],
         )
     }
 
@@ -339,6 +333,9 @@ impl Model for GgomNbd {
     type Data = RfmData;
     const NAME: &'static str = "ggomnbd";
     const PARAM_NAMES: &'static [&'static str] = &["r", "alpha", "b", "s", "beta"];
+    /// Every evaluation is a quadrature per pattern pair: on homogeneous data (r, α → ∞,
+    /// b → 0 with s, β → ∞) the crawl along the flat ridge took ~70 of a fit's ~150.
+    const STOP_ON_FLAT_BOUNDARY: bool = true;
 
     fn from_params(params: &[f64]) -> Result<Self> {
         let [r, alpha, b, s, beta] = positive_params::<5>(Self::NAME, params)?;

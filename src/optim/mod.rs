@@ -147,6 +147,10 @@ pub struct Problem<'a> {
     pub starts: Vec<Vec<f64>>,
     /// Log-likelihood and its gradient in natural parameters; `None` where undefined.
     pub log_likelihood: &'a LogLikelihoodFn<'a>,
+    /// Whether a search on the boundary stops once it gains nothing (see `lbfgs.rs`): for
+    /// models whose every evaluation is costly (quadratures), where crawling along a flat
+    /// ridge costs seconds. The others run on, as they always have.
+    pub stop_on_flat_boundary: bool,
 }
 
 impl Problem<'_> {
@@ -197,6 +201,7 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
         Some((-ll / scale, gu))
     };
 
+    let stall = problem.stop_on_flat_boundary.then_some(&scale);
     let mut starts = problem.starts.clone();
     starts.extend(options.extra_starts.iter().cloned());
     // Every start gets a short scouting run; only the best is taken to convergence, so that
@@ -219,7 +224,7 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
             .map(|(v, &pos)| if pos { v.ln() } else { *v }.clamp(-BOUND + 1.0, BOUND - 1.0))
             .collect();
         let scout_iters = SCOUT_ITERS.min(options.max_iters);
-        if let Some(run) = lbfgs(&objective, squash_inverse(&u0), scout_iters, options)
+        if let Some(run) = lbfgs(&objective, squash_inverse(&u0), scout_iters, options, stall)
             && best.as_ref().is_none_or(|b| run.cost < b.cost)
         {
             best = Some(run);
@@ -228,7 +233,7 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
     if let Some(run) = best.clone().filter(|b| !b.converged) {
         let rest = options.max_iters.saturating_sub(run.iterations).max(1);
         // Resumed from the exact search point, so its evaluation comes from the memo.
-        if let Some(more) = lbfgs(&objective, run.v.clone(), rest, options)
+        if let Some(more) = lbfgs(&objective, run.v.clone(), rest, options, stall)
             && more.cost <= run.cost
         {
             best = Some(Run {
@@ -416,6 +421,7 @@ mod tests {
             positive: vec![true, true],
             starts: vec![vec![1.0, 1.0], vec![10.0, 0.1]],
             log_likelihood: &log_likelihood,
+            stop_on_flat_boundary: false,
         };
         maximise(&problem, &FitOptions::default()).unwrap()
     }
@@ -442,6 +448,7 @@ mod tests {
             positive: vec![true, true],
             starts: vec![vec![1.0, 2.0]],
             log_likelihood: &flat,
+            stop_on_flat_boundary: false,
         };
         let report = maximise(&problem, &FitOptions::default()).unwrap();
         assert_eq!(report.iterations, 0);
