@@ -130,6 +130,8 @@ pub(super) struct Run {
     pub cost: f64,
     pub iterations: u64,
     pub converged: bool,
+    /// Stopped on a flat boundary ridge: not to be resumed.
+    pub stalled: bool,
 }
 
 /// One L-BFGS run from `v0` (search space); `scale` is |LL| per unit of the objective,
@@ -171,6 +173,7 @@ where
                     state.get_termination_status(),
                     TerminationStatus::Terminated(TerminationReason::SolverConverged)
                 ),
+                stalled: false,
             }
         }
         // Stopped on a flat boundary ridge: the best point seen is the result (the
@@ -183,6 +186,7 @@ where
                 cost,
                 iterations: history.len() as u64,
                 converged: false,
+                stalled: true,
             }
         }
         // A line search that fails from this start leaves it to the other starts.
@@ -193,6 +197,7 @@ where
                 cost,
                 iterations: 0,
                 converged: false,
+                stalled: false,
             }
         }
     };

@@ -230,7 +230,7 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
             best = Some(run);
         }
     }
-    if let Some(run) = best.clone().filter(|b| !b.converged) {
+    if let Some(run) = best.clone().filter(|b| !b.converged && !b.stalled) {
         let rest = options.max_iters.saturating_sub(run.iterations).max(1);
         // Resumed from the exact search point, so its evaluation comes from the memo.
         if let Some(more) = lbfgs(&objective, run.v.clone(), rest, options, stall)
@@ -458,6 +458,39 @@ mod tests {
             report.warnings.iter().any(|w| w.contains("starting point")),
             "{:?}",
             report.warnings
+        );
+    }
+
+    #[test]
+    fn a_search_that_gains_nothing_on_the_boundary_stops_when_asked() {
+        // LL = −1/√p rises towards 0 as p → ∞ with ever smaller gains: a flat ridge, whose
+        // gradient in ln p (√p/2 / p) stays above the tolerance until the search bound.
+        let fit = |stop: bool| {
+            let evaluations = std::sync::atomic::AtomicUsize::new(0);
+            let ridge = |p: &[f64]| {
+                evaluations.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Some((-p[0].powf(-0.5), vec![0.5 * p[0].powf(-1.5)]))
+            };
+            let problem = Problem {
+                model: "ridge".into(),
+                names: vec!["p".into()],
+                positive: vec![true],
+                starts: vec![vec![1.0]],
+                log_likelihood: &ridge,
+                stop_on_flat_boundary: stop,
+            };
+            let report = maximise(&problem, &FitOptions::default()).unwrap();
+            (report, evaluations.into_inner())
+        };
+        let (on, n_on) = fit(true);
+        let (off, n_off) = fit(false);
+        assert_eq!(on.at_boundary, vec!["p".to_string()]);
+        assert_eq!(off.at_boundary, vec!["p".to_string()]);
+        // Stopped past the boundary mark, having gained < 0.01 over its last evaluations.
+        assert!(on.estimates[0] > BOUNDARY_WARN.exp(), "{:?}", on.estimates);
+        assert!(
+            n_on < n_off,
+            "{n_on} evaluations with the stop, {n_off} without"
         );
     }
 
