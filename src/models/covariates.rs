@@ -241,6 +241,7 @@ pub fn fit_with_covariates<M: ScaleCovariates>(
         positive,
         starts: vec![start],
         log_likelihood: &ll,
+        stop_on_flat_boundary: false,
     };
     let report = maximise(&problem, options)?;
     let est = &report.estimates;

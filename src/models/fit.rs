@@ -27,6 +27,7 @@ pub fn fit_model<M: Model>(data: &M::Data, options: &FitOptions) -> Result<Fitte
         positive: vec![true; k],
         starts: M::initial_guesses(data),
         log_likelihood: &log_likelihood,
+        stop_on_flat_boundary: M::STOP_ON_FLAT_BOUNDARY,
     };
     let report = maximise(&problem, options)?;
     let model = M::from_params(&report.estimates)?;

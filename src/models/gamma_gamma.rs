@@ -126,6 +126,7 @@ fn fit_with_q_floor(
         positive: vec![true, true],
         starts,
         log_likelihood: &log_likelihood,
+        stop_on_flat_boundary: false,
     };
     let mut report = maximise(&problem, options)?;
     let (p, gamma) = (report.estimates[0], report.estimates[1]);

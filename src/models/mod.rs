@@ -131,6 +131,9 @@ pub trait Model: Sized + Clone {
     const NAME: &'static str;
     /// The literature's parameter names, in the order of [`Model::params`].
     const PARAM_NAMES: &'static [&'static str];
+    /// Whether the fit stops a search on the boundary that gains nothing (see
+    /// `crate::optim::Problem::stop_on_flat_boundary`).
+    const STOP_ON_FLAT_BOUNDARY: bool = false;
 
     /// Builds the model from natural parameters, validating them (all finite and > 0).
     fn from_params(params: &[f64]) -> Result<Self>;

@@ -147,6 +147,10 @@ pub struct Problem<'a> {
     pub starts: Vec<Vec<f64>>,
     /// Log-likelihood and its gradient in natural parameters; `None` where undefined.
     pub log_likelihood: &'a LogLikelihoodFn<'a>,
+    /// Whether a search on the boundary stops once it gains nothing (see `lbfgs.rs`): for
+    /// models whose every evaluation is costly (quadratures), where crawling along a flat
+    /// ridge costs seconds. The others run on, as they always have.
+    pub stop_on_flat_boundary: bool,
 }
 
 impl Problem<'_> {
@@ -197,6 +201,7 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
         Some((-ll / scale, gu))
     };
 
+    let stall = problem.stop_on_flat_boundary.then_some(&scale);
     let mut starts = problem.starts.clone();
     starts.extend(options.extra_starts.iter().cloned());
     // Every start gets a short scouting run; only the best is taken to convergence, so that
@@ -219,16 +224,16 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
             .map(|(v, &pos)| if pos { v.ln() } else { *v }.clamp(-BOUND + 1.0, BOUND - 1.0))
             .collect();
         let scout_iters = SCOUT_ITERS.min(options.max_iters);
-        if let Some(run) = lbfgs(&objective, squash_inverse(&u0), scout_iters, options)
+        if let Some(run) = lbfgs(&objective, squash_inverse(&u0), scout_iters, options, stall)
             && best.as_ref().is_none_or(|b| run.cost < b.cost)
         {
             best = Some(run);
         }
     }
-    if let Some(run) = best.clone().filter(|b| !b.converged) {
+    if let Some(run) = best.clone().filter(|b| !b.converged && !b.stalled) {
         let rest = options.max_iters.saturating_sub(run.iterations).max(1);
         // Resumed from the exact search point, so its evaluation comes from the memo.
-        if let Some(more) = lbfgs(&objective, run.v.clone(), rest, options)
+        if let Some(more) = lbfgs(&objective, run.v.clone(), rest, options, stall)
             && more.cost <= run.cost
         {
             best = Some(Run {
@@ -416,6 +421,7 @@ mod tests {
             positive: vec![true, true],
             starts: vec![vec![1.0, 1.0], vec![10.0, 0.1]],
             log_likelihood: &log_likelihood,
+            stop_on_flat_boundary: false,
         };
         maximise(&problem, &FitOptions::default()).unwrap()
     }
@@ -442,6 +448,7 @@ mod tests {
             positive: vec![true, true],
             starts: vec![vec![1.0, 2.0]],
             log_likelihood: &flat,
+            stop_on_flat_boundary: false,
         };
         let report = maximise(&problem, &FitOptions::default()).unwrap();
         assert_eq!(report.iterations, 0);
@@ -451,6 +458,39 @@ mod tests {
             report.warnings.iter().any(|w| w.contains("starting point")),
             "{:?}",
             report.warnings
+        );
+    }
+
+    #[test]
+    fn a_search_that_gains_nothing_on_the_boundary_stops_when_asked() {
+        // LL = −1/√p rises towards 0 as p → ∞ with ever smaller gains: a flat ridge, whose
+        // gradient in ln p (√p/2 / p) stays above the tolerance until the search bound.
+        let fit = |stop: bool| {
+            let evaluations = std::sync::atomic::AtomicUsize::new(0);
+            let ridge = |p: &[f64]| {
+                evaluations.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Some((-p[0].powf(-0.5), vec![0.5 * p[0].powf(-1.5)]))
+            };
+            let problem = Problem {
+                model: "ridge".into(),
+                names: vec!["p".into()],
+                positive: vec![true],
+                starts: vec![vec![1.0]],
+                log_likelihood: &ridge,
+                stop_on_flat_boundary: stop,
+            };
+            let report = maximise(&problem, &FitOptions::default()).unwrap();
+            (report, evaluations.into_inner())
+        };
+        let (on, n_on) = fit(true);
+        let (off, n_off) = fit(false);
+        assert_eq!(on.at_boundary, vec!["p".to_string()]);
+        assert_eq!(off.at_boundary, vec!["p".to_string()]);
+        // Stopped past the boundary mark, having gained < 0.01 over its last evaluations.
+        assert!(on.estimates[0] > BOUNDARY_WARN.exp(), "{:?}", on.estimates);
+        assert!(
+            n_on < n_off,
+            "{n_on} evaluations with the stop, {n_off} without"
         );
     }
 

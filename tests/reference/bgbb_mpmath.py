@@ -14,6 +14,9 @@ the opportunities, not from the telescoped forms the library uses for long horiz
   E[(1-theta)^{n+k}] over the likelihood.
   New customer: E[X(n)] = sum over k <= n of E[p] E[(1-theta)^k]; P(X(n) = x) = alive
   through n with x of n, plus dead after i (x <= i < n) with x of i.
+The grid (every parameter set by every history and horizon, then by the LONG rows) reaches
+horizons and histories of 10,000 opportunities; the sums are explicit there too (about 11
+minutes for the table).
 Run: python3 -m venv /tmp/mpvenv && /tmp/mpvenv/bin/pip install mpmath &&
      /tmp/mpvenv/bin/python tests/reference/bgbb_mpmath.py > tests/reference/bgbb.csv
 Every value is rounded once from mpmath to the nearest double (`refcommon.write_rows`).
@@ -39,6 +42,17 @@ PARAMS = [
 HISTORIES = [(0, 0, 6), (3, 5, 6), (6, 6, 6), (1, 1, 6), (0, 0, 0), (200, 400, 500), (450, 500, 500)]
 HORIZONS = [1, 10, 1000]
 XS = [0, 1, 3]
+# Long horizons and long, heavy histories (#11 item 1), every parameter set each:
+# (x, t_x, n, h, x_new) with h and n up to 10,000 and new customers with up to 9,990
+# transactions. The library sums the survival directly up to 10,000 opportunities and
+# telescopes above, so 10,000 is the last direct sum and 10,001 the first telescoped one.
+LONG = [
+    (1, 1, 6, 10000, 0),
+    (200, 400, 500, 10000, 7),
+    (0, 0, 10000, 10, 2),
+    (2000, 9000, 10000, 10000, 4000),
+    (9990, 10000, 10000, 10001, 9990),
+]
 
 
 def lnb(a, b):
@@ -68,6 +82,8 @@ def rows():
             for hi, h in enumerate(HORIZONS):
                 xn = XS[hi]
                 yield [*pr, x, tx, n, h, xn], case(al, be, ga, de, x, tx, n, h, xn)
+        for (x, tx, n, h, xn) in LONG:
+            yield [*pr, x, tx, n, h, xn], case(al, be, ga, de, x, tx, n, h, xn)
 
 
 def main():
