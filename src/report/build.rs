@@ -14,7 +14,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
-use super::build_decision::{absent_reasons, assumptions, at_risk_list, model_comparison};
+use super::build_decision::{
+    absent_reasons, assumptions, at_risk_list, model_comparison, subtitle,
+};
 use super::build_groups::{channels, segments};
 use super::metrics::quantile;
 use super::{
@@ -252,24 +254,6 @@ pub fn build_report(
 fn calibration_end_of(bundle: &Bundle) -> Option<NaiveDate> {
     let text = bundle.training.calibration_end.as_deref()?;
     NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
-}
-
-fn subtitle(bundle: &Bundle, history: &Summary, calibration_end: Option<NaiveDate>) -> String {
-    let first = history.customers.iter().map(|c| c.first_purchase).min();
-    let dates = match first {
-        Some(d) => format!("{d} to {}", history.observation_end),
-        None => format!("to {}", history.observation_end),
-    };
-    let calibration = calibration_end.map_or_else(
-        || "no holdout".to_string(),
-        |d| format!("calibration to {d}"),
-    );
-    format!(
-        "{} customers, {dates} ({calibration}); {} + {}",
-        history.customers.len(),
-        model_name(&bundle.transaction_model.model),
-        model_name(&bundle.spend_model.model)
-    )
 }
 
 /// Actual and expected repeat purchases per period over the whole history.

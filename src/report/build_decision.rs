@@ -113,3 +113,26 @@ pub(super) fn absent_reasons(
     }
     out
 }
+
+/// The line under the title: customers, dates and models.
+pub(super) fn subtitle(
+    bundle: &Bundle,
+    history: &Summary,
+    calibration_end: Option<NaiveDate>,
+) -> String {
+    let first = history.customers.iter().map(|c| c.first_purchase).min();
+    let dates = match first {
+        Some(d) => format!("{d} to {}", history.observation_end),
+        None => format!("to {}", history.observation_end),
+    };
+    let calibration = calibration_end.map_or_else(
+        || "no holdout".to_string(),
+        |d| format!("calibration to {d}"),
+    );
+    format!(
+        "{} customers, {dates} ({calibration}); {} + {}",
+        history.customers.len(),
+        model_name(&bundle.transaction_model.model),
+        model_name(&bundle.spend_model.model)
+    )
+}
