@@ -267,7 +267,7 @@ fn a_currency_is_a_three_letter_code() {
     ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("three-letter code"), "{err}");
+    assert!(err.contains("three-letter ISO 4217 code"), "{err}");
 }
 
 /// `clv score --intervals` on the demo data with `model`: stderr and the output file.

@@ -180,7 +180,10 @@ fn every_tour_command_runs_and_prints_what_the_readme_shows() {
             ));
             continue;
         }
-        let mut texts = vec![("stdout".to_string(), stdout), ("stderr".to_string(), stderr)];
+        let mut texts = vec![
+            ("stdout".to_string(), stdout),
+            ("stderr".to_string(), stderr),
+        ];
         for file in written_files(&step.script) {
             if let Ok(text) = std::fs::read_to_string(scratch.path().join(&file)) {
                 texts.push((file, text));

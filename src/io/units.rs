@@ -42,15 +42,10 @@ impl Default for Currency {
 impl FromStr for Currency {
     type Err = ClvError;
 
+    /// The report's rule ([`crate::report::build::currency_code`]), so that every subcommand
+    /// accepts the same codes.
     fn from_str(s: &str) -> Result<Self> {
-        let code = s.trim();
-        if code.len() == 3 && code.bytes().all(|b| b.is_ascii_alphabetic()) {
-            Ok(Currency(code.to_ascii_uppercase()))
-        } else {
-            Err(ClvError::InvalidParameter(format!(
-                "the currency must be a three-letter code such as USD or EUR, got '{s}'"
-            )))
-        }
+        crate::report::build::currency_code(s).map(Currency)
     }
 }
 

@@ -152,8 +152,7 @@ fn covariate_draws(
     settings: &IntervalSettings,
 ) -> Result<Vec<CovariateModel>> {
     let (nb, k) = (model.base.len(), model.names.len());
-    let no_interval =
-        |why: String| ClvError::numerical("the parameter-uncertainty interval", why);
+    let no_interval = |why: String| ClvError::numerical("the parameter-uncertainty interval", why);
     if fit.estimates.len() != nb + 2 * k {
         return Err(no_interval(format!(
             "the {} fit's parameters do not match its model",
