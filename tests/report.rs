@@ -7,22 +7,7 @@ use clv::ClvError;
 use clv::report::{
     ChurnEvaluation, ClvDistribution, GroupValues, Headline, ReportData, render_html,
 };
-use common::FIGURE_IDS;
-
-const SECTION_IDS: [&str; 12] = [
-    "headline",
-    "assumptions",
-    "model-comparison",
-    "at-risk",
-    "new-customers",
-    "clv",
-    "tracking",
-    "calibration-holdout",
-    "frequency-recency",
-    "churn",
-    "cohorts",
-    "fit",
-];
+use common::{FIGURE_IDS, SECTION_IDS};
 
 /// The content of each `<figure id="...">…</figure>`, by id.
 fn figures(html: &str) -> Vec<(String, String)> {

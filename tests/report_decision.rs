@@ -9,24 +9,8 @@ use clv::predict::score::score_bundle;
 use clv::report::html::{money, rate_percent};
 use clv::report::sections_decision::{AT_RISK_ROWS_SHOWN, headline_sentence, money_basis};
 use clv::report::{ReportData, model_name, render_html};
-use common::FIGURE_IDS;
 use common::demo_report::{demo, demo_report, demo_settings};
-
-/// Every section of a full report, in page order.
-const SECTION_IDS: [&str; 12] = [
-    "headline",
-    "assumptions",
-    "model-comparison",
-    "at-risk",
-    "new-customers",
-    "clv",
-    "tracking",
-    "calibration-holdout",
-    "frequency-recency",
-    "churn",
-    "cohorts",
-    "fit",
-];
+use common::{FIGURE_IDS, SECTION_IDS};
 
 /// The body of `<section id="{id}" …>…</section>`.
 fn section<'a>(html: &'a str, id: &str) -> &'a str {

@@ -8,6 +8,7 @@ use clv::io::{ColumnSpec, Currency, OutputMeta, OutputUnits, write_meta};
 use clv::predict::Bundle;
 use clv::predict::clv::ClvSettings;
 use clv::predict::intervals::IntervalSettings;
+use clv::predict::score::ScoreSummary;
 
 use crate::common::ClvArgs;
 
@@ -88,4 +89,17 @@ impl ClvArgs {
         meta.margin = Some(self.margin);
         meta
     }
+}
+
+/// What every sidecar of a scoring (`score`, `at-risk`) records of the churn side: the window,
+/// where churn probabilities came from, the at-risk rule, and the customers scored.
+pub fn record_churn_settings(meta: &mut OutputMeta, churn_window: f64, totals: &ScoreSummary) {
+    meta.settings
+        .insert("churn_window".into(), churn_window.into());
+    meta.settings
+        .insert("churn_source".into(), totals.churn_source.clone().into());
+    meta.settings
+        .insert("at_risk_rule".into(), totals.at_risk_rule.clone().into());
+    meta.totals
+        .insert("customers".into(), totals.customers as f64);
 }

@@ -12,6 +12,7 @@ use clv::io::{OutputUnits, at_risk_columns, write_at_risk_csv};
 use clv::predict::score::score_bundle;
 use clv::report::text::at_risk_table;
 
+use crate::assumptions::record_churn_settings;
 use crate::common::{self, BundleScoringArgs, CurrencyArgs, Ui, output};
 
 /// Rows shown on the terminal when the full list goes to a file.
@@ -84,15 +85,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             &units,
             &at_risk_columns(&units, REASONS),
         );
-        let s = &scored.settings;
-        meta.settings
-            .insert("churn_window".into(), s.churn_window.into());
-        meta.settings
-            .insert("churn_source".into(), totals.churn_source.clone().into());
-        meta.settings
-            .insert("at_risk_rule".into(), totals.at_risk_rule.clone().into());
-        meta.totals
-            .insert("customers".into(), totals.customers as f64);
+        record_churn_settings(&mut meta, scored.settings.churn_window, totals);
         meta.totals
             .insert("at_risk_customers".into(), rows.len() as f64);
         meta.totals.insert(

@@ -9,6 +9,7 @@ use clv::io::{OutputUnits, score_columns, scores_table, write_scores_csv};
 use clv::predict::score::score_bundle;
 use clv::report::text::portfolio_text;
 
+use crate::assumptions::record_churn_settings;
 use crate::common::{self, BundleScoringArgs, CurrencyArgs, IntervalArgs, Ui};
 use clv::io::meta::IntervalMeta;
 use clv::predict::intervals::{IntervalOutcome, attach_score_intervals};
@@ -93,14 +94,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         &units,
         &score_columns(&units, intervals),
     );
-    meta.settings
-        .insert("churn_window".into(), settings.churn_window.into());
-    meta.settings
-        .insert("churn_source".into(), totals.churn_source.clone().into());
-    meta.settings
-        .insert("at_risk_rule".into(), totals.at_risk_rule.clone().into());
-    meta.totals
-        .insert("customers".into(), totals.customers as f64);
+    record_churn_settings(&mut meta, settings.churn_window, totals);
     meta.totals.insert(
         units.money_column("predicted_revenue"),
         round_to_cents(totals.total_predicted_revenue),

@@ -98,6 +98,22 @@ pub fn rel(a: f64, b: f64) -> f64 {
 }
 
 /// The report's figures, by element id, in page order (checked by the report tests).
+/// Every section of a full report, in page order.
+pub const SECTION_IDS: [&str; 12] = [
+    "headline",
+    "assumptions",
+    "model-comparison",
+    "at-risk",
+    "new-customers",
+    "clv",
+    "tracking",
+    "calibration-holdout",
+    "frequency-recency",
+    "churn",
+    "cohorts",
+    "fit",
+];
+
 pub const FIGURE_IDS: [&str; 12] = [
     "fig-clv-concentration",
     "fig-clv-segments",
