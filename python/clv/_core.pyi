@@ -109,6 +109,8 @@ class Bundle:
         churn_window: Optional[float],
         at_risk: tuple[float, Optional[int], float],
         currency: str,
+        target_ltv_cac: float,
+        interval_draws: int,
         title: str,
     ) -> tuple[str, list[str]]: ...
     def score_new(

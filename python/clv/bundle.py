@@ -267,6 +267,8 @@ class Bundle:
         top: Optional[int] = 100,
         min_value_at_risk: float = 0.0,
         currency: str = "USD",
+        target_ltv_cac: float = 3.0,
+        interval_draws: int = 200,
         title: str = "Customer value report",
         customer_col: str = "customer_id",
         date_col: str = "date",
@@ -277,13 +279,17 @@ class Bundle:
     ) -> str:
         """Write the self-contained HTML report of ``clv report`` (scores, segments, channels,
         cohorts, calibration vs holdout, churn, the fit) to ``path``; returns its one-line
-        summary. Warnings (a missing holdout section ...) are in :attr:`last_warnings`."""
+        summary. ``target_ltv_cac`` sets the maximum acquisition cost (CLV / ratio) and
+        ``interval_draws`` the parameter draws of the 90% intervals (0: none), as ``clv report
+        --target-ltv-cac --interval-draws``. Warnings (a missing holdout section ...) are in
+        :attr:`last_warnings`."""
         tx, settings = self._transactions(
             transactions, customer_col, date_col, amount_col, observation_end, on_error, source
         )
         line, self.last_warnings = self._core.report(
             tx, settings, str(path), float(horizon), unit, float(discount_rate), float(margin),
-            churn_window, _at_risk_rule(risk_threshold, top, min_value_at_risk), currency, title,
+            churn_window, _at_risk_rule(risk_threshold, top, min_value_at_risk), currency,
+            float(target_ltv_cac), int(interval_draws), title,
         )
         return line
 

@@ -359,7 +359,7 @@ impl PyBundle {
 
     /// Writes the HTML report of `clv report` for the transactions to `path` (atomically), and
     /// returns its one-line summary and the warnings (a missing holdout section ...).
-    #[pyo3(signature = (tx, settings, path, horizon, horizon_unit, discount_rate, margin, churn_window, at_risk, currency, title))]
+    #[pyo3(signature = (tx, settings, path, horizon, horizon_unit, discount_rate, margin, churn_window, at_risk, currency, target_ltv_cac, interval_draws, title))]
     #[allow(clippy::too_many_arguments)]
     fn report(
         &self,
@@ -374,9 +374,23 @@ impl PyBundle {
         churn_window: Option<f64>,
         at_risk: (f64, Option<usize>, f64),
         currency: String,
+        target_ltv_cac: f64,
+        interval_draws: usize,
         title: String,
     ) -> PyResult<(String, Vec<String>)> {
         let rule = at_risk_rule(at_risk)?;
+        // As `clv report --interval-draws`: 0 means no intervals.
+        let intervals = match interval_draws {
+            0 => None,
+            draws => {
+                let settings = IntervalSettings {
+                    draws,
+                    ..IntervalSettings::default()
+                };
+                settings.validate().py_err()?;
+                Some(settings)
+            }
+        };
         let source = Source::new(&tx, &settings)?;
         let observation_end = summary_options(&settings, true)?.observation_end;
         let clv = self
@@ -398,6 +412,8 @@ impl PyBundle {
                 churn_window,
                 at_risk: rule,
                 currency,
+                target_ltv_cac,
+                intervals,
                 title,
                 ..BuildSettings::new(clv)
             };

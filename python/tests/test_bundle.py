@@ -136,6 +136,18 @@ def test_the_report_is_the_clis(clv_bin, demo, bundle, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "cli.html").read_text() == html
+    # The report's own flags, the same in both front ends.
+    clv.Bundle.load(path).report(demo, tmp_path / "py5.html", horizon=52, margin=0.3,
+                                 target_ltv_cac=5, interval_draws=40)
+    done = subprocess.run(
+        [str(clv_bin), "report", "--model", str(path), "--input", str(DEMO), "--horizon", "52",
+         "--margin", "0.3", "--target-ltv-cac", "5", "--interval-draws", "40",
+         "--output", str(tmp_path / "cli5.html")],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "cli5.html").read_text() == (tmp_path / "py5.html").read_text()
+    assert (tmp_path / "py5.html").read_text() != html
 
 
 def test_intervals_are_the_clis(clv_bin, demo, bundle, tmp_path):
