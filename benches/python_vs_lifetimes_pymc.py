@@ -13,7 +13,9 @@ predictions within 1%) and a disagreement is printed beside its time.
 
 Usage (Python >= 3.12 for PyMC-Marketing 1.3):
   python3.12 -m venv VENV && VENV/bin/pip install "pymc-marketing==1.3.*" "lifetimes==0.11.3" ./python
-  VENV/bin/python benches/python_vs_lifetimes_pymc.py [N] [TX_CUSTOMERS] [--skip-lifetimes-pnbd]
+  VENV/bin/python benches/python_vs_lifetimes_pymc.py [N] [TX_CUSTOMERS] [--skip-lifetimes-pnbd] [--days]
+  (--days: the fits and scoring on summaries rounded to whole days, as from dated orders; the
+  summary row is skipped)
 """
 
 import os
@@ -97,7 +99,18 @@ def pymc_fit(cls, df):
     return model
 
 
-def fits_benchmark(n, skip_lifetimes_pnbd):
+def on_whole_days(df):
+    """The summary rounded to whole days, as one built from dated orders is (a repeat purchase
+    at least a day after the first)."""
+    repeat = df["frequency"].to_numpy() > 0
+    r = np.where(repeat, np.maximum(np.round(df["recency"].to_numpy() * 7), 1), 0)
+    t = np.maximum(np.round(df["T"].to_numpy() * 7), r)
+    df = df.copy()
+    df["recency"], df["T"] = r / 7, t / 7
+    return df
+
+
+def fits_benchmark(n, skip_lifetimes_pnbd, days):
     from lifetimes import BetaGeoFitter, ParetoNBDFitter
     from pymc_marketing.clv import BetaGeoModel, ParetoNBDModel
 
@@ -109,6 +122,8 @@ def fits_benchmark(n, skip_lifetimes_pnbd):
     ]
     for label, ours_cls, kind, params, lt_cls, pm_cls in cases:
         df = clv.simulate(kind, params, customers=n, acquisition=13, horizon=52, seed=3)
+        if days:
+            df = on_whole_days(df)
         t_clv, ours = best_of(3, lambda: ours_cls().fit(df))
         others = {}
         if skip_lifetimes_pnbd and kind == "pnbd":
@@ -157,8 +172,12 @@ def main():
           f"PyMC-Marketing {pymc_marketing.__version__}, pandas {pd.__version__}")
     print("| task | rows / customers | clv | lifetimes 0.11.3 | PyMC-Marketing 1.3 |")
     print("| --- | --- | --- | --- | --- |")
-    summary_benchmark(tx_customers)
-    fits_benchmark(n, "--skip-lifetimes-pnbd" in sys.argv)
+    days = "--days" in sys.argv
+    if days:
+        print("fits and scoring on summaries rounded to whole days (--days)")
+    else:
+        summary_benchmark(tx_customers)
+    fits_benchmark(n, "--skip-lifetimes-pnbd" in sys.argv, days)
 
 
 if __name__ == "__main__":
