@@ -188,15 +188,21 @@ fn at_risk_and_segment_state_theirs() {
     money_in_cents(&seg);
 }
 
-#[test]
-fn score_new_states_its_assumptions_and_writes_the_budget_table() {
-    let dir = tempfile::tempdir().unwrap();
-    let prospects = dir.path().join("prospects.csv");
+/// Two prospect segments of the demo bundle's channels, written to `dir/prospects.csv`.
+fn write_prospects(dir: &std::path::Path) -> std::path::PathBuf {
+    let prospects = dir.join("prospects.csv");
     std::fs::write(
         &prospects,
         "channel,score,count\npaid,0.5,100\norganic,0.1,300\n",
     )
     .unwrap();
+    prospects
+}
+
+#[test]
+fn score_new_states_its_assumptions_and_writes_the_budget_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let prospects = write_prospects(dir.path());
     let (out, budget) = (dir.path().join("scored.csv"), dir.path().join("budget.csv"));
     let (model, p, o, b) = (
         root_file("models/demo_bundle.json"),
@@ -348,12 +354,7 @@ fn a_fit_without_covariance_gives_a_warning_not_point_values_as_intervals() {
 #[test]
 fn score_new_intervals_give_a_conservative_maximum_cac() {
     let dir = tempfile::tempdir().unwrap();
-    let prospects = dir.path().join("prospects.csv");
-    std::fs::write(
-        &prospects,
-        "channel,score,count\npaid,0.5,100\norganic,0.1,300\n",
-    )
-    .unwrap();
+    let prospects = write_prospects(dir.path());
     let out = dir.path().join("scored.csv");
     let (model, p, o) = (root_file("models/demo_bundle.json"), s(&prospects), s(&out));
     let mut args = vec![

@@ -116,6 +116,11 @@ fn written_files(script: &str) -> Vec<String> {
         .collect()
 }
 
+/// The first `n` lines of `text`, for messages.
+fn head(text: &str, n: usize) -> String {
+    text.lines().take(n).collect::<Vec<_>>().join("\n")
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -192,18 +197,14 @@ fn every_tour_command_runs_and_prints_what_the_readme_shows() {
         if print {
             println!("=== README.md:{}: {}", step.line, step.script);
             for (name, text) in &texts {
-                let head: Vec<&str> = text.lines().take(60).collect();
-                println!("--- {name}\n{}", head.join("\n"));
+                println!("--- {name}\n{}", head(text, 60));
             }
         }
         for (line, block) in &step.shown {
             if !texts.iter().any(|(_, text)| block_matches(block, text)) {
                 let printed: Vec<String> = texts
                     .iter()
-                    .map(|(name, text)| {
-                        let head: Vec<&str> = text.lines().take(25).collect();
-                        format!("--- {name}:\n{}", head.join("\n"))
-                    })
+                    .map(|(name, text)| format!("--- {name}:\n{}", head(text, 25)))
                     .collect();
                 failures.push(format!(
                     "README.md:{line}: the output shown after `{}` is not what it printed:\n{}\n{}",

@@ -21,6 +21,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
+from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -221,7 +222,6 @@ def check_transactions(
     rows = rows.withColumn("_reason", reason)
     checked_rows = rows
     if persist:
-        from pyspark import StorageLevel
         texts = ("_id_text", "_date_text", "_amount_text")
         checked_rows = rows.drop(*texts).persist(StorageLevel.MEMORY_AND_DISK)
 
@@ -398,7 +398,6 @@ def summarize(transactions: DataFrame, **options):
     checked = check_transactions(transactions, persist=cache, **options)
     summary = summarize_checked(checked, options.get("amount_col", "amount"))
     if cache:
-        from pyspark import StorageLevel
         summary = summary.persist(StorageLevel.MEMORY_AND_DISK)
         summary.count()
         checked.unpersist()
