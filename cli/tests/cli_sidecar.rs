@@ -94,6 +94,23 @@ fn check_columns(meta: &Value, output: &Path) {
     assert!(line.contains(&output.to_str().unwrap()), "{line:?}");
 }
 
+/// The stderr lines with `needle` state their money in euros and the CLV's assumptions: 12
+/// months (52.178571 weeks), 7% a year, margin 0.25.
+fn states_currency_and_assumptions(stderr: &str, needle: &str) {
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains(needle)).collect();
+    assert!(!lines.is_empty(), "no {needle:?} in:\n{stderr}");
+    for line in lines {
+        for part in [
+            "EUR",
+            "margin 0.25",
+            "discount 7% a year",
+            "over 52.178571 weeks",
+        ] {
+            assert!(line.contains(part), "{part:?} missing from {line:?}");
+        }
+    }
+}
+
 /// The unit the sidecar gives a column.
 fn unit_of<'a>(meta: &'a Value, column: &str) -> &'a str {
     meta["columns"]
@@ -136,7 +153,10 @@ fn score_states_its_assumptions_units_and_totals() {
     );
     (args[2], args[4], args[6]) = (&model, &tx, &o);
     args.extend(MONEY);
-    clv_ok(&args);
+    let stderr = clv_ok(&args);
+    states_currency_and_assumptions(&stderr, "CLV: ");
+    let at_risk = stderr.lines().find(|l| l.starts_with("at risk:")).unwrap();
+    assert!(at_risk.contains(" EUR "), "{at_risk}");
     let meta = sidecar(&out);
     check_assumptions(&meta, "clv score", &out);
     assert_eq!(unit_of(&meta, "recency_weeks"), "week");
@@ -177,7 +197,8 @@ fn at_risk_and_segment_state_theirs() {
         &o,
     ];
     args.extend(MONEY);
-    clv_ok(&args);
+    let stderr = clv_ok(&args);
+    states_currency_and_assumptions(&stderr, "total value at risk");
     let meta = sidecar(&out);
     check_assumptions(&meta, "clv at-risk", &out);
     assert_eq!(unit_of(&meta, "value_at_risk_eur"), "EUR");
@@ -239,7 +260,12 @@ fn score_new_states_its_assumptions_and_writes_the_budget_table() {
         &b,
     ];
     args.extend(MONEY);
-    clv_ok(&args);
+    let stderr = clv_ok(&args);
+    states_currency_and_assumptions(&stderr, "new-customer CLV");
+    assert!(
+        stderr.contains("max CAC (EUR)") && !stderr.contains("conservative"),
+        "{stderr}"
+    );
     for file in [&out, &budget] {
         let meta = sidecar(file);
         check_assumptions(&meta, "clv score-new", file);
@@ -383,10 +409,26 @@ fn score_new_intervals_give_a_conservative_maximum_cac() {
         "--intervals",
     ];
     args.extend(MONEY);
-    clv_ok(&args);
+    let stderr = clv_ok(&args);
+    // The budget table adds the report's conservative bound per group.
+    assert!(stderr.contains("conservative max CAC (EUR)"), "{stderr}");
     let meta = sidecar(&out);
     check_assumptions(&meta, "clv score-new", &out);
     assert_eq!(meta["intervals"]["available"], true);
+    // The "all" line's bound is the prospects' mean, as in the sidecar.
+    let all: Vec<&str> = stderr
+        .lines()
+        .find(|l| l.starts_with("all "))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let mean = meta["totals"]["mean_max_cac_conservative_eur"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (all[4].parse::<f64>().unwrap() - mean).abs() <= 0.01,
+        "{all:?} vs {mean}"
+    );
     let names = header(&out);
     let at = |n: &str| names.iter().position(|h| h == n).unwrap();
     let mut rdr = csv::Reader::from_path(&out).unwrap();
