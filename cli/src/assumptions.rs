@@ -25,6 +25,11 @@ fn parse_currency(s: &str) -> Result<Currency, String> {
     s.parse().map_err(|e: clv::ClvError| e.to_string())
 }
 
+/// The `--currency` parser: three letters, upper-cased.
+pub fn currency_arg(s: &str) -> Result<Currency, String> {
+    parse_currency(s)
+}
+
 /// Parameter-uncertainty intervals of CLV: opt-in, since they cost one prediction per draw.
 #[derive(Debug, Clone, clap::Args)]
 pub struct IntervalArgs {
@@ -54,12 +59,44 @@ impl IntervalArgs {
     }
 }
 
-/// Writes the sidecar `OUTPUT.meta.json` of an output file (none for stdout).
+/// Writes the sidecar `OUTPUT.meta.json` of an output file (none for stdout), atomically,
+/// with the command line this run was given.
 pub fn write_sidecar(output: Option<&Path>, meta: &OutputMeta) -> anyhow::Result<()> {
     if let Some(path) = output {
-        write_meta(path, meta)?;
+        let mut meta = meta.clone();
+        meta.command_line = std::env::args_os()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        write_meta(path, &meta)?;
     }
     Ok(())
+}
+
+/// The sidecar of `command`'s table of `columns` in `units`, by this version; the model (when
+/// `model` names one: its kind and file) and the assumptions are the caller's to add.
+pub fn table_meta(
+    command: &str,
+    units: &OutputUnits,
+    columns: &[ColumnSpec],
+    model: Option<(&str, &Path)>,
+) -> OutputMeta {
+    let mut meta = OutputMeta::new(command, env!("CARGO_PKG_VERSION"), units, columns);
+    meta.model = model.map(|(name, file)| ModelMeta {
+        name: name.to_string(),
+        file: file.display().to_string(),
+    });
+    meta
+}
+
+/// A horizon given in the model's own time unit `unit`.
+pub fn horizon_in_model_units(value: f64, unit: &str) -> HorizonMeta {
+    HorizonMeta {
+        value,
+        unit: unit.to_string(),
+        in_model_units: value,
+        model_unit: unit.to_string(),
+    }
 }
 
 impl ClvArgs {
@@ -74,11 +111,8 @@ impl ClvArgs {
         units: &OutputUnits,
         columns: &[ColumnSpec],
     ) -> OutputMeta {
-        let mut meta = OutputMeta::new(command, env!("CARGO_PKG_VERSION"), units, columns);
-        meta.model = Some(ModelMeta {
-            name: bundle.transaction_model.model.clone(),
-            file: model_file.display().to_string(),
-        });
+        let model = Some((bundle.transaction_model.model.as_str(), model_file));
+        let mut meta = table_meta(command, units, columns, model);
         meta.horizon = Some(HorizonMeta {
             value: self.horizon,
             unit: self.unit.unwrap_or(units.time).name().to_string(),

@@ -10,7 +10,7 @@ use clv::features::SummaryOptions;
 use clv::io::units::round_to_cents;
 use clv::io::{OutputUnits, at_risk_columns, write_at_risk_csv};
 use clv::predict::score::score_bundle;
-use clv::report::text::at_risk_table;
+use clv::report::text::{at_risk_table, clv_assumptions};
 
 use crate::assumptions::record_churn_settings;
 use crate::common::{self, BundleScoringArgs, CurrencyArgs, Ui, output};
@@ -93,7 +93,10 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             round_to_cents(totals.at_risk_value),
         );
         common::write_sidecar(Some(path), &meta)?;
-        out!("{}", at_risk_table(rows, TERMINAL_ROWS));
+        out!(
+            "{}",
+            at_risk_table(rows, TERMINAL_ROWS, units.currency.code())
+        );
         ui.info(format!(
             "{} customers at risk written to {}",
             rows.len(),
@@ -101,14 +104,20 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         ));
     } else {
         let mut out = output(None)?;
-        write!(out, "{}", at_risk_table(rows, rows.len()))?;
+        write!(
+            out,
+            "{}",
+            at_risk_table(rows, rows.len(), units.currency.code())
+        )?;
         out.finish()?;
     }
     ui.info(format!(
-        "{} of {} customers at risk; total value at risk {:.2} ({})",
+        "{} of {} customers at risk; total value at risk {:.2} {} (CLV {}; {})",
         rows.len(),
         scored.rows.len(),
         scored.totals.at_risk_value,
+        units.currency,
+        clv_assumptions(&clv, &bundle),
         scored.totals.at_risk_rule
     ));
     Ok(())

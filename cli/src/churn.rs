@@ -12,11 +12,12 @@ use clv::churn::jobs::{self, TrainingRequest, score_churn};
 use clv::churn::model_file::{ChurnModelFile, train_churn_model};
 use clv::churn::{ChurnCustomer, ClassWeights};
 use clv::features::{Summary, SummaryOptions, TimeUnit};
-use clv::io::{churn_scores_table, write_churn_scores_csv};
+use clv::io::{OutputUnits, churn_score_columns, churn_scores_table, write_churn_scores_csv};
 use clv::models::{Family, ModelKind};
 use clv::report::text::{coefficient_rows, describe_params};
 
-use crate::common::{self, ChurnScoringArgs, TransactionArgs, Ui};
+use crate::assumptions::{horizon_in_model_units, table_meta};
+use crate::common::{self, ChurnScoringArgs, CurrencyArgs, TransactionArgs, Ui};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -91,10 +92,14 @@ Summarizes the whole history up to the observation end. Columns: customer_id,
 churn_probability, p_alive, p_no_purchase_if_alive, expected_purchases_window, total_spend;
 highest churn probability first, ties by customer id. Churn = no purchase in the window, so a
 customer surely alive who buys rarely can be likely to churn: p_no_purchase_if_alive is
-P(no purchase in the window | alive), from the transaction model.")]
+P(no purchase in the window | alive), from the transaction model. With --output FILE the
+sidecar FILE.meta.json states the window (the horizon), the threshold, the observation end,
+the model, the currency of total_spend and every column's unit.")]
 pub struct ScoreArgs {
     #[command(flatten)]
     pub scoring: ChurnScoringArgs,
+    #[command(flatten)]
+    pub currency: CurrencyArgs,
     /// Output file, Parquet when it ends in `.parquet`, else CSV (default: CSV on stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -231,10 +236,35 @@ fn run_score(args: ScoreArgs, ui: &Ui) -> anyhow::Result<()> {
         |out| write_churn_scores_csv(out, &scores),
         || churn_scores_table(&scores),
     )?;
+    let settings = &s.file.settings;
+    let units = OutputUnits {
+        time: s.summary.unit,
+        currency: args.currency.currency.clone(),
+    };
+    let model = s.file.transaction_model.model.clone();
+    let mut meta = table_meta(
+        "clv churn score",
+        &units,
+        &churn_score_columns(),
+        Some((&model, &args.scoring.model)),
+    );
+    meta.horizon = Some(horizon_in_model_units(settings.window, &s.file.time_unit));
+    meta.settings
+        .insert("churn_window".into(), settings.window.into());
+    meta.settings
+        .insert("threshold".into(), settings.threshold.into());
+    meta.settings.insert(
+        "observation_end".into(),
+        s.summary.observation_end.to_string().into(),
+    );
+    meta.totals
+        .insert("customers".into(), s.customers.len() as f64);
     let likely = scores
         .iter()
         .filter(|c| c.churn_probability >= s.file.settings.threshold)
         .count();
+    meta.totals.insert("likely_to_churn".into(), likely as f64);
+    common::write_sidecar(args.output.as_deref(), &meta)?;
     ui.info(format!(
         "scored {} customers up to {}: {likely} with churn probability >= {} in the next {} {}s",
         s.customers.len(),

@@ -127,7 +127,10 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     };
     write_scores_csv(&mut file, scores, &units, false)?;
     file.commit()?;
-    outln!("{}", portfolio_text(totals, &bundle, score_settings));
+    outln!(
+        "{}",
+        portfolio_text(totals, &bundle, score_settings, units.currency.code())
+    );
     let report = build_report(
         &bundle,
         &history,
@@ -142,7 +145,10 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
 
     heading("4. At risk: valuable customers likely to leave, by value at risk")?;
     // The library's at-risk list: the rows `clv score` flags and `clv at-risk` lists.
-    outln!("{}", at_risk_table(&scored.at_risk, 10));
+    outln!(
+        "{}",
+        at_risk_table(&scored.at_risk, 10, units.currency.code())
+    );
 
     heading("5. New customers: what each channel is worth, and what to pay for it")?;
     let prospects = Prospects {

@@ -152,11 +152,12 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         meta.intervals = Some(im);
     }
     common::write_sidecar(args.output.as_deref(), &meta)?;
+    let text = portfolio_text(totals, &bundle, settings, units.currency.code());
     if args.output.is_some() || ui.quiet {
-        ui.info(portfolio_text(totals, &bundle, settings));
+        ui.info(&text);
         interval_line.iter().for_each(|l| ui.info(l));
     } else {
-        ui.text(portfolio_text(totals, &bundle, settings));
+        ui.text(&text);
         interval_line.iter().for_each(|l| ui.text(l));
     }
     Ok(())

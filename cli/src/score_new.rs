@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-use clv::features::format_number;
 use clv::io::units::round_to_cents;
 use clv::io::{
     OutputUnits, budget_columns, prospect_columns, prospect_scores_table, write_budget_csv,
@@ -12,8 +11,9 @@ use clv::io::{
 };
 use clv::predict::Bundle;
 use clv::predict::prospects::{bundle_budget_table, read_prospects_csv, score_prospects};
+use clv::report::text::{budget_text, clv_assumptions, conservative_cac_note};
 
-use crate::common::{self, ClvArgs, CurrencyArgs, IntervalArgs, Ui, table};
+use crate::common::{self, ClvArgs, CurrencyArgs, IntervalArgs, Ui};
 use clv::io::meta::IntervalMeta;
 use clv::predict::prospect_intervals::attach_prospect_intervals;
 
@@ -120,8 +120,9 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         if let Some(s) = interval_settings {
             meta.intervals = Some(IntervalMeta {
                 level: s.level,
-                method: "parametric draws of the purchase model's parameters from the fit's \
-                         covariance; order values at their estimates"
+                method: "parametric draws of the bundle's parameters (purchase model and \
+                         Gamma-Gamma spend) from the fits' covariance, as the report's; first \
+                         order values as observed"
                     .into(),
                 draws: s.draws,
                 seed: s.seed,
@@ -162,45 +163,24 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         out.finish()?;
         common::write_sidecar(Some(path), &meta(&budget_columns(&units)))?;
     }
-    let rows: Vec<Vec<String>> = budget
-        .iter()
-        .map(|b| {
-            vec![
-                b.group.clone(),
-                format_number(b.prospects),
-                format!("{:.2}", b.mean_clv),
-                format!("{:.2}", b.max_cac),
-                format!("{:.2}", b.total_budget),
-            ]
-        })
-        .collect();
-    let text = format!(
-        "new-customer CLV over {} {}s at LTV:CAC {}:1, margin {}{} ({})\n{}",
-        format_number(settings.horizon),
-        bundle.time_unit,
+    let mut text = format!(
+        "new-customer CLV {} at LTV:CAC {}:1 ({})\n{}",
+        clv_assumptions(&settings, &bundle),
         args.target_ltv_cac,
-        settings.margin,
-        if settings.margin == 1.0 {
-            " (CLV is revenue)"
-        } else {
-            ""
-        },
         if bundle.covariates.is_some() {
             "by acquisition attributes, covariate model"
         } else {
             "no covariates in the bundle: one value for everyone"
         },
-        table(
-            &[
-                "group",
-                "prospects",
-                &format!("expected CLV ({})", units.currency),
-                &format!("max CAC ({})", units.currency),
-                &format!("budget ({})", units.currency),
-            ],
-            &rows
-        )
+        budget_text(&budget, units.currency.code())
     );
+    if let (Some(s), true) = (interval_settings, intervals) {
+        text.push_str(&conservative_cac_note(
+            s.level,
+            s.draws,
+            args.target_ltv_cac,
+        ));
+    }
     if args.output.is_some() {
         ui.info(text);
     } else {

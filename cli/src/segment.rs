@@ -9,7 +9,7 @@ use clv::features::rfm::{rfm_scores, segment_counts};
 use clv::features::{SummaryOptions, TimeUnit};
 
 use crate::common::{self, CurrencyArgs, TransactionArgs, Ui};
-use clv::io::{OutputMeta, OutputUnits, segment_columns, write_segments_csv};
+use clv::io::{OutputMeta, OutputUnits, cohort_columns, segment_columns, write_segments_csv};
 
 /// Score customers by recency, frequency and monetary value, name their segments, and build
 /// the monthly cohort retention table.
@@ -35,7 +35,8 @@ pub struct Args {
     /// rounded to cents), with the sidecar FILE.meta.json (columns and their units).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Cohort retention CSV: cohort,size,month_0,month_1,...
+    /// Cohort retention CSV: cohort,size,month_0,month_1,... (the share of the cohort buying
+    /// in each month since its first), with the sidecar FILE.meta.json.
     #[arg(long, value_name = "FILE")]
     pub cohorts: Option<PathBuf>,
 }
@@ -54,11 +55,12 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let scores = rfm_scores(&summary);
     let cohorts = cohort_retention(&summary)?;
 
+    let units = OutputUnits {
+        time: TimeUnit::Day,
+        currency: args.currency.currency.clone(),
+    };
+    let as_of = summary.calibration_period_end().to_string();
     if let Some(path) = &args.output {
-        let units = OutputUnits {
-            time: TimeUnit::Day,
-            currency: args.currency.currency.clone(),
-        };
         let mut out = common::output(Some(path))?;
         write_segments_csv(&mut out, &scores, &units)?;
         out.finish()?;
@@ -68,10 +70,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             &units,
             &segment_columns(&units),
         );
-        meta.settings.insert(
-            "as_of".into(),
-            summary.calibration_period_end().to_string().into(),
-        );
+        meta.settings.insert("as_of".into(), as_of.clone().into());
         common::write_sidecar(Some(path), &meta)?;
         ui.info(format!(
             "{} customers written to {}",
@@ -83,6 +82,18 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         let mut out = common::output(Some(path))?;
         cohorts.write_csv(&mut out)?;
         out.finish()?;
+        let mut meta = crate::assumptions::table_meta(
+            "clv segment",
+            &units,
+            &cohort_columns(cohorts.months()),
+            None,
+        );
+        meta.settings.insert("as_of".into(), as_of.clone().into());
+        meta.settings
+            .insert("cohort".into(), "month of the first purchase".into());
+        meta.totals
+            .insert("customers".into(), summary.customers.len() as f64);
+        common::write_sidecar(Some(path), &meta)?;
         ui.info(format!(
             "{} cohorts written to {}",
             cohorts.cohorts.len(),

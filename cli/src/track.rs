@@ -6,10 +6,14 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use clv::features::{SummaryOptions, TimeUnit};
-use clv::io::{write_alive_path_csv, write_tracking_csv};
+use clv::io::{
+    ColumnSpec, OutputMeta, OutputUnits, alive_path_columns, tracking_columns,
+    write_alive_path_csv, write_tracking_csv,
+};
 use clv::models::saved::SavedModel;
 use clv::predict::tracking::{TrackingPeriods, alive_path, tracking};
 
+use crate::assumptions::table_meta;
 use crate::common::{self, TransactionArgs, Ui, parse_date};
 
 /// Track actual against expected repeat transactions over calendar time.
@@ -23,7 +27,8 @@ counts repeat purchase days (one a day per customer) up to the period's end; exp
 customers who first bought before that end, the model's expected repeat purchases of a new
 customer over the time since their first purchase (lifetimes' expected_cumulative_transactions).
 --customer ID writes age,p_alive instead: the customer's P(alive) after each period since their
-first purchase (lifetimes' calculate_alive_path).")]
+first purchase (lifetimes' calculate_alive_path). With --output FILE the sidecar FILE.meta.json
+states the model, the periods and every column's unit.")]
 pub struct Args {
     /// Transaction model file written by `clv fit` (its time unit converts the ages).
     #[arg(long, value_name = "FILE.json")]
@@ -88,6 +93,9 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         let mut out = common::output(args.output.as_deref())?;
         write_alive_path_csv(&mut out, &path)?;
         out.finish()?;
+        let mut meta = sidecar(&args, &saved, unit, &alive_path_columns());
+        meta.settings.insert("customer".into(), id.clone().into());
+        common::write_sidecar(args.output.as_deref(), &meta)?;
         ui.info(format!(
             "alive path of customer '{id}' over {} {}s ({} purchase days)",
             args.periods,
@@ -105,6 +113,19 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let mut out = common::output(args.output.as_deref())?;
     write_tracking_csv(&mut out, &rows)?;
     out.finish()?;
+    let mut meta = sidecar(&args, &saved, unit, &tracking_columns());
+    if let Some(first) = rows.first() {
+        let start = first.last_day - chrono::Duration::days(i64::from(days) - 1);
+        meta.settings
+            .insert("start".into(), start.to_string().into());
+    }
+    meta.settings
+        .insert("customers".into(), (summary.customers.len() as f64).into());
+    if let Some(last) = rows.last() {
+        meta.totals.insert("actual".into(), last.actual);
+        meta.totals.insert("expected".into(), last.expected);
+    }
+    common::write_sidecar(args.output.as_deref(), &meta)?;
     if let Some(last) = rows.last() {
         ui.info(format!(
             "{} customers tracked over {} {}s to {}: {} repeat transactions, {:.1} expected by {}",
@@ -118,4 +139,22 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The sidecar of a tracking output: the model, the periods, the columns.
+fn sidecar(args: &Args, saved: &SavedModel, unit: TimeUnit, columns: &[ColumnSpec]) -> OutputMeta {
+    let units = OutputUnits {
+        time: unit,
+        currency: Default::default(),
+    };
+    let mut meta = table_meta(
+        "clv track",
+        &units,
+        columns,
+        Some((&saved.model, &args.model)),
+    );
+    meta.settings
+        .insert("period".into(), args.period.name().into());
+    meta.settings.insert("periods".into(), args.periods.into());
+    meta
 }

@@ -66,6 +66,11 @@ fn check_assumptions(meta: &Value, command: &str, output: &Path) {
     assert_eq!(meta["margin"], 0.25);
     assert_eq!(meta["model"]["name"], "pnbd");
     assert_eq!(meta["model"]["file"], root_file("models/demo_bundle.json"));
+    check_columns(meta, output);
+}
+
+/// The sidecar lists the file's columns, in order, each with a unit, and the command line.
+fn check_columns(meta: &Value, output: &Path) {
     let columns: Vec<&str> = meta["columns"]
         .as_array()
         .unwrap()
@@ -77,6 +82,34 @@ fn check_assumptions(meta: &Value, command: &str, output: &Path) {
         header(output),
         "the sidecar's columns are the file's"
     );
+    for c in meta["columns"].as_array().unwrap() {
+        assert!(!c["unit"].as_str().unwrap().is_empty(), "{c}");
+    }
+    let line: Vec<&str> = meta["command_line"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(line.contains(&output.to_str().unwrap()), "{line:?}");
+}
+
+/// The stderr lines with `needle` state their money in euros and the CLV's assumptions: 12
+/// months (52.178571 weeks), 7% a year, margin 0.25.
+fn states_currency_and_assumptions(stderr: &str, needle: &str) {
+    states_assumptions(stderr, needle, &["EUR"]);
+}
+
+/// The stderr lines with `needle` state the CLV's assumptions and each of `also`.
+fn states_assumptions(stderr: &str, needle: &str, also: &[&str]) {
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains(needle)).collect();
+    assert!(!lines.is_empty(), "no {needle:?} in:\n{stderr}");
+    for line in lines {
+        let assumptions = ["margin 0.25", "discount 7% a year", "over 52.178571 weeks"];
+        for part in assumptions.iter().chain(also) {
+            assert!(line.contains(part), "{part:?} missing from {line:?}");
+        }
+    }
 }
 
 /// The unit the sidecar gives a column.
@@ -121,7 +154,10 @@ fn score_states_its_assumptions_units_and_totals() {
     );
     (args[2], args[4], args[6]) = (&model, &tx, &o);
     args.extend(MONEY);
-    clv_ok(&args);
+    let stderr = clv_ok(&args);
+    states_currency_and_assumptions(&stderr, "CLV: ");
+    let at_risk = stderr.lines().find(|l| l.starts_with("at risk:")).unwrap();
+    assert!(at_risk.contains(" EUR "), "{at_risk}");
     let meta = sidecar(&out);
     check_assumptions(&meta, "clv score", &out);
     assert_eq!(unit_of(&meta, "recency_weeks"), "week");
@@ -162,7 +198,8 @@ fn at_risk_and_segment_state_theirs() {
         &o,
     ];
     args.extend(MONEY);
-    clv_ok(&args);
+    let stderr = clv_ok(&args);
+    states_currency_and_assumptions(&stderr, "total value at risk");
     let meta = sidecar(&out);
     check_assumptions(&meta, "clv at-risk", &out);
     assert_eq!(unit_of(&meta, "value_at_risk_eur"), "EUR");
@@ -224,7 +261,13 @@ fn score_new_states_its_assumptions_and_writes_the_budget_table() {
         &b,
     ];
     args.extend(MONEY);
-    clv_ok(&args);
+    let stderr = clv_ok(&args);
+    // The money is in the table below the line, its columns named with the currency.
+    states_assumptions(&stderr, "new-customer CLV", &[]);
+    assert!(
+        stderr.contains("max CAC (EUR)") && !stderr.contains("conservative"),
+        "{stderr}"
+    );
     for file in [&out, &budget] {
         let meta = sidecar(file);
         check_assumptions(&meta, "clv score-new", file);
@@ -368,10 +411,26 @@ fn score_new_intervals_give_a_conservative_maximum_cac() {
         "--intervals",
     ];
     args.extend(MONEY);
-    clv_ok(&args);
+    let stderr = clv_ok(&args);
+    // The budget table adds the report's conservative bound per group.
+    assert!(stderr.contains("conservative max CAC (EUR)"), "{stderr}");
     let meta = sidecar(&out);
     check_assumptions(&meta, "clv score-new", &out);
     assert_eq!(meta["intervals"]["available"], true);
+    // The "all" line's bound is the prospects' mean, as in the sidecar.
+    let all: Vec<&str> = stderr
+        .lines()
+        .find(|l| l.starts_with("all "))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let mean = meta["totals"]["mean_max_cac_conservative_eur"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (all[4].parse::<f64>().unwrap() - mean).abs() <= 0.01,
+        "{all:?} vs {mean}"
+    );
     let names = header(&out);
     let at = |n: &str| names.iter().position(|h| h == n).unwrap();
     let mut rdr = csv::Reader::from_path(&out).unwrap();
@@ -385,4 +444,131 @@ fn score_new_intervals_give_a_conservative_maximum_cac() {
         assert!(conservative < v("max_cac_eur"), "{rec:?}");
     }
     money_in_cents(&out);
+}
+
+/// The demo bundle's `part` (`transaction_model`, `spend_model`, `churn`) as its own file.
+fn bundle_part(dir: &Path, part: &str) -> String {
+    let text = std::fs::read_to_string(root_file("models/demo_bundle.json")).unwrap();
+    let bundle: Value = serde_json::from_str(&text).unwrap();
+    let path = dir.join(format!("{part}.json"));
+    std::fs::write(&path, bundle[part].to_string()).unwrap();
+    s(&path)
+}
+
+/// The sum of a CSV column.
+fn column_sum(csv: &Path, name: &str) -> f64 {
+    let at = header(csv).iter().position(|h| h == name).unwrap();
+    let mut rdr = csv::Reader::from_path(csv).unwrap();
+    rdr.records()
+        .map(|r| r.unwrap()[at].parse::<f64>().unwrap())
+        .sum()
+}
+
+#[test]
+fn predict_states_its_horizon_discount_model_and_revenue_currency() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, spend) = (
+        bundle_part(dir.path(), "transaction_model"),
+        bundle_part(dir.path(), "spend_model"),
+    );
+    let summary = dir.path().join("summary.csv");
+    std::fs::write(
+        &summary,
+        "customer_id,frequency,recency,T,monetary_value\n1,2,30.4,38.9,22.4\n2,0,0,38.9,0\n3,9,38,38.9,40\n",
+    )
+    .unwrap();
+    let out = dir.path().join("p.csv");
+    let (sm, o) = (s(&summary), s(&out));
+    #[rustfmt::skip]
+    let stderr = clv_ok(&[
+        "predict", "--model", &model, "--spend-model", &spend, "--summary", &sm, "--horizon",
+        "26", "--discount-rate", "0.07", "--currency", "eur", "--output", &o,
+    ]);
+    assert!(
+        stderr.contains("predicted revenue") && stderr.contains("EUR"),
+        "{stderr}"
+    );
+    let meta = sidecar(&out);
+    assert_eq!(meta["command"], "clv predict");
+    check_columns(&meta, &out);
+    assert_eq!(meta["currency"], "EUR");
+    assert_eq!(meta["model"]["name"], "pnbd");
+    assert_eq!(meta["model"]["file"], model);
+    assert_eq!(meta["settings"]["spend_model"], spend);
+    assert_eq!(meta["horizon"]["value"], 26.0);
+    assert_eq!(meta["horizon"]["unit"], "week");
+    assert_eq!(meta["annual_discount_rate"], 0.07);
+    assert_eq!(meta["margin"], 1.0, "revenue: no margin applied");
+    assert_eq!(unit_of(&meta, "recency"), "week");
+    assert_eq!(unit_of(&meta, "p_alive"), "probability");
+    assert_eq!(unit_of(&meta, "predicted_revenue"), "EUR");
+    assert_eq!(unit_of(&meta, "dert"), "count");
+    let total = meta["totals"]["predicted_revenue"].as_f64().unwrap();
+    assert!((total - column_sum(&out, "predicted_revenue")).abs() < 0.01);
+
+    // A new customer's purchase distribution: no money, so no currency.
+    let nc = dir.path().join("new.csv");
+    let o = s(&nc);
+    #[rustfmt::skip]
+    clv_ok(&[
+        "predict", "--model", &model, "--new-customers", "--p-purchases", "0,1,2", "--output", &o,
+    ]);
+    let meta = sidecar(&nc);
+    check_columns(&meta, &nc);
+    assert!(meta.get("currency").is_none(), "{meta}");
+    assert_eq!(meta["horizon"]["value"], 52.0);
+    assert_eq!(unit_of(&meta, "probability"), "probability");
+}
+
+#[test]
+fn churn_score_track_and_cohorts_state_theirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let tx = root_file("data/demo_transactions.csv");
+    let churn = bundle_part(dir.path(), "churn");
+    let out = dir.path().join("churn.csv");
+    let o = s(&out);
+    #[rustfmt::skip]
+    clv_ok(&[
+        "churn", "score", "--model", &churn, "--input", &tx, "--currency", "eur", "--output", &o,
+    ]);
+    let meta = sidecar(&out);
+    assert_eq!(meta["command"], "clv churn score");
+    check_columns(&meta, &out);
+    assert_eq!(meta["currency"], "EUR");
+    assert_eq!(unit_of(&meta, "total_spend"), "EUR");
+    assert_eq!(unit_of(&meta, "churn_probability"), "probability");
+    let window = meta["settings"]["churn_window"].as_f64().unwrap();
+    assert!(window > 0.0);
+    assert_eq!(meta["horizon"]["value"], window);
+    assert_eq!(meta["horizon"]["unit"], "week");
+    assert!(meta["settings"]["threshold"].as_f64().is_some());
+    assert_eq!(meta["totals"]["customers"], 3000.0);
+
+    let model = bundle_part(dir.path(), "transaction_model");
+    let out = dir.path().join("tracking.csv");
+    let o = s(&out);
+    #[rustfmt::skip]
+    clv_ok(&["track", "--model", &model, "--input", &tx, "--periods", "20", "--output", &o]);
+    let meta = sidecar(&out);
+    assert_eq!(meta["command"], "clv track");
+    check_columns(&meta, &out);
+    assert!(meta.get("currency").is_none(), "no money: {meta}");
+    assert_eq!(meta["model"]["name"], "pnbd");
+    assert_eq!(
+        (&meta["settings"]["period"], &meta["settings"]["periods"]),
+        (&"week".into(), &20.into())
+    );
+    assert_eq!(unit_of(&meta, "last_day"), "date");
+    let actual: f64 = column_sum(&out, "actual_incremental");
+    assert_eq!(meta["totals"]["actual"], actual);
+
+    let cohorts = dir.path().join("cohorts.csv");
+    let c = s(&cohorts);
+    clv_ok(&["segment", "--input", &tx, "--cohorts", &c]);
+    let meta = sidecar(&cohorts);
+    assert_eq!(meta["command"], "clv segment");
+    check_columns(&meta, &cohorts);
+    assert_eq!(unit_of(&meta, "size"), "count");
+    assert_eq!(unit_of(&meta, "month_0"), "probability");
+    assert_eq!(meta["totals"]["customers"], 3000.0);
 }

@@ -88,14 +88,19 @@ pub fn cohort_retention(summary: &Summary) -> Result<CohortTable> {
 }
 
 impl CohortTable {
-    /// CSV: `cohort,size,month_0,month_1,...` with retention shares, blank where unobserved.
-    pub fn write_csv<W: std::io::Write>(&self, w: W) -> Result<()> {
-        let width = self
-            .cohorts
+    /// The months of the CSV's retention columns: the oldest cohort's observed months.
+    pub fn months(&self) -> usize {
+        self.cohorts
             .iter()
             .map(|c| c.retention.len())
             .max()
-            .unwrap_or(0);
+            .unwrap_or(0)
+    }
+
+    /// CSV: `cohort,size,month_0,month_1,...` with retention shares, blank where unobserved
+    /// (the columns of [`crate::io::cohort_columns`] with [`Self::months`]).
+    pub fn write_csv<W: std::io::Write>(&self, w: W) -> Result<()> {
+        let width = self.months();
         let mut out = csv::Writer::from_writer(w);
         let mut header = vec!["cohort".to_string(), "size".to_string()];
         header.extend((0..width).map(|k| format!("month_{k}")));

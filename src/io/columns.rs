@@ -1,6 +1,7 @@
-//! The columns of the money-carrying result tables (`clv score`, `at-risk`, `score-new`, its
-//! budget table, `segment`), each listed once with its kind, so that the CSV writers, the
-//! Parquet tables and the sidecar agree on names, order and units.
+//! The columns of the result tables (`clv score`, `at-risk`, `score-new`, its budget table,
+//! `segment` and its cohorts, `predict`, `churn score`, `track`), each listed once with its
+//! kind, so that the CSV writers, the Parquet tables and the sidecar agree on names, order and
+//! units.
 
 use super::units::{ColumnKind, ColumnSpec, OutputUnits};
 use crate::churn::AtRiskRow;
@@ -178,5 +179,95 @@ pub fn segment_columns(units: &OutputUnits) -> Vec<ColumnSpec> {
     }
     out.push(spec("segment", ColumnKind::Text, units));
     out.push(spec("high_value", ColumnKind::Text, units));
+    out
+}
+
+/// The kind of a `clv predict` column, from its name ([`crate::predict::table`]'s names):
+/// times in the model's unit, spend and revenue money, P(...) probabilities, the rest counts.
+/// `discrete` (a BG/BB pattern table): recency and periods count opportunities.
+fn predict_kind(name: &str, discrete: bool) -> ColumnKind {
+    use ColumnKind::*;
+    match name {
+        "recency" | "T" if !discrete => Time,
+        "expected_avg_spend" | "predicted_revenue" | "clv" => Money,
+        "probability" => Probability,
+        n if n == "p_alive" || n.starts_with("p_alive_") || n.starts_with("p_no_purchase") => {
+            Probability
+        }
+        n if n.starts_with("p_purchases_") => Probability,
+        _ => Count,
+    }
+}
+
+/// `clv predict`'s columns: `customer_id` when there are ids, then `names` (the prediction
+/// table's, in order); `discrete` for a BG/BB pattern table.
+pub fn predict_columns(ids: bool, names: &[String], discrete: bool) -> Vec<ColumnSpec> {
+    let mut out: Vec<ColumnSpec> = Vec::new();
+    if ids {
+        out.push(ColumnSpec {
+            name: "customer_id".into(),
+            kind: ColumnKind::Text,
+        });
+    }
+    out.extend(names.iter().map(|n| ColumnSpec {
+        name: n.clone(),
+        kind: predict_kind(n, discrete),
+    }));
+    out
+}
+
+fn plain(columns: &[(&str, ColumnKind)]) -> Vec<ColumnSpec> {
+    columns
+        .iter()
+        .map(|(name, kind)| ColumnSpec {
+            name: (*name).to_string(),
+            kind: *kind,
+        })
+        .collect()
+}
+
+/// `clv churn score`'s columns (total_spend in the currency of the input's amounts).
+pub fn churn_score_columns() -> Vec<ColumnSpec> {
+    use ColumnKind::*;
+    plain(&[
+        ("customer_id", Text),
+        ("churn_probability", Probability),
+        ("p_alive", Probability),
+        ("p_no_purchase_if_alive", Probability),
+        ("expected_purchases_window", Count),
+        ("total_spend", Money),
+    ])
+}
+
+/// `clv track`'s columns: the period number, its last day, cumulative and per-period actual
+/// and expected repeat transactions.
+pub fn tracking_columns() -> Vec<ColumnSpec> {
+    use ColumnKind::*;
+    plain(&[
+        ("period", Count),
+        ("last_day", Date),
+        ("actual", Count),
+        ("expected", Count),
+        ("actual_incremental", Count),
+        ("expected_incremental", Count),
+    ])
+}
+
+/// `clv track --customer`'s columns: age in the model's unit and P(alive).
+pub fn alive_path_columns() -> Vec<ColumnSpec> {
+    plain(&[
+        ("age", ColumnKind::Time),
+        ("p_alive", ColumnKind::Probability),
+    ])
+}
+
+/// `clv segment --cohorts`' columns: the cohort's month, its size, and the share of it still
+/// buying in each of `months` months since acquisition.
+pub fn cohort_columns(months: usize) -> Vec<ColumnSpec> {
+    let mut out = plain(&[("cohort", ColumnKind::Date), ("size", ColumnKind::Count)]);
+    out.extend((0..months).map(|k| ColumnSpec {
+        name: format!("month_{k}"),
+        kind: ColumnKind::Probability,
+    }));
     out
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::units::{ColumnSpec, OutputUnits};
+use super::units::{ColumnKind, ColumnSpec, OutputUnits};
 use crate::error::Result;
 
 /// A horizon as given and in the model's unit.
@@ -56,7 +56,12 @@ pub struct IntervalMeta {
 pub struct OutputMeta {
     /// The subcommand, e.g. `clv score`.
     pub command: String,
+    /// The arguments the command was run with (after the program's name), as given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command_line: Vec<String>,
     pub version: String,
+    /// The currency of the money columns; absent when the table has none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub currency: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelMeta>,
@@ -80,13 +85,19 @@ pub struct OutputMeta {
 }
 
 impl OutputMeta {
-    /// A sidecar of `command` (version `version`) for a table of `columns` in `units`; the
-    /// assumptions are filled in by the caller.
+    /// A sidecar of `command` (version `version`) for a table of `columns` in `units`, with
+    /// the currency when a column is money; the assumptions are filled in by the caller.
     pub fn new(command: &str, version: &str, units: &OutputUnits, columns: &[ColumnSpec]) -> Self {
+        let money = columns.iter().any(|c| c.kind == ColumnKind::Money);
         OutputMeta {
             command: command.to_string(),
+            command_line: Vec::new(),
             version: version.to_string(),
-            currency: units.currency.code().to_string(),
+            currency: if money {
+                units.currency.code().to_string()
+            } else {
+                String::new()
+            },
             model: None,
             horizon: None,
             annual_discount_rate: None,
@@ -122,7 +133,7 @@ pub fn write_meta(output: &Path, meta: &OutputMeta) -> Result<()> {
 mod tests {
     use super::*;
     use crate::features::TimeUnit;
-    use crate::io::units::{ColumnKind, Currency};
+    use crate::io::units::Currency;
 
     #[test]
     fn the_sidecar_sits_beside_its_output_and_names_column_units() {
@@ -141,5 +152,17 @@ mod tests {
         let meta = OutputMeta::new("clv score", "0.1.0", &units, &columns);
         assert_eq!(meta.currency, "EUR");
         assert_eq!(meta.columns[0].unit, "EUR");
+        // A table without money states no currency.
+        let counts = [ColumnSpec {
+            name: "actual".into(),
+            kind: ColumnKind::Count,
+        }];
+        let meta = OutputMeta::new("clv track", "0.1.0", &units, &counts);
+        assert_eq!(
+            (meta.currency.as_str(), meta.columns[0].unit.as_str()),
+            ("", "count")
+        );
+        let json = serde_json::to_value(&meta).unwrap();
+        assert!(json.get("currency").is_none(), "{json}");
     }
 }

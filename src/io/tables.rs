@@ -22,8 +22,9 @@ use crate::predict::tracking::TrackingRow;
 use crate::simulate::{COVARIATE_NAMES, SimulatedCustomer, SimulatedOrder};
 
 use super::columns::{
-    at_risk_columns, at_risk_fields, budget_columns, budget_fields, prospect_columns,
-    prospect_fields, score_columns, score_fields, segment_columns, segment_fields,
+    alive_path_columns, at_risk_columns, at_risk_fields, budget_columns, budget_fields,
+    churn_score_columns, prospect_columns, prospect_fields, score_columns, score_fields,
+    segment_columns, segment_fields, tracking_columns,
 };
 use super::units::{ColumnKind, ColumnSpec, OutputUnits, format_money};
 
@@ -125,11 +126,7 @@ pub fn write_columns_csv(
 
 /// `clv churn score`'s table, in the order given (highest churn probability first).
 pub fn write_churn_scores_csv(out: &mut dyn Write, scores: &[ChurnScore]) -> Result<()> {
-    writeln!(
-        out,
-        "customer_id,churn_probability,p_alive,p_no_purchase_if_alive,expected_purchases_window,\
-         total_spend"
-    )?;
+    header(out, &churn_score_columns())?;
     for c in scores {
         writeln!(
             out,
@@ -309,10 +306,7 @@ pub fn write_simulated_summary_csv(
 /// The tracking table (`clv track`): per period its last day, the cumulative actual and
 /// expected repeat transactions, and the same per period.
 pub fn write_tracking_csv(out: &mut dyn Write, rows: &[TrackingRow]) -> Result<()> {
-    writeln!(
-        out,
-        "period,last_day,actual,expected,actual_incremental,expected_incremental"
-    )?;
+    header(out, &tracking_columns())?;
     for r in rows {
         writeln!(
             out,
@@ -330,7 +324,7 @@ pub fn write_tracking_csv(out: &mut dyn Write, rows: &[TrackingRow]) -> Result<(
 
 /// One customer's alive path (`clv track --customer`): age in the model's unit, P(alive).
 pub fn write_alive_path_csv(out: &mut dyn Write, path: &[(f64, f64)]) -> Result<()> {
-    writeln!(out, "age,p_alive")?;
+    header(out, &alive_path_columns())?;
     for (age, p) in path {
         writeln!(out, "{age},{p}")?;
     }

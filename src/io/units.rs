@@ -104,6 +104,8 @@ pub enum ColumnKind {
     Money,
     /// A score or rank without a unit.
     Score,
+    /// A calendar date (YYYY-MM-DD) or month (YYYY-MM).
+    Date,
 }
 
 /// One column of a result table: its name (with the unit) and what it holds.
@@ -124,6 +126,7 @@ impl ColumnSpec {
             ColumnKind::Days => "day".into(),
             ColumnKind::Money => units.currency.code().into(),
             ColumnKind::Score => "score".into(),
+            ColumnKind::Date => "date".into(),
         }
     }
 }

@@ -2,23 +2,21 @@
 //! pay to acquire one: overall and per level of the first categorical acquisition attribute
 //! (a channel), each computed exactly as `clv score-new` scores a prospect.
 //!
-//! The interval comes from parameter draws (see [`super::intervals`]): each draw replaces the
-//! transaction model's parameters, the covariate model's (base parameters on the log scale,
-//! coefficients on their own scale) and scales every expected order value by the drawn
-//! Gamma-Gamma mean over the estimated one; the prospects are then scored with the drawn
-//! bundle. The first order value is an observed mean and is not drawn. The conservative
-//! maximum acquisition cost is the lower interval end divided by the target LTV:CAC ratio.
+//! The interval is [`super::prospect_intervals`]'s, the one `clv score-new --intervals` gives
+//! the same prospect: parameter draws of the whole bundle (purchase model and Gamma-Gamma
+//! spend), the groups' prospects scored with each drawn bundle; the value of all new customers
+//! is, per draw, the customer-weighted mean of the groups'. The conservative maximum
+//! acquisition cost is the lower interval end divided by the target LTV:CAC ratio.
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::bundle::Bundle;
 use super::clv::ClvSettings;
-use super::intervals::{Interval, IntervalSettings, draw_factor, drawn_params, parameter_draws};
+use super::intervals::{Interval, IntervalSettings};
+use super::prospect_intervals::{prospect_clv_draws, prospect_interval_unavailable, row_interval};
 use super::prospects::{Prospects, score_prospects};
 use crate::error::{ClvError, Result};
 use crate::features::covariates::ColumnEncoding;
-use crate::models::covariates::CovariateModel;
 
 /// The value of one kind of new customer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -144,74 +142,6 @@ fn weighted_mean(values: &[f64], groups: &[(String, usize)]) -> f64 {
         / total as f64
 }
 
-/// Covariate models with parameters drawn from the fit's sampling distribution (base
-/// parameters on the log scale, coefficients as they are: [`super::intervals`]'s draws).
-fn covariate_draws(
-    model: &CovariateModel,
-    fit: &crate::models::FitReport,
-    settings: &IntervalSettings,
-) -> Result<Vec<CovariateModel>> {
-    let (nb, k) = (model.base.len(), model.names.len());
-    let no_interval = |why: String| ClvError::numerical("the parameter-uncertainty interval", why);
-    if fit.estimates.len() != nb + 2 * k {
-        return Err(no_interval(format!(
-            "the {} fit's parameters do not match its model",
-            fit.model
-        )));
-    }
-    let l = draw_factor(fit, nb).map_err(no_interval)?;
-    // Its own stream (seed + 2): independent of the transaction and spend draws.
-    let seed = settings.seed.wrapping_add(2);
-    Ok((0..settings.draws)
-        .map(|d| {
-            let theta = drawn_params(fit, nb, &l, seed, d);
-            CovariateModel {
-                base: theta[..nb].to_vec(),
-                names: model.names.clone(),
-                purchase: theta[nb..nb + k].to_vec(),
-                dropout: theta[nb + k..].to_vec(),
-            }
-        })
-        .collect())
-}
-
-/// One drawn bundle per parameter draw.
-fn drawn_bundles(bundle: &Bundle, settings: &IntervalSettings) -> Result<Vec<Bundle>> {
-    let saved = &bundle.transaction_model;
-    let transaction = parameter_draws(saved, settings.draws, settings.seed)?;
-    let spend_point = bundle.spend()?.expected_average_spend_new()?;
-    let spend: Vec<f64> = parameter_draws(
-        &bundle.spend_model,
-        settings.draws,
-        settings.seed.wrapping_add(1),
-    )?
-    .into_iter()
-    .map(|m| Ok(m.spend_model()?.expected_average_spend_new()? / spend_point))
-    .collect::<Result<_>>()?;
-    let covariates = match &bundle.covariates {
-        Some(c) => Some(covariate_draws(&c.model, &c.fit, settings)?),
-        None => None,
-    };
-    let names = &saved.fit.param_names;
-    (0..settings.draws)
-        .map(|d| {
-            let mut drawn = bundle.clone();
-            drawn.transaction_model.params =
-                names.iter().cloned().zip(transaction[d].params()).collect();
-            let ratio = spend[d];
-            drawn.spend_overall.mean_order_value *= ratio;
-            drawn
-                .spend_by_group
-                .values_mut()
-                .for_each(|g| g.mean_order_value *= ratio);
-            if let (Some(section), Some(models)) = (drawn.covariates.as_mut(), &covariates) {
-                section.model = models[d].clone();
-            }
-            Ok(drawn)
-        })
-        .collect()
-}
-
 /// New-customer CLV and maximum acquisition cost, overall and per level of the first
 /// categorical attribute, with parameter-uncertainty intervals.
 pub fn new_customer_values(
@@ -245,26 +175,26 @@ pub fn new_customer_values(
     } else {
         with_all(point)
     };
-    let draws = drawn_bundles(bundle, intervals).and_then(|bundles| {
-        bundles
-            .par_iter()
-            .map(|b| {
-                let v = group_clv(b, &prospects, clv)?;
-                Ok(if groups.is_empty() { v } else { with_all(v) })
+    // The groups' draws are those `clv score-new --intervals` makes for the same prospects.
+    let draws = match prospect_interval_unavailable(bundle) {
+        Some(why) => Err(why),
+        None => prospect_clv_draws(bundle, &prospects, clv, intervals)
+            .map(|draws| {
+                draws
+                    .into_iter()
+                    .map(|v| if groups.is_empty() { v } else { with_all(v) })
+                    .collect::<Vec<Vec<f64>>>()
             })
-            .collect::<Result<Vec<Vec<f64>>>>()
-    });
+            .map_err(|e| e.to_string()),
+    };
     let (bounds, interval_note) = match draws {
         Ok(draws) => {
             let bounds: Vec<Interval> = (0..point.len())
-                .map(|i| {
-                    let mut v: Vec<f64> = draws.iter().map(|d| d[i]).collect();
-                    Interval::of(&mut v, intervals.level)
-                })
+                .map(|i| row_interval(&draws, i, intervals.level))
                 .collect();
             (Some(bounds), None)
         }
-        Err(e) => (None, Some(e.to_string())),
+        Err(why) => (None, Some(why)),
     };
     let total: usize = groups.iter().map(|g| g.1).sum();
     let names = std::iter::once(("all new customers".to_string(), None, total)).chain(

@@ -95,6 +95,10 @@ pub struct BudgetRow {
     pub mean_clv: f64,
     pub max_cac: f64,
     pub total_budget: f64,
+    /// The prospects' mean conservative maximum CAC (from the CLV interval's lower end), when
+    /// every prospect of the group has one (`--intervals`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_cac_conservative: Option<f64>,
 }
 
 /// Scores every prospect row.
@@ -274,12 +278,18 @@ pub fn budget_table(
         let n: f64 = items.iter().map(|s| s.count).sum();
         let clv: f64 = items.iter().map(|s| s.clv * s.count).sum();
         let cac: f64 = items.iter().map(|s| s.max_cac * s.count).sum();
+        let conservative: Option<f64> = items
+            .iter()
+            .map(|s| s.max_cac_conservative.map(|c| c * s.count))
+            .sum();
+        let mean = |total: f64| if n > 0.0 { total / n } else { 0.0 };
         BudgetRow {
             group,
             prospects: n,
-            mean_clv: if n > 0.0 { clv / n } else { 0.0 },
-            max_cac: if n > 0.0 { cac / n } else { 0.0 },
+            mean_clv: mean(clv),
+            max_cac: mean(cac),
             total_budget: cac,
+            max_cac_conservative: conservative.map(mean),
         }
     };
     let mut out = vec![row("all".into(), &scores.iter().collect::<Vec<_>>())];

@@ -11,7 +11,10 @@ pub use history::{cohort_text, history_metrics_text};
 pub use models::{
     candidates_table, coefficient_rows, describe_fit, describe_log_likelihood, describe_params,
 };
-pub use scores::{at_risk_table, portfolio_text, report_summary_line};
+pub use scores::{
+    at_risk_table, budget_text, clv_assumptions, conservative_cac_note, portfolio_text,
+    report_summary_line,
+};
 
 /// A plain-text table: first column left-aligned, the others right-aligned.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
