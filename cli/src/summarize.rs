@@ -11,7 +11,10 @@ use clv::features::builder::{
 use clv::features::{SummaryOptions, TimeUnit};
 use clv::persist::table::is_parquet_output;
 
-use crate::common::{self, TransactionArgs, Ui};
+use clv::io::{OutputMeta, OutputUnits, summary_columns};
+
+use crate::assumptions::table_meta;
+use crate::common::{self, CurrencyArgs, TransactionArgs, Ui};
 
 /// Summarize transactions per customer: frequency, recency, T, monetary value.
 #[derive(Debug, clap::Args)]
@@ -49,6 +52,8 @@ pub struct Args {
     /// else the system's temporary folder); they are removed at the end, error or not.
     #[arg(long, value_name = "DIR")]
     pub temp_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub currency: CurrencyArgs,
 }
 
 /// The budget given, else the available memory.
@@ -81,6 +86,14 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         |out| write_summary_csv(&summary, out),
         || summary.to_table(),
     )?;
+    let meta = sidecar(
+        &args,
+        summary.unit,
+        (summary.calibration_end, summary.observation_end),
+        &summary.extra_columns,
+        summary.customers.len() as u64,
+    );
+    common::write_sidecar(args.output.as_deref(), &meta)?;
     ui.info(done_message(
         summary.customers.len() as u64,
         summary.unit,
@@ -183,6 +196,14 @@ fn run_partitioned(
         ui,
     )?;
     out.finish()?;
+    let meta = sidecar(
+        args,
+        summary.unit,
+        (summary.calibration_end, summary.observation_end),
+        &summary.extra_columns,
+        summary.customers,
+    );
+    common::write_sidecar(output, &meta)?;
     ui.info(format!(
         "{} (through {} partitions)",
         done_message(
@@ -195,6 +216,31 @@ fn run_partitioned(
         summary.partitions
     ));
     Ok(())
+}
+
+/// The sidecar of a summary: its time unit, the calibration and observation ends, the
+/// currency of the amounts, the columns and the customer count.
+fn sidecar(
+    args: &Args,
+    unit: TimeUnit,
+    (calibration_end, observation_end): (Option<NaiveDate>, NaiveDate),
+    extra_columns: &[String],
+    customers: u64,
+) -> OutputMeta {
+    let units = OutputUnits {
+        time: unit,
+        currency: args.currency.currency.clone(),
+    };
+    let columns = summary_columns(calibration_end.is_some(), extra_columns);
+    let mut meta = table_meta("clv summarize", &units, &columns, None);
+    let settings = &mut meta.settings;
+    settings.insert("unit".into(), unit.name().into());
+    settings.insert("observation_end".into(), observation_end.to_string().into());
+    if let Some(c) = calibration_end {
+        settings.insert("calibration_end".into(), c.to_string().into());
+    }
+    settings.insert("customers".into(), customers.into());
+    meta
 }
 
 fn done_message(

@@ -572,3 +572,44 @@ fn churn_score_track_and_cohorts_state_theirs() {
     assert_eq!(unit_of(&meta, "month_0"), "probability");
     assert_eq!(meta["totals"]["customers"], 3000.0);
 }
+
+#[test]
+fn summarize_states_its_unit_period_and_currency_in_memory_and_partitioned() {
+    let dir = tempfile::tempdir().unwrap();
+    let tx = root_file("data/demo_transactions.csv");
+    for (name, extra) in [("in_memory", None), ("partitioned", Some("1KiB"))] {
+        let out = dir.path().join(format!("{name}.csv"));
+        let o = s(&out);
+        let mut args = vec![
+            "summarize",
+            "--input",
+            &tx,
+            "--unit",
+            "day",
+            "--calibration-end",
+            "2024-06-30",
+            "--currency",
+            "gbp",
+            "--output",
+            &o,
+        ];
+        if let Some(budget) = extra {
+            args.extend(["--memory-budget", budget]);
+        }
+        clv_ok(&args);
+        let meta = sidecar(&out);
+        assert_eq!(meta["command"], "clv summarize");
+        check_columns(&meta, &out);
+        assert_eq!(meta["currency"], "GBP");
+        assert_eq!(unit_of(&meta, "total_spend"), "GBP");
+        assert_eq!(unit_of(&meta, "monetary_value_holdout"), "GBP");
+        assert_eq!(unit_of(&meta, "frequency"), "count");
+        assert_eq!(unit_of(&meta, "first_purchase"), "date");
+        assert_ne!(unit_of(&meta, "T"), unit_of(&meta, "frequency"));
+        assert_eq!(meta["settings"]["unit"], "day");
+        assert_eq!(meta["settings"]["calibration_end"], "2024-06-30");
+        let rows = std::fs::read_to_string(&out).unwrap().lines().count() - 1;
+        assert_eq!(meta["settings"]["customers"], rows);
+        assert!(meta["settings"]["observation_end"].as_str().unwrap() > "2024-06-30");
+    }
+}

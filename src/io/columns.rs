@@ -226,6 +226,35 @@ fn plain(columns: &[(&str, ColumnKind)]) -> Vec<ColumnSpec> {
         .collect()
 }
 
+/// `clv summarize`'s columns (lifetimes' names, kept for compatibility: the units are in the
+/// sidecar): times in the summary's unit, money in the currency of the input's amounts, the
+/// holdout columns when `holdout`, then the input's extra columns as text.
+pub fn summary_columns(holdout: bool, extra_columns: &[String]) -> Vec<ColumnSpec> {
+    use ColumnKind::*;
+    let mut out = plain(&[
+        ("customer_id", Text),
+        ("frequency", Count),
+        ("recency", Time),
+        ("T", Time),
+        ("monetary_value", Money),
+        ("first_purchase", Date),
+        ("orders", Count),
+        ("total_spend", Money),
+    ]);
+    if holdout {
+        out.extend(plain(&[
+            ("frequency_holdout", Count),
+            ("monetary_value_holdout", Money),
+            ("duration_holdout", Time),
+        ]));
+    }
+    out.extend(extra_columns.iter().map(|name| ColumnSpec {
+        name: name.clone(),
+        kind: Text,
+    }));
+    out
+}
+
 /// `clv churn score`'s columns (total_spend in the currency of the input's amounts).
 pub fn churn_score_columns() -> Vec<ColumnSpec> {
     use ColumnKind::*;

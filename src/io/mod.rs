@@ -13,7 +13,8 @@ pub mod units;
 
 pub use columns::{
     alive_path_columns, at_risk_columns, budget_columns, churn_score_columns, cohort_columns,
-    predict_columns, prospect_columns, score_columns, segment_columns, tracking_columns,
+    predict_columns, prospect_columns, score_columns, segment_columns, summary_columns,
+    tracking_columns,
 };
 pub use meta::{OutputMeta, meta_path, write_meta};
 pub use units::{ColumnKind, ColumnSpec, Currency, OutputUnits};
