@@ -316,3 +316,27 @@ fn a_fit_on_all_t_zero_says_it_stopped_at_its_start() {
         );
     }
 }
+
+/// Property dataset #99 (huge ages) with the boundary stop on: the fit ends at a, b ~ 1e43,
+/// where the Beta quadrature's weight underflowed and a new customer's E[X(h)] was NaN.
+/// Beta(a, b) is then a point mass at a/(a+b); with a, b scaled down to ~1e13 (the quadrature
+/// path, variance still ~1e-14 of the mean's square) the value must agree.
+#[test]
+fn new_customer_expectation_is_finite_at_a_and_b_near_1e43() {
+    let (r, alpha, a, b) = (
+        0.1417397117534937,
+        76004.26648134895,
+        4.332317500856275e42,
+        8.21683933174737e43,
+    );
+    let huge = BgNbd::new(r, alpha, a, b).unwrap();
+    let large = BgNbd::new(r, alpha, a * 1e-30, b * 1e-30).unwrap();
+    for h in [1.0, 39.0, 520.0] {
+        let (got, near) = (
+            huge.expected_purchases_new(h),
+            large.expected_purchases_new(h),
+        );
+        assert!(got.is_finite() && got > 0.0, "E[X({h})] = {got}");
+        assert!((got / near - 1.0).abs() < 1e-9, "h={h}: {got} vs {near}");
+    }
+}

@@ -122,7 +122,8 @@ fn transaction_models_fit_or_refuse_and_predict_in_range_on_random_degenerate_da
                 let new = m.expected_purchases_new(h);
                 assert!(
                     non_negative(new),
-                    "{kind} {shape} #{i}: new E[X({h})] = {new}"
+                    "{kind} {shape} #{i} at {:?}: new E[X({h})] = {new}",
+                    fit.model.params()
                 );
                 for &(x, t_x, t) in rows.iter().take(3) {
                     let whom = format!(
