@@ -127,6 +127,21 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     };
     write_scores_csv(&mut file, scores, &units, false)?;
     file.commit()?;
+    // The scores' assumptions beside them, as `clv score` writes them.
+    let columns = clv::io::score_columns(&units, false);
+    let model = Some((
+        bundle.transaction_model.model.as_str(),
+        bundle_path.as_path(),
+    ));
+    let mut meta = crate::assumptions::table_meta("clv demo", &units, &columns, model);
+    meta.horizon = Some(crate::assumptions::horizon_in_model_units(
+        52.0,
+        units.time.name(),
+    ));
+    meta.annual_discount_rate = Some(0.10);
+    meta.margin = Some(0.30);
+    crate::assumptions::record_churn_settings(&mut meta, score_settings.churn_window, totals);
+    crate::common::write_sidecar(Some(&scores_path), &meta)?;
     outln!(
         "{}",
         portfolio_text(totals, &bundle, score_settings, units.currency.code())
@@ -184,7 +199,8 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     );
 
     heading("Files")?;
-    for p in [&bundle_path, &scores_path, &report_path] {
+    let scores_meta_path = clv::io::meta_path(&scores_path);
+    for p in [&bundle_path, &scores_path, &scores_meta_path, &report_path] {
         outln!("{}", display(p));
     }
     Ok(())

@@ -613,3 +613,28 @@ fn summarize_states_its_unit_period_and_currency_in_memory_and_partitioned() {
         assert!(meta["settings"]["observation_end"].as_str().unwrap() > "2024-06-30");
     }
 }
+
+#[test]
+fn the_demo_states_the_assumptions_of_its_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    let tx = root_file("data/demo_transactions.csv");
+    clv_ok(&["demo", "--input", &tx, "--out-dir", &s(&out)]);
+    let scores = out.join("scores.csv");
+    let meta = sidecar(&scores);
+    assert_eq!(meta["command"], "clv demo");
+    let columns: Vec<&str> = meta["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(columns, header(&scores));
+    assert_eq!(unit_of(&meta, "clv_usd"), "USD");
+    assert_eq!(meta["margin"], 0.3);
+    assert_eq!(meta["annual_discount_rate"], 0.1);
+    assert_eq!(meta["horizon"]["value"], 52.0);
+    assert_eq!(meta["currency"], "USD");
+    let rows = std::fs::read_to_string(&scores).unwrap().lines().count() - 1;
+    assert_eq!(meta["totals"]["customers"], rows as f64);
+}
