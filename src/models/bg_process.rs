@@ -281,9 +281,10 @@ pub(crate) fn bg_expected(t: f64, r: f64, alpha: f64, a: f64, b: f64) -> f64 {
             -(-r * (p * y).ln_1p()).exp_m1() / p
         }
     };
-    // a + b beyond 1e20 (fits on the boundary reach 1e43): Beta(a, b) is a point mass at
-    // a/(a+b) to double precision (its variance is below 1e-20 of the mean's square), and
-    // the quadrature's weight underflows to 0/0.
+    // a + b beyond 1e20 (fits on the boundary reach 1e43), where the quadrature's weight
+    // underflows to 0/0: the mean of g is g at the mean a/(a+b) to double precision. Either a
+    // is large too (the variance is below 1e-20 of the mean's square), or the mean is below
+    // 1e-20·a, where g is linear in p (its curvature term is of order (p·y)²).
     if a + b > 1e20 {
         return g(a / (a + b));
     }
