@@ -69,16 +69,20 @@ fn check_assumptions(meta: &Value, command: &str, output: &Path) {
     check_columns(meta, output);
 }
 
-/// The sidecar lists the file's columns, in order, each with a unit, and the command line.
-fn check_columns(meta: &Value, output: &Path) {
-    let columns: Vec<&str> = meta["columns"]
+/// The names of the sidecar's columns, in order.
+fn column_names(meta: &Value) -> Vec<&str> {
+    meta["columns"]
         .as_array()
         .unwrap()
         .iter()
         .map(|c| c["name"].as_str().unwrap())
-        .collect();
+        .collect()
+}
+
+/// The sidecar lists the file's columns, in order, each with a unit, and the command line.
+fn check_columns(meta: &Value, output: &Path) {
     assert_eq!(
-        columns,
+        column_names(meta),
         header(output),
         "the sidecar's columns are the file's"
     );
@@ -623,13 +627,7 @@ fn the_demo_states_the_assumptions_of_its_scores() {
     let scores = out.join("scores.csv");
     let meta = sidecar(&scores);
     assert_eq!(meta["command"], "clv demo");
-    let columns: Vec<&str> = meta["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(columns, header(&scores));
+    assert_eq!(column_names(&meta), header(&scores));
     assert_eq!(unit_of(&meta, "clv_usd"), "USD");
     assert_eq!(meta["margin"], 0.3);
     assert_eq!(meta["annual_discount_rate"], 0.1);
