@@ -4,6 +4,11 @@
 //! else, so a file from another tool, a newer release, or a truncated or edited file gives an
 //! error naming the problem. Writes go to a temporary file in the same folder, are flushed to
 //! disk, then renamed over the target: a crash never leaves a half-written model.
+//!
+//! The flush to disk (`fsync`) is opt-in: set `CLV_FSYNC=1` for it. The rename alone already
+//! keeps readers from ever seeing a partial file; what `fsync` adds is durability across a
+//! power loss or kernel crash, and on an 80 MB prediction table it cost more wall time than
+//! the scoring itself (see BENCHMARKS.md, issue #13 item 4). No peer tool fsyncs its output.
 
 pub mod table;
 
@@ -63,7 +68,8 @@ impl AtomicFile {
         })
     }
 
-    /// Flushes, syncs and renames the file into place.
+    /// Flushes and renames the file into place; syncs it to disk first when [`durable`] says
+    /// so (`CLV_FSYNC=1`).
     pub fn commit(mut self) -> Result<()> {
         let Some(buffered) = self.file.take() else {
             return Ok(());
@@ -77,7 +83,9 @@ impl AtomicFile {
         let file = buffered.into_inner().map_err(|e| err(e.into_error()))?;
         match &self.tmp {
             Some(tmp) => {
-                file.sync_all().map_err(err)?;
+                if durable() {
+                    file.sync_all().map_err(err)?;
+                }
                 fs::rename(tmp, &self.target).map_err(err)
             }
             None => Ok(()),
@@ -108,7 +116,16 @@ impl Drop for AtomicFile {
     }
 }
 
-/// Writes `contents` to `path` atomically (temporary file + fsync + rename).
+/// Whether committed files are synced to disk before the rename: when the environment sets
+/// `CLV_FSYNC` to `1` or `true`. Read once per process.
+pub fn durable() -> bool {
+    static DURABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *DURABLE.get_or_init(|| {
+        std::env::var("CLV_FSYNC").is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"))
+    })
+}
+
+/// Writes `contents` to `path` atomically (temporary file + rename, fsync if [`durable`]).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     let mut file = AtomicFile::create(path).map_err(|e| ClvError::ModelFile {
         path: path.display().to_string(),
