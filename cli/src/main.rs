@@ -43,7 +43,15 @@ use clap::{Parser, Subcommand};
 /// Churn and customer-lifetime-value engine: order histories in, CLV, churn risk and ad
 /// budgets out.
 #[derive(Debug, Parser)]
-#[command(name = "clv", version, about, long_about = None)]
+#[command(
+    name = "clv",
+    version,
+    about,
+    long_about = None,
+    after_help = "Output files are written to a temporary file and renamed into place (never \
+                  seen half-written); set CLV_FSYNC=1 to also fsync them (durable across a \
+                  power loss, slower on large tables)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
