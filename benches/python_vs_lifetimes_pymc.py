@@ -13,9 +13,9 @@ predictions within 1%) and a disagreement is printed beside its time.
 
 Usage (Python >= 3.12 for PyMC-Marketing 1.3):
   python3.12 -m venv VENV && VENV/bin/pip install "pymc-marketing==1.3.*" "lifetimes==0.11.3" ./python
-  VENV/bin/python benches/python_vs_lifetimes_pymc.py [N] [TX_CUSTOMERS] [--skip-lifetimes-pnbd] [--days]
+  VENV/bin/python benches/python_vs_lifetimes_pymc.py [N] [TX_CUSTOMERS] [--skip-lifetimes-pnbd] [--days] [--summary-only]
   (--days: the fits and scoring on summaries rounded to whole days, as from dated orders; the
-  summary row is skipped)
+  summary row is skipped; --summary-only: the summary row alone)
 """
 
 import os
@@ -177,6 +177,8 @@ def main():
         print("fits and scoring on summaries rounded to whole days (--days)")
     else:
         summary_benchmark(tx_customers)
+    if "--summary-only" in sys.argv:
+        return
     fits_benchmark(n, "--skip-lifetimes-pnbd" in sys.argv, days)
 
 

@@ -2,8 +2,8 @@
 //!
 //! Every file carries a `format` tag and a `version`; loading checks both before anything
 //! else, so a file from another tool, a newer release, or a truncated or edited file gives an
-//! error naming the problem. Writes go to a temporary file in the same folder, are flushed to
-//! disk, then renamed over the target: a crash never leaves a half-written model.
+//! error naming the problem. Writes go to a temporary file in the same folder, then are renamed
+//! over the target: a crash never leaves a half-written model where a reader looks.
 //!
 //! The flush to disk (`fsync`) is opt-in: set `CLV_FSYNC=1` for it. The rename alone already
 //! keeps readers from ever seeing a partial file; what `fsync` adds is durability across a

@@ -27,7 +27,7 @@ fn transactions() -> TransactionTable {
     let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
     let mut table = TransactionTable::default();
     for o in orders(&simulate(&spec).unwrap(), 7.0, 78 * 7, None) {
-        table.customer_id.push(o.customer.to_string());
+        table.customer_id.push(&o.customer.to_string());
         table.date.push(start + Duration::days(i64::from(o.day)));
         table.amount.push(o.cents as f64 / 100.0);
     }

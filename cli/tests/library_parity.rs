@@ -16,7 +16,8 @@ use clv::churn::{AtRiskRule, ClassWeights};
 use clv::features::builder::write_summary_csv;
 use clv::features::metrics::describe_summary;
 use clv::features::{
-    Summary, SummaryOptions, TimeUnit, TransactionTable, read_summary_csv, summarize_table,
+    Summary, SummaryOptions, TextColumn, TimeUnit, TransactionTable, read_summary_csv,
+    summarize_table,
 };
 use clv::ingest::{ReadOptions, RowAccounting};
 use clv::io;
@@ -51,18 +52,18 @@ fn demo_table() -> TransactionTable {
     let headers = rdr.headers().expect("header").clone();
     let extra_names: Vec<String> = headers.iter().skip(3).map(String::from).collect();
     let mut t = TransactionTable {
-        extras: vec![Vec::new(); extra_names.len()],
+        extras: vec![TextColumn::default(); extra_names.len()],
         extra_names,
         ..Default::default()
     };
     for rec in rdr.records() {
         let rec = rec.expect("row");
-        t.customer_id.push(rec[0].to_string());
+        t.customer_id.push(&rec[0]);
         t.date
             .push(NaiveDate::parse_from_str(&rec[1], "%Y-%m-%d").expect("date"));
         t.amount.push(rec[2].parse().expect("amount"));
         for (j, column) in t.extras.iter_mut().enumerate() {
-            column.push(rec[3 + j].to_string());
+            column.push(&rec[3 + j]);
         }
     }
     t

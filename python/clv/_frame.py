@@ -123,6 +123,39 @@ class Table:
             return col.astype(object).where(col.notna(), None).tolist()
         return np.asarray(col, dtype=object).tolist()
 
+    def text(self, name: str) -> Any:
+        """Ids (or any text column) for the summaries, the fast way when it can: an Arrow stream
+        of a one-column table (strings, integers or categoricals; nulls are empty ids), read by
+        the engine without a Python object per value. Other columns (mixed objects, floats), or
+        pandas and numpy without pyarrow installed, go as one list (``ids``)."""
+        col = self._get(name)
+        if self.kind == "polars":
+            import polars as pl
+
+            if col.dtype in (pl.String, pl.Categorical, pl.Enum) or col.dtype.is_integer():
+                return col.to_frame().__arrow_c_stream__()
+            return self.ids(name)
+        try:
+            import pyarrow as pa
+        except ImportError:
+            return self.ids(name)
+        try:
+            if self.kind == "pyarrow":
+                array = col
+            elif self.kind == "pandas":
+                array = pa.array(col, from_pandas=True)
+            else:
+                array = pa.array(np.asarray(col), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+            return self.ids(name)
+        t = array.type
+        if pa.types.is_dictionary(t):
+            t = t.value_type
+        if (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+                or pa.types.is_integer(t)):
+            return pa.table({name: array}).__arrow_c_stream__()
+        return self.ids(name)
+
     def _refuse(self, name: str, a: np.ndarray, parse: Callable[[Any], Any], reason: str):
         for i, v in enumerate(a.tolist()):
             if v is None:

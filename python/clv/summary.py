@@ -81,11 +81,11 @@ def transaction_columns(transactions, customer_col, date_col, amount_col, extra_
     else:
         t.require(list(extra_cols), "extra_cols")
     tx = {
-        "customer_id": t.ids(customer_col),
+        "customer_id": t.text(customer_col),
         "day": t.days(date_col),
         "amount": t.floats(amount_col),
         "extra_names": list(extra_cols),
-        "extras": [t.ids(n) for n in extra_cols],
+        "extras": [t.text(n) for n in extra_cols],
     }
     settings = {
         "unit": unit,

@@ -2,7 +2,7 @@
 //! float64 (or int64 day numbers, or a list of str), and gets result columns back the same
 //! way, so no Python code runs per row.
 
-use clv::features::SummaryTable;
+use clv::features::{SummaryTable, TextColumn};
 use clv::persist::table::{Table, Values};
 use clv::predict::table::Columns;
 use pyo3::prelude::*;
@@ -111,26 +111,45 @@ pub fn to_python<'py>(
 /// Customer ids from a Python list (a column's `tolist()`): str as is, integers in decimal, and
 /// None or NaN as an empty id, which the core refuses or rejects naming the row.
 pub fn ids(list: &Bound<'_, PyList>) -> PyResult<Vec<String>> {
-    list.iter()
-        .map(|v| {
-            if v.is_none() {
-                return Ok(String::new());
-            }
-            if let Ok(s) = v.cast::<pyo3::types::PyString>() {
-                return Ok(s.to_cow()?.into_owned());
-            }
-            if let Ok(f) = v.cast::<pyo3::types::PyFloat>() {
-                let f = f.value();
-                if f.is_nan() {
-                    return Ok(String::new());
-                }
-                if f.fract() == 0.0 && f.abs() < 1e15 {
-                    return Ok(format!("{}", f as i64));
-                }
-            }
-            Ok(v.str()?.to_cow()?.into_owned())
-        })
-        .collect()
+    list.iter().map(|v| id_text(&v)).collect()
+}
+
+/// One id of a Python list (see [`ids`]).
+fn id_text(v: &Bound<'_, PyAny>) -> PyResult<String> {
+    if v.is_none() {
+        return Ok(String::new());
+    }
+    if let Ok(s) = v.cast::<pyo3::types::PyString>() {
+        return Ok(s.to_cow()?.into_owned());
+    }
+    if let Ok(f) = v.cast::<pyo3::types::PyFloat>() {
+        let f = f.value();
+        if f.is_nan() {
+            return Ok(String::new());
+        }
+        if f.fract() == 0.0 && f.abs() < 1e15 {
+            return Ok(format!("{}", f as i64));
+        }
+    }
+    Ok(v.str()?.to_cow()?.into_owned())
+}
+
+/// A text column (ids, attributes) as Python hands it over: an Arrow stream capsule of a
+/// one-column table (no Python object per value; see `arrow::text_column`) or a list, read as
+/// [`ids`] reads it.
+pub fn text_column(value: &Bound<'_, PyAny>, source: &str) -> PyResult<TextColumn> {
+    if let Ok(capsule) = value.cast::<pyo3::types::PyCapsule>() {
+        return crate::arrow::text_column(capsule, source);
+    }
+    let list = value.cast::<PyList>()?;
+    let mut column = TextColumn::with_capacity(list.len(), 0);
+    for v in list.iter() {
+        match v.cast::<pyo3::types::PyString>() {
+            Ok(s) => column.push(&s.to_cow()?),
+            Err(_) => column.push(&id_text(&v)?),
+        }
+    }
+    Ok(column)
 }
 
 /// A result table of the core (the typed table behind its Parquet output) as `(name, kind,

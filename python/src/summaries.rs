@@ -7,7 +7,7 @@ use clv::ingest::{OnError, ReadOptions, RowAccounting, reason};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
-use crate::columns::{i64s, ids, table_to_python};
+use crate::columns::{i64s, table_to_python, text_column};
 use crate::errors::IntoPy;
 
 /// A date argument (`YYYY-MM-DD`), or an invalid-parameter error naming it.
@@ -46,16 +46,16 @@ fn dates(days: &[i64], source: &str) -> clv::Result<Vec<NaiveDate>> {
         .collect()
 }
 
-/// Transactions as columns, from a dict: `customer_id` (list), `day` (int64 day bytes),
-/// `amount` (float64 bytes), `extra_names` and `extras` (one list per extra column).
+/// Transactions as columns, from a dict: `customer_id` (an Arrow stream capsule or a list), `day` (int64 day bytes),
+/// `amount` (float64 bytes), `extra_names` and `extras` (one capsule or list per extra column).
 #[derive(FromPyObject)]
 #[pyo3(from_item_all)]
 pub struct TransactionColumns<'py> {
-    customer_id: Bound<'py, PyList>,
+    customer_id: Bound<'py, PyAny>,
     day: Bound<'py, PyBytes>,
     amount: Bound<'py, PyBytes>,
     extra_names: Vec<String>,
-    extras: Vec<Bound<'py, PyList>>,
+    extras: Vec<Bound<'py, PyAny>>,
 }
 
 /// How to summarize, from a dict: unit, calibration_end, observation_end, skip_bad_rows and
@@ -91,11 +91,13 @@ impl Source {
     pub fn new(tx: &TransactionColumns<'_>, settings: &SummarySettings) -> PyResult<Self> {
         let name = settings.source.clone();
         let table = TransactionTable {
-            customer_id: ids(&tx.customer_id)?,
+            customer_id: text_column(&tx.customer_id, &name)?,
             date: dates(&i64s(tx.day.as_bytes()), &name).py_err()?,
             amount: crate::columns::f64s(tx.amount.as_bytes()),
             extra_names: tx.extra_names.clone(),
-            extras: tx.extras.iter().map(ids).collect::<PyResult<_>>()?,
+            extras: (tx.extras.iter())
+                .map(|c| text_column(c, &name))
+                .collect::<PyResult<_>>()?,
         };
         let read = ReadOptions {
             on_error: if settings.skip_bad_rows {

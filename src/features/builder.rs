@@ -12,6 +12,7 @@ mod parallel;
 mod parquet_in;
 mod spill;
 mod state;
+mod text_column;
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -31,7 +32,7 @@ use crate::ingest::{
     read_transactions,
 };
 pub use csv_out::write_summary_csv;
-pub use memory::{TransactionTable, summarize_table};
+pub use memory::{TextColumn, TransactionTable, summarize_table};
 use parallel::partition;
 pub use parallel::{Chunking, summarize_file_parallel};
 pub use parquet_in::summarize_parquet;

@@ -38,7 +38,7 @@ use serde::Serialize;
 use crate::error::{ClvError, Result};
 
 pub use builder::{
-    SummaryOptions, TransactionTable, summarize_path, summarize_reader, summarize_table,
+    SummaryOptions, TextColumn, TransactionTable, summarize_path, summarize_reader, summarize_table,
 };
 pub use summary_csv::{SummaryTable, read_summary_csv};
 pub use summary_parquet::{read_summary_file, read_summary_parquet};
