@@ -144,10 +144,7 @@ pub fn text_column(value: &Bound<'_, PyAny>, source: &str) -> PyResult<TextColum
     let list = value.cast::<PyList>()?;
     let mut column = TextColumn::with_capacity(list.len(), 0);
     for v in list.iter() {
-        match v.cast::<pyo3::types::PyString>() {
-            Ok(s) => column.push(&s.to_cow()?),
-            Err(_) => column.push(&id_text(&v)?),
-        }
+        column.push(&id_text(&v)?);
     }
     Ok(column)
 }

@@ -46,8 +46,9 @@ fn dates(days: &[i64], source: &str) -> clv::Result<Vec<NaiveDate>> {
         .collect()
 }
 
-/// Transactions as columns, from a dict: `customer_id` (an Arrow stream capsule or a list), `day` (int64 day bytes),
-/// `amount` (float64 bytes), `extra_names` and `extras` (one capsule or list per extra column).
+/// Transactions as columns, from a dict: `customer_id` (an Arrow stream capsule or a list),
+/// `day` (int64 day bytes), `amount` (float64 bytes), `extra_names` and `extras` (one capsule
+/// or list per extra column).
 #[derive(FromPyObject)]
 #[pyo3(from_item_all)]
 pub struct TransactionColumns<'py> {

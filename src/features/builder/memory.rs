@@ -7,13 +7,14 @@
 //! customer id, then each partition applies its rows chunk by chunk, so every customer sees its
 //! rows in table order and the sums are those of a sequential pass.
 
+use std::borrow::Cow;
 use std::hash::BuildHasher;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
 use super::parallel::{Chunking, partition};
-use super::state::{CustomerMap, update_customer};
+use super::state::{CustomerMap, RowSink};
 pub use super::text_column::TextColumn;
 use super::{SummaryOptions, effective_options, finish};
 use crate::error::{ClvError, Result};
@@ -49,17 +50,27 @@ impl TransactionTable {
         Ok(())
     }
 
-    /// What is wrong with row `i`, if anything: `(column, value, reason)`.
-    fn problem(&self, i: usize, end_day: Option<i32>) -> Option<(&'static str, String, &str)> {
-        let id = self.customer_id.get(i);
+    /// What is wrong with row `i`, if anything: `(column, value, reason)`. `id` is its trimmed
+    /// id and `day` its date's day number, which the caller needs too.
+    fn problem(
+        &self,
+        i: usize,
+        id: &str,
+        day: i32,
+        end_day: Option<i32>,
+    ) -> Option<(&'static str, String, &'static str)> {
         let amount = self.amount[i];
-        if id.trim_ascii().is_empty() {
-            Some(("customer_id", id.to_string(), reason::EMPTY_ID))
+        if id.is_empty() {
+            Some((
+                "customer_id",
+                self.customer_id.get(i).to_string(),
+                reason::EMPTY_ID,
+            ))
         } else if !amount.is_finite() {
             Some(("amount", amount.to_string(), reason::NON_FINITE_AMOUNT))
         } else if amount < 0.0 {
             Some(("amount", amount.to_string(), reason::NEGATIVE_AMOUNT))
-        } else if end_day.is_some_and(|e| date_to_day(self.date[i]) > e) {
+        } else if end_day.is_some_and(|e| day > e) {
             Some(("date", self.date[i].to_string(), reason::AFTER_END))
         } else {
             None
@@ -144,7 +155,9 @@ pub fn summarize_table(
             out.used = 0;
             out.max_day = i32::MIN;
             for i in from..to {
-                if let Some((column, value, why)) = table.problem(i, end_day) {
+                let id = table.customer_id.get(i).trim_ascii();
+                let day = date_to_day(table.date[i]);
+                if let Some((column, value, why)) = table.problem(i, id, day, end_day) {
                     if read.on_error == OnError::Fail {
                         out.error = Some(ClvError::BadRow {
                             file: source_name.to_string(),
@@ -158,11 +171,9 @@ pub fn summarize_table(
                     out.rejections.push(table.rejection(i, column, value, why));
                     continue;
                 }
-                let id = table.customer_id.get(i).trim_ascii().as_bytes();
-                let day = date_to_day(table.date[i]);
                 out.max_day = out.max_day.max(day);
                 out.used += 1;
-                let p = partition(hasher.hash_one(id), nparts);
+                let p = partition(hasher.hash_one(id.as_bytes()), nparts);
                 out.parts[p].push(RowRef {
                     row: (i - round_start) as u32,
                     day,
@@ -186,17 +197,15 @@ pub fn summarize_table(
 
         // Phase 2: each partition applies its rows, chunk by chunk, in table order.
         let outs_ref = &outs;
+        let has_extras = !table.extras.is_empty();
         maps.par_iter_mut().enumerate().for_each(|(p, map)| {
             for out in outs_ref {
                 for r in &out.parts[p] {
                     let i = round_start + r.row as usize;
                     let id = table.customer_id.get(i).trim_ascii().as_bytes();
-                    update_customer(map, id, |s| {
-                        s.add(r.day, table.amount[i], cal_day);
-                        if !table.extras.is_empty() && s.wants_extras(r.day) {
-                            let extras = table.extras.iter().map(|column| column.get(i).into());
-                            s.set_extras(r.day, extras.collect());
-                        }
+                    map.add_row(id, r.day, table.amount[i], cal_day, has_extras, || {
+                        let extras = table.extras.iter();
+                        extras.map(|column| Cow::Borrowed(column.get(i))).collect()
                     });
                 }
             }
