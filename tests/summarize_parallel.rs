@@ -44,10 +44,13 @@ fn simulated_file(path: &Path, customers: usize, bad: &[&str], seed: u64) {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut lines: Vec<String> = Vec::new();
     for c in simulate(&spec).unwrap() {
-        // Some ids are not numbers, some have leading zeros (distinct from the plain ones).
+        // Some ids are not numbers, some have leading zeros (distinct from the plain ones),
+        // some are longer than the 16 bytes the parallel reader carries between its phases.
         let id = match c.index % 7 {
             0 => format!("cust-{}", c.index),
             1 => format!("0{}", c.index),
+            2 => format!("customer-with-a-long-id-{}", c.index),
+            3 => format!("long-id-{:08}", c.index),
             _ => c.index.to_string(),
         };
         for (t, a) in c.purchase_times.iter().zip(&c.amounts) {

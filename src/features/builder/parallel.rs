@@ -26,7 +26,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::state::{CustomerMap, RowSink};
+use super::state::{CustomerMap, RowSink, ShortId};
 use super::{Scanned, SummaryOptions, effective_options, finish};
 use crate::error::{ClvError, Result};
 use crate::features::Summary;
@@ -57,7 +57,7 @@ impl Default for Chunking {
     }
 }
 
-/// A good row, as positions in the round buffer.
+/// A good row: positions in the round buffer, with its id copied when short.
 #[derive(Debug, Clone, Copy)]
 struct RowRef {
     line_start: u32,
@@ -65,6 +65,7 @@ struct RowRef {
     id_end: u32,
     day: i32,
     amount: f64,
+    short_id: ShortId,
 }
 
 /// Phase-1 output of one chunk.
@@ -210,6 +211,7 @@ pub(super) fn scan_file_parallel<S: RowSink>(
                             id_end: (from + row.id.1) as u32,
                             day: row.day,
                             amount: row.amount,
+                            short_id: ShortId::new(id),
                         });
                     },
                 );
@@ -267,7 +269,10 @@ pub(super) fn scan_file_parallel<S: RowSink>(
             let mut bounds = Vec::new();
             for out in outs_ref {
                 for r in &out.parts[p] {
-                    let id = &data[r.id_start as usize..r.id_end as usize];
+                    let id = r
+                        .short_id
+                        .get()
+                        .unwrap_or(&data[r.id_start as usize..r.id_end as usize]);
                     let line = r.line_start as usize;
                     sink.add_row(id, r.day, r.amount, cal_day, has_extras, || {
                         extra_idx

@@ -223,6 +223,48 @@ impl std::borrow::Borrow<[u8]> for IdKey {
     }
 }
 
+/// A customer id carried from the first phase of a parallel summary to the second, when it is
+/// short (nearly all are): the second phase then reads its rows in order instead of fetching
+/// each id from a random place of the round's buffer. That one cache miss per row was measured
+/// at a fifth of the CPU time of a 12.6M-row summary.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ShortId {
+    /// `LONG` when the id did not fit (the caller keeps its position instead).
+    len: u8,
+    bytes: [u8; SHORT_ID],
+}
+
+const SHORT_ID: usize = 16;
+
+impl ShortId {
+    const LONG: u8 = u8::MAX;
+
+    #[inline]
+    pub fn new(id: &[u8]) -> Self {
+        let mut bytes = [0u8; SHORT_ID];
+        if id.len() > SHORT_ID {
+            return ShortId {
+                len: Self::LONG,
+                bytes,
+            };
+        }
+        // A byte loop, not `copy_from_slice`: a variable-length copy is a `memcpy` call.
+        for (b, &c) in bytes.iter_mut().zip(id) {
+            *b = c;
+        }
+        ShortId {
+            len: id.len() as u8,
+            bytes,
+        }
+    }
+
+    /// The id, or `None` when it was too long to carry.
+    #[inline]
+    pub fn get(&self) -> Option<&[u8]> {
+        (self.len != Self::LONG).then(|| &self.bytes[..usize::from(self.len)])
+    }
+}
+
 /// Customer states by id; states live in the map itself (one random memory access per row).
 pub(crate) type CustomerMap = HashMap<IdKey, CustomerState, FastBuildHasher>;
 
@@ -294,6 +336,10 @@ mod tests {
         assert_eq!(s.distinct_count(), 10);
         assert_eq!(s.max(), Some(9));
         assert_eq!(s.into_sorted(), (0..10).collect::<Vec<_>>());
+        for id in [&b""[..], b"7", b"0123456789abcdef"] {
+            assert_eq!(ShortId::new(id).get(), Some(id));
+        }
+        assert_eq!(ShortId::new(b"0123456789abcdefg").get(), None);
         let mut small = DaySet::default();
         for d in [4, 2, 4, 2] {
             small.insert(d);
