@@ -2,7 +2,6 @@
 //! at-risk lists and prospect scores. Large tables are formatted in parallel, a block of rows
 //! per string, and keep their order.
 
-use std::fmt::Write as _;
 use std::io::Write;
 
 use chrono::{Duration, NaiveDate};
@@ -26,30 +25,48 @@ use super::columns::{
     churn_score_columns, prospect_columns, prospect_fields, score_columns, score_fields,
     segment_columns, segment_fields, tracking_columns,
 };
+use super::number::push_shortest;
 use super::units::{ColumnKind, ColumnSpec, OutputUnits, format_money};
 
-/// Rows per block formatted on one thread.
-const BLOCK: usize = 8192;
+/// Rows per block formatted on one thread: ~200 KB of `clv predict` text, so that a batch of
+/// blocks stays small and its buffers are reused from batch to batch (fresh memory is costly:
+/// the kernel zeroes every page first touched, see BENCHMARKS.md issue #13 item 4).
+const BLOCK: usize = 2048;
 
-/// Formats `n` rows in parallel blocks and writes them in order.
+/// Formats `n` rows in parallel blocks and writes them in order. The rows go in batches of a
+/// few blocks per thread: while this thread writes one batch, the pool formats the next into
+/// a second set of buffers, so memory stays bounded and writing overlaps formatting.
 fn write_rows(
     out: &mut dyn Write,
     n: usize,
     row: impl Fn(&mut String, usize) + Sync,
 ) -> Result<()> {
-    let starts: Vec<usize> = (0..n).step_by(BLOCK).collect();
-    let blocks: Vec<String> = starts
-        .par_iter()
-        .map(|&start| {
-            let mut text = String::with_capacity(BLOCK * 64);
-            for i in start..(start + BLOCK).min(n) {
-                row(&mut text, i);
+    let batch = BLOCK * 2 * rayon::current_num_threads().max(1);
+    let format = |blocks: &mut Vec<String>, start: usize| {
+        let end = (start + batch).min(n);
+        blocks.resize_with((end - start).div_ceil(BLOCK), String::new);
+        blocks.par_iter_mut().enumerate().for_each(|(k, text)| {
+            text.clear();
+            let first = start + k * BLOCK;
+            for i in first..(first + BLOCK).min(end) {
+                row(text, i);
             }
-            text
-        })
-        .collect();
-    for block in blocks {
-        out.write_all(block.as_bytes())?;
+        });
+    };
+    let mut ready = Vec::new();
+    let mut next = Vec::new();
+    format(&mut ready, 0);
+    let mut start = 0;
+    while start < n {
+        start += batch;
+        let written = rayon::in_place_scope(|s| {
+            if start < n {
+                s.spawn(|_| format(&mut next, start));
+            }
+            ready.iter().try_for_each(|b| out.write_all(b.as_bytes()))
+        });
+        written?;
+        std::mem::swap(&mut ready, &mut next);
     }
     Ok(())
 }
@@ -117,8 +134,7 @@ pub fn write_columns_csv(
                 text.push(',');
             }
             first = false;
-            // Writing to a String cannot fail.
-            let _ = write!(text, "{}", column[i]);
+            push_shortest(text, column[i]);
         }
         text.push('\n');
     })
