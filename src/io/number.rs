@@ -14,7 +14,8 @@ pub fn push_shortest(text: &mut String, v: f64) {
     }
     let mut buffer = zmij::Buffer::new();
     let s = buffer.format_finite(v);
-    match s.find('e') {
+    // A byte scan: `str::find` costs more than the formatting on such short text.
+    match s.bytes().position(|b| b == b'e') {
         // zmij writes whole numbers as `6.0`, `std` as `6`.
         None => text.push_str(s.strip_suffix(".0").unwrap_or(s)),
         Some(e) => push_expanded(text, &s[..e], &s[e + 1..]),

@@ -16,7 +16,7 @@ use crate::features::rfm::RfmScore;
 use crate::models::BgBbData;
 use crate::predict::prospects::{BudgetRow, ProspectScore, Prospects};
 use crate::predict::score::CustomerScore;
-use crate::predict::table::Columns;
+use crate::predict::table::{Columns, SharedColumns};
 use crate::predict::tracking::TrackingRow;
 use crate::simulate::{COVARIATE_NAMES, SimulatedCustomer, SimulatedOrder};
 
@@ -114,7 +114,8 @@ pub fn write_scores_csv(
 }
 
 /// Named columns (`clv predict`), after a `customer_id` column when ids are given; numbers in
-/// Rust's shortest round-trip form.
+/// Rust's shortest round-trip form. Columns shared by the customers of a pattern
+/// ([`Columns::shared`]) are formatted once per pattern.
 pub fn write_columns_csv(
     out: &mut dyn Write,
     ids: Option<&[String]>,
@@ -123,13 +124,26 @@ pub fn write_columns_csv(
     let mut header: Vec<&str> = ids.map(|_| "customer_id").into_iter().collect();
     header.extend(columns.names.iter().map(String::as_str));
     writeln!(out, "{}", header.join(","))?;
+    let shared = columns
+        .shared
+        .as_ref()
+        .filter(|s| s.of_customer.len() == columns.len() && s.columns <= columns.values.len());
+    let texts = shared.map(|s| SharedTexts::new(columns, s));
+    let rest = &columns.values[shared.map_or(0, |s| s.columns)..];
     write_rows(out, columns.len(), |text, i| {
         let mut first = true;
         if let Some(ids) = ids {
             text.push_str(&ids[i]);
             first = false;
         }
-        for column in &columns.values {
+        if let (Some(s), Some(t)) = (shared, &texts) {
+            if !first {
+                text.push(',');
+            }
+            first = false;
+            text.push_str(t.of(s.of_customer[i] as usize));
+        }
+        for column in rest {
             if !first {
                 text.push(',');
             }
@@ -138,6 +152,56 @@ pub fn write_columns_csv(
         }
         text.push('\n');
     })
+}
+
+/// The text of the shared leading columns of each pattern (`1,30.5,38,0.91,...`), formatted
+/// in parallel blocks of patterns.
+struct SharedTexts {
+    /// Per block of patterns, their texts one after the other and where each ends.
+    blocks: Vec<(String, Vec<u32>)>,
+}
+
+impl SharedTexts {
+    fn new(columns: &Columns, shared: &SharedColumns) -> Self {
+        // A customer of each pattern (all of them have the same leading values).
+        let mut customer = vec![0u32; shared.patterns];
+        let mut seen = vec![false; shared.patterns];
+        for (i, &p) in shared.of_customer.iter().enumerate() {
+            if let Some(s) = seen.get_mut(p as usize).filter(|s| !**s) {
+                *s = true;
+                customer[p as usize] = i as u32;
+            }
+        }
+        let leading = &columns.values[..shared.columns];
+        let blocks = customer
+            .par_chunks(BLOCK)
+            .map(|of_block| {
+                let mut text = String::with_capacity(of_block.len() * 48);
+                let ends = of_block
+                    .iter()
+                    .map(|&i| {
+                        for (j, column) in leading.iter().enumerate() {
+                            if j > 0 {
+                                text.push(',');
+                            }
+                            push_shortest(&mut text, column[i as usize]);
+                        }
+                        text.len() as u32
+                    })
+                    .collect();
+                (text, ends)
+            })
+            .collect();
+        SharedTexts { blocks }
+    }
+
+    /// Pattern `p`'s text.
+    fn of(&self, p: usize) -> &str {
+        let (text, ends) = &self.blocks[p / BLOCK];
+        let k = p % BLOCK;
+        let start = if k == 0 { 0 } else { ends[k - 1] as usize };
+        &text[start..ends[k] as usize]
+    }
 }
 
 /// `clv churn score`'s table, in the order given (highest churn probability first).
@@ -359,4 +423,50 @@ pub fn write_patterns_csv(out: &mut dyn Write, data: &BgBbData) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::SummaryTable;
+    use crate::models::bgnbd::BgNbd;
+    use crate::models::gamma_gamma::GammaGamma;
+    use crate::models::{AnyModel, Model};
+    use crate::predict::table::predict_table;
+
+    /// Formatting the shared columns once per pattern writes the same bytes as formatting
+    /// every customer's values, over several blocks of rows and of patterns.
+    #[test]
+    fn shared_columns_are_written_as_per_customer_columns() {
+        let n = 3 * BLOCK + 17;
+        let x: Vec<f64> = (0..n).map(|i| (i % 7) as f64).collect();
+        let table = SummaryTable {
+            customer_id: (0..n).map(|i| format!("c{i}")).collect(),
+            recency: x
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| x * (1 + i % 5) as f64 / 3.0)
+                .collect(),
+            t: (0..n).map(|i| 40.0 + (i % 3) as f64 / 7.0).collect(),
+            monetary_value: (0..n).map(|i| (i % 11) as f64 * 1.25).collect(),
+            frequency: x,
+            ..Default::default()
+        };
+        let model = AnyModel::BgNbd(BgNbd::from_params(&[0.24, 4.41, 0.79, 2.43]).unwrap());
+        let spend = GammaGamma::from_params(&[6.25, 3.74, 15.44]).unwrap();
+        let columns = predict_table(&model, Some(&spend), &table, 39.0, None, 1.0, &[1]).unwrap();
+        let shared = columns.shared.as_ref().unwrap();
+        assert_eq!((shared.columns, shared.patterns < n / 10), (7, true));
+        let write = |c: &Columns| {
+            let mut out = Vec::new();
+            write_columns_csv(&mut out, Some(&table.customer_id), c).unwrap();
+            out
+        };
+        let plain = Columns {
+            shared: None,
+            ..columns.clone()
+        };
+        let (a, b) = (write(&columns), write(&plain));
+        assert_eq!(String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+    }
 }
