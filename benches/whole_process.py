@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 
+from fit_vs_lifetimes import best_of, lifetimes_scores
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLV = os.environ.get("CLV_BIN", os.path.join(ROOT, "target", "release", "clv"))
 WORK = os.path.join(ROOT, "target", "bench-data")
@@ -50,17 +52,18 @@ def alternate(builds, args_of, runs):
     return out
 
 
-def best_of(k, fn):
-    times, value = [], None
-    for _ in range(k):
-        t0 = time.perf_counter()
-        value = fn()
-        times.append(time.perf_counter() - t0)
-    return times, value
-
-
 def describe(walls):
     return f"{min(walls):.4f} s", f"{statistics.median(walls):.4f} s"
+
+
+def print_rows(task, results, lifetimes, ratio):
+    """One table row per build: wall best and median, median user + sys, lifetimes' best."""
+    for name, r in results.items():
+        walls = [w for w, _ in r]
+        best, median = describe(walls)
+        cpu = statistics.median(c for _, c in r)
+        print(f"| {task} | {name} | {best} | {median} | {cpu:.4f} s | {lifetimes:.4f} s | "
+              f"{ratio.format(lifetimes / min(walls))} |")
 
 
 def main():
@@ -100,24 +103,13 @@ def main():
     rep = df[df.frequency > 0]
     lt_gg = GammaGammaFitter().fit(rep.frequency, rep.monetary_value)
 
-    def lt_score():
-        pa = lt_bg.conditional_probability_alive(df.frequency, df.recency, df["T"])
-        ep = lt_bg.conditional_expected_number_of_purchases_up_to_time(39, df.frequency, df.recency, df["T"])
-        es = lt_gg.conditional_expected_average_profit(df.frequency, df.monetary_value)
-        return pa, ep, es
-
-    lt_times, (_, ep, _) = best_of(3, lt_score)
+    lt_time, (_, ep, _) = best_of(3, lambda: lifetimes_scores(lt_bg, lt_gg, df))
     ours = pd.read_csv(outputs[-1])
     diff = np.max(np.abs(ours["expected_purchases"].values - np.asarray(ep)) / np.maximum(np.asarray(ep), 1e-12))
 
     print("| task | run | wall best | wall median | user + sys (median) | lifetimes in process (best) | lifetimes / clv best |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    for name, r in scoring.items():
-        walls = [w for w, _ in r]
-        best, median = describe(walls)
-        cpu = statistics.median(c for _, c in r)
-        print(f"| predict, {n:,} customers | {name} | {best} | {median} | {cpu:.3f} s | {min(lt_times):.3f} s | "
-              f"{min(lt_times) / min(walls):.1f}x |")
+    print_rows(f"predict, {n:,} customers", scoring, lt_time, "{:.1f}x")
     datasets = os.environ.get("CLV_DATASETS")
     if datasets:
         cdnow = os.path.join(datasets, "cdnow_sample_summary_39wk.csv")
@@ -127,12 +119,7 @@ def main():
         fits = alternate(builds, lambda name: ["fit", "--summary", cdnow, "--model", "bgnbd", "--output",
                                                os.path.join(WORK, "wp_cdnow.json")], 10 * runs)
         floor = [timed(["/bin/true"])[0] for _ in range(10 * runs)]
-        for name, r in fits.items():
-            walls = [w for w, _ in r]
-            best, median = describe(walls)
-            cpu = statistics.median(c for _, c in r)
-            print(f"| fit BG/NBD, CDNOW sample | {name} | {best} | {median} | {cpu:.4f} s | {min(fit_lt):.4f} s | "
-                  f"{min(fit_lt) / min(walls):.0f}x |")
+        print_rows("fit BG/NBD, CDNOW sample", fits, fit_lt, "{:.0f}x")
         print(f"| start a process (`/bin/true`) | | {min(floor):.4f} s | {statistics.median(floor):.4f} s | | | |")
     print(f"\noutputs of the builds byte-identical: {same}; max rel. diff of E[purchases] vs lifetimes: {diff:.1e}")
 
