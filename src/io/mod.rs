@@ -7,6 +7,7 @@
 
 mod columns;
 pub mod meta;
+pub mod number;
 mod tables;
 mod typed;
 pub mod units;

@@ -2,7 +2,6 @@
 //! at-risk lists and prospect scores. Large tables are formatted in parallel, a block of rows
 //! per string, and keep their order.
 
-use std::fmt::Write as _;
 use std::io::Write;
 
 use chrono::{Duration, NaiveDate};
@@ -17,7 +16,7 @@ use crate::features::rfm::RfmScore;
 use crate::models::BgBbData;
 use crate::predict::prospects::{BudgetRow, ProspectScore, Prospects};
 use crate::predict::score::CustomerScore;
-use crate::predict::table::Columns;
+use crate::predict::table::{Columns, SharedColumns};
 use crate::predict::tracking::TrackingRow;
 use crate::simulate::{COVARIATE_NAMES, SimulatedCustomer, SimulatedOrder};
 
@@ -26,30 +25,48 @@ use super::columns::{
     churn_score_columns, prospect_columns, prospect_fields, score_columns, score_fields,
     segment_columns, segment_fields, tracking_columns,
 };
+use super::number::push_shortest;
 use super::units::{ColumnKind, ColumnSpec, OutputUnits, format_money};
 
-/// Rows per block formatted on one thread.
-const BLOCK: usize = 8192;
+/// Rows per block formatted on one thread: ~200 KB of `clv predict` text, so that a batch of
+/// blocks stays small and its buffers are reused from batch to batch (fresh memory is costly:
+/// the kernel zeroes every page first touched, see BENCHMARKS.md issue #13 item 4).
+const BLOCK: usize = 2048;
 
-/// Formats `n` rows in parallel blocks and writes them in order.
+/// Formats `n` rows in parallel blocks and writes them in order. The rows go in batches of a
+/// few blocks per thread: while this thread writes one batch, the pool formats the next into
+/// a second set of buffers, so memory stays bounded and writing overlaps formatting.
 fn write_rows(
     out: &mut dyn Write,
     n: usize,
     row: impl Fn(&mut String, usize) + Sync,
 ) -> Result<()> {
-    let starts: Vec<usize> = (0..n).step_by(BLOCK).collect();
-    let blocks: Vec<String> = starts
-        .par_iter()
-        .map(|&start| {
-            let mut text = String::with_capacity(BLOCK * 64);
-            for i in start..(start + BLOCK).min(n) {
-                row(&mut text, i);
+    let batch = BLOCK * 2 * rayon::current_num_threads().max(1);
+    let format = |blocks: &mut Vec<String>, start: usize| {
+        let end = (start + batch).min(n);
+        blocks.resize_with((end - start).div_ceil(BLOCK), String::new);
+        blocks.par_iter_mut().enumerate().for_each(|(k, text)| {
+            text.clear();
+            let first = start + k * BLOCK;
+            for i in first..(first + BLOCK).min(end) {
+                row(text, i);
             }
-            text
-        })
-        .collect();
-    for block in blocks {
-        out.write_all(block.as_bytes())?;
+        });
+    };
+    let mut ready = Vec::new();
+    let mut next = Vec::new();
+    format(&mut ready, 0);
+    let mut start = 0;
+    while start < n {
+        start += batch;
+        let written = rayon::in_place_scope(|s| {
+            if start < n {
+                s.spawn(|_| format(&mut next, start));
+            }
+            ready.iter().try_for_each(|b| out.write_all(b.as_bytes()))
+        });
+        written?;
+        std::mem::swap(&mut ready, &mut next);
     }
     Ok(())
 }
@@ -97,7 +114,8 @@ pub fn write_scores_csv(
 }
 
 /// Named columns (`clv predict`), after a `customer_id` column when ids are given; numbers in
-/// Rust's shortest round-trip form.
+/// Rust's shortest round-trip form. Columns shared by the customers of a pattern
+/// ([`Columns::shared`]) are formatted once per pattern.
 pub fn write_columns_csv(
     out: &mut dyn Write,
     ids: Option<&[String]>,
@@ -106,22 +124,84 @@ pub fn write_columns_csv(
     let mut header: Vec<&str> = ids.map(|_| "customer_id").into_iter().collect();
     header.extend(columns.names.iter().map(String::as_str));
     writeln!(out, "{}", header.join(","))?;
+    let shared = columns
+        .shared
+        .as_ref()
+        .filter(|s| s.of_customer.len() == columns.len() && s.columns <= columns.values.len());
+    let texts = shared.map(|s| SharedTexts::new(columns, s));
+    let rest = &columns.values[shared.map_or(0, |s| s.columns)..];
     write_rows(out, columns.len(), |text, i| {
         let mut first = true;
         if let Some(ids) = ids {
             text.push_str(&ids[i]);
             first = false;
         }
-        for column in &columns.values {
+        if let (Some(s), Some(t)) = (shared, &texts) {
             if !first {
                 text.push(',');
             }
             first = false;
-            // Writing to a String cannot fail.
-            let _ = write!(text, "{}", column[i]);
+            text.push_str(t.of(s.of_customer[i] as usize));
+        }
+        for column in rest {
+            if !first {
+                text.push(',');
+            }
+            first = false;
+            push_shortest(text, column[i]);
         }
         text.push('\n');
     })
+}
+
+/// The text of the shared leading columns of each pattern (`1,30.5,38,0.91,...`), formatted
+/// in parallel blocks of patterns.
+struct SharedTexts {
+    /// Per block of patterns, their texts one after the other and where each ends.
+    blocks: Vec<(String, Vec<u32>)>,
+}
+
+impl SharedTexts {
+    fn new(columns: &Columns, shared: &SharedColumns) -> Self {
+        // A customer of each pattern (all of them have the same leading values).
+        let mut customer = vec![0u32; shared.patterns];
+        let mut seen = vec![false; shared.patterns];
+        for (i, &p) in shared.of_customer.iter().enumerate() {
+            if let Some(s) = seen.get_mut(p as usize).filter(|s| !**s) {
+                *s = true;
+                customer[p as usize] = i as u32;
+            }
+        }
+        let leading = &columns.values[..shared.columns];
+        let blocks = customer
+            .par_chunks(BLOCK)
+            .map(|of_block| {
+                let mut text = String::with_capacity(of_block.len() * 48);
+                let ends = of_block
+                    .iter()
+                    .map(|&i| {
+                        for (j, column) in leading.iter().enumerate() {
+                            if j > 0 {
+                                text.push(',');
+                            }
+                            push_shortest(&mut text, column[i as usize]);
+                        }
+                        text.len() as u32
+                    })
+                    .collect();
+                (text, ends)
+            })
+            .collect();
+        SharedTexts { blocks }
+    }
+
+    /// Pattern `p`'s text.
+    fn of(&self, p: usize) -> &str {
+        let (text, ends) = &self.blocks[p / BLOCK];
+        let k = p % BLOCK;
+        let start = if k == 0 { 0 } else { ends[k - 1] as usize };
+        &text[start..ends[k] as usize]
+    }
 }
 
 /// `clv churn score`'s table, in the order given (highest churn probability first).
@@ -343,4 +423,50 @@ pub fn write_patterns_csv(out: &mut dyn Write, data: &BgBbData) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::SummaryTable;
+    use crate::models::bgnbd::BgNbd;
+    use crate::models::gamma_gamma::GammaGamma;
+    use crate::models::{AnyModel, Model};
+    use crate::predict::table::predict_table;
+
+    /// Formatting the shared columns once per pattern writes the same bytes as formatting
+    /// every customer's values, over several blocks of rows and of patterns.
+    #[test]
+    fn shared_columns_are_written_as_per_customer_columns() {
+        let n = 3 * BLOCK + 17;
+        let x: Vec<f64> = (0..n).map(|i| (i % 7) as f64).collect();
+        let table = SummaryTable {
+            customer_id: (0..n).map(|i| format!("c{i}")).collect(),
+            recency: x
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| x * (1 + i % 5) as f64 / 3.0)
+                .collect(),
+            t: (0..n).map(|i| 40.0 + (i % 3) as f64 / 7.0).collect(),
+            monetary_value: (0..n).map(|i| (i % 11) as f64 * 1.25).collect(),
+            frequency: x,
+            ..Default::default()
+        };
+        let model = AnyModel::BgNbd(BgNbd::from_params(&[0.24, 4.41, 0.79, 2.43]).unwrap());
+        let spend = GammaGamma::from_params(&[6.25, 3.74, 15.44]).unwrap();
+        let columns = predict_table(&model, Some(&spend), &table, 39.0, None, 1.0, &[1]).unwrap();
+        let shared = columns.shared.as_ref().unwrap();
+        assert_eq!((shared.columns, shared.patterns < n / 10), (7, true));
+        let write = |c: &Columns| {
+            let mut out = Vec::new();
+            write_columns_csv(&mut out, Some(&table.customer_id), c).unwrap();
+            out
+        };
+        let plain = Columns {
+            shared: None,
+            ..columns.clone()
+        };
+        let (a, b) = (write(&columns), write(&plain));
+        assert_eq!(String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+    }
 }

@@ -10,6 +10,20 @@ use super::data::{PatternLevels, PatternPairs, RfmData};
 /// Patterns per block: above one block the sum is split across threads.
 const BLOCK: usize = 2_048;
 
+/// Below this many entries a table of [`PatternTables`] is filled on the calling thread: on
+/// small data (the CDNOW sample's 1,016 patterns) starting the thread pool and waking its
+/// workers cost more than the whole fit (issue #13 item 4, BENCHMARKS.md).
+const PARALLEL_MIN: usize = 4 * BLOCK;
+
+/// `f` of each of `items`, in parallel when there are many.
+fn map_collect<A: Sync, R: Send>(items: &[A], f: impl Fn(usize, &A) -> R + Sync) -> Vec<R> {
+    if items.len() < PARALLEL_MIN {
+        items.iter().enumerate().map(|(i, a)| f(i, a)).collect()
+    } else {
+        items.par_iter().enumerate().map(|(i, a)| f(i, a)).collect()
+    }
+}
+
 /// Σ_i f(i) for i in 0..n, element-wise over fixed-size arrays; no allocation per pattern.
 pub(crate) fn pattern_sum<const N: usize, F>(n: usize, f: F) -> [f64; N]
 where
@@ -102,19 +116,8 @@ impl<'a, X, T: Send, U: Send> PatternTables<'a, X, T, U> {
             levels: lv,
             pairs,
             by_x: lv.x.values.iter().map(|&x| by_x(x)).collect(),
-            at_t: pairs
-                .x_t
-                .values
-                .par_iter()
-                .map(|&[x, t]| at_t(x, t))
-                .collect(),
-            at_tx: pairs
-                .x_t_x
-                .values
-                .par_iter()
-                .zip(needed.par_iter())
-                .map(|(&[x, t_x], &need)| at_tx(x, t_x, need))
-                .collect(),
+            at_t: map_collect(&pairs.x_t.values, |_, &[x, t]| at_t(x, t)),
+            at_tx: map_collect(&pairs.x_t_x.values, |i, &[x, t_x]| at_tx(x, t_x, needed[i])),
         }
     }
 
