@@ -6,6 +6,8 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
+use rayon::slice::ParallelSliceMut;
+
 use crate::error::{ClvError, Result};
 use crate::features::discrete::{PatternTable, read_pattern_csv};
 use crate::features::{Summary, SummaryTable};
@@ -63,9 +65,7 @@ pub(crate) fn distinct<const N: usize>(
     n: usize,
     key: impl Fn(usize) -> [f64; N],
 ) -> (Vec<[f64; N]>, Vec<u32>) {
-    // Sized for all keys distinct (continuous times make them so): growing the table from
-    // empty rehashed it ~20 times at 1M keys.
-    let mut seen: HashMap<[u64; N], u32> = HashMap::with_capacity_and_hasher(n, Default::default());
+    let mut seen: HashMap<[u64; N], u32> = HashMap::default();
     let mut values = Vec::new();
     let index = (0..n)
         .map(|i| {
@@ -144,9 +144,10 @@ impl RfmData {
         if out.x.is_empty() {
             return Err(ClvError::InvalidParameter("no customers to fit on".into()));
         }
-        // Sorted, so that the output does not depend on the input order.
+        // Sorted, so that the output does not depend on the input order. The patterns are
+        // distinct, so an unstable (parallel) sort gives the one order.
         let mut order: Vec<usize> = (0..out.x.len()).collect();
-        order.sort_by(|&i, &j| {
+        order.par_sort_unstable_by(|&i, &j| {
             out.x[i]
                 .total_cmp(&out.x[j])
                 .then(out.t_x[i].total_cmp(&out.t_x[j]))
