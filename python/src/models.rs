@@ -73,7 +73,10 @@ pub fn fit(
     let mut left_out = None;
     let fitted = match kind.family() {
         Family::Transaction | Family::Spend => {
-            let table = summary_table(columns::ids(customer_id)?, columns, source)?;
+            // The ids stay in the signature for callers that pass them; the fit's messages
+            // name rows by position.
+            let _ = customer_id;
+            let table = columns::fit_table(columns, source)?;
             if kind.family() == Family::Spend {
                 let (data, out) = RepeatSpendData::new(
                     &table.frequency,

@@ -6,6 +6,8 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
+use rayon::slice::ParallelSliceMut;
+
 use crate::error::{ClvError, Result};
 use crate::features::discrete::{PatternTable, read_pattern_csv};
 use crate::features::{Summary, SummaryTable};
@@ -142,9 +144,10 @@ impl RfmData {
         if out.x.is_empty() {
             return Err(ClvError::InvalidParameter("no customers to fit on".into()));
         }
-        // Sorted, so that the output does not depend on the input order.
+        // Sorted, so that the output does not depend on the input order. The patterns are
+        // distinct, so an unstable (parallel) sort gives the one order.
         let mut order: Vec<usize> = (0..out.x.len()).collect();
-        order.sort_by(|&i, &j| {
+        order.par_sort_unstable_by(|&i, &j| {
             out.x[i]
                 .total_cmp(&out.x[j])
                 .then(out.t_x[i].total_cmp(&out.t_x[j]))

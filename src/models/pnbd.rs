@@ -33,6 +33,9 @@ use crate::math::panels::{doubling_points, integrate};
 use crate::math::quadrature::{adaptive_gl, adaptive_gl_vec, decaying_gl_vec};
 use crate::math::special::ln_hyp2f1;
 
+#[path = "pnbd_score.rs"]
+mod score;
+
 /// Pareto/NBD parameters: purchase rates ~ Gamma(r, alpha), dropout rates ~ Gamma(s, beta).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ParetoNbd {
@@ -306,10 +309,7 @@ impl ParetoNbd {
     /// P(alive) · (r+x)/(α+T) · (β+T)^s δ^{s−1} U(s, s; δ(β+T)).
     /// NaN when `delta` is not positive and finite.
     pub fn dert(&self, delta: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        match self.pieces(x, t_x, t, false) {
-            Some(pc) => pc.p_alive * self.dert_if_alive(delta, x, t),
-            None => f64::NAN,
-        }
+        self.p_alive(x, t_x, t) * self.dert_if_alive(delta, x, t)
     }
 
     /// DERT of a customer known to be alive at T, which depends on x and T alone:
@@ -343,14 +343,26 @@ fn discounted_lifetime(delta: f64, s: f64, b: f64) -> f64 {
     integrate(&|u: f64| [ln_f(u).exp()], &breaks, 1e-13, 0.0, 400)[0]
 }
 
-/// P(X(t) = n) for a fresh Pareto/NBD customer:
-/// (β/(β+t))^s NB(n; t) + ∫_0^t s β^s (β+τ)^{−(s+1)} NB(n; τ) dτ, where NB(n; τ) is the
-/// gamma-Poisson probability of n purchases in τ. The integral is done by adaptive
-/// Gauss-Legendre quadrature in log space (absolute accuracy ~1e-14 on a probability).
+/// P(X(t) = n) for a fresh Pareto/NBD customer: for n = 0 by A₀'s series where it applies
+/// (`score::prob_none_by_series`, agreeing with the quadrature to ~1e-13), else
+/// [`fresh_prob_n_by_quadrature`].
 fn fresh_prob_n(n: u32, t: f64, r: f64, alpha: f64, s: f64, beta: f64) -> f64 {
     if t <= 0.0 {
         return if n == 0 { 1.0 } else { 0.0 };
     }
+    if n == 0
+        && let Some(p) = score::prob_none_by_series(t, r, alpha, s, beta)
+    {
+        return p;
+    }
+    fresh_prob_n_by_quadrature(n, t, r, alpha, s, beta)
+}
+
+/// P(X(t) = n) for a fresh Pareto/NBD customer, t > 0:
+/// (β/(β+t))^s NB(n; t) + ∫_0^t s β^s (β+τ)^{−(s+1)} NB(n; τ) dτ, where NB(n; τ) is the
+/// gamma-Poisson probability of n purchases in τ. The integral is done by adaptive
+/// Gauss-Legendre quadrature in log space (absolute accuracy ~1e-14 on a probability).
+fn fresh_prob_n_by_quadrature(n: u32, t: f64, r: f64, alpha: f64, s: f64, beta: f64) -> f64 {
     let nf = n as f64;
     let ln_c = ln_gamma(r + nf) - ln_gamma(r) - ln_gamma(nf + 1.0);
     let ln_nb = |tau: f64| {
@@ -463,7 +475,11 @@ impl Model for ParetoNbd {
 }
 
 impl TransactionModel for ParetoNbd {
+    /// By the value-only series where it applies (`score`), else by the fit's pieces.
     fn p_alive(&self, x: f64, t_x: f64, t: f64) -> f64 {
+        if let Some((p, _)) = self.scored_by_series(x, t_x, t) {
+            return p;
+        }
         self.pieces(x, t_x, t, false)
             .map_or(f64::NAN, |p| p.p_alive)
     }

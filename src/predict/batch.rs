@@ -27,8 +27,26 @@ pub struct Patterns {
 }
 
 impl Patterns {
-    /// Groups customers by their exact (x, t_x, T), in order of first appearance.
+    /// Groups customers by their exact (x, t_x, T), in order of first appearance; where a
+    /// sample says nearly every customer has a pattern of their own (continuous times), each
+    /// customer is its own pattern, which gives the same predictions without the hashing
+    /// (0.5 s of the 0.8 s that 1M such customers took to score).
     pub fn of(x: &[f64], t_x: &[f64], t: &[f64]) -> Self {
+        if nearly_all_distinct(x, t_x, t) {
+            return Patterns {
+                x: x.to_vec(),
+                t_x: t_x.to_vec(),
+                t: t.to_vec(),
+                of_customer: (0..x.len() as u32).collect(),
+                x_t: x.iter().zip(t).map(|(&x, &t)| [x, t]).collect(),
+                x_t_of_pattern: (0..x.len() as u32).collect(),
+            };
+        }
+        Self::merged(x, t_x, t)
+    }
+
+    /// Customers grouped by hashing their (x, t_x, T), then the patterns' (x, T).
+    fn merged(x: &[f64], t_x: &[f64], t: &[f64]) -> Self {
         let (values, of_customer) = distinct(x.len(), |i| [x[i], t_x[i], t[i]]);
         let (x_t, x_t_of_pattern) = distinct(values.len(), |i| [values[i][0], values[i][2]]);
         Patterns {
@@ -53,6 +71,25 @@ impl Patterns {
     fn per_x_t<R: Send>(&self, f: impl Fn(f64, f64) -> R + Sync) -> Vec<R> {
         self.x_t.par_iter().map(|&[x, t]| f(x, t)).collect()
     }
+}
+
+/// Rows sampled to decide whether merging the patterns pays.
+const SAMPLE: usize = 4096;
+
+/// Whether at least 98% of an evenly spaced sample of the customers have distinct (x, t_x,
+/// T): merging would then save at most a few per cent of the scoring and cost a hash-table
+/// insert per customer. Day-based summaries (1M customers, 153,632 patterns) merge.
+fn nearly_all_distinct(x: &[f64], t_x: &[f64], t: &[f64]) -> bool {
+    let n = x.len();
+    if n < 2 * SAMPLE {
+        return false;
+    }
+    let step = n / SAMPLE;
+    let (values, _) = distinct(SAMPLE, |k| {
+        let i = k * step;
+        [x[i], t_x[i], t[i]]
+    });
+    values.len() * 50 >= SAMPLE * 49
 }
 
 /// Predictions for one pattern.
@@ -144,6 +181,41 @@ mod tests {
     use crate::models::bgnbd::BgNbd;
     use crate::models::mbgnbd::MbgNbd;
     use crate::models::pnbd::ParetoNbd;
+
+    /// Customers with continuous times are their own patterns, and score as when merged.
+    #[test]
+    fn distinct_customers_are_their_own_patterns() {
+        let n = 3 * SAMPLE;
+        let x: Vec<f64> = (0..n).map(|i| (i % 7) as f64).collect();
+        let t_x: Vec<f64> = (0..n)
+            .map(|i| {
+                if i % 7 == 0 {
+                    0.0
+                } else {
+                    1.0 + i as f64 * 1e-3
+                }
+            })
+            .collect();
+        let t: Vec<f64> = (0..n).map(|i| 20.0 + i as f64 * 1e-3).collect();
+        let own = Patterns::of(&x, &t_x, &t);
+        assert_eq!(own.len(), n);
+        // Day-rounded times repeat: merged.
+        let days = |v: &[f64]| v.iter().map(|v| v.round()).collect::<Vec<f64>>();
+        let merged = Patterns::of(&x, &days(&t_x), &days(&t));
+        assert!(merged.len() < n / 2, "{}", merged.len());
+        let by_hash = Patterns::merged(&x, &t_x, &t);
+        let m = ParetoNbd::from_params(&[0.55, 10.58, 0.61, 11.67]).unwrap();
+        let (a, b) = (
+            score_patterns(&m, 39.0, &own),
+            score_patterns(&m, 39.0, &by_hash),
+        );
+        for i in 0..n {
+            assert_eq!(
+                a[own.of_customer[i] as usize],
+                b[by_hash.of_customer[i] as usize]
+            );
+        }
+    }
 
     #[test]
     fn batch_scores_equal_the_per_customer_methods_and_clv() {
