@@ -22,7 +22,7 @@ use rand::RngCore;
 use rand_distr::{Beta, Distribution, Exp, Gamma};
 
 use super::data::RfmData;
-use super::pattern_sum::pattern_sum;
+use super::pattern_sum::{map_collect, pattern_sum};
 use super::{DrawWindow, TransactionModel, draw_error};
 use crate::error::Result;
 use crate::math::beta_mean::beta_mean;
@@ -145,10 +145,9 @@ impl BgProcess {
         ];
         let lv = d.levels();
         let terms: Vec<XTerms> = lv.x.values.iter().map(|&x| self.x_terms(x)).collect();
+        // In parallel: with continuous times nearly every pattern has its own t_x and T.
         let ln_inv = |v: &[f64]| -> Vec<(f64, f64)> {
-            v.iter()
-                .map(|t| ((alpha + t).ln(), 1.0 / (alpha + t)))
-                .collect()
+            map_collect(v, |_, t| ((alpha + t).ln(), 1.0 / (alpha + t)))
         };
         let (at, atx) = (ln_inv(&lv.t.values), ln_inv(&lv.t_x.values));
         let sum = pattern_sum::<5, _>(d.patterns(), |i| {

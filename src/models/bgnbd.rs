@@ -54,6 +54,10 @@ impl Model for BgNbd {
         (ll, g.to_vec())
     }
 
+    fn coarse_data(d: &RfmData) -> Option<RfmData> {
+        d.coarse_copy()
+    }
+
     fn initial_guesses(d: &RfmData) -> Vec<Vec<f64>> {
         let (mx, mt) = data_scale(d);
         // E[X(T)] ≈ rT/α before dropout: match the mean purchase count at a few shapes r.

@@ -242,6 +242,7 @@ pub fn fit_with_covariates<M: ScaleCovariates>(
         starts: vec![start],
         log_likelihood: &ll,
         stop_on_flat_boundary: false,
+        coarse: None,
     };
     let report = maximise(&problem, options)?;
     let est = &report.estimates;

@@ -6,7 +6,9 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
-use rayon::slice::ParallelSliceMut;
+mod compress;
+
+use compress::{Row, merge_rows, rounded, table_of};
 
 use crate::error::{ClvError, Result};
 use crate::features::discrete::{PatternTable, read_pattern_csv};
@@ -28,7 +30,8 @@ pub struct RfmData {
     pairs: OnceLock<PatternPairs>,
 }
 
-/// The distinct values of one column and, per pattern, the index of its value.
+/// The values of one column, each distinct one once where that saves work (see
+/// `compress::table_of`), and per pattern the index of its value.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Levels {
     pub values: Vec<f64>,
@@ -37,7 +40,7 @@ pub struct Levels {
 
 impl Levels {
     fn of(column: &[f64]) -> Self {
-        let (values, index) = distinct(column.len(), |i| [column[i]]);
+        let (values, index) = table_of(column.len(), |i| [column[i]]);
         Levels {
             values: values.into_iter().map(|[v]| v).collect(),
             index,
@@ -45,7 +48,8 @@ impl Levels {
     }
 }
 
-/// The distinct pairs of two columns and, per pattern, the index of its pair.
+/// The pairs of two columns, each distinct one once where that saves work, and per pattern
+/// the index of its pair.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Pairs {
     pub values: Vec<[f64; 2]>,
@@ -54,7 +58,7 @@ pub struct Pairs {
 
 impl Pairs {
     fn of(first: &[f64], second: &[f64]) -> Self {
-        let (values, index) = distinct(first.len(), |i| [first[i], second[i]]);
+        let (values, index) = table_of(first.len(), |i| [first[i], second[i]]);
         Pairs { values, index }
     }
 }
@@ -94,6 +98,11 @@ pub struct PatternLevels {
     pub t: Levels,
 }
 
+/// Patterns below which a fit searches on the data themselves: a coarse copy saves little.
+const COARSE_MIN_PATTERNS: usize = 50_000;
+/// Points of the grid coarse copies round t_x and T to (over the longest T).
+const COARSE_GRID: usize = 128;
+
 impl RfmData {
     /// Validates and compresses per-customer rows (weight 1 each unless `weights` is given).
     pub fn new(x: &[f64], t_x: &[f64], t: &[f64], weights: Option<&[f64]>) -> Result<Self> {
@@ -103,8 +112,7 @@ impl RfmData {
                 "x, t_x, T and weights must have the same length".into(),
             ));
         }
-        let mut index: HashMap<[u64; 3], usize> = HashMap::default();
-        let mut out = RfmData::default();
+        let mut rows = Vec::with_capacity(n);
         for i in 0..n {
             let (xi, txi, ti) = (x[i], t_x[i], t[i]);
             let w = weights.map_or(1.0, |w| w[i]);
@@ -126,42 +134,96 @@ impl RfmData {
                     i + 1
                 )));
             }
-            if w == 0.0 {
-                continue;
-            }
-            let key = [xi.to_bits(), txi.to_bits(), ti.to_bits()];
-            match index.get(&key) {
-                Some(&j) => out.weights[j] += w,
-                None => {
-                    index.insert(key, out.x.len());
-                    out.x.push(xi);
-                    out.t_x.push(txi);
-                    out.t.push(ti);
-                    out.weights.push(w);
-                }
+            if w > 0.0 {
+                rows.push(Row {
+                    x: xi,
+                    t_x: txi,
+                    t: ti,
+                    w,
+                    pos: i,
+                });
             }
         }
-        if out.x.is_empty() {
+        if rows.is_empty() {
             return Err(ClvError::InvalidParameter("no customers to fit on".into()));
         }
-        // Sorted, so that the output does not depend on the input order. The patterns are
-        // distinct, so an unstable (parallel) sort gives the one order.
-        let mut order: Vec<usize> = (0..out.x.len()).collect();
-        order.par_sort_unstable_by(|&i, &j| {
-            out.x[i]
-                .total_cmp(&out.x[j])
-                .then(out.t_x[i].total_cmp(&out.t_x[j]))
-                .then(out.t[i].total_cmp(&out.t[j]))
-        });
-        let pick = |v: &[f64]| order.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-        Ok(RfmData {
-            x: pick(&out.x),
-            t_x: pick(&out.t_x),
-            t: pick(&out.t),
-            weights: pick(&out.weights),
+        // Sorted, so that the output does not depend on the input order.
+        Ok(RfmData::of_rows(&merge_rows(rows)))
+    }
+
+    /// The data of merged, sorted rows.
+    fn of_rows(rows: &[Row]) -> Self {
+        RfmData {
+            x: rows.iter().map(|r| r.x).collect(),
+            t_x: rows.iter().map(|r| r.t_x).collect(),
+            t: rows.iter().map(|r| r.t).collect(),
+            weights: rows.iter().map(|r| r.w).collect(),
             levels: OnceLock::new(),
             pairs: OnceLock::new(),
-        })
+        }
+    }
+
+    /// [`RfmData::coarsened`] on a grid of [`COARSE_GRID`] points, for data of at least
+    /// [`COARSE_MIN_PATTERNS`] patterns: what the transaction models search on first.
+    pub fn coarse_copy(&self) -> Option<RfmData> {
+        (self.patterns() >= COARSE_MIN_PATTERNS)
+            .then(|| self.coarsened(COARSE_GRID))
+            .flatten()
+    }
+
+    /// The patterns with t_x and T rounded to `1 / grid` of the longest T and merged again:
+    /// a nearby likelihood that is far cheaper when most patterns are distinct (continuous
+    /// times), for the first part of a fit (see `crate::optim::Problem::coarse`). `None` when
+    /// rounding would not save at least three quarters of the patterns.
+    pub fn coarsened(&self, grid: usize) -> Option<RfmData> {
+        let longest = self.t.iter().copied().fold(0.0, f64::max);
+        let n = self.patterns();
+        if longest <= 0.0 || grid == 0 {
+            return None;
+        }
+        let step = longest / grid as f64;
+        let cells = grid + 1;
+        // The patterns are sorted by x, so its distinct values are runs.
+        let x_levels = 1 + self.x.windows(2).filter(|w| w[0] != w[1]).count();
+        let merged = if x_levels.saturating_mul(cells * cells) <= 4 * n {
+            // Weights added into a dense (x, t_x, T) grid in pattern order, and read out in
+            // the grid's order: the rows `rounded` and `merge_rows` give, in one pass.
+            let bin = |v: f64| ((v / step).round() as usize).min(grid);
+            let mut weight = vec![0.0; x_levels * cells * cells];
+            let mut x_values = Vec::with_capacity(x_levels);
+            for i in 0..n {
+                if x_values.last() != Some(&self.x[i]) {
+                    x_values.push(self.x[i]);
+                }
+                let t = bin(self.t[i]);
+                let cell = ((x_values.len() - 1) * cells + bin(self.t_x[i]).min(t)) * cells + t;
+                weight[cell] += self.weights[i];
+            }
+            weight
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| **w > 0.0)
+                .map(|(cell, &w)| Row {
+                    x: x_values[cell / (cells * cells)],
+                    t_x: ((cell / cells) % cells) as f64 * step,
+                    t: (cell % cells) as f64 * step,
+                    w,
+                    pos: cell,
+                })
+                .collect()
+        } else {
+            let rows: Vec<Row> = (0..n)
+                .map(|i| Row {
+                    x: self.x[i],
+                    t_x: self.t_x[i],
+                    t: self.t[i],
+                    w: self.weights[i],
+                    pos: i,
+                })
+                .collect();
+            merge_rows(rounded(&rows, step))
+        };
+        (merged.len() * 4 <= n).then(|| RfmData::of_rows(&merged))
     }
 
     /// One customer, unchecked: for per-customer likelihoods on data already validated.
@@ -389,4 +451,56 @@ pub fn read_bgbb_csv(path: &std::path::Path) -> Result<BgBbData> {
     let table = read_pattern_csv(path)?;
     BgBbData::from_patterns(&table)
         .map_err(|e| ClvError::input(path.display().to_string(), e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Continuous-looking histories over a few values of x.
+    fn histories(n: usize, x_values: u64) -> RfmData {
+        let mut state = 3u64;
+        let mut unit = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (mut x, mut t_x, mut t) = (vec![], vec![], vec![]);
+        for _ in 0..n {
+            let xi = (unit() * x_values as f64).floor();
+            let ti = 39.0 + 13.0 * unit();
+            x.push(xi);
+            t_x.push(if xi == 0.0 { 0.0 } else { ti * unit() });
+            t.push(ti);
+        }
+        RfmData::new(&x, &t_x, &t, Some(&vec![0.7; n])).unwrap()
+    }
+
+    #[test]
+    fn the_dense_grid_and_the_merge_coarsen_alike() {
+        for (n, x_values, grid) in [(20_000, 5, 16), (20_000, 5, 128), (3_000, 400, 16)] {
+            let d = histories(n, x_values);
+            let step = 52.0 / grid as f64;
+            let rows: Vec<Row> = (0..d.patterns())
+                .map(|i| Row { x: d.x[i], t_x: d.t_x[i], t: d.t[i], w: d.weights[i], pos: i })
+                .collect();
+            let longest = d.t.iter().copied().fold(0.0, f64::max);
+            let expected = merge_rows(rounded(&rows, longest / grid as f64));
+            match d.coarsened(grid) {
+                Some(c) => {
+                    assert_eq!(c, RfmData::of_rows(&expected), "{n} {x_values} {grid} {step}");
+                    assert!((c.customers() - d.customers()).abs() < 1e-6 * d.customers());
+                    for i in 0..c.patterns() {
+                        assert!(c.t_x[i] <= c.t[i] && (c.x[i] > 0.0 || c.t_x[i] == 0.0));
+                    }
+                }
+                None => assert!(expected.len() * 4 > d.patterns(), "{n} {x_values} {grid}"),
+            }
+        }
+    }
+
+    #[test]
+    fn small_data_have_no_coarse_copy() {
+        assert!(histories(1_000, 5).coarse_copy().is_none());
+        assert!(histories(60_000, 5).coarse_copy().is_some());
+    }
 }

@@ -127,6 +127,7 @@ fn fit_with_q_floor(
         starts,
         log_likelihood: &log_likelihood,
         stop_on_flat_boundary: false,
+        coarse: None,
     };
     let mut report = maximise(&problem, options)?;
     let (p, gamma) = (report.estimates[0], report.estimates[1]);

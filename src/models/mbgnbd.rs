@@ -62,6 +62,10 @@ impl Model for MbgNbd {
         (ll, g.to_vec())
     }
 
+    fn coarse_data(d: &RfmData) -> Option<RfmData> {
+        d.coarse_copy()
+    }
+
     fn initial_guesses(d: &RfmData) -> Vec<Vec<f64>> {
         let (mx, mt) = data_scale(d);
         [(1.0, 1.0, 1.0), (0.3, 1.0, 3.0), (2.0, 0.5, 0.5)]

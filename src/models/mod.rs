@@ -149,6 +149,12 @@ pub trait Model: Sized + Clone {
     }
     /// Starting points for the optimiser (natural parameters); several are tried.
     fn initial_guesses(data: &Self::Data) -> Vec<Vec<f64>>;
+    /// A much smaller copy of large data with nearly the same likelihood (times rounded to a
+    /// grid), on which the optimiser searches before finishing on `data` itself; `None` (the
+    /// default) searches on `data`.
+    fn coarse_data(_data: &Self::Data) -> Option<Self::Data> {
+        None
+    }
 
     /// Maximum-likelihood fit from several starting points.
     fn fit(data: &Self::Data, options: &FitOptions) -> Result<Fitted<Self>> {

@@ -465,6 +465,10 @@ impl Model for ParetoNbd {
 
     likelihood_via_evaluate!();
 
+    fn coarse_data(d: &RfmData) -> Option<RfmData> {
+        d.coarse_copy()
+    }
+
     fn initial_guesses(d: &RfmData) -> Vec<Vec<f64>> {
         let (mx, mt) = data_scale(d);
         [(0.5, 0.5, 1.0), (1.0, 1.0, 1.0), (0.3, 1.5, 2.0)]

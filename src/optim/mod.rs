@@ -21,7 +21,7 @@ mod newton;
 
 use lbfgs::{Run, lbfgs, squash, squash_inverse};
 pub use newton::invert_spd;
-use newton::{hessian_fd, newton_polish};
+use newton::{Curvature, curvature_at, hessian_fd, newton_polish, refine};
 
 /// L-BFGS iterations each starting point gets before the best one is run to convergence.
 const SCOUT_ITERS: u64 = 3;
@@ -147,6 +147,10 @@ pub struct Problem<'a> {
     pub starts: Vec<Vec<f64>>,
     /// Log-likelihood and its gradient in natural parameters; `None` where undefined.
     pub log_likelihood: &'a LogLikelihoodFn<'a>,
+    /// A cheap approximation of `log_likelihood` with nearly the same maximum (the model on
+    /// data rounded to a grid), when there is one: the search runs on it, and Newton steps
+    /// with its Hessian then finish on the full likelihood in a few evaluations.
+    pub coarse: Option<&'a LogLikelihoodFn<'a>>,
     /// Whether a search on the boundary stops once it gains nothing (see `lbfgs.rs`): for
     /// models whose every evaluation is costly (quadratures), where crawling along a flat
     /// ridge costs seconds. The others run on, as they always have.
@@ -175,71 +179,51 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
     // Every evaluation goes through one memo: the optimiser's last point, the final
     // log-likelihood and the information matrix's base gradient are the same point.
     let memo = Memo::new(problem.log_likelihood);
+    let coarse_memo = problem.coarse.map(Memo::new);
     // The objective is divided by |LL| at the first point evaluated, so that tolerances mean
-    // the same on any data size.
+    // the same on any data size (the coarse likelihood is close enough to share it).
     let scale: Cell<Option<f64>> = Cell::new(None);
+    let objective = |u: &[f64]| scaled_objective(problem, &memo, &scale, options.penalty, u);
+    let coarse_objective = coarse_memo
+        .as_ref()
+        .map(|m| |u: &[f64]| scaled_objective(problem, m, &scale, options.penalty, u));
     let penalty = options.penalty;
-    // Penalised negative log-likelihood and its gradient in u (ln p for positive parameters),
-    // divided by `scale`.
-    let objective = |u: &[f64]| -> Option<(f64, Vec<f64>)> {
-        let p = problem.to_natural(u);
-        let (ll, g) = memo.eval(&p)?;
-        let ll = ll - penalty * p.iter().map(|v| v * v).sum::<f64>();
-        if !ll.is_finite() || g.len() != k || g.iter().any(|v| !v.is_finite()) {
-            return None;
-        }
-        let scale = scale.get().unwrap_or_else(|| {
-            scale.set(Some(ll.abs().max(1.0)));
-            ll.abs().max(1.0)
-        });
-        let gu: Vec<f64> = (0..k)
-            .map(|i| {
-                let dp = g[i] - 2.0 * penalty * p[i];
-                -(if problem.positive[i] { dp * p[i] } else { dp }) / scale
-            })
-            .collect();
-        Some((-ll / scale, gu))
-    };
 
     let stall = problem.stop_on_flat_boundary.then_some(&scale);
     let mut starts = problem.starts.clone();
     starts.extend(options.extra_starts.iter().cloned());
-    // Every start gets a short scouting run; only the best is taken to convergence, so that
-    // several starts cost little more than one.
-    let mut best: Option<Run> = None;
-    let mut tried = 0;
-    for start in &starts {
-        let valid = start.len() == k
-            && start
-                .iter()
-                .zip(&problem.positive)
-                .all(|(v, &pos)| v.is_finite() && (!pos || *v > 0.0));
-        if !valid {
-            continue;
+    let searched = match &coarse_objective {
+        Some(coarse) => search(coarse, problem, &starts, options, stall),
+        None => search(&objective, problem, &starts, options, stall),
+    };
+    let (mut best, tried) = searched;
+    let interior = |u: &[f64]| !u.iter().any(|v| v.abs() > BOUNDARY_WARN);
+    // The coarse search's maximum is polished on the coarse likelihood, whose Hessian then
+    // steers fixed-Hessian Newton steps on the full one: a few full evaluations instead of
+    // a whole search's. Where that does not converge (or the maximum is on the boundary),
+    // the full search resumes from the coarse point, so the answer is the full likelihood's.
+    let mut refined: Option<(Vec<f64>, Option<Curvature>)> = None;
+    if let (Some(coarse), Some(run)) = (&coarse_objective, best.as_mut()) {
+        let u: Vec<f64> = run.v.iter().map(|x| squash(*x)).collect();
+        let mut from = u.clone();
+        if interior(&u) {
+            let (polished, last) = newton_polish(coarse, u, options.grad_tolerance);
+            from = polished;
+            if let Some(last) = last
+                && let Some(steps) = refine(&objective, &from, &last, options.grad_tolerance)
+            {
+                run.iterations += steps.iterations;
+                refined = Some((steps.u.clone(), curvature_at(&objective, steps.u)));
+            }
         }
-        tried += 1;
-        let u0: Vec<f64> = start
-            .iter()
-            .zip(&problem.positive)
-            .map(|(v, &pos)| if pos { v.ln() } else { *v }.clamp(-BOUND + 1.0, BOUND - 1.0))
-            .collect();
-        let scout_iters = SCOUT_ITERS.min(options.max_iters);
-        if let Some(run) = lbfgs(&objective, squash_inverse(&u0), scout_iters, options, stall)
-            && best.as_ref().is_none_or(|b| run.cost < b.cost)
-        {
-            best = Some(run);
-        }
-    }
-    if let Some(run) = best.clone().filter(|b| !b.converged && !b.stalled) {
-        let rest = options.max_iters.saturating_sub(run.iterations).max(1);
-        // Resumed from the exact search point, so its evaluation comes from the memo.
-        if let Some(more) = lbfgs(&objective, run.v.clone(), rest, options, stall)
-            && more.cost <= run.cost
-        {
-            best = Some(Run {
-                iterations: run.iterations + more.iterations,
-                ..more
-            });
+        if refined.is_none() {
+            let rest = options.max_iters.saturating_sub(run.iterations).max(1);
+            if let Some(more) = lbfgs(&objective, squash_inverse(&from), rest, options, stall) {
+                *run = Run {
+                    iterations: run.iterations + more.iterations,
+                    ..more
+                };
+            }
         }
     }
     let best = best.ok_or_else(|| {
@@ -248,17 +232,16 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
         ))
     })?;
     let iterations = best.iterations;
-    let mut u: Vec<f64> = best.v.iter().map(|x| squash(*x)).collect();
-    // Newton steps finish what L-BFGS handed over; the last Hessian they computed is also
-    // the information matrix. A maximum on the boundary is flat in some direction, so there
-    // the Hessian is not factorised and the information is differenced separately.
-    let start = u.clone();
-    let mut curvature = None;
-    if !u.iter().any(|v| v.abs() > BOUNDARY_WARN) {
-        let (polished, last) = newton_polish(&objective, u, options.grad_tolerance);
-        u = polished;
-        curvature = last;
-    }
+    let start: Vec<f64> = best.v.iter().map(|x| squash(*x)).collect();
+    let (u, curvature) = match refined {
+        Some(done) => done,
+        // Newton steps finish what L-BFGS handed over; the last Hessian they computed is
+        // also the information matrix. A maximum on the boundary is flat in some direction,
+        // so there the Hessian is not factorised and the information is differenced
+        // separately.
+        None if interior(&start) => newton_polish(&objective, start.clone(), options.grad_tolerance),
+        None => (start.clone(), None),
+    };
     let p = problem.to_natural(&u);
     let (ll, _) = memo
         .eval(&p)
@@ -364,6 +347,87 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
     })
 }
 
+/// The penalised negative log-likelihood and its gradient in u (ln p for positive
+/// parameters), divided by `scale` (set by the first evaluation of any objective).
+fn scaled_objective(
+    problem: &Problem,
+    memo: &Memo,
+    scale: &Cell<Option<f64>>,
+    penalty: f64,
+    u: &[f64],
+) -> Evaluation {
+    let k = problem.names.len();
+    let p = problem.to_natural(u);
+    let (ll, g) = memo.eval(&p)?;
+    let ll = ll - penalty * p.iter().map(|v| v * v).sum::<f64>();
+    if !ll.is_finite() || g.len() != k || g.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let scale = scale.get().unwrap_or_else(|| {
+        scale.set(Some(ll.abs().max(1.0)));
+        ll.abs().max(1.0)
+    });
+    let gu: Vec<f64> = (0..k)
+        .map(|i| {
+            let dp = g[i] - 2.0 * penalty * p[i];
+            -(if problem.positive[i] { dp * p[i] } else { dp }) / scale
+        })
+        .collect();
+    Some((-ll / scale, gu))
+}
+
+/// Every valid start gets a short scouting run; only the best is run to convergence, so that
+/// several starts cost little more than one. Returns the best run and the starts tried.
+fn search<F>(
+    objective: &F,
+    problem: &Problem,
+    starts: &[Vec<f64>],
+    options: &FitOptions,
+    stall: Option<&Cell<Option<f64>>>,
+) -> (Option<Run>, usize)
+where
+    F: Fn(&[f64]) -> Evaluation,
+{
+    let k = problem.names.len();
+    let mut best: Option<Run> = None;
+    let mut tried = 0;
+    for start in starts {
+        let valid = start.len() == k
+            && start
+                .iter()
+                .zip(&problem.positive)
+                .all(|(v, &pos)| v.is_finite() && (!pos || *v > 0.0));
+        if !valid {
+            continue;
+        }
+        tried += 1;
+        let u0: Vec<f64> = start
+            .iter()
+            .zip(&problem.positive)
+            .map(|(v, &pos)| if pos { v.ln() } else { *v }.clamp(-BOUND + 1.0, BOUND - 1.0))
+            .collect();
+        let scout_iters = SCOUT_ITERS.min(options.max_iters);
+        if let Some(run) = lbfgs(objective, squash_inverse(&u0), scout_iters, options, stall)
+            && best.as_ref().is_none_or(|b| run.cost < b.cost)
+        {
+            best = Some(run);
+        }
+    }
+    if let Some(run) = best.clone().filter(|b| !b.converged && !b.stalled) {
+        let rest = options.max_iters.saturating_sub(run.iterations).max(1);
+        // Resumed from the exact search point, so its evaluation comes from the memo.
+        if let Some(more) = lbfgs(objective, run.v.clone(), rest, options, stall)
+            && more.cost <= run.cost
+        {
+            best = Some(Run {
+                iterations: run.iterations + more.iterations,
+                ..more
+            });
+        }
+    }
+    (best, tried)
+}
+
 /// The last few evaluations of a log-likelihood, keyed by the exact parameter values.
 struct Memo<'a> {
     log_likelihood: &'a LogLikelihoodFn<'a>,
@@ -422,6 +486,7 @@ mod tests {
             starts: vec![vec![1.0, 1.0], vec![10.0, 0.1]],
             log_likelihood: &log_likelihood,
             stop_on_flat_boundary: false,
+            coarse: None,
         };
         maximise(&problem, &FitOptions::default()).unwrap()
     }
@@ -449,6 +514,7 @@ mod tests {
             starts: vec![vec![1.0, 2.0]],
             log_likelihood: &flat,
             stop_on_flat_boundary: false,
+            coarse: None,
         };
         let report = maximise(&problem, &FitOptions::default()).unwrap();
         assert_eq!(report.iterations, 0);
@@ -478,6 +544,7 @@ mod tests {
                 starts: vec![vec![1.0]],
                 log_likelihood: &ridge,
                 stop_on_flat_boundary: stop,
+                coarse: None,
             };
             let report = maximise(&problem, &FitOptions::default()).unwrap();
             (report, evaluations.into_inner())

@@ -82,6 +82,65 @@ where
     (u, last)
 }
 
+/// Where [`refine`] ended: the point and the steps it took.
+pub(super) struct Refined {
+    pub u: Vec<f64>,
+    pub iterations: u64,
+}
+
+/// Steps [`refine`] may take: at a Hessian error of 1e-3 three are enough.
+const REFINE_STEPS: u64 = 8;
+
+/// Newton steps on `objective` from `u0` with the fixed Hessian of `near`, taken on a nearby
+/// problem (the coarse likelihood, at its maximum): each costs one evaluation and they
+/// converge at the rate of that Hessian's relative error. `None` unless every step at least
+/// halves the largest gradient component and it falls below `tolerance` within
+/// [`REFINE_STEPS`] steps; the caller then searches the full problem instead.
+pub(super) fn refine<F>(
+    objective: &F,
+    u0: &[f64],
+    near: &Curvature,
+    tolerance: f64,
+) -> Option<Refined>
+where
+    F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>,
+{
+    let largest = |g: &[f64]| g.iter().map(|v| v.abs()).fold(0.0, f64::max);
+    let mut u = u0.to_vec();
+    let (_, mut g) = objective(&u)?;
+    for iterations in 0..=REFINE_STEPS {
+        if largest(&g) < tolerance {
+            return Some(Refined { u, iterations });
+        }
+        if iterations == REFINE_STEPS {
+            break;
+        }
+        let step = solve_spd(&near.hessian, &g)?;
+        let cand: Vec<f64> = u.iter().zip(&step).map(|(a, s)| a - s).collect();
+        let (_, gc) = objective(&cand)?;
+        if !(largest(&gc) <= 0.5 * largest(&g)) {
+            return None;
+        }
+        u = cand;
+        g = gc;
+    }
+    None
+}
+
+/// The Hessian of `objective` at `u`, differenced from its gradient, as a [`Curvature`].
+pub(super) fn curvature_at<F>(objective: &F, u: Vec<f64>) -> Option<Curvature>
+where
+    F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>,
+{
+    let (_, gradient) = objective(&u)?;
+    let hessian = hessian_fd(|x| objective(x).map(|(_, g)| g), &u, 1.0)?;
+    Some(Curvature {
+        hessian,
+        gradient,
+        u,
+    })
+}
+
 /// Forward-difference Jacobian of an analytic gradient `g` (a Hessian), symmetrised. Steps
 /// are 1e-6 of max(|x_j|, `floor`): the gradient at `x` itself is usually memoised, so this
 /// costs one gradient per parameter.
