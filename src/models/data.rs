@@ -151,6 +151,19 @@ impl RfmData {
         Ok(RfmData::of_rows(&merge_rows(rows)))
     }
 
+    /// The patterns as rows, numbered in order.
+    fn rows(&self) -> Vec<Row> {
+        (0..self.patterns())
+            .map(|i| Row {
+                x: self.x[i],
+                t_x: self.t_x[i],
+                t: self.t[i],
+                w: self.weights[i],
+                pos: i,
+            })
+            .collect()
+    }
+
     /// The data of merged, sorted rows.
     fn of_rows(rows: &[Row]) -> Self {
         RfmData {
@@ -212,16 +225,7 @@ impl RfmData {
                 })
                 .collect()
         } else {
-            let rows: Vec<Row> = (0..n)
-                .map(|i| Row {
-                    x: self.x[i],
-                    t_x: self.t_x[i],
-                    t: self.t[i],
-                    w: self.weights[i],
-                    pos: i,
-                })
-                .collect();
-            merge_rows(rounded(&rows, step))
+            merge_rows(rounded(&self.rows(), step))
         };
         (merged.len() * 4 <= n).then(|| RfmData::of_rows(&merged))
     }
@@ -461,7 +465,9 @@ mod tests {
     fn histories(n: usize, x_values: u64) -> RfmData {
         let mut state = 3u64;
         let mut unit = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 11) as f64 / (1u64 << 53) as f64
         };
         let (mut x, mut t_x, mut t) = (vec![], vec![], vec![]);
@@ -480,14 +486,16 @@ mod tests {
         for (n, x_values, grid) in [(20_000, 5, 16), (20_000, 5, 128), (3_000, 400, 16)] {
             let d = histories(n, x_values);
             let step = 52.0 / grid as f64;
-            let rows: Vec<Row> = (0..d.patterns())
-                .map(|i| Row { x: d.x[i], t_x: d.t_x[i], t: d.t[i], w: d.weights[i], pos: i })
-                .collect();
+            let rows = d.rows();
             let longest = d.t.iter().copied().fold(0.0, f64::max);
             let expected = merge_rows(rounded(&rows, longest / grid as f64));
             match d.coarsened(grid) {
                 Some(c) => {
-                    assert_eq!(c, RfmData::of_rows(&expected), "{n} {x_values} {grid} {step}");
+                    assert_eq!(
+                        c,
+                        RfmData::of_rows(&expected),
+                        "{n} {x_values} {grid} {step}"
+                    );
                     assert!((c.customers() - d.customers()).abs() < 1e-6 * d.customers());
                     for i in 0..c.patterns() {
                         assert!(c.t_x[i] <= c.t[i] && (c.x[i] > 0.0 || c.t_x[i] == 0.0));

@@ -117,15 +117,30 @@ mod tests {
         assert!(coarse.patterns() * 4 <= data.patterns());
         let options = FitOptions::default();
         let direct = fit_with_coarse::<M>(&data, None, &options).unwrap().report;
-        let fast = fit_with_coarse::<M>(&data, Some(&coarse), &options).unwrap().report;
-        assert!(direct.converged && fast.converged, "{:?} {:?}", direct, fast);
+        let fast = fit_with_coarse::<M>(&data, Some(&coarse), &options)
+            .unwrap()
+            .report;
+        assert!(
+            direct.converged && fast.converged,
+            "{:?} {:?}",
+            direct,
+            fast
+        );
         for i in 0..direct.estimates.len() {
             let (a, b) = (direct.estimates[i], fast.estimates[i]);
-            assert!((a - b).abs() <= 1e-7 * a, "{}: {a} vs {b}", direct.param_names[i]);
+            assert!(
+                (a - b).abs() <= 1e-7 * a,
+                "{}: {a} vs {b}",
+                direct.param_names[i]
+            );
             let (sa, sb) = (direct.std_errors[i].unwrap(), fast.std_errors[i].unwrap());
             // The direct fit's information may be taken one Newton step before its end, the
             // refined one's at its end: they differ by a few parts in 1e5.
-            assert!((sa - sb).abs() <= 1e-4 * sa, "se {}: {sa} vs {sb}", direct.param_names[i]);
+            assert!(
+                (sa - sb).abs() <= 1e-4 * sa,
+                "se {}: {sa} vs {sb}",
+                direct.param_names[i]
+            );
         }
         let gap = (direct.log_likelihood - fast.log_likelihood).abs();
         assert!(gap <= 1e-9 * direct.log_likelihood.abs(), "{gap}");
@@ -134,12 +149,16 @@ mod tests {
     #[test]
     fn bgnbd_coarse_search_ends_at_the_direct_maximum() {
         let m = crate::models::bgnbd::BgNbd::new(0.25, 4.0, 0.8, 2.5).unwrap();
-        coarse_and_direct_fits_agree::<crate::models::bgnbd::BgNbd>(crate::models::AnyModel::BgNbd(m));
+        coarse_and_direct_fits_agree::<crate::models::bgnbd::BgNbd>(
+            crate::models::AnyModel::BgNbd(m),
+        );
     }
 
     #[test]
     fn pareto_nbd_coarse_search_ends_at_the_direct_maximum() {
         let m = crate::models::pnbd::ParetoNbd::new(0.55, 10.6, 0.61, 11.7).unwrap();
-        coarse_and_direct_fits_agree::<crate::models::pnbd::ParetoNbd>(crate::models::AnyModel::ParetoNbd(m));
+        coarse_and_direct_fits_agree::<crate::models::pnbd::ParetoNbd>(
+            crate::models::AnyModel::ParetoNbd(m),
+        );
     }
 }

@@ -16,7 +16,10 @@ const BLOCK: usize = 2_048;
 const PARALLEL_MIN: usize = 4 * BLOCK;
 
 /// `f` of each of `items`, in parallel when there are many.
-pub(crate) fn map_collect<A: Sync, R: Send>(items: &[A], f: impl Fn(usize, &A) -> R + Sync) -> Vec<R> {
+pub(crate) fn map_collect<A: Sync, R: Send>(
+    items: &[A],
+    f: impl Fn(usize, &A) -> R + Sync,
+) -> Vec<R> {
     if items.len() < PARALLEL_MIN {
         items.iter().enumerate().map(|(i, a)| f(i, a)).collect()
     } else {

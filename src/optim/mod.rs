@@ -239,7 +239,9 @@ pub fn maximise(problem: &Problem, options: &FitOptions) -> Result<FitReport> {
         // also the information matrix. A maximum on the boundary is flat in some direction,
         // so there the Hessian is not factorised and the information is differenced
         // separately.
-        None if interior(&start) => newton_polish(&objective, start.clone(), options.grad_tolerance),
+        None if interior(&start) => {
+            newton_polish(&objective, start.clone(), options.grad_tolerance)
+        }
         None => (start.clone(), None),
     };
     let p = problem.to_natural(&u);

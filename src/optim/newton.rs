@@ -118,7 +118,7 @@ where
         let step = solve_spd(&near.hessian, &g)?;
         let cand: Vec<f64> = u.iter().zip(&step).map(|(a, s)| a - s).collect();
         let (_, gc) = objective(&cand)?;
-        if !(largest(&gc) <= 0.5 * largest(&g)) {
+        if largest(&gc) > 0.5 * largest(&g) {
             return None;
         }
         u = cand;

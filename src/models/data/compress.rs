@@ -158,7 +158,9 @@ mod tests {
         // Fractional weights, so that the order of the sums shows in the last bits.
         let mut state = 7u64;
         let mut next = |m: u64| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 33) % m
         };
         for distinct in [3u64, 50, 5_000, 1 << 30] {
@@ -208,7 +210,11 @@ mod tests {
     #[test]
     fn rounding_keeps_histories_possible() {
         // t_x a hair above T (the checks allow 1e-9) must not round to a later point than T.
-        let r = rows(&[(1.0, 3.05 + 5e-10, 3.05, 1.0), (0.0, 0.0, 0.3, 2.0), (2.0, 0.04, 0.06, 1.0)]);
+        let r = rows(&[
+            (1.0, 3.05 + 5e-10, 3.05, 1.0),
+            (0.0, 0.0, 0.3, 2.0),
+            (2.0, 0.04, 0.06, 1.0),
+        ]);
         for row in rounded(&r, 0.1) {
             assert!(row.t_x <= row.t && row.t_x >= 0.0);
         }
