@@ -52,7 +52,7 @@ class Model:
             columns["weights"] = t.floats("weights")
         unit = unit if _KINDS[self.kind][2] in ("transaction", "spend") else "period"
         # No ids: the fit's messages name rows by position (1M ids as a list cost ~0.1 s).
-        self._set(_core.fit(self.kind, [], columns, unit, float(self.penalty), source))
+        self._set(_core.fit(self.kind, columns, unit, float(self.penalty), source))
         return self
 
     def _set(self, fitted: "_core.FittedModel") -> None:

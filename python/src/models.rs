@@ -54,11 +54,10 @@ fn family_name(f: Family) -> &'static str {
 /// monetary_value for gamma-gamma, weights optional) for the transaction and spend models,
 /// frequency, recency, periods for bgbb, survivors for sbg.
 #[pyfunction]
-#[pyo3(signature = (kind, customer_id, columns, unit, penalty, source))]
+#[pyo3(signature = (kind, columns, unit, penalty, source))]
 pub fn fit(
     py: Python<'_>,
     kind: &str,
-    customer_id: &Bound<'_, PyList>,
     columns: &Bound<'_, PyDict>,
     unit: &str,
     penalty: f64,
@@ -73,9 +72,7 @@ pub fn fit(
     let mut left_out = None;
     let fitted = match kind.family() {
         Family::Transaction | Family::Spend => {
-            // The ids stay in the signature for callers that pass them; the fit's messages
-            // name rows by position.
-            let _ = customer_id;
+            // No ids: the fit's messages name rows by position.
             let table = columns::fit_table(columns, source)?;
             if kind.family() == Family::Spend {
                 let (data, out) = RepeatSpendData::new(
