@@ -100,8 +100,8 @@ pub struct PatternLevels {
 
 /// Patterns below which a fit searches on the data themselves: a coarse copy saves little.
 const COARSE_MIN_PATTERNS: usize = 50_000;
-/// Points of the grid coarse copies round t_x and T to (over the longest T).
-const COARSE_GRID: usize = 128;
+/// Points of the grids coarse copies round t_x and T to (over the longest T), finest first.
+const COARSE_GRIDS: [usize; 3] = [128, 64, 32];
 
 impl RfmData {
     /// Validates and compresses per-customer rows (weight 1 each unless `weights` is given).
@@ -176,12 +176,18 @@ impl RfmData {
         }
     }
 
-    /// [`RfmData::coarsened`] on a grid of [`COARSE_GRID`] points, for data of at least
-    /// [`COARSE_MIN_PATTERNS`] patterns: what the transaction models search on first.
+    /// For data of at least [`COARSE_MIN_PATTERNS`] patterns, [`RfmData::coarsened`] on the
+    /// finest of [`COARSE_GRIDS`] that leaves at most an eighth of the patterns: what the
+    /// transaction models search on first. A finer grid's maximum is nearer the data's, so
+    /// fewer full evaluations finish the fit; a coarser one makes the search cheaper.
     pub fn coarse_copy(&self) -> Option<RfmData> {
-        (self.patterns() >= COARSE_MIN_PATTERNS)
-            .then(|| self.coarsened(COARSE_GRID))
-            .flatten()
+        if self.patterns() < COARSE_MIN_PATTERNS {
+            return None;
+        }
+        COARSE_GRIDS
+            .iter()
+            .filter_map(|&grid| self.coarsened(grid))
+            .find(|c| c.patterns() * 8 <= self.patterns())
     }
 
     /// The patterns with t_x and T rounded to `1 / grid` of the longest T and merged again:
