@@ -113,7 +113,7 @@ pub mod sbg;
 
 pub use crate::optim::{FitOptions, FitReport};
 pub use data::{BgBbData, RepeatSpendData, RfmData, SurvivorData};
-pub use fit::Fitted;
+pub use fit::{Fitted, fit_with_coarse};
 pub use registry::{AnyModel, Family, FitData, FittedModel, ModelKind, log_likelihood_at};
 
 use rand::RngCore;
