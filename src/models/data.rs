@@ -202,28 +202,24 @@ impl RfmData {
         }
         let step = longest / grid as f64;
         let cells = grid + 1;
-        // The patterns are sorted by x, so its distinct values are runs.
-        let x_levels = 1 + self.x.windows(2).filter(|w| w[0] != w[1]).count();
-        let merged = if x_levels.saturating_mul(cells * cells) <= 4 * n {
+        // The levels of x (kept: the full likelihood reads them too), in order of x.
+        let x = &self.levels().x;
+        let merged = if x.values.len().saturating_mul(cells * cells) <= 4 * n {
             // Weights added into a dense (x, t_x, T) grid in pattern order, and read out in
             // the grid's order: the rows `rounded` and `merge_rows` give, in one pass.
             let bin = |v: f64| ((v / step).round() as usize).min(grid);
-            let mut weight = vec![0.0; x_levels * cells * cells];
-            let mut x_values = Vec::with_capacity(x_levels);
+            let mut weight = vec![0.0; x.values.len() * cells * cells];
             for i in 0..n {
-                if x_values.last() != Some(&self.x[i]) {
-                    x_values.push(self.x[i]);
-                }
                 let t = bin(self.t[i]);
-                let cell = ((x_values.len() - 1) * cells + bin(self.t_x[i]).min(t)) * cells + t;
-                weight[cell] += self.weights[i];
+                let level = x.index[i] as usize;
+                weight[(level * cells + bin(self.t_x[i]).min(t)) * cells + t] += self.weights[i];
             }
             weight
                 .iter()
                 .enumerate()
                 .filter(|(_, w)| **w > 0.0)
                 .map(|(cell, &w)| Row {
-                    x: x_values[cell / (cells * cells)],
+                    x: x.values[cell / (cells * cells)],
                     t_x: ((cell / cells) % cells) as f64 * step,
                     t: (cell % cells) as f64 * step,
                     w,

@@ -45,18 +45,14 @@ where
     let Some((mut f, mut g)) = objective(&u) else {
         return (u, None);
     };
-    let largest = |g: &[f64]| g.iter().map(|v| v.abs()).fold(0.0, f64::max);
     let mut last = None;
     for _ in 0..30 {
-        let Some(h) = hessian_fd(|x| objective(x).map(|(_, g)| g), &u, 1.0) else {
+        // Its gradient at `u` comes from the objective's memo.
+        let Some(curvature) = curvature_at(objective, u.clone()) else {
             break;
         };
-        let step = solve_spd(&h, &g);
-        last = Some(Curvature {
-            hessian: h,
-            gradient: g.clone(),
-            u: u.clone(),
-        });
+        let step = solve_spd(&curvature.hessian, &g);
+        last = Some(curvature);
         let Some(step) = step.filter(|_| largest(&g) >= tolerance) else {
             break;
         };
@@ -82,6 +78,11 @@ where
     (u, last)
 }
 
+/// The largest gradient component, in absolute value: what the Newton steps' tolerance reads.
+fn largest(g: &[f64]) -> f64 {
+    g.iter().map(|v| v.abs()).fold(0.0, f64::max)
+}
+
 /// Where [`refine`] ended: the point and the steps it took.
 pub(super) struct Refined {
     pub u: Vec<f64>,
@@ -105,7 +106,6 @@ pub(super) fn refine<F>(
 where
     F: Fn(&[f64]) -> Option<(f64, Vec<f64>)>,
 {
-    let largest = |g: &[f64]| g.iter().map(|v| v.abs()).fold(0.0, f64::max);
     let mut u = u0.to_vec();
     let (_, mut g) = objective(&u)?;
     for iterations in 0..=REFINE_STEPS {

@@ -90,28 +90,26 @@ pub(super) fn table_of<const N: usize>(
     n: usize,
     key: impl Fn(usize) -> [f64; N],
 ) -> (Vec<[f64; N]>, Vec<u32>) {
-    let ordered = (1..n).all(|i| {
-        let (a, b) = (key(i - 1), key(i));
-        a.iter()
-            .zip(&b)
-            .map(|(p, q)| p.total_cmp(q))
-            .find(|o| o.is_ne())
-            .is_none_or(|o| o.is_lt())
-    });
-    if ordered {
-        let mut values: Vec<[f64; N]> = Vec::new();
-        let index = (0..n)
-            .map(|i| {
-                let k = key(i);
-                let same = values
-                    .last()
-                    .is_some_and(|l| l.iter().zip(&k).all(|(p, q)| p.to_bits() == q.to_bits()));
-                if !same {
-                    values.push(k);
-                }
-                (values.len() - 1) as u32
-            })
-            .collect();
+    // One pass while the keys come in order; the first key out of order ends it.
+    let mut values: Vec<[f64; N]> = Vec::new();
+    let mut index = Vec::with_capacity(n);
+    for i in 0..n {
+        let k = key(i);
+        let order = values.last().map(|l| {
+            l.iter()
+                .zip(&k)
+                .map(|(p, q)| p.total_cmp(q))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        match order {
+            Some(std::cmp::Ordering::Equal) => {}
+            Some(std::cmp::Ordering::Greater) => break,
+            _ => values.push(k),
+        }
+        index.push((values.len() - 1) as u32);
+    }
+    if index.len() == n {
         return (values, index);
     }
     if mostly_distinct(n, |i| key(i).map(f64::to_bits), 0.9) {
